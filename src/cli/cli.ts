@@ -1,0 +1,141 @@
+import { parseArgs } from 'node:util';
+import { runServe } from './serve';
+import { runConnect } from './connect';
+
+const HELP = `tcp-chat: a team chat over TCP you run yourself
+
+Usage:
+  tcp-chat serve   [options]            run a chat server
+  tcp-chat connect HOST:PORT [options]  chat from this terminal
+  tcp-chat --help | --version
+
+serve options:
+  --host H            address to bind (default 127.0.0.1; 0.0.0.0 for every interface)
+  --port P            port to listen on (default 12345; 0 picks a free one)
+  --data DIR          keep history in DIR as JSON Lines (default: memory only)
+  --max-line BYTES    longest accepted line (default 65536)
+  --rate-limit N      steady messages per second per connection (default 10; 0 turns it off)
+  --burst N           messages allowed in a burst (default 30)
+  --max-clients N     connections at once (default 10000)
+  --max-queue BYTES   output queued for a slow reader before it is cut (default 8388608)
+  --retention N       messages kept per room (default 100000; 0 keeps all)
+  --history N         messages of history sent on welcome and join (default 50)
+  --quiet             do not log joins and leaves
+
+connect options:
+  --name NAME         your display name (default: your login name)
+
+In the terminal client, type a line to send it to the current room, or:
+  /join ROOM    switch to ROOM (joining it)
+  /leave ROOM   leave ROOM
+  /msg NAME TEXT  send a direct message
+  /who          list who is online
+  /nick NAME    change your name
+  /history      show earlier messages of the current room
+  /search TEXT  search the history
+  /quit         leave
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write('tcp-chat 0.1.0\n');
+    return 0;
+  }
+  try {
+    if (command === 'serve') {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          host: { type: 'string' },
+          port: { type: 'string' },
+          data: { type: 'string' },
+          'max-line': { type: 'string' },
+          'rate-limit': { type: 'string' },
+          burst: { type: 'string' },
+          'max-clients': { type: 'string' },
+          'max-queue': { type: 'string' },
+          retention: { type: 'string' },
+          history: { type: 'string' },
+          quiet: { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      });
+      if (values.help) {
+        process.stdout.write(HELP);
+        return 0;
+      }
+      return await runServe({
+        host: values.host,
+        port: int(values.port, '--port', 0, 65535),
+        data: values.data,
+        maxLine: int(values['max-line'], '--max-line', 64, 64 * 1024 * 1024),
+        rate: int(values['rate-limit'], '--rate-limit', 0, 1_000_000),
+        burst: int(values.burst, '--burst', 1, 1_000_000),
+        maxClients: int(values['max-clients'], '--max-clients', 1, 1_000_000),
+        maxQueue: int(values['max-queue'], '--max-queue', 1024, 2 ** 40),
+        retention: int(values.retention, '--retention', 0, 1e9),
+        history: int(values.history, '--history', 0, 500),
+        quiet: values.quiet ?? false,
+      });
+    }
+    if (command === 'connect') {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      });
+      if (values.help) {
+        process.stdout.write(HELP);
+        return 0;
+      }
+      if (positionals.length !== 1) throw new UsageError('connect needs one HOST:PORT, for example: tcp-chat connect 127.0.0.1:12345 --name alice');
+      const { host, port } = parseHostPort(positionals[0]);
+      return await runConnect({ host, port, name: values.name ?? defaultName() });
+    }
+    throw new UsageError(`unknown command "${command}"; try tcp-chat --help`);
+  } catch (err) {
+    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`tcp-chat: ${(err as Error).message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+class UsageError extends Error {}
+
+function int(v: string | undefined, flag: string, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, not "${v}"`);
+  return n;
+}
+
+/** Splits "host:port" (or "[v6]:port", or a bare port). */
+export function parseHostPort(s: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s.trim()) ?? /^()()(\d+)$/.exec(s.trim());
+  if (!m) throw new UsageError(`"${s}" is not HOST:PORT, for example 127.0.0.1:12345`);
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) throw new UsageError(`port ${port} is out of range 1-65535`);
+  return { host: m[1] || m[2] || '127.0.0.1', port };
+}
+
+function defaultName(): string {
+  const n = (process.env.USER ?? process.env.USERNAME ?? 'guest').slice(0, 32);
+  return n || 'guest';
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`tcp-chat: ${(err as Error).message ?? err}\n`);
+    process.exitCode = 1;
+  },
+);

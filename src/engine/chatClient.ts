@@ -1,0 +1,589 @@
+import * as net from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { LineDecoder, DEFAULT_MAX_LINE } from './lineCodec';
+import { Emitter } from './events';
+import {
+  DEFAULT_ROOM,
+  PROTOCOL_VERSION,
+  encodeFrame,
+  isDmKey,
+  parseServerFrame,
+  type ChatMessage,
+  type ClientFrame,
+  type ErrorFrame,
+  type HistoryFrame,
+  type JoinedFrame,
+  type PresenceFrame,
+  type SearchResultsFrame,
+  type SendFrame,
+  type ServerFrame,
+  type Snippet,
+  type TypingEvent,
+  type UsersFrame,
+  type WelcomeFrame,
+} from './protocol';
+
+/** How to reach a server and how to behave when the link drops. */
+export interface ClientOptions {
+  host: string;
+  port: number;
+  name: string;
+  /** Milliseconds to establish the TCP connection and handshake. Default 10000. */
+  connectTimeout?: number;
+  /** Reconnect after an unexpected drop. Default true. */
+  reconnect?: boolean;
+  /** First reconnect delay in ms; it doubles up to maxBackoff, with jitter. Default 500. */
+  minBackoff?: number;
+  /** Cap on the reconnect delay. Default 30000. */
+  maxBackoff?: number;
+  /** Send a ping after this many quiet ms; a link silent for 2.5x this is considered dead. Default 30000. */
+  pingInterval?: number;
+  /** Milliseconds to wait for a history or search reply. Default 15000. */
+  requestTimeout?: number;
+  maxLine?: number;
+}
+
+/** Where the client stands. */
+export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+/** A message the server refused for good (not retried). */
+export interface SendFailure {
+  id: string;
+  error: ErrorFrame;
+}
+
+/** A connection failure described for a person. */
+export class ConnectError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'ConnectError';
+  }
+}
+
+interface RoomTrack {
+  last?: number;
+  pending: Map<number, ChatMessage>;
+  fetching: boolean;
+}
+
+interface PendingRequest {
+  resolve(f: ServerFrame): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/** Errors after which resending the same message can succeed. */
+const RETRYABLE = new Set(['rate_limited', 'store_failed']);
+/** Closing errors after which reconnecting would not help. */
+const FINAL = new Set(['replaced', 'auth_failed', 'bad_version']);
+
+/**
+ * A chat client: handshake, reconnect with backoff and jitter, an outbox that
+ * resends unacknowledged messages with their original ids, and per-room
+ * sequence tracking that fills gaps from history. Messages reach `onMessage`
+ * once each, in seq order per room.
+ */
+export class ChatClient {
+  private readonly opts: Required<ClientOptions>;
+  private socket?: net.Socket;
+  private _state: ClientState = 'idle';
+  private _name: string;
+  private session?: string;
+  private readonly outbox = new Map<string, SendFrame>();
+  private readonly tracks = new Map<string, RoomTrack>();
+  private readonly joined = new Set<string>([DEFAULT_ROOM]);
+  private readonly requests = new Map<string, PendingRequest>();
+  private reqSeq = 0;
+  private attempt = 0;
+  private reconnectTimer?: NodeJS.Timeout;
+  private pingTimer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
+  private lastRx = 0;
+  private everConnected = false;
+  private _users: string[] = [];
+  private _welcome?: WelcomeFrame;
+
+  private readonly stateE = new Emitter<ClientState>();
+  private readonly welcomeE = new Emitter<WelcomeFrame>();
+  private readonly messageE = new Emitter<ChatMessage>();
+  private readonly presenceE = new Emitter<PresenceFrame>();
+  private readonly typingE = new Emitter<TypingEvent>();
+  private readonly joinedE = new Emitter<JoinedFrame>();
+  private readonly leftE = new Emitter<string>();
+  private readonly errorE = new Emitter<ErrorFrame>();
+  private readonly failedE = new Emitter<SendFailure>();
+  private readonly droppedE = new Emitter<string>();
+
+  /** The connection state changed. */
+  readonly onState = this.stateE.event;
+  /** A handshake completed (first connect and every reconnect). */
+  readonly onWelcome = this.welcomeE.event;
+  /** A new message, exactly once and in order per room (live, or caught up after a reconnect). */
+  readonly onMessage = this.messageE.event;
+  /** Someone came, went, joined, left or renamed. */
+  readonly onPresence = this.presenceE.event;
+  /** Someone is typing. */
+  readonly onTyping = this.typingE.event;
+  /** A room was joined; carries its members and recent history. */
+  readonly onJoined = this.joinedE.event;
+  /** A room was left. */
+  readonly onLeft = this.leftE.event;
+  /** The server reported a problem. */
+  readonly onServerError = this.errorE.event;
+  /** A message was refused for good and removed from the outbox. */
+  readonly onSendFailed = this.failedE.event;
+  /** The link dropped; the text says why, for a person. */
+  readonly onDropped = this.droppedE.event;
+
+  constructor(options: ClientOptions) {
+    this.opts = {
+      connectTimeout: 10_000,
+      reconnect: true,
+      minBackoff: 500,
+      maxBackoff: 30_000,
+      pingInterval: 30_000,
+      requestTimeout: 15_000,
+      maxLine: DEFAULT_MAX_LINE,
+      ...options,
+    };
+    this._name = options.name;
+  }
+
+  get state(): ClientState {
+    return this._state;
+  }
+  /** The name the server assigned. */
+  get name(): string {
+    return this._name;
+  }
+  /** Everyone online at the last count. */
+  get users(): readonly string[] {
+    return this._users;
+  }
+  /** Rooms this client is in. */
+  get rooms(): readonly string[] {
+    return [...this.joined];
+  }
+  /** Messages sent but not yet acknowledged by the server. */
+  get unacked(): number {
+    return this.outbox.size;
+  }
+  /** The latest welcome. */
+  get welcome(): WelcomeFrame | undefined {
+    return this._welcome;
+  }
+  get address(): string {
+    return `${this.opts.host}:${this.opts.port}`;
+  }
+
+  /** Connect and complete the handshake. Rejects with a ConnectError that says what to do. */
+  connect(): Promise<WelcomeFrame> {
+    if (this._state === 'connected' && this._welcome) return Promise.resolve(this._welcome);
+    this.setState('connecting');
+    return this.open();
+  }
+
+  /** Send a message to a room (default `general`) or to a person. Returns its id; it stays in the outbox until echoed. */
+  send(text: string, target: { room?: string; to?: string; snippet?: Snippet } = {}): string {
+    const id = randomUUID();
+    const frame: SendFrame = { type: 'message', id, text };
+    if (target.to !== undefined) frame.to = target.to;
+    else frame.room = target.room ?? DEFAULT_ROOM;
+    if (target.snippet) frame.snippet = target.snippet;
+    this.outbox.set(id, frame);
+    if (this._state === 'connected') this.write(frame);
+    return id;
+  }
+
+  join(room: string): void {
+    this.joined.add(room);
+    if (this._state === 'connected') this.write({ type: 'join', room });
+  }
+
+  leave(room: string): void {
+    this.joined.delete(room);
+    if (this._state === 'connected') this.write({ type: 'leave', room });
+  }
+
+  typing(target: { room?: string; to?: string }): void {
+    if (this._state === 'connected') this.write({ type: 'typing', ...target });
+  }
+
+  rename(name: string): void {
+    if (this._state === 'connected') this.write({ type: 'nick', name });
+  }
+
+  /** A page of a room's history, oldest first. */
+  async history(room: string, page: { before?: number; after?: number; limit?: number } = {}): Promise<HistoryFrame> {
+    return (await this.request({ type: 'history', room, ...page })) as HistoryFrame;
+  }
+
+  /** Search stored history; newest first. */
+  async search(query: string, opts: { room?: string; limit?: number } = {}): Promise<SearchResultsFrame> {
+    return (await this.request({ type: 'search', query, ...opts })) as SearchResultsFrame;
+  }
+
+  /** Who is online now. */
+  async who(): Promise<string[]> {
+    const f = (await this.request({ type: 'who' })) as UsersFrame;
+    this._users = f.users;
+    return f.users;
+  }
+
+  /** Close on purpose: no reconnect. */
+  disconnect(): void {
+    this.setState('closed');
+    this.clearTimers();
+    this.socket?.end();
+    const s = this.socket;
+    setTimeout(() => s?.destroy(), 1000).unref();
+    this.socket = undefined;
+    this.failRequests(new ConnectError('disconnected'));
+  }
+
+  /** Release everything; the same as disconnect plus dropping listeners. */
+  dispose(): void {
+    this.disconnect();
+    for (const e of [this.stateE, this.welcomeE, this.messageE, this.presenceE, this.typingE, this.joinedE, this.leftE, this.errorE, this.failedE, this.droppedE]) e.dispose();
+  }
+
+  // ------------------------------------------------------------ connection
+
+  private open(): Promise<WelcomeFrame> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (err: ConnectError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.destroy();
+        reject(err);
+      };
+      const timer = setTimeout(
+        () => fail(new ConnectError(`no answer from ${this.address} within ${this.opts.connectTimeout / 1000} s: check the host and port, and that a firewall lets it through`, 'ETIMEDOUT')),
+        this.opts.connectTimeout,
+      );
+      const socket = net.connect({ host: this.opts.host, port: this.opts.port, noDelay: true });
+      this.socket = socket;
+      socket.setKeepAlive(true, 30_000);
+      const decoder = new LineDecoder(
+        {
+          line: (text) => {
+            const frame = parseServerFrame(text);
+            if (!frame) return; // a server that sends junk is ignored line by line
+            if (!settled && frame.type === 'welcome') {
+              settled = true;
+              clearTimeout(timer);
+              this.onWelcomeFrame(frame);
+              resolve(frame);
+              return;
+            }
+            if (!settled && frame.type === 'error' && ['bad_name', 'bad_version', 'server_full', 'auth_failed', 'handshake_timeout'].includes(frame.code)) {
+              fail(new ConnectError(`the server refused the connection: ${frame.message}`, frame.code));
+              return;
+            }
+            this.onFrame(frame);
+          },
+          overflow: () => socket.destroy(new Error('the server sent a line longer than the limit')),
+        },
+        this.opts.maxLine,
+      );
+      socket.on('connect', () => {
+        this.lastRx = Date.now();
+        this.write({ type: 'hello', v: PROTOCOL_VERSION, name: this._name, ...(this.session && { session: this.session }) });
+      });
+      socket.on('data', (chunk: Buffer) => {
+        this.lastRx = Date.now();
+        decoder.push(chunk);
+      });
+      socket.on('error', (err: NodeJS.ErrnoException) => {
+        if (!settled) fail(describeConnectError(err, this.address));
+      });
+      socket.on('close', () => {
+        decoder.stop();
+        if (!settled) fail(new ConnectError(`${this.address} closed the connection during the handshake`, 'ECONNRESET'));
+        if (this.socket === socket) this.onClose();
+      });
+    });
+  }
+
+  private onClose(): void {
+    this.socket = undefined;
+    this.clearTimers();
+    this.failRequests(new ConnectError('the connection dropped'));
+    if (this._state === 'closed') return;
+    const wasConnected = this._state === 'connected';
+    if (wasConnected) this.droppedE.fire(`lost the connection to ${this.address}`);
+    if (!this.opts.reconnect || !this.everConnected) {
+      this.setState('closed');
+      return;
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    this.setState('reconnecting');
+    const base = Math.min(this.opts.maxBackoff, this.opts.minBackoff * 2 ** this.attempt);
+    const delay = Math.round(base / 2 + (Math.random() * base) / 2);
+    this.attempt++;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this._state !== 'reconnecting') return;
+      this.open().catch(() => {
+        // onClose schedules the next attempt
+      });
+    }, delay);
+  }
+
+  private onWelcomeFrame(w: WelcomeFrame): void {
+    this._welcome = w;
+    this._name = w.name;
+    this.session = w.session;
+    this._users = w.users;
+    this.attempt = 0;
+    const reconnecting = this.everConnected;
+    this.everConnected = true;
+    this.setState('connected');
+    this.startPing();
+    const general = this.track(DEFAULT_ROOM);
+    if (general.last === undefined) {
+      general.last = w.rooms.find((r) => r.name === DEFAULT_ROOM)?.seq ?? 0;
+    }
+    this.welcomeE.fire(w);
+    if (reconnecting) {
+      for (const m of w.history) this.accept(m);
+      const seq = w.rooms.find((r) => r.name === DEFAULT_ROOM)?.seq ?? 0;
+      if (seq > (general.last ?? 0)) this.fetchGap(DEFAULT_ROOM);
+      for (const room of this.joined) if (room !== DEFAULT_ROOM) this.write({ type: 'join', room });
+      for (const [room, t] of this.tracks) if (isDmKey(room) && t.last !== undefined) this.fetchGap(room);
+    } else {
+      for (const room of this.joined) if (room !== DEFAULT_ROOM) this.write({ type: 'join', room });
+    }
+    // Resend whatever was not acknowledged; the server answers a known id with its original echo.
+    for (const f of this.outbox.values()) this.write(f);
+  }
+
+  private onFrame(f: ServerFrame): void {
+    switch (f.type) {
+      case 'message':
+        return this.accept(f);
+      case 'presence':
+        this.applyPresence(f);
+        return this.presenceE.fire(f);
+      case 'typing':
+        return this.typingE.fire(f);
+      case 'joined': {
+        this.joined.add(f.room);
+        const t = this.track(f.room);
+        if (t.last === undefined) {
+          t.last = f.seq;
+        } else {
+          for (const m of f.history) this.accept(m);
+          if (f.seq > (t.last ?? 0)) this.fetchGap(f.room);
+        }
+        return this.joinedE.fire(f);
+      }
+      case 'left':
+        this.joined.delete(f.room);
+        return this.leftE.fire(f.room);
+      case 'history':
+      case 'search_results':
+      case 'users':
+        return this.settle(f);
+      case 'error':
+        return this.onError(f);
+      case 'ping':
+        return this.write(f.id === undefined ? { type: 'pong' } : { type: 'pong', id: f.id });
+      case 'pong':
+      case 'welcome':
+      case 'challenge':
+        return;
+      case 'bye':
+        this.droppedE.fire(`the server closed the connection: ${f.reason}`);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onError(e: ErrorFrame): void {
+    if (e.ref !== undefined) {
+      const req = this.requests.get(e.ref);
+      if (req) {
+        this.requests.delete(e.ref);
+        clearTimeout(req.timer);
+        req.reject(new ConnectError(e.message, e.code));
+        return;
+      }
+      const out = this.outbox.get(e.ref);
+      if (out) {
+        if (RETRYABLE.has(e.code)) {
+          this.scheduleRetry(e.retryAfter ?? 1000);
+        } else {
+          this.outbox.delete(e.ref);
+          this.failedE.fire({ id: e.ref, error: e });
+        }
+      }
+    }
+    if (FINAL.has(e.code)) this.setState('closed');
+    this.errorE.fire(e);
+  }
+
+  private scheduleRetry(ms: number): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = undefined;
+        if (this._state === 'connected') for (const f of this.outbox.values()) this.write(f);
+      },
+      Math.max(50, ms),
+    );
+  }
+
+  // ------------------------------------------------------------ ordering
+
+  private track(room: string): RoomTrack {
+    let t = this.tracks.get(room);
+    if (!t) {
+      t = { pending: new Map(), fetching: false };
+      this.tracks.set(room, t);
+    }
+    return t;
+  }
+
+  /** Deliver a message once, in seq order; hold early arrivals and fetch what is missing. */
+  private accept(m: ChatMessage): void {
+    if (m.sender === this._name) this.outbox.delete(m.id);
+    const t = this.track(m.room);
+    if (t.last === undefined) t.last = m.seq - 1;
+    if (m.seq <= t.last) return;
+    if (m.seq === t.last + 1) {
+      t.last = m.seq;
+      this.messageE.fire(m);
+      for (let next = t.pending.get(t.last + 1); next; next = t.pending.get(t.last + 1)) {
+        t.pending.delete(next.seq);
+        t.last = next.seq;
+        this.messageE.fire(next);
+      }
+      return;
+    }
+    t.pending.set(m.seq, m);
+    this.fetchGap(m.room);
+  }
+
+  private fetchGap(room: string): void {
+    const t = this.track(room);
+    if (t.fetching || this._state !== 'connected') return;
+    t.fetching = true;
+    this.history(room, { after: t.last ?? 0, limit: 500 })
+      .then((page) => {
+        t.fetching = false;
+        for (const m of page.messages) this.accept(m);
+        if (page.more || t.pending.size > 0) {
+          if (page.messages.length > 0) this.fetchGap(room);
+          else {
+            // The server has nothing between: skip to what we hold.
+            const first = Math.min(...t.pending.keys());
+            t.last = first - 1;
+            const m = t.pending.get(first);
+            if (m) {
+              t.pending.delete(first);
+              this.accept(m);
+            }
+          }
+        }
+      })
+      .catch(() => {
+        t.fetching = false; // retried on the next reconnect
+      });
+  }
+
+  private applyPresence(p: PresenceFrame): void {
+    if (p.event === 'online' && !this._users.includes(p.name)) this._users = [...this._users, p.name];
+    if (p.event === 'offline') this._users = this._users.filter((u) => u !== p.name);
+    if (p.event === 'rename') {
+      this._users = this._users.map((u) => (u === p.from ? p.name : u));
+      if (p.from === this._name) this._name = p.name;
+    }
+  }
+
+  // ------------------------------------------------------------ plumbing
+
+  private request(frame: ClientFrame & { id?: string }): Promise<ServerFrame> {
+    if (this._state !== 'connected') return Promise.reject(new ConnectError('not connected'));
+    const id = `r${++this.reqSeq}`;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.requests.delete(id);
+        reject(new ConnectError(`the server did not answer a ${frame.type} request within ${this.opts.requestTimeout / 1000} s`));
+      }, this.opts.requestTimeout);
+      this.requests.set(id, { resolve, reject, timer });
+      this.write({ ...frame, id } as ClientFrame);
+    });
+  }
+
+  private settle(f: HistoryFrame | SearchResultsFrame | UsersFrame): void {
+    if (f.id === undefined) return;
+    const req = this.requests.get(f.id);
+    if (!req) return;
+    this.requests.delete(f.id);
+    clearTimeout(req.timer);
+    req.resolve(f);
+  }
+
+  private failRequests(err: Error): void {
+    for (const r of this.requests.values()) {
+      clearTimeout(r.timer);
+      r.reject(err);
+    }
+    this.requests.clear();
+  }
+
+  private write(frame: ClientFrame): void {
+    this.socket?.write(encodeFrame(frame));
+  }
+
+  private startPing(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    const every = this.opts.pingInterval;
+    this.pingTimer = setInterval(() => {
+      const quiet = Date.now() - this.lastRx;
+      if (quiet > every * 2.5) this.socket?.destroy();
+      else if (quiet >= every) this.write({ type: 'ping' });
+    }, every / 2);
+    this.pingTimer.unref();
+  }
+
+  private clearTimers(): void {
+    for (const t of [this.reconnectTimer, this.retryTimer]) if (t) clearTimeout(t);
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.reconnectTimer = this.retryTimer = this.pingTimer = undefined;
+  }
+
+  private setState(s: ClientState): void {
+    if (this._state === s) return;
+    this._state = s;
+    this.stateE.fire(s);
+  }
+}
+
+/** Turns a socket error into a sentence that says what to do. */
+export function describeConnectError(err: NodeJS.ErrnoException, address: string): ConnectError {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return new ConnectError(`nothing is listening at ${address}: start a server there (Chat: Start Server, or tcp-chat serve) or check the port`, err.code);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ConnectError(`cannot find the host in ${address}: check its spelling`, err.code);
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new ConnectError(`${address} cannot be reached from this machine: check the network`, err.code);
+    case 'ECONNRESET':
+      return new ConnectError(`${address} reset the connection: is it a TCP Chat server (and does it expect TLS)?`, err.code);
+    default:
+      return new ConnectError(`cannot connect to ${address}: ${err.message}`, err.code);
+  }
+}

@@ -1,0 +1,638 @@
+import * as net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { LineDecoder, DEFAULT_MAX_LINE } from './lineCodec';
+import { TokenBucket } from './tokenBucket';
+import { LocalBus, type Bus } from './bus';
+import { MemoryStore, type Store } from './store';
+import { Emitter } from './events';
+import {
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_ROOM,
+  MAX_TEXT_CHARS,
+  PROTOCOL_VERSION,
+  dmKey,
+  encodeFrame,
+  isDmKey,
+  nameProblem,
+  parseClientFrame,
+  roomProblem,
+  type ChatMessage,
+  type ClientFrame,
+  type ErrorCode,
+  type HelloFrame,
+  type SendFrame,
+  type ServerFrame,
+} from './protocol';
+
+export const SERVER_VERSION = '0.1.0';
+
+/** Server settings; every field has a documented default (docs/protocol.md, "Limits"). */
+export interface ServerOptions {
+  host?: string;
+  /** 0 picks a free port; `address()` reports it. */
+  port?: number;
+  /** Longest accepted line in bytes. Default 65536. */
+  maxLine?: number;
+  /** Connections at once. Default 10000. */
+  maxClients?: number;
+  /** Steady messages per second per connection; 0 turns the limit off. Default 10. */
+  rate?: number;
+  /** Messages allowed in a burst. Default 30. */
+  burst?: number;
+  /** Output bytes queued for one connection before it is cut as a slow reader. Default 8 MiB. */
+  maxQueue?: number;
+  /** Milliseconds to complete the handshake. Default 10000. */
+  handshakeTimeout?: number;
+  /** Milliseconds without a complete frame before a connection is closed. Default 90000; a ping goes out at half. */
+  idleTimeout?: number;
+  /** Messages of history in a welcome or join reply. Default 50. */
+  historyOnJoin?: number;
+  /** Minimum milliseconds between relayed typing notices per sender and target. Default 2000. */
+  typingInterval?: number;
+  store?: Store;
+  bus?: Bus;
+}
+
+/** What a server reports to whoever runs it (the CLI logs these). */
+export type ServerEvent =
+  | { type: 'online'; name: string; address: string }
+  | { type: 'offline'; name: string; reason: string }
+  | { type: 'join'; name: string; room: string }
+  | { type: 'leave'; name: string; room: string }
+  | { type: 'rename'; from: string; name: string }
+  | { type: 'closed'; address: string; code: ErrorCode | 'bye'; reason: string }
+  | { type: 'warn'; message: string };
+
+/** Thrown by listen() with a message that says what to do. */
+export class ListenError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = 'ListenError';
+  }
+}
+
+type ConnState = 'hello' | 'auth' | 'ready' | 'closing';
+
+/** One client connection. */
+class Conn {
+  state: ConnState = 'hello';
+  name = '';
+  session = '';
+  readonly rooms = new Set<string>();
+  pending: Buffer[] = [];
+  pendingBytes = 0;
+  dirty = false;
+  lastFrame: number;
+  pinged = false;
+  readonly connectedAt: number;
+  rejected = 0;
+  rejectWindow = 0;
+  typingAt = new Map<string, number>();
+  decoder!: LineDecoder;
+
+  constructor(
+    readonly socket: net.Socket,
+    readonly bucket: TokenBucket,
+    readonly address: string,
+  ) {
+    this.connectedAt = this.lastFrame = Date.now();
+  }
+}
+
+const SWEEP_MS = 1000;
+
+/**
+ * The chat server: names, rooms, direct messages, presence, typing, history
+ * and search over newline-delimited JSON. Fan-out serializes each frame once
+ * and gathers every socket's output for one write per event-loop tick.
+ */
+export class ChatServer {
+  private readonly opts: Required<Omit<ServerOptions, 'store' | 'bus'>>;
+  readonly store: Store;
+  private readonly bus: Bus;
+  private server?: net.Server;
+  private readonly conns = new Set<Conn>();
+  private readonly byName = new Map<string, Conn>();
+  private readonly members = new Map<string, Set<Conn>>();
+  private readonly unsubscribe = new Map<string, () => void>();
+  private readonly dirty: Conn[] = [];
+  private flushScheduled = false;
+  private sweepTimer?: NodeJS.Timeout;
+  private readonly events = new Emitter<ServerEvent>();
+  /** Log-worthy events: connections, joins, closes. */
+  readonly onEvent = this.events.event;
+
+  constructor(options: ServerOptions = {}) {
+    this.opts = {
+      host: options.host ?? DEFAULT_HOST,
+      port: options.port ?? DEFAULT_PORT,
+      maxLine: options.maxLine ?? DEFAULT_MAX_LINE,
+      maxClients: options.maxClients ?? 10_000,
+      rate: options.rate ?? 10,
+      burst: options.burst ?? 30,
+      maxQueue: options.maxQueue ?? 8 * 1024 * 1024,
+      handshakeTimeout: options.handshakeTimeout ?? 10_000,
+      idleTimeout: options.idleTimeout ?? 90_000,
+      historyOnJoin: options.historyOnJoin ?? 50,
+      typingInterval: options.typingInterval ?? 2000,
+    };
+    this.store = options.store ?? new MemoryStore();
+    this.bus = options.bus ?? new LocalBus();
+  }
+
+  /** Start listening. Resolves with the bound address; rejects with a ListenError that says what to do. */
+  listen(): Promise<net.AddressInfo> {
+    const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 30_000 }, (s) => this.accept(s));
+    this.server = server;
+    server.maxConnections = this.opts.maxClients + 64; // above our own cap, which answers politely
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        this.server = undefined;
+        reject(describeListenError(err, this.opts.host, this.opts.port));
+      };
+      server.once('error', onError);
+      server.listen({ host: this.opts.host, port: this.opts.port, backlog: 4096 }, () => {
+        server.off('error', onError);
+        server.on('error', (err) => this.events.fire({ type: 'warn', message: `server error: ${err.message}` }));
+        this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
+        this.sweepTimer.unref();
+        resolve(server.address() as net.AddressInfo);
+      });
+    });
+  }
+
+  /** The bound address, once listening. */
+  address(): net.AddressInfo | undefined {
+    return (this.server?.address() as net.AddressInfo | null) ?? undefined;
+  }
+
+  /** Names of everyone who completed the handshake. */
+  users(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  /** Number of open sockets, handshake or not. */
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
+  /** Close every client with a reason, stop listening and release the store. */
+  async close(reason = 'server shutting down'): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    const server = this.server;
+    this.server = undefined;
+    const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+    for (const c of [...this.conns]) this.shut(c, { type: 'bye', reason }, 'bye', reason);
+    this.flush();
+    const deadline = Date.now() + 2000;
+    while (this.conns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const c of [...this.conns]) c.socket.destroy();
+    await closed;
+    for (const u of this.unsubscribe.values()) u();
+    this.unsubscribe.clear();
+    await this.store.close();
+  }
+
+  // ------------------------------------------------------------ connections
+
+  private accept(socket: net.Socket): void {
+    const address = `${socket.remoteAddress}:${socket.remotePort}`;
+    if (this.conns.size >= this.opts.maxClients) {
+      socket.on('error', () => undefined);
+      socket.end(encodeFrame({ type: 'error', code: 'server_full', message: `the server is full (${this.opts.maxClients} connections); try again later` }));
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
+    const conn = new Conn(socket, new TokenBucket(this.opts.rate, this.opts.burst), address);
+    conn.decoder = new LineDecoder(
+      {
+        line: (text) => this.onLine(conn, text),
+        overflow: (bytes) =>
+          this.shut(conn, { type: 'error', code: 'frame_too_large', message: `a line of ${bytes} bytes or more exceeds the limit of ${this.opts.maxLine} bytes` }, 'frame_too_large', 'line too long'),
+      },
+      this.opts.maxLine,
+    );
+    this.conns.add(conn);
+    socket.on('data', (chunk: Buffer) => conn.decoder.push(chunk));
+    socket.on('error', () => undefined); // 'close' follows and does the cleanup
+    socket.on('close', () => this.drop(conn, 'connection closed'));
+    socket.on('end', () => socket.end());
+  }
+
+  private onLine(conn: Conn, text: string): void {
+    if (conn.state === 'closing') return;
+    conn.lastFrame = Date.now();
+    conn.pinged = false;
+    const parsed = parseClientFrame(text);
+    if (!parsed.ok) return this.error(conn, parsed.code, parsed.message, parsed.ref);
+    try {
+      this.handle(conn, parsed.frame);
+    } catch (err) {
+      // A bug must not take the server down or leak a stack trace to the client.
+      this.events.fire({ type: 'warn', message: `internal error handling ${parsed.frame.type}: ${(err as Error).stack ?? err}` });
+      this.error(conn, 'bad_frame', 'the server could not handle that frame');
+    }
+  }
+
+  private handle(conn: Conn, f: ClientFrame): void {
+    if (f.type === 'ping') return this.send(conn, f.id === undefined ? { type: 'pong' } : { type: 'pong', id: f.id });
+    if (f.type === 'pong') return;
+    if (conn.state === 'hello' && f.type !== 'hello') return this.error(conn, 'not_ready', 'send {"type":"hello","v":1,"name":"..."} first', refOf(f));
+    if (conn.state === 'auth' && f.type !== 'auth') return this.error(conn, 'not_ready', 'answer the challenge with an auth frame first', refOf(f));
+    switch (f.type) {
+      case 'hello':
+        return this.onHello(conn, f);
+      case 'auth':
+        return this.error(conn, 'bad_frame', 'no challenge is pending');
+      case 'message':
+        return this.onMessage(conn, f);
+      case 'join':
+        return this.onJoin(conn, f.room);
+      case 'leave':
+        return this.onLeave(conn, f.room);
+      case 'typing':
+        return this.onTyping(conn, f.room, f.to);
+      case 'history': {
+        if (!this.canSee(conn, f.room)) return this.error(conn, 'not_in_room', `join ${f.room} to read its history`, f.id);
+        const limit = clamp(f.limit ?? 50, 0, 500);
+        const page = this.store.history(f.room, { before: f.before, after: f.after, limit });
+        return this.send(conn, { type: 'history', ...(f.id !== undefined && { id: f.id }), room: f.room, messages: page.messages, more: page.more });
+      }
+      case 'search': {
+        if (f.room !== undefined && !this.canSee(conn, f.room)) return this.error(conn, 'not_in_room', `join ${f.room} to search it`, f.id);
+        const limit = clamp(f.limit ?? 50, 0, 200);
+        const only = f.room;
+        const messages = this.store.search(f.query.slice(0, 200), (room) => (only === undefined || room === only) && this.canSee(conn, room), limit);
+        return this.send(conn, { type: 'search_results', ...(f.id !== undefined && { id: f.id }), query: f.query, messages });
+      }
+      case 'nick':
+        return this.onNick(conn, f.name);
+      case 'who':
+        return this.send(conn, { type: 'users', ...(f.id !== undefined && { id: f.id }), users: this.users() });
+      default:
+        return assertNever(f);
+    }
+  }
+
+  private onHello(conn: Conn, f: HelloFrame): void {
+    if (conn.state !== 'hello') return this.error(conn, 'already_ready', 'the handshake is already done');
+    if (f.v !== PROTOCOL_VERSION) return this.error(conn, 'bad_version', `this server speaks protocol version ${PROTOCOL_VERSION}`);
+    const why = nameProblem(f.name);
+    if (why) return this.error(conn, 'bad_name', why);
+    let name = f.name;
+    const holder = this.findName(name);
+    if (holder && f.session !== undefined && holder.session === f.session) {
+      // The same client reconnecting while its old socket lingers: the new one wins.
+      this.shut(holder, { type: 'error', code: 'replaced', message: 'this session reconnected from elsewhere' }, 'replaced', 'replaced by a reconnect');
+      this.drop(holder, 'replaced');
+    } else if (holder) {
+      name = this.freeName(name);
+    }
+    conn.name = name;
+    conn.session = f.session && /^[A-Za-z0-9_-]{16,64}$/.test(f.session) ? f.session : randomBytes(16).toString('base64url');
+    this.ready(conn);
+  }
+
+  private ready(conn: Conn): void {
+    conn.state = 'ready';
+    this.byName.set(conn.name, conn);
+    this.addMember(conn, DEFAULT_ROOM);
+    const history = this.store.history(DEFAULT_ROOM, { limit: this.opts.historyOnJoin }).messages;
+    this.send(conn, {
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      name: conn.name,
+      session: conn.session,
+      server: { version: SERVER_VERSION },
+      room: DEFAULT_ROOM,
+      rooms: this.roomList(),
+      joined: [...conn.rooms],
+      users: this.users(),
+      history,
+      limits: { maxLine: this.opts.maxLine, rate: this.opts.rate, burst: this.opts.burst },
+    });
+    this.broadcastAll({ type: 'presence', event: 'online', name: conn.name }, conn);
+    this.broadcastRoom(DEFAULT_ROOM, { type: 'presence', event: 'join', name: conn.name, room: DEFAULT_ROOM }, conn);
+    this.events.fire({ type: 'online', name: conn.name, address: conn.address });
+  }
+
+  private onMessage(conn: Conn, f: SendFrame): void {
+    if (!conn.bucket.take()) {
+      const now = Date.now();
+      if (now - conn.rejectWindow > 10_000) {
+        conn.rejectWindow = now;
+        conn.rejected = 0;
+      }
+      if (++conn.rejected > Math.max(50, this.opts.burst * 2)) {
+        return this.shut(conn, { type: 'error', code: 'flood', message: 'too many messages over the rate limit; disconnected' }, 'flood', 'flooding');
+      }
+      return this.send(conn, { type: 'error', code: 'rate_limited', message: `slow down: at most ${this.opts.rate} messages per second`, ref: f.id, retryAfter: conn.bucket.wait() });
+    }
+    if (f.text.length > MAX_TEXT_CHARS) return this.error(conn, 'too_long', `a message has at most ${MAX_TEXT_CHARS} characters`, f.id);
+    const dup = this.store.findById(conn.name, f.id);
+    if (dup) return this.sendEncoded(conn, encodeFrame(dup));
+    let room: string;
+    if (f.to !== undefined) {
+      if (!this.byName.has(f.to)) return this.error(conn, 'no_such_user', `nobody called ${f.to} is online`, f.id);
+      room = dmKey(conn.name, f.to);
+    } else {
+      room = f.room ?? DEFAULT_ROOM;
+      if (!conn.rooms.has(room)) return this.error(conn, 'not_in_room', `join ${room} before writing to it`, f.id);
+    }
+    const msg: ChatMessage = {
+      type: 'message',
+      id: f.id,
+      seq: this.store.lastSeq(room) + 1,
+      room,
+      sender: conn.name,
+      text: f.text,
+      ts: new Date().toISOString(),
+      ...(f.to !== undefined && { to: f.to }),
+      ...(f.snippet !== undefined && { snippet: f.snippet }),
+    };
+    try {
+      this.store.append(msg);
+    } catch (err) {
+      this.events.fire({ type: 'warn', message: (err as Error).message });
+      return this.error(conn, 'store_failed', 'the server could not save your message; it was not delivered, try again later', f.id);
+    }
+    const frame = encodeFrame(msg);
+    if (f.to !== undefined) {
+      this.sendEncoded(conn, frame);
+      const peer = this.byName.get(f.to);
+      if (peer && peer !== conn) this.sendEncoded(peer, frame);
+    } else {
+      this.bus.publish(room, frame);
+    }
+  }
+
+  private onJoin(conn: Conn, room: string): void {
+    const why = roomProblem(room);
+    if (why) return this.error(conn, 'bad_room', why);
+    const fresh = !conn.rooms.has(room);
+    if (fresh) this.addMember(conn, room);
+    this.send(conn, {
+      type: 'joined',
+      room,
+      members: [...(this.members.get(room) ?? [])].map((c) => c.name),
+      seq: this.store.lastSeq(room),
+      history: this.store.history(room, { limit: this.opts.historyOnJoin }).messages,
+    });
+    if (fresh) {
+      this.broadcastRoom(room, { type: 'presence', event: 'join', name: conn.name, room }, conn);
+      this.events.fire({ type: 'join', name: conn.name, room });
+    }
+  }
+
+  private onLeave(conn: Conn, room: string): void {
+    if (!conn.rooms.has(room)) return this.error(conn, 'not_in_room', `you are not in ${room}`);
+    this.removeMember(conn, room);
+    this.send(conn, { type: 'left', room });
+    this.broadcastRoom(room, { type: 'presence', event: 'leave', name: conn.name, room });
+    this.events.fire({ type: 'leave', name: conn.name, room });
+  }
+
+  private onTyping(conn: Conn, room: string | undefined, to: string | undefined): void {
+    const target = to !== undefined ? '@' + to : (room ?? DEFAULT_ROOM);
+    const now = Date.now();
+    if (now - (conn.typingAt.get(target) ?? 0) < this.opts.typingInterval) return; // relayed at most once per interval
+    if (to !== undefined) {
+      const peer = this.byName.get(to);
+      if (!peer) return this.error(conn, 'no_such_user', `nobody called ${to} is online`);
+      conn.typingAt.set(target, now);
+      return this.send(peer, { type: 'typing', name: conn.name, to });
+    }
+    if (!conn.rooms.has(target)) return this.error(conn, 'not_in_room', `you are not in ${target}`);
+    conn.typingAt.set(target, now);
+    this.broadcastRoom(target, { type: 'typing', name: conn.name, room: target }, conn);
+  }
+
+  private onNick(conn: Conn, name: string): void {
+    const why = nameProblem(name);
+    if (why) return this.error(conn, 'bad_name', why);
+    if (name === conn.name) return;
+    const holder = this.findName(name);
+    if (holder && holder !== conn) return this.error(conn, 'bad_name', `${name} is taken`);
+    const from = conn.name;
+    this.byName.delete(from);
+    conn.name = name;
+    this.byName.set(name, conn);
+    this.broadcastAll({ type: 'presence', event: 'rename', name, from });
+    this.events.fire({ type: 'rename', from, name });
+  }
+
+  /** Forget a connection that closed. */
+  private drop(conn: Conn, reason: string): void {
+    if (!this.conns.delete(conn)) return;
+    conn.decoder.stop();
+    conn.pending = [];
+    conn.pendingBytes = 0;
+    const wasReady = conn.name !== '' && this.byName.get(conn.name) === conn;
+    for (const room of [...conn.rooms]) {
+      this.removeMember(conn, room);
+      if (wasReady) this.broadcastRoom(room, { type: 'presence', event: 'leave', name: conn.name, room });
+    }
+    if (wasReady) {
+      this.byName.delete(conn.name);
+      this.broadcastAll({ type: 'presence', event: 'offline', name: conn.name });
+      this.events.fire({ type: 'offline', name: conn.name, reason });
+    }
+    conn.state = 'closing';
+  }
+
+  /** Send a last frame and close. Reading stops at once; writes get a moment to drain. */
+  private shut(conn: Conn, last: ServerFrame, code: ErrorCode | 'bye', reason: string): void {
+    if (conn.state === 'closing') return;
+    conn.state = 'closing';
+    conn.decoder.stop();
+    this.events.fire({ type: 'closed', address: conn.address, code, reason });
+    const out = Buffer.concat([...conn.pending, encodeFrame(last)]);
+    conn.pending = [];
+    conn.pendingBytes = 0;
+    const s = conn.socket;
+    if (code === 'slow_reader') {
+      // It is not reading, so waiting for a drain would only hold memory.
+      s.write(out);
+      s.destroy();
+    } else {
+      s.end(out);
+      setTimeout(() => s.destroy(), 2000).unref();
+    }
+    if (conn.state === 'closing' && this.conns.has(conn)) this.drop(conn, reason);
+  }
+
+  // ------------------------------------------------------------ rooms
+
+  private addMember(conn: Conn, room: string): void {
+    conn.rooms.add(room);
+    let set = this.members.get(room);
+    if (!set) {
+      set = new Set();
+      this.members.set(room, set);
+      const members = set;
+      this.unsubscribe.set(
+        room,
+        this.bus.subscribe(room, (frame) => {
+          for (const c of members) this.sendEncoded(c, frame);
+        }),
+      );
+    }
+    set.add(conn);
+  }
+
+  private removeMember(conn: Conn, room: string): void {
+    conn.rooms.delete(room);
+    const set = this.members.get(room);
+    if (!set) return;
+    set.delete(conn);
+    if (set.size === 0) {
+      this.members.delete(room);
+      this.unsubscribe.get(room)?.();
+      this.unsubscribe.delete(room);
+    }
+  }
+
+  private roomList(): { name: string; members: string[]; seq: number }[] {
+    const names = new Set<string>([DEFAULT_ROOM, ...this.members.keys(), ...this.store.rooms()]);
+    return [...names]
+      .filter((r) => !isDmKey(r))
+      .sort()
+      .map((name) => ({ name, members: [...(this.members.get(name) ?? [])].map((c) => c.name), seq: this.store.lastSeq(name) }));
+  }
+
+  private canSee(conn: Conn, room: string): boolean {
+    if (isDmKey(room)) return room.slice(1).split(',').includes(conn.name);
+    return conn.rooms.has(room);
+  }
+
+  private findName(name: string): Conn | undefined {
+    const exact = this.byName.get(name);
+    if (exact) return exact;
+    const lower = name.toLowerCase();
+    for (const [n, c] of this.byName) if (n.toLowerCase() === lower) return c;
+    return undefined;
+  }
+
+  private freeName(name: string): string {
+    for (let i = 2; ; i++) {
+      const suffix = String(i);
+      const candidate = [...name].slice(0, 32 - suffix.length).join('') + suffix;
+      if (!this.findName(candidate)) return candidate;
+    }
+  }
+
+  // ------------------------------------------------------------ output
+
+  private error(conn: Conn, code: ErrorCode, message: string, ref?: string): void {
+    this.send(conn, { type: 'error', code, message, ...(ref !== undefined && { ref }) });
+  }
+
+  private send(conn: Conn, frame: ServerFrame): void {
+    this.sendEncoded(conn, encodeFrame(frame));
+  }
+
+  private broadcastRoom(room: string, frame: ServerFrame, except?: Conn): void {
+    const set = this.members.get(room);
+    if (!set) return;
+    const buf = encodeFrame(frame);
+    for (const c of set) if (c !== except) this.sendEncoded(c, buf);
+  }
+
+  private broadcastAll(frame: ServerFrame, except?: Conn): void {
+    const buf = encodeFrame(frame);
+    for (const c of this.byName.values()) if (c !== except) this.sendEncoded(c, buf);
+  }
+
+  /** Queue bytes for a connection; they are written once per tick with everything else it gets. */
+  private sendEncoded(conn: Conn, buf: Buffer): void {
+    if (conn.state === 'closing') return;
+    conn.pending.push(buf);
+    conn.pendingBytes += buf.length;
+    if (conn.pendingBytes + conn.socket.writableLength > this.opts.maxQueue) {
+      return this.slowReader(conn);
+    }
+    if (!conn.dirty) {
+      conn.dirty = true;
+      this.dirty.push(conn);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    }
+  }
+
+  private slowReader(conn: Conn): void {
+    conn.pending = [];
+    conn.pendingBytes = 0;
+    this.shut(conn, { type: 'error', code: 'slow_reader', message: `disconnected: more than ${this.opts.maxQueue} bytes of output were waiting for you to read` }, 'slow_reader', 'slow reader');
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const list = this.dirty.splice(0);
+    for (const conn of list) {
+      conn.dirty = false;
+      if (conn.state === 'closing' && !this.conns.has(conn)) continue;
+      const n = conn.pending.length;
+      if (n === 0) continue;
+      const out = n === 1 ? conn.pending[0] : Buffer.concat(conn.pending, conn.pendingBytes);
+      conn.pending = [];
+      conn.pendingBytes = 0;
+      conn.socket.write(out);
+      if (conn.socket.writableLength > this.opts.maxQueue) this.slowReader(conn);
+    }
+  }
+
+  /** Handshake and idle timeouts, checked once a second for all connections. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const c of this.conns) {
+      if (c.state === 'closing') continue;
+      if (c.state !== 'ready') {
+        if (now - c.connectedAt > this.opts.handshakeTimeout) {
+          this.shut(c, { type: 'error', code: 'handshake_timeout', message: `no hello within ${this.opts.handshakeTimeout} ms` }, 'handshake_timeout', 'handshake timeout');
+        }
+        continue;
+      }
+      const quiet = now - c.lastFrame;
+      if (quiet > this.opts.idleTimeout) {
+        this.shut(c, { type: 'error', code: 'idle_timeout', message: `nothing received for ${Math.round(quiet / 1000)} s` }, 'idle_timeout', 'idle');
+      } else if (quiet > this.opts.idleTimeout / 2 && !c.pinged) {
+        c.pinged = true;
+        this.send(c, { type: 'ping' });
+      }
+    }
+  }
+}
+
+function refOf(f: ClientFrame): string | undefined {
+  return 'id' in f && typeof f.id === 'string' ? f.id : undefined;
+}
+
+function clamp(n: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, n));
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled frame ${JSON.stringify(x)}`);
+}
+
+/** Turns a listen failure into a sentence that says what to do. */
+export function describeListenError(err: NodeJS.ErrnoException, host: string, port: number): ListenError {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new ListenError(`port ${port} is already in use: pick another port or stop the program using it`, err.code);
+    case 'EACCES':
+      return new ListenError(`not allowed to listen on port ${port}: ports below 1024 need privileges; pick a port above 1024`, err.code);
+    case 'EADDRNOTAVAIL':
+      return new ListenError(`cannot listen on ${host}: this machine has no such address; use 127.0.0.1, 0.0.0.0 or one of its own addresses`, err.code);
+    case 'ENOTFOUND':
+      return new ListenError(`cannot resolve host ${host}: check the bind host`, err.code);
+    default:
+      return new ListenError(`cannot listen on ${host}:${port}: ${err.message}`, err.code);
+  }
+}

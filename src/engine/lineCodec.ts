@@ -1,0 +1,84 @@
+/** Default cap on one line, in bytes, excluding the newline. */
+export const DEFAULT_MAX_LINE = 64 * 1024;
+
+/** What a LineDecoder reports. */
+export interface LineSink {
+  /** One complete line, decoded as UTF-8, without `\n` or a trailing `\r`. */
+  line(text: string): void;
+  /** A line grew past the cap; nothing more will be reported. */
+  overflow(bytes: number): void;
+}
+
+const NL = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Splits a byte stream into newline-terminated lines.
+ * It works on Buffers, not strings, so a multi-byte character split across
+ * chunks is never cut; it keeps the partial tail and caps its length so a
+ * peer that never sends `\n` cannot grow our memory.
+ */
+export class LineDecoder {
+  private parts: Buffer[] = [];
+  private partLen = 0;
+  private dead = false;
+
+  constructor(
+    private readonly sink: LineSink,
+    private readonly maxLine = DEFAULT_MAX_LINE,
+  ) {}
+
+  /** Feed one chunk from the socket. */
+  push(chunk: Buffer): void {
+    if (this.dead) return;
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(NL, start);
+      if (nl === -1) break;
+      const lineLen = this.partLen + (nl - start);
+      if (lineLen > this.maxLine + 1) return this.fail(lineLen);
+      let bytes: Buffer;
+      if (this.partLen === 0) {
+        bytes = chunk.subarray(start, nl);
+      } else {
+        this.parts.push(chunk.subarray(start, nl));
+        bytes = Buffer.concat(this.parts, lineLen);
+        this.parts = [];
+        this.partLen = 0;
+      }
+      let end = bytes.length;
+      if (end > 0 && bytes[end - 1] === CR) end--;
+      if (end > this.maxLine) return this.fail(end);
+      start = nl + 1;
+      if (end > 0) {
+        this.sink.line(bytes.toString('utf8', 0, end));
+        if (this.dead) return;
+      }
+    }
+    if (start < chunk.length) {
+      const rest = chunk.length - start;
+      // +1 leaves room for a `\r` that may precede the coming `\n`.
+      if (this.partLen + rest > this.maxLine + 1) return this.fail(this.partLen + rest);
+      // Copy: the socket may reuse the chunk's memory.
+      this.parts.push(Buffer.from(chunk.subarray(start)));
+      this.partLen += rest;
+    }
+  }
+
+  /** Bytes held for an unfinished line. */
+  get pending(): number {
+    return this.partLen;
+  }
+
+  /** Stop reporting; used when the connection closes. */
+  stop(): void {
+    this.dead = true;
+    this.parts = [];
+    this.partLen = 0;
+  }
+
+  private fail(bytes: number): void {
+    this.stop();
+    this.sink.overflow(bytes);
+  }
+}

@@ -1,0 +1,413 @@
+/**
+ * Wire protocol v1: one JSON object per line over TCP (or TLS).
+ * docs/protocol.md is the reference for other implementations; this file is
+ * the TypeScript shape of the same frames plus the guards that accept them.
+ */
+
+export const PROTOCOL_VERSION = 1;
+export const DEFAULT_PORT = 12345;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_ROOM = 'general';
+export const MAX_TEXT_CHARS = 16_000;
+
+/** Every error code a server may send. */
+export type ErrorCode =
+  | 'bad_json'
+  | 'unknown_type'
+  | 'bad_frame'
+  | 'not_ready'
+  | 'frame_too_large'
+  | 'rate_limited'
+  | 'flood'
+  | 'server_full'
+  | 'handshake_timeout'
+  | 'idle_timeout'
+  | 'slow_reader'
+  | 'bad_version'
+  | 'bad_name'
+  | 'bad_room'
+  | 'no_such_user'
+  | 'not_in_room'
+  | 'too_long'
+  | 'already_ready'
+  | 'auth_required'
+  | 'auth_failed'
+  | 'store_failed'
+  | 'replaced';
+
+// ---------------------------------------------------------------- shared shapes
+
+/** A code snippet attached to a message (Share Selection). */
+export interface Snippet {
+  lang: string;
+  file: string;
+  startLine: number;
+  endLine: number;
+  code: string;
+}
+
+/** A message as the server stores and delivers it. */
+export interface ChatMessage {
+  type: 'message';
+  /** Client-made id, unique per sender. */
+  id: string;
+  /** Position in the room, rising by one. */
+  seq: number;
+  /** Room name, or the DM key `@a,b` for direct messages. */
+  room: string;
+  /** Set by the server from the connection's name, never from the client. */
+  sender: string;
+  text: string;
+  /** Server time, ISO 8601 UTC. */
+  ts: string;
+  /** Recipient of a direct message. */
+  to?: string;
+  snippet?: Snippet;
+}
+
+/** A room as described in the welcome. */
+export interface RoomInfo {
+  name: string;
+  members: string[];
+  seq: number;
+}
+
+// ---------------------------------------------------------------- client -> server
+
+/** First frame of every connection. */
+export interface HelloFrame {
+  type: 'hello';
+  v: number;
+  name: string;
+  /** Session token from an earlier welcome: reclaims the same name after a reconnect. */
+  session?: string;
+}
+/** Answer to a password challenge: hex HMAC-SHA256(scrypt(password, salt), nonce). */
+export interface AuthFrame {
+  type: 'auth';
+  proof: string;
+}
+/** A chat message to a room, or to one person when `to` is set. */
+export interface SendFrame {
+  type: 'message';
+  id: string;
+  room?: string;
+  to?: string;
+  text: string;
+  snippet?: Snippet;
+}
+/** Join a room (created if missing). */
+export interface JoinFrame {
+  type: 'join';
+  room: string;
+}
+/** Leave a room. */
+export interface LeaveFrame {
+  type: 'leave';
+  room: string;
+}
+/** "I am typing" in a room or to a person; relayed at most once per interval. */
+export interface TypingFrame {
+  type: 'typing';
+  room?: string;
+  to?: string;
+}
+/** Ask for a room's messages before (or after) a seq. */
+export interface HistoryRequest {
+  type: 'history';
+  id?: string;
+  room: string;
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+/** Full-text search over stored history of the rooms you are in and your DMs. */
+export interface SearchRequest {
+  type: 'search';
+  id?: string;
+  query: string;
+  room?: string;
+  limit?: number;
+}
+/** Change your display name. */
+export interface NickFrame {
+  type: 'nick';
+  name: string;
+}
+/** Ask who is online. */
+export interface WhoRequest {
+  type: 'who';
+  id?: string;
+}
+/** Keepalive probe, sent by either side. */
+export interface PingFrame {
+  type: 'ping';
+  id?: string | number;
+}
+/** Answer to a ping. */
+export interface PongFrame {
+  type: 'pong';
+  id?: string | number;
+}
+
+/** Everything a client may send. */
+export type ClientFrame =
+  | HelloFrame
+  | AuthFrame
+  | SendFrame
+  | JoinFrame
+  | LeaveFrame
+  | TypingFrame
+  | HistoryRequest
+  | SearchRequest
+  | NickFrame
+  | WhoRequest
+  | PingFrame
+  | PongFrame;
+
+// ---------------------------------------------------------------- server -> client
+
+/** Sent when the server needs a password before the welcome. */
+export interface ChallengeFrame {
+  type: 'challenge';
+  nonce: string;
+  salt: string;
+  kdf: { name: 'scrypt'; N: number; r: number; p: number; keylen: number };
+}
+/** Handshake accepted. */
+export interface WelcomeFrame {
+  type: 'welcome';
+  v: number;
+  /** The name the server assigned (may differ from the one asked for). */
+  name: string;
+  session: string;
+  server: { version: string };
+  room: string;
+  rooms: RoomInfo[];
+  joined: string[];
+  users: string[];
+  history: ChatMessage[];
+  limits: { maxLine: number; rate: number; burst: number };
+}
+/** Reply to a join: the room's members and recent history. */
+export interface JoinedFrame {
+  type: 'joined';
+  room: string;
+  members: string[];
+  seq: number;
+  history: ChatMessage[];
+}
+/** Reply to a leave. */
+export interface LeftFrame {
+  type: 'left';
+  room: string;
+}
+/** Someone came, went, joined, left or renamed. */
+export interface PresenceFrame {
+  type: 'presence';
+  event: 'online' | 'offline' | 'join' | 'leave' | 'rename';
+  name: string;
+  room?: string;
+  from?: string;
+}
+/** Relayed typing notice. */
+export interface TypingEvent {
+  type: 'typing';
+  name: string;
+  room?: string;
+  to?: string;
+}
+/** Reply to a history request, oldest first. */
+export interface HistoryFrame {
+  type: 'history';
+  id?: string;
+  room: string;
+  messages: ChatMessage[];
+  /** True when older (for `before`) or newer (for `after`) messages remain. */
+  more: boolean;
+}
+/** Reply to a search, newest first. */
+export interface SearchResultsFrame {
+  type: 'search_results';
+  id?: string;
+  query: string;
+  messages: ChatMessage[];
+}
+/** Reply to who. */
+export interface UsersFrame {
+  type: 'users';
+  id?: string;
+  users: string[];
+}
+/** A problem with something the client sent, or the reason for a close. */
+export interface ErrorFrame {
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+  /** The `id` of the frame this is about, when it had one. */
+  ref?: string;
+  /** For rate_limited: milliseconds until a retry can succeed. */
+  retryAfter?: number;
+}
+/** The server is closing this connection on purpose. */
+export interface ByeFrame {
+  type: 'bye';
+  reason: string;
+}
+
+/** Everything a server may send. */
+export type ServerFrame =
+  | ChallengeFrame
+  | WelcomeFrame
+  | JoinedFrame
+  | LeftFrame
+  | ChatMessage
+  | PresenceFrame
+  | TypingEvent
+  | HistoryFrame
+  | SearchResultsFrame
+  | UsersFrame
+  | ErrorFrame
+  | ByeFrame
+  | PingFrame
+  | PongFrame;
+
+// ---------------------------------------------------------------- validation
+
+/** The outcome of checking one parsed line from a client. */
+export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; ref?: string };
+
+const CLIENT_TYPES = new Set(['hello', 'auth', 'message', 'join', 'leave', 'typing', 'history', 'search', 'nick', 'who', 'ping', 'pong']);
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function optStr(o: Record<string, unknown>, k: string): boolean {
+  return o[k] === undefined || typeof o[k] === 'string';
+}
+function optInt(o: Record<string, unknown>, k: string): boolean {
+  return o[k] === undefined || (Number.isSafeInteger(o[k]) && (o[k] as number) >= 0);
+}
+function isSnippet(v: unknown): v is Snippet {
+  return (
+    isObj(v) &&
+    typeof v.lang === 'string' &&
+    typeof v.file === 'string' &&
+    typeof v.code === 'string' &&
+    Number.isSafeInteger(v.startLine) &&
+    Number.isSafeInteger(v.endLine)
+  );
+}
+
+/** Why a field set is wrong, or undefined when the frame is well formed. */
+function problem(o: Record<string, unknown>): string | undefined {
+  switch (o.type) {
+    case 'hello':
+      if (typeof o.v !== 'number') return 'hello needs a numeric "v"';
+      if (typeof o.name !== 'string') return 'hello needs a string "name"';
+      if (!optStr(o, 'session')) return '"session" must be a string';
+      return;
+    case 'auth':
+      return typeof o.proof === 'string' ? undefined : 'auth needs a string "proof"';
+    case 'message':
+      if (typeof o.id !== 'string' || o.id.length === 0 || o.id.length > 128) return 'message needs a string "id" of 1-128 characters';
+      if (typeof o.text !== 'string') return 'message needs a string "text"';
+      if (!optStr(o, 'room') || !optStr(o, 'to')) return '"room" and "to" must be strings';
+      if (o.room !== undefined && o.to !== undefined) return 'give "room" or "to", not both';
+      if (o.snippet !== undefined && !isSnippet(o.snippet)) return '"snippet" needs lang, file, code, startLine and endLine';
+      return;
+    case 'join':
+    case 'leave':
+      return typeof o.room === 'string' ? undefined : `${o.type} needs a string "room"`;
+    case 'typing':
+      if (!optStr(o, 'room') || !optStr(o, 'to')) return '"room" and "to" must be strings';
+      return;
+    case 'history':
+      if (typeof o.room !== 'string') return 'history needs a string "room"';
+      if (!optInt(o, 'before') || !optInt(o, 'after') || !optInt(o, 'limit')) return '"before", "after" and "limit" must be non-negative integers';
+      if (!optStr(o, 'id')) return '"id" must be a string';
+      return;
+    case 'search':
+      if (typeof o.query !== 'string') return 'search needs a string "query"';
+      if (!optStr(o, 'room') || !optStr(o, 'id')) return '"room" and "id" must be strings';
+      if (!optInt(o, 'limit')) return '"limit" must be a non-negative integer';
+      return;
+    case 'nick':
+      return typeof o.name === 'string' ? undefined : 'nick needs a string "name"';
+    case 'who':
+      return optStr(o, 'id') ? undefined : '"id" must be a string';
+    case 'ping':
+    case 'pong':
+      return o.id === undefined || typeof o.id === 'string' || typeof o.id === 'number' ? undefined : '"id" must be a string or number';
+  }
+  return 'unknown';
+}
+
+/** Turns one line (without its newline) into a checked client frame or an error. */
+export function parseClientFrame(line: string): ParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { ok: false, code: 'bad_json', message: 'each line must be one JSON object' };
+  }
+  if (!isObj(value)) return { ok: false, code: 'bad_json', message: 'each line must be one JSON object' };
+  const ref = typeof value.id === 'string' ? value.id : undefined;
+  if (typeof value.type !== 'string') return { ok: false, code: 'bad_frame', message: 'every frame needs a string "type"', ref };
+  if (!CLIENT_TYPES.has(value.type)) {
+    return { ok: false, code: 'unknown_type', message: `unknown frame type "${value.type.slice(0, 40)}"`, ref };
+  }
+  const why = problem(value);
+  if (why !== undefined) return { ok: false, code: 'bad_frame', message: why, ref };
+  return { ok: true, frame: value as unknown as ClientFrame };
+}
+
+/** Loose check for frames a client receives; the client trusts the server's shapes after this. */
+export function parseServerFrame(line: string): ServerFrame | undefined {
+  try {
+    const v: unknown = JSON.parse(line);
+    if (isObj(v) && typeof v.type === 'string') return v as unknown as ServerFrame;
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------- names and rooms
+
+// Bidirectional overrides and isolates let a name reorder the text around it.
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/u;
+const RESERVED_NAMES = new Set(['server', 'system', 'admin', 'tcp-chat', 'chat', 'root', 'moderator']);
+
+/** Why a display name is refused, or undefined when it is acceptable. */
+export function nameProblem(name: string): string | undefined {
+  if ([...name].length < 1 || [...name].length > 32) return 'a name has 1 to 32 characters';
+  if (name.trim() !== name || name.trim().length === 0) return 'a name cannot be blank or start or end with spaces';
+  if (FORBIDDEN_NAME_CHARS.test(name)) return 'a name cannot hold control, zero-width or bidirectional-override characters';
+  if (/[@#,:\s*[\]]/u.test(name.replace(/ /g, ''))) return 'a name cannot hold "@", "#", ",", ":", "*", brackets or whitespace other than single spaces';
+  if (/ {2}/.test(name)) return 'a name cannot hold two spaces in a row';
+  if (RESERVED_NAMES.has(name.toLowerCase()) || /^[-*=~]/.test(name)) return 'that name could pass for a system line';
+  return undefined;
+}
+
+/** Why a room name is refused, or undefined when it is acceptable. */
+export function roomProblem(room: string): string | undefined {
+  if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(room)) return 'a room name is 1-32 characters of a-z, 0-9, "-" and "_", starting with a letter or digit';
+  return undefined;
+}
+
+/** The room key under which a direct conversation between two names is kept. */
+export function dmKey(a: string, b: string): string {
+  return a < b ? `@${a},${b}` : `@${b},${a}`;
+}
+
+/** True when a room key names a direct conversation. */
+export function isDmKey(room: string): boolean {
+  return room.startsWith('@');
+}
+
+/** Serialize a frame once, ready to write to any number of sockets. */
+export function encodeFrame(frame: ServerFrame | ClientFrame): Buffer {
+  return Buffer.from(JSON.stringify(frame) + '\n', 'utf8');
+}
