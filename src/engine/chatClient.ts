@@ -1,11 +1,10 @@
 import * as net from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { LineDecoder, DEFAULT_MAX_LINE } from './lineCodec';
+import { LineDecoder, DEFAULT_MAX_LINE, encodeFrame } from './lineCodec';
 import { Emitter } from './events';
 import {
   DEFAULT_ROOM,
   PROTOCOL_VERSION,
-  encodeFrame,
   isDmKey,
   parseServerFrame,
   type ChatMessage,

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { LineDecoder, DEFAULT_MAX_LINE } from './lineCodec';
+import { LineDecoder, DEFAULT_MAX_LINE, encodeFrame } from './lineCodec';
 import { TokenBucket } from './tokenBucket';
 import { LocalBus, type Bus } from './bus';
 import { MemoryStore, type Store } from './store';
@@ -12,7 +12,6 @@ import {
   MAX_TEXT_CHARS,
   PROTOCOL_VERSION,
   dmKey,
-  encodeFrame,
   isDmKey,
   nameProblem,
   parseClientFrame,

@@ -1,3 +1,5 @@
+import type { ClientFrame, ServerFrame } from './protocol';
+
 /** Default cap on one line, in bytes, excluding the newline. */
 export const DEFAULT_MAX_LINE = 64 * 1024;
 
@@ -81,4 +83,9 @@ export class LineDecoder {
     this.stop();
     this.sink.overflow(bytes);
   }
+}
+
+/** Serialize a frame once, ready to write to any number of sockets. */
+export function encodeFrame(frame: ServerFrame | ClientFrame): Buffer {
+  return Buffer.from(JSON.stringify(frame) + '\n', 'utf8');
 }

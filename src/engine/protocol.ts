@@ -406,8 +406,3 @@ export function dmKey(a: string, b: string): string {
 export function isDmKey(room: string): boolean {
   return room.startsWith('@');
 }
-
-/** Serialize a frame once, ready to write to any number of sockets. */
-export function encodeFrame(frame: ServerFrame | ClientFrame): Buffer {
-  return Buffer.from(JSON.stringify(frame) + '\n', 'utf8');
-}

@@ -1,0 +1,227 @@
+/**
+ * Messages between the extension host and the chat panel's webview
+ * (postMessage). Neither side imports `vscode` here; both switch over these
+ * unions exhaustively. The host owns the conversation; the webview renders it.
+ */
+import type { ChatMessage } from '../engine/protocol';
+
+export type { ChatMessage, Snippet } from '../engine/protocol';
+
+/** A quiet line in the conversation: joins, leaves, renames, notices. */
+export interface SystemLine {
+  type: 'system';
+  room: string;
+  text: string;
+  ts: string;
+}
+
+/** One entry of a room's conversation. */
+export type ViewItem = ChatMessage | SystemLine;
+
+/** A room or direct conversation in the room list. */
+export interface RoomView {
+  /** Room name, or the DM key `@a,b`. */
+  key: string;
+  /** What the list shows: `#general`, or the other person's name. */
+  label: string;
+  kind: 'room' | 'dm';
+  unread: number;
+}
+
+/** Connection state as the panel shows it. */
+export type PanelConnState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
+
+/** A file someone offered, waiting for the user to save or ignore it. */
+export interface FileOfferView {
+  fileId: string;
+  room: string;
+  sender: string;
+  name: string;
+  size: number;
+  ts: string;
+  /** 'receiving' while chunks arrive, then 'ready', 'saved' or 'failed'. */
+  status: 'receiving' | 'ready' | 'saved' | 'failed';
+  detail?: string;
+}
+
+// ---------------------------------------------------------------- host -> webview
+
+/** Full snapshot; sent in answer to `ready` (first load, and after every reload). */
+export interface InitMsg {
+  type: 'init';
+  me: string | null;
+  address: string | null;
+  state: PanelConnState;
+  rooms: RoomView[];
+  active: string;
+  /** The active room's recent items, oldest first. */
+  items: ViewItem[];
+  /** True when the server has older messages than `items`. */
+  more: boolean;
+  users: string[];
+  typing: string[];
+  files: FileOfferView[];
+}
+/** New items for a room: appended live, or an older page prepended. */
+export interface ItemsMsg {
+  type: 'items';
+  room: string;
+  items: ViewItem[];
+  position: 'append' | 'prepend';
+  /** For prepend: whether still older history exists. */
+  more?: boolean;
+}
+/** The active room changed (after a switch request, a join, or a DM). */
+export interface RoomMsg {
+  type: 'room';
+  active: string;
+  items: ViewItem[];
+  more: boolean;
+  typing: string[];
+}
+/** Room list with unread counts. */
+export interface RoomsMsg {
+  type: 'rooms';
+  rooms: RoomView[];
+  active: string;
+}
+/** Who is online. */
+export interface UsersMsg {
+  type: 'users';
+  users: string[];
+}
+/** Who is typing in a room right now. */
+export interface TypingMsg {
+  type: 'typing';
+  room: string;
+  names: string[];
+}
+/** Connection state and identity. */
+export interface StatusMsg {
+  type: 'status';
+  state: PanelConnState;
+  me: string | null;
+  address: string | null;
+}
+/** Answer to a search request, newest first. */
+export interface SearchResultsMsg {
+  type: 'searchResults';
+  query: string;
+  items: ChatMessage[];
+  error?: string;
+}
+/** A file offer appeared or changed. */
+export interface FileMsg {
+  type: 'file';
+  file: FileOfferView;
+}
+/** Put the keyboard focus in the composer (after Open Chat, say). */
+export interface FocusMsg {
+  type: 'focus';
+}
+/** Open the search box with a query (Chat: Search History). */
+export interface ShowSearchMsg {
+  type: 'showSearch';
+  query: string;
+}
+
+/** Everything the host sends to the webview. */
+export type HostToPanel = InitMsg | ItemsMsg | RoomMsg | RoomsMsg | UsersMsg | TypingMsg | StatusMsg | SearchResultsMsg | FileMsg | FocusMsg | ShowSearchMsg;
+
+// ---------------------------------------------------------------- webview -> host
+
+/** The script loaded and wants a snapshot. */
+export interface ReadyMsg {
+  type: 'ready';
+}
+/** The user pressed Enter in the composer. `room` is the active room or DM key. */
+export interface SendMsg {
+  type: 'send';
+  room: string;
+  text: string;
+}
+/** The user picked a room in the list. */
+export interface SwitchRoomMsg {
+  type: 'switchRoom';
+  room: string;
+}
+/** Scrolled to the top: fetch the page before `before`. */
+export interface LoadOlderMsg {
+  type: 'loadOlder';
+  room: string;
+  before: number;
+}
+/** Search box submitted. */
+export interface SearchMsg {
+  type: 'search';
+  query: string;
+}
+/** The user is typing in `room`. */
+export interface TypingIntentMsg {
+  type: 'typing';
+  room: string;
+}
+/** A link was clicked; the host checks it is http(s) and asks before opening. */
+export interface OpenLinkMsg {
+  type: 'openLink';
+  url: string;
+}
+/** Copy text (a code snippet) to the clipboard. */
+export interface CopyMsg {
+  type: 'copy';
+  text: string;
+}
+/** Save a received file: the host shows a save dialog. */
+export interface SaveFileMsg {
+  type: 'saveFile';
+  fileId: string;
+}
+/** Run one of the extension's commands (Connect, Join Room, Direct Message, ...) from a panel button. */
+export interface CommandMsg {
+  type: 'command';
+  command: 'connect' | 'joinRoom' | 'directMessage' | 'sendFile' | 'setName';
+}
+/** Start a direct conversation with someone from the people list. */
+export interface OpenDmMsg {
+  type: 'openDm';
+  name: string;
+}
+
+/** Everything the webview sends to the host. */
+export type PanelToHost = ReadyMsg | SendMsg | SwitchRoomMsg | LoadOlderMsg | SearchMsg | TypingIntentMsg | OpenLinkMsg | CopyMsg | SaveFileMsg | CommandMsg | OpenDmMsg;
+
+const PANEL_TYPES = new Set(['ready', 'send', 'switchRoom', 'loadOlder', 'search', 'typing', 'openLink', 'copy', 'saveFile', 'command', 'openDm']);
+const COMMANDS = new Set(['connect', 'joinRoom', 'directMessage', 'sendFile', 'setName']);
+
+/** Input from the webview is unknown until this accepts it. */
+export function parsePanelMessage(v: unknown): PanelToHost | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  if (typeof o.type !== 'string' || !PANEL_TYPES.has(o.type)) return undefined;
+  const str = (k: string) => typeof o[k] === 'string';
+  switch (o.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'send':
+      return str('room') && str('text') ? { type: 'send', room: o.room as string, text: o.text as string } : undefined;
+    case 'switchRoom':
+      return str('room') ? { type: 'switchRoom', room: o.room as string } : undefined;
+    case 'loadOlder':
+      return str('room') && Number.isSafeInteger(o.before) ? { type: 'loadOlder', room: o.room as string, before: o.before as number } : undefined;
+    case 'search':
+      return str('query') ? { type: 'search', query: o.query as string } : undefined;
+    case 'typing':
+      return str('room') ? { type: 'typing', room: o.room as string } : undefined;
+    case 'openLink':
+      return str('url') ? { type: 'openLink', url: o.url as string } : undefined;
+    case 'copy':
+      return str('text') ? { type: 'copy', text: o.text as string } : undefined;
+    case 'saveFile':
+      return str('fileId') ? { type: 'saveFile', fileId: o.fileId as string } : undefined;
+    case 'command':
+      return str('command') && COMMANDS.has(o.command as string) ? { type: 'command', command: o.command as CommandMsg['command'] } : undefined;
+    case 'openDm':
+      return str('name') ? { type: 'openDm', name: o.name as string } : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,100 @@
+import * as net from 'node:net';
+
+/**
+ * A test client that speaks only the documented JSON lines over a plain
+ * socket, with no engine code, so tests prove the wire format itself.
+ */
+export class RawClient {
+  readonly frames: Record<string, unknown>[] = [];
+  private buf = '';
+  private waiters: Array<() => void> = [];
+  closed = false;
+
+  private constructor(readonly socket: net.Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      this.buf += d;
+      let nl: number;
+      while ((nl = this.buf.indexOf('\n')) !== -1) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        if (line.trim()) this.frames.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ port, host }, () => resolve(new RawClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** Connect and complete the handshake; resolves with the welcome frame. */
+  static async hello(port: number, name: string, host = '127.0.0.1'): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
+    const client = await RawClient.connect(port, host);
+    client.send({ type: 'hello', v: 1, name });
+    const welcome = await client.waitFor((f) => f.type === 'welcome');
+    return { client, welcome };
+  }
+
+  send(frame: unknown): void {
+    this.socket.write(JSON.stringify(frame) + '\n');
+  }
+
+  sendRaw(text: string | Buffer): void {
+    this.socket.write(text);
+  }
+
+  /** The first frame (received so far or later) that matches; removes it from the unread list. */
+  waitFor(match: (f: Record<string, unknown>) => boolean, timeoutMs = 3000): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const i = this.frames.findIndex(match);
+        if (i !== -1) {
+          resolve(this.frames.splice(i, 1)[0]);
+          return true;
+        }
+        return false;
+      };
+      if (check()) return;
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames).slice(0, 500)}`));
+      }, timeoutMs);
+      const waiter = () => {
+        if (check()) {
+          clearTimeout(timer);
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+        }
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Resolves when the server closes the socket. */
+  waitClosed(timeoutMs = 3000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return resolve();
+      const timer = setTimeout(() => reject(new Error('socket still open')), timeoutMs);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.slice()) w();
+  }
+}
