@@ -1,1 +1,279 @@
-export function activate(): void {}
+import * as vscode from 'vscode';
+import { ChatSession } from './chatSession';
+import { ServerHost } from './serverHost';
+import { ChatStatusBar } from './statusBar';
+import { ChatPanel } from './chatPanel';
+import { readSettings } from './settings';
+import { ConnectError } from '../engine/chatClient';
+import { nameProblem, roomProblem, type ChatMessage, type Snippet } from '../engine/protocol';
+
+/** What `activate` returns: a small read-only view used by the integration tests. */
+export interface TcpChatApi {
+  status(): {
+    serving?: { host: string; port: number };
+    state: 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
+    name?: string;
+    address?: string;
+    statusText: string;
+    unread: number;
+  };
+  received(): ChatMessage[];
+}
+
+const RECENT_KEY = 'tcpChat.recentServers';
+/** The largest snippet that fits a default 64 KiB line with room for JSON escaping. */
+const MAX_SNIPPET_CHARS = 24_000;
+
+export function activate(context: vscode.ExtensionContext): TcpChatApi {
+  const log = vscode.window.createOutputChannel('TCP Chat', { log: true });
+  const session = new ChatSession(context.extensionUri, log);
+  const host = new ServerHost(context.globalStorageUri, log);
+  const status = new ChatStatusBar(session, host);
+  context.subscriptions.push(log, session, host, status);
+
+  const command = (id: string, fn: (...args: never[]) => unknown) =>
+    context.subscriptions.push(
+      vscode.commands.registerCommand(id, async (...args: never[]) => {
+        try {
+          return await fn(...args);
+        } catch (err) {
+          // A command never throws at the user: log the detail, show a sentence.
+          log.error(`${id} failed: ${(err as Error).stack ?? err}`);
+          void vscode.window.showErrorMessage(`Chat: ${(err as Error).message}`);
+          return undefined;
+        }
+      }),
+    );
+
+  command('chat.startServer', async (args?: { host?: string; port?: number }) => {
+    const s = readSettings();
+    const bindHost = args?.host ?? s.serverHost;
+    const port = args?.port ?? s.serverPort;
+    if (!isLoopback(bindHost)) {
+      const go = 'Start Anyway';
+      const pick = await vscode.window.showWarningMessage(
+        `Serving on ${bindHost} lets other machines connect, and traffic is neither encrypted nor password protected.`,
+        { modal: true, detail: 'Anyone who can reach this port can read and post messages. Bind to 127.0.0.1 to keep it on this machine.' },
+        go,
+      );
+      if (pick !== go) return undefined;
+    }
+    try {
+      const addr = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Starting chat server…' }, () => host.start(bindHost, port));
+      void vscode.window.showInformationMessage(`Chat server listening on ${addr.host}:${addr.port}.`, 'Connect').then((p) => {
+        if (p) void vscode.commands.executeCommand('chat.connect', { host: connectHostFor(addr.host), port: addr.port });
+      });
+      return addr;
+    } catch (err) {
+      log.warn(`start server failed: ${(err as Error).message}`);
+      const change = 'Change Port';
+      void vscode.window.showErrorMessage(`Chat: ${(err as Error).message}`, change).then((p) => {
+        if (p === change) void vscode.commands.executeCommand('workbench.action.openSettings', 'chat.server.port');
+      });
+      return undefined;
+    }
+  });
+
+  command('chat.stopServer', async () => {
+    if (!host.running) {
+      void vscode.window.showInformationMessage('Chat: no server is running in this window.');
+      return;
+    }
+    await host.stop();
+    void vscode.window.setStatusBarMessage('Chat server stopped', 3000);
+  });
+
+  command('chat.connect', async (args?: { host?: string; port?: number; name?: string }) => {
+    let target: { host: string; port: number } | undefined;
+    if (args?.host !== undefined && args.port !== undefined) target = { host: args.host, port: args.port };
+    else target = await pickServer(context, host);
+    if (!target) return false;
+    const s = readSettings();
+    const name = args?.name ?? s.displayName;
+    const why = nameProblem(name);
+    if (why) {
+      void vscode.window.showErrorMessage(`Chat: your display name "${name}" cannot be used: ${why}. Change it with Chat: Set Display Name.`);
+      return false;
+    }
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Connecting to ${target.host}:${target.port}…`, cancellable: false },
+        () => session.connect(target.host, target.port, name),
+      );
+    } catch (err) {
+      const msg = err instanceof ConnectError ? err.message : String(err);
+      void vscode.window.showErrorMessage(`Chat: ${msg}`);
+      return false;
+    }
+    await remember(context, `${target.host}:${target.port}`);
+    session.openPanel(true);
+    return true;
+  });
+
+  command('chat.disconnect', () => session.disconnect());
+
+  command('chat.openChat', async () => {
+    if (!session.connected) {
+      const p = await vscode.window.showInformationMessage('Chat is not connected.', 'Connect');
+      if (p) await vscode.commands.executeCommand('chat.connect');
+      if (!session.connected) return;
+    }
+    session.openPanel().post({ type: 'focus' });
+  });
+
+  command('chat.setName', async (arg?: string) => {
+    const name =
+      arg ??
+      (await vscode.window.showInputBox({
+        title: 'Chat: Set Display Name',
+        prompt: 'The name others see',
+        value: session.name ?? readSettings().displayName,
+        validateInput: (v) => nameProblem(v) ?? null,
+      }));
+    if (name === undefined) return;
+    const why = nameProblem(name);
+    if (why) return void vscode.window.showErrorMessage(`Chat: ${why}`);
+    await vscode.workspace.getConfiguration('chat').update('displayName', name, vscode.ConfigurationTarget.Global);
+    if (session.connected) session.rename(name);
+  });
+
+  command('chat.joinRoom', async (arg?: string) => {
+    const room =
+      arg ??
+      (await vscode.window.showInputBox({
+        title: 'Chat: Join Room',
+        prompt: 'Room name (a-z, 0-9, - and _)',
+        placeHolder: 'design',
+        validateInput: (v) => roomProblem(v.replace(/^#/, '')) ?? null,
+      }));
+    if (room === undefined) return;
+    const clean = room.replace(/^#/, '');
+    const why = roomProblem(clean);
+    if (why) return void vscode.window.showErrorMessage(`Chat: ${why}`);
+    if (!session.connected) return void vscode.window.showWarningMessage('Chat: connect first (Chat: Connect).');
+    session.join(clean);
+    session.openPanel(true);
+  });
+
+  command('chat.directMessage', async (arg?: string) => {
+    if (!session.connected) return void vscode.window.showWarningMessage('Chat: connect first (Chat: Connect).');
+    const others = session.users.filter((u) => u !== session.name);
+    let name = arg;
+    if (name === undefined) {
+      if (others.length === 0) return void vscode.window.showInformationMessage('Chat: nobody else is online right now.');
+      name = await vscode.window.showQuickPick(others, { title: 'Chat: Direct Message', placeHolder: 'Who do you want to write to?' });
+    }
+    if (!name) return;
+    session.openDm(name);
+    session.openPanel().post({ type: 'focus' });
+  });
+
+  command('chat.shareSelection', async () => {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return void vscode.window.showInformationMessage('Chat: open a file and select some code to share.');
+    if (!session.connected) return void vscode.window.showWarningMessage('Chat: connect first (Chat: Connect).');
+    const sel = editor.selection;
+    const range = sel.isEmpty ? editor.document.lineAt(sel.active.line).range : sel;
+    const code = editor.document.getText(range);
+    if (code.length > MAX_SNIPPET_CHARS) {
+      return void vscode.window.showErrorMessage(`Chat: the selection has ${code.length} characters; share at most ${MAX_SNIPPET_CHARS}, or send the file with Chat: Send File.`);
+    }
+    const doc = editor.document;
+    const file = doc.isUntitled ? doc.uri.path : vscode.workspace.asRelativePath(doc.uri, false);
+    const snippet: Snippet = { lang: doc.languageId, file, startLine: range.start.line + 1, endLine: range.end.line + 1, code };
+    const lines = snippet.startLine === snippet.endLine ? `line ${snippet.startLine}` : `lines ${snippet.startLine}–${snippet.endLine}`;
+    session.sendToActive(`shared ${file}, ${lines}`, snippet);
+    session.openPanel(true);
+  });
+
+  command('chat.searchHistory', async (arg?: string) => {
+    if (!session.connected) return void vscode.window.showWarningMessage('Chat: connect first (Chat: Connect).');
+    const query = arg ?? (await vscode.window.showInputBox({ title: 'Chat: Search History', prompt: 'Find messages containing…' }));
+    if (!query) return;
+    const results = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Searching chat history…' }, () => session.search(query));
+    if (results.length === 0) return void vscode.window.showInformationMessage(`Chat: no messages contain "${query}".`);
+    const pick = await vscode.window.showQuickPick(
+      results.map((m) => ({ label: m.text.split('\n')[0].slice(0, 120), description: `${m.sender} · ${m.room.startsWith('@') ? 'direct' : '#' + m.room}`, detail: new Date(m.ts).toLocaleString(), m })),
+      { title: `${results.length} messages contain "${query}"`, matchOnDescription: true },
+    );
+    if (pick) {
+      session.switchRoom(pick.m.room);
+      session.openPanel().post({ type: 'showSearch', query });
+    }
+    return results.length;
+  });
+
+  command('chat.showLog', () => log.show(true));
+
+  context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(ChatPanel.viewType, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel) {
+        ChatPanel.revive(panel, context.extensionUri, session);
+      },
+    }),
+  );
+
+  log.info('TCP Chat activated');
+  return {
+    status: () => ({
+      serving: host.address,
+      state: session.state,
+      name: session.name,
+      address: session.address,
+      statusText: status.text,
+      unread: session.convo.unread,
+    }),
+    received: () => session.received(),
+  };
+}
+
+export function deactivate(): void {
+  // context.subscriptions disposes the session, server and panel.
+}
+
+function isLoopback(h: string): boolean {
+  return h === 'localhost' || h === '::1' || h.startsWith('127.');
+}
+
+/** Where to connect to reach a server bound to `h`. */
+function connectHostFor(h: string): string {
+  return h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h;
+}
+
+/** Ask for host:port, offering recent servers and the one this window hosts. */
+async function pickServer(context: vscode.ExtensionContext, host: ServerHost): Promise<{ host: string; port: number } | undefined> {
+  const recent = context.globalState.get<string[]>(RECENT_KEY, []);
+  const local = host.address ? `${connectHostFor(host.address.host)}:${host.address.port}` : undefined;
+  const s = readSettings();
+  const suggestions = [...new Set([...(local ? [local] : []), ...recent, `127.0.0.1:${s.serverPort}`])];
+  const qp = vscode.window.createQuickPick();
+  qp.title = 'Chat: Connect';
+  qp.placeholder = 'host:port of a TCP Chat server, e.g. 192.168.1.20:12345';
+  const base = suggestions.map((label) => ({ label, description: label === local ? 'this window’s server' : recent.includes(label) ? 'recent' : 'default' }));
+  qp.items = base;
+  qp.onDidChangeValue((v) => {
+    qp.items = v && !suggestions.includes(v) ? [{ label: v, description: 'connect' }, ...base] : base;
+  });
+  const chosen = await new Promise<string | undefined>((resolve) => {
+    qp.onDidAccept(() => {
+      resolve(qp.selectedItems[0]?.label ?? qp.value);
+      qp.hide();
+    });
+    qp.onDidHide(() => resolve(undefined));
+    qp.show();
+  });
+  qp.dispose();
+  if (!chosen) return undefined;
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(chosen.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    void vscode.window.showErrorMessage(`Chat: "${chosen}" is not host:port. Type something like 127.0.0.1:12345.`);
+    return undefined;
+  }
+  return { host: m[1] ?? m[2], port };
+}
+
+async function remember(context: vscode.ExtensionContext, address: string): Promise<void> {
+  const recent = context.globalState.get<string[]>(RECENT_KEY, []);
+  await context.globalState.update(RECENT_KEY, [address, ...recent.filter((r) => r !== address)].slice(0, 8));
+}

@@ -1,0 +1,168 @@
+import { DEFAULT_ROOM, isDmKey, type ChatMessage } from '../engine/protocol';
+import type { FileOfferView, PanelConnState, RoomView, SystemLine, ViewItem } from '../shared/panelProtocol';
+
+interface RoomState {
+  view: RoomView;
+  items: ViewItem[];
+  /** The server has messages older than the oldest we hold. */
+  more: boolean;
+}
+
+/** Items kept per room in the extension host; older ones are fetched again on scroll. */
+const MAX_ITEMS = 5000;
+/** A typing notice counts for this long. */
+export const TYPING_MS = 4000;
+
+/**
+ * The conversation the panel shows: rooms, their messages, unread counts,
+ * people and typing. It knows nothing of `vscode` or sockets, so the panel's
+ * message handling can be unit tested; the session feeds it and reads it.
+ */
+export class Conversation {
+  me: string | null = null;
+  address: string | null = null;
+  state: PanelConnState = 'disconnected';
+  active = DEFAULT_ROOM;
+  users: string[] = [];
+  readonly files = new Map<string, FileOfferView>();
+  private readonly rooms = new Map<string, RoomState>();
+  private readonly typing = new Map<string, Map<string, number>>();
+
+  constructor() {
+    this.room(DEFAULT_ROOM);
+  }
+
+  /** The room list as the panel shows it: rooms first, then direct conversations. */
+  roomViews(): RoomView[] {
+    const all = [...this.rooms.values()].map((r) => ({ ...r.view, label: this.label(r.view.key) }));
+    return all.sort((a, b) => (a.kind === b.kind ? a.label.localeCompare(b.label) : a.kind === 'room' ? -1 : 1));
+  }
+
+  items(room: string): ViewItem[] {
+    return this.rooms.get(room)?.items ?? [];
+  }
+
+  hasMore(room: string): boolean {
+    return this.rooms.get(room)?.more ?? false;
+  }
+
+  hasRoom(room: string): boolean {
+    return this.rooms.has(room);
+  }
+
+  /** Total unread over every room. */
+  get unread(): number {
+    let n = 0;
+    for (const r of this.rooms.values()) n += r.view.unread;
+    return n;
+  }
+
+  /** Register a room (or DM key) so it shows in the list. */
+  room(key: string): RoomState {
+    let r = this.rooms.get(key);
+    if (!r) {
+      r = { view: { key, label: this.label(key), kind: isDmKey(key) ? 'dm' : 'room', unread: 0 }, items: [], more: false };
+      this.rooms.set(key, r);
+    }
+    return r;
+  }
+
+  forget(key: string): void {
+    if (key === DEFAULT_ROOM) return;
+    this.rooms.delete(key);
+    if (this.active === key) this.active = DEFAULT_ROOM;
+  }
+
+  /** Replace a room's backlog (welcome or join); `more` says whether older history exists. */
+  setBacklog(room: string, messages: ChatMessage[], more: boolean): void {
+    const r = this.room(room);
+    const live = r.items.filter((i) => i.type === 'message' && messages.length > 0 && i.seq > messages[messages.length - 1].seq);
+    r.items = [...messages, ...live];
+    r.more = more;
+  }
+
+  /**
+   * Add a live message. Returns true when it counts as unread (the room is
+   * not the one being looked at, or the panel is not visible).
+   */
+  addMessage(m: ChatMessage, panelVisible: boolean): boolean {
+    const r = this.room(m.room);
+    r.items.push(m);
+    if (r.items.length > MAX_ITEMS) {
+      r.items.splice(0, r.items.length - MAX_ITEMS);
+      r.more = true;
+    }
+    this.stopTyping(m.room, m.sender);
+    const unseen = m.sender !== this.me && (!panelVisible || this.active !== m.room);
+    if (unseen) r.view.unread++;
+    return unseen;
+  }
+
+  /** Prepend an older page; returns the items actually added. */
+  addOlder(room: string, messages: ChatMessage[], more: boolean): ChatMessage[] {
+    const r = this.room(room);
+    const first = r.items.find((i): i is ChatMessage => i.type === 'message');
+    const older = first ? messages.filter((m) => m.seq < first.seq) : messages;
+    r.items = [...older, ...r.items];
+    r.more = more;
+    return older;
+  }
+
+  addSystem(room: string, text: string, ts = new Date().toISOString()): SystemLine {
+    const line: SystemLine = { type: 'system', room, text, ts };
+    const r = this.room(room);
+    r.items.push(line);
+    if (r.items.length > MAX_ITEMS) r.items.splice(0, r.items.length - MAX_ITEMS);
+    return line;
+  }
+
+  /** Make a room the active one and clear its unread count. */
+  switchTo(room: string): void {
+    this.room(room).view.unread = 0;
+    this.active = room;
+  }
+
+  markRead(room: string): void {
+    const r = this.rooms.get(room);
+    if (r) r.view.unread = 0;
+  }
+
+  setTyping(room: string, name: string, now = Date.now()): void {
+    let m = this.typing.get(room);
+    if (!m) {
+      m = new Map();
+      this.typing.set(room, m);
+    }
+    m.set(name, now + TYPING_MS);
+  }
+
+  stopTyping(room: string, name: string): void {
+    this.typing.get(room)?.delete(name);
+  }
+
+  typingIn(room: string, now = Date.now()): string[] {
+    const m = this.typing.get(room);
+    if (!m) return [];
+    for (const [n, until] of m) if (until <= now) m.delete(n);
+    return [...m.keys()];
+  }
+
+  /** A rename changes who someone is in every list. */
+  rename(from: string, to: string): void {
+    this.users = this.users.map((u) => (u === from ? to : u));
+    if (this.me === from) this.me = to;
+  }
+
+  /** The DM key a person's conversation lives under. */
+  dmWith(name: string): string {
+    const me = this.me ?? '';
+    return me < name ? `@${me},${name}` : `@${name},${me}`;
+  }
+
+  private label(key: string): string {
+    if (!isDmKey(key)) return '#' + key;
+    const names = key.slice(1).split(',');
+    const other = names.find((n) => n !== this.me);
+    return other ?? names[0];
+  }
+}

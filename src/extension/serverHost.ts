@@ -1,0 +1,90 @@
+import * as vscode from 'vscode';
+import { ChatServer, ListenError } from '../engine/chatServer';
+import { FileStore, StoreError } from '../engine/fileStore';
+import type { Store } from '../engine/store';
+
+/**
+ * The chat server hosted inside the extension host (Chat: Start Server). Its
+ * history lives in the extension's global storage, so it outlives the window.
+ */
+export class ServerHost implements vscode.Disposable {
+  private server?: ChatServer;
+  private _address?: { host: string; port: number };
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Started, stopped, or someone came or went. */
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly storageDir: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  get address(): { host: string; port: number } | undefined {
+    return this._address;
+  }
+  get running(): boolean {
+    return this.server !== undefined;
+  }
+  get online(): number {
+    return this.server?.users().length ?? 0;
+  }
+  get users(): string[] {
+    return this.server?.users() ?? [];
+  }
+
+  /** Start on host:port. Rejects with a ListenError or StoreError that says what to do. */
+  async start(host: string, port: number): Promise<{ host: string; port: number }> {
+    if (this.server && this._address) return this._address;
+    let store: Store | undefined;
+    const dataDir = vscode.Uri.joinPath(this.storageDir, 'server').fsPath;
+    try {
+      store = FileStore.open(dataDir);
+    } catch (err) {
+      // History on disk is a convenience; a server without it still works.
+      this.log.warn(`${err instanceof StoreError ? err.message : String(err)}; keeping history in memory`);
+    }
+    const server = new ChatServer({ host, port, store });
+    server.onEvent((e) => {
+      switch (e.type) {
+        case 'online':
+          this.log.info(`server: ${e.name} connected from ${e.address}`);
+          break;
+        case 'offline':
+          this.log.info(`server: ${e.name} left (${e.reason})`);
+          break;
+        case 'warn':
+          this.log.warn(`server: ${e.message}`);
+          break;
+        default:
+          return;
+      }
+      this.changed.fire();
+    });
+    try {
+      const addr = await server.listen();
+      this.server = server;
+      this._address = { host, port: addr.port };
+      this.log.info(`server listening on ${host}:${addr.port} (history in ${store ? dataDir : 'memory'})`);
+      this.changed.fire();
+      return this._address;
+    } catch (err) {
+      await store?.close();
+      throw err instanceof ListenError ? err : new ListenError(String(err), undefined);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    this.server = undefined;
+    this._address = undefined;
+    await s.close('the server was stopped from VS Code');
+    this.log.info('server stopped');
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.changed.dispose();
+  }
+}
