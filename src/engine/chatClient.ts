@@ -1,15 +1,19 @@
 import * as net from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { LineDecoder, DEFAULT_MAX_LINE, encodeFrame } from './lineCodec';
 import { Emitter } from './events';
 import {
   DEFAULT_ROOM,
+  FILE_CHUNK_BYTES,
   PROTOCOL_VERSION,
   isDmKey,
   parseServerFrame,
   type ChatMessage,
   type ClientFrame,
   type ErrorFrame,
+  type FileChunkEvent,
+  type FileDoneEvent,
+  type FileOfferEvent,
   type HistoryFrame,
   type JoinedFrame,
   type PresenceFrame,
@@ -115,6 +119,10 @@ export class ChatClient {
   private readonly errorE = new Emitter<ErrorFrame>();
   private readonly failedE = new Emitter<SendFailure>();
   private readonly droppedE = new Emitter<string>();
+  private readonly fileOfferE = new Emitter<FileOfferEvent>();
+  private readonly fileChunkE = new Emitter<FileChunkEvent>();
+  private readonly fileDoneE = new Emitter<FileDoneEvent>();
+  private readonly fileWaits = new Map<string, { resolve(): void; reject(e: Error): void }>();
 
   /** The connection state changed. */
   readonly onState = this.stateE.event;
@@ -136,6 +144,12 @@ export class ChatClient {
   readonly onSendFailed = this.failedE.event;
   /** The link dropped; the text says why, for a person. */
   readonly onDropped = this.droppedE.event;
+  /** Someone offers a file (chunks and a done event follow). */
+  readonly onFileOffer = this.fileOfferE.event;
+  /** A piece of an offered file. */
+  readonly onFileChunk = this.fileChunkE.event;
+  /** An offered file is complete. */
+  readonly onFileDone = this.fileDoneE.event;
 
   constructor(options: ClientOptions) {
     this.opts = {
@@ -197,6 +211,31 @@ export class ChatClient {
     return id;
   }
 
+  /**
+   * Send a file to a room or a person: an offer, then chunks in order,
+   * respecting the socket's backpressure. Resolves when the server has
+   * relayed every chunk. A dropped connection fails the transfer (files are
+   * not resent after a reconnect).
+   */
+  async sendFile(data: Buffer, name: string, target: { room?: string; to?: string } = {}, onProgress?: (sent: number) => void): Promise<string> {
+    const socket = this.socket;
+    if (this._state !== 'connected' || !socket) throw new ConnectError('not connected');
+    const id = randomUUID();
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const done = new Promise<void>((resolve, reject) => this.fileWaits.set(id, { resolve, reject }));
+    done.catch(() => undefined); // observed below; avoid an unhandled rejection while chunks are written
+    const where = target.to !== undefined ? { to: target.to } : { room: target.room ?? DEFAULT_ROOM };
+    this.write({ type: 'file_offer', id, ...where, name, size: data.length, sha256 });
+    for (let i = 0, off = 0; off < data.length; i++, off += FILE_CHUNK_BYTES) {
+      if (this.socket !== socket || socket.destroyed) break;
+      const ok = socket.write(encodeFrame({ type: 'file_chunk', id, index: i, data: data.subarray(off, off + FILE_CHUNK_BYTES).toString('base64') }));
+      onProgress?.(Math.min(data.length, off + FILE_CHUNK_BYTES));
+      if (!ok) await new Promise<void>((r) => socket.once('drain', r).once('close', r));
+    }
+    await done;
+    return id;
+  }
+
   join(room: string): void {
     this.joined.add(room);
     if (this._state === 'connected') this.write({ type: 'join', room });
@@ -246,7 +285,7 @@ export class ChatClient {
   /** Release everything; the same as disconnect plus dropping listeners. */
   dispose(): void {
     this.disconnect();
-    for (const e of [this.stateE, this.welcomeE, this.messageE, this.presenceE, this.typingE, this.joinedE, this.leftE, this.errorE, this.failedE, this.droppedE]) e.dispose();
+    for (const e of [this.stateE, this.welcomeE, this.messageE, this.presenceE, this.typingE, this.joinedE, this.leftE, this.errorE, this.failedE, this.droppedE, this.fileOfferE, this.fileChunkE, this.fileDoneE]) e.dispose();
   }
 
   // ------------------------------------------------------------ connection
@@ -403,6 +442,19 @@ export class ChatClient {
       case 'bye':
         this.droppedE.fire(`the server closed the connection: ${f.reason}`);
         return;
+      case 'file_offer':
+        if (f.sender !== this._name) this.fileOfferE.fire(f);
+        return;
+      case 'file_chunk':
+        return this.fileChunkE.fire(f);
+      case 'file_done': {
+        const w = this.fileWaits.get(f.id);
+        if (w && f.sender === this._name) {
+          this.fileWaits.delete(f.id);
+          w.resolve();
+        } else this.fileDoneE.fire(f);
+        return;
+      }
       default:
         return;
     }
@@ -416,6 +468,11 @@ export class ChatClient {
         clearTimeout(req.timer);
         req.reject(new ConnectError(e.message, e.code));
         return;
+      }
+      const fw = this.fileWaits.get(e.ref);
+      if (fw) {
+        this.fileWaits.delete(e.ref);
+        fw.reject(new ConnectError(e.message, e.code));
       }
       const out = this.outbox.get(e.ref);
       if (out) {
@@ -534,6 +591,8 @@ export class ChatClient {
   }
 
   private failRequests(err: Error): void {
+    for (const w of this.fileWaits.values()) w.reject(err);
+    this.fileWaits.clear();
     for (const r of this.requests.values()) {
       clearTimeout(r.timer);
       r.reject(err);

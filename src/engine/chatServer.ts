@@ -1,24 +1,32 @@
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { LineDecoder, DEFAULT_MAX_LINE, encodeFrame } from './lineCodec';
 import { TokenBucket } from './tokenBucket';
 import { LocalBus, type Bus } from './bus';
 import { MemoryStore, type Store } from './store';
 import { Emitter } from './events';
+import { AuthThrottle, DEFAULT_KDF, NONCE_BYTES, SALT_BYTES, deriveKey, kdfProblem, proofMatches, type KdfParams, type ThrottleOptions } from './auth';
+import { fingerprintOf } from './certificate';
 import {
   DEFAULT_HOST,
   DEFAULT_PORT,
   DEFAULT_ROOM,
   MAX_TEXT_CHARS,
   PROTOCOL_VERSION,
+  FILE_CHUNK_BYTES,
   dmKey,
+  safeFileName,
   isDmKey,
   nameProblem,
   parseClientFrame,
   roomProblem,
   type ChatMessage,
+  type AuthFrame,
   type ClientFrame,
   type ErrorCode,
+  type FileChunkFrame,
+  type FileOfferFrame,
   type HelloFrame,
   type SendFrame,
   type ServerFrame,
@@ -47,8 +55,18 @@ export interface ServerOptions {
   idleTimeout?: number;
   /** Messages of history in a welcome or join reply. Default 50. */
   historyOnJoin?: number;
+  /** Largest file a client may offer, in bytes. Default 10 MiB. */
+  maxFileSize?: number;
   /** Minimum milliseconds between relayed typing notices per sender and target. Default 2000. */
   typingInterval?: number;
+  /** Serve TLS (1.2 or 1.3, 1.3 preferred) with this PEM certificate and key. Plain-TCP clients get a `tls_required` line. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Require this password before the welcome (challenge and response: it never crosses the wire). Empty is refused. */
+  password?: string;
+  /** scrypt cost of the password key. Default DEFAULT_KDF (N 65536, r 8, p 1, 32 bytes); tests lower N. */
+  passwordKdf?: Partial<KdfParams>;
+  /** Backoff for wrong passwords per address. Default: 1 s doubling to 60 s, forgiven after 10 quiet minutes or a right password. */
+  authThrottle?: ThrottleOptions;
   store?: Store;
   bus?: Bus;
 }
@@ -91,7 +109,15 @@ class Conn {
   rejected = 0;
   rejectWindow = 0;
   typingAt = new Map<string, number>();
+  /** Files this connection is sending, by transfer id. */
+  readonly files = new Map<string, FileTransfer>();
   decoder!: LineDecoder;
+  /** The hello held back while a password challenge is open. */
+  hello?: HelloFrame;
+  /** Nonce of the open challenge; cleared after one answer so a proof cannot be replayed or retried. */
+  nonce?: Buffer;
+  /** Set while the answer to a wrong password is held back; the handshake timeout must not pre-empt it. */
+  authTimer?: NodeJS.Timeout;
 
   constructor(
     readonly socket: net.Socket,
@@ -102,7 +128,19 @@ class Conn {
   }
 }
 
+/** A file being relayed: recipients are fixed when it is offered. */
+interface FileTransfer {
+  recipients: Conn[];
+  size: number;
+  received: number;
+  next: number;
+}
+
 const SWEEP_MS = 1000;
+/** First byte of a TLS handshake record (a ClientHello): how a TLS client is told from a plain one. */
+const TLS_HANDSHAKE = 0x16;
+/** Files one connection may be sending at once. */
+const MAX_PARALLEL_FILES = 4;
 
 /**
  * The chat server: names, rooms, direct messages, presence, typing, history
@@ -110,7 +148,7 @@ const SWEEP_MS = 1000;
  * and gathers every socket's output for one write per event-loop tick.
  */
 export class ChatServer {
-  private readonly opts: Required<Omit<ServerOptions, 'store' | 'bus'>>;
+  private readonly opts: Required<Omit<ServerOptions, 'store' | 'bus' | 'tls' | 'password' | 'passwordKdf' | 'authThrottle'>>;
   readonly store: Store;
   private readonly bus: Bus;
   private server?: net.Server;
@@ -124,6 +162,20 @@ export class ChatServer {
   private readonly events = new Emitter<ServerEvent>();
   /** Log-worthy events: connections, joins, closes. */
   readonly onEvent = this.events.event;
+  /** SHA-256 fingerprint of the TLS certificate (colon hex, what clients pin); undefined without TLS. */
+  readonly fingerprint?: string;
+  private secureContext?: tls.SecureContext;
+  /** A bad certificate, key or KDF setting, reported by listen() rather than thrown by the constructor. */
+  private configError?: ListenError;
+  /** Kept only until listen() has derived the key from it. */
+  private password?: string;
+  private authKey?: Buffer;
+  // Fresh per start: a captured proof is useless against the next start, and no salt needs storing.
+  private readonly authSalt = randomBytes(SALT_BYTES);
+  private readonly kdf: KdfParams;
+  private readonly throttle: AuthThrottle;
+  /** Sockets on a TLS port whose first byte has not arrived yet. */
+  private readonly sniffing = new Set<net.Socket>();
 
   constructor(options: ServerOptions = {}) {
     this.opts = {
@@ -138,13 +190,51 @@ export class ChatServer {
       idleTimeout: options.idleTimeout ?? 90_000,
       historyOnJoin: options.historyOnJoin ?? 50,
       typingInterval: options.typingInterval ?? 2000,
+      maxFileSize: options.maxFileSize ?? 10 * 1024 * 1024,
     };
     this.store = options.store ?? new MemoryStore();
     this.bus = options.bus ?? new LocalBus();
+    if (options.tls) {
+      try {
+        this.secureContext = tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' });
+        this.fingerprint = fingerprintOf(options.tls.cert);
+      } catch (err) {
+        this.configError = new ListenError(`the TLS certificate or key cannot be used: ${(err as Error).message}`, 'ETLSCONFIG');
+      }
+    }
+    this.password = options.password;
+    this.kdf = { ...DEFAULT_KDF, ...options.passwordKdf };
+    this.throttle = new AuthThrottle(options.authThrottle);
+  }
+
+  /** True when clients must prove they know a password before the welcome. */
+  get requiresPassword(): boolean {
+    return this.password !== undefined || this.authKey !== undefined;
+  }
+
+  /** True when the server speaks TLS. */
+  get secure(): boolean {
+    return this.secureContext !== undefined;
   }
 
   /** Start listening. Resolves with the bound address; rejects with a ListenError that says what to do. */
   listen(): Promise<net.AddressInfo> {
+    return this.prepare().then(() => this.bind());
+  }
+
+  /** Settle the TLS and password settings before the port opens, so no client ever meets a half-configured server. */
+  private async prepare(): Promise<void> {
+    if (this.configError) throw this.configError;
+    if (this.password === undefined || this.authKey) return;
+    if (this.password === '') throw new ListenError('the password is empty: give a non-empty password, or none', 'EPASSWORD');
+    const bad = kdfProblem({ name: 'scrypt', ...this.kdf });
+    if (bad) throw new ListenError(`bad password key settings: ${bad}`, 'EKDF');
+    // Derived once per start; from here on only the key is kept, never the password.
+    this.authKey = await deriveKey(this.password, this.authSalt, this.kdf);
+    this.password = undefined;
+  }
+
+  private bind(): Promise<net.AddressInfo> {
     const server = net.createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 30_000 }, (s) => this.accept(s));
     this.server = server;
     server.maxConnections = this.opts.maxClients + 64; // above our own cap, which answers politely
@@ -185,6 +275,8 @@ export class ChatServer {
     const server = this.server;
     this.server = undefined;
     const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+    for (const s of this.sniffing) s.destroy();
+    this.sniffing.clear();
     for (const c of [...this.conns]) this.shut(c, { type: 'bye', reason }, 'bye', reason);
     this.flush();
     const deadline = Date.now() + 2000;
@@ -199,6 +291,7 @@ export class ChatServer {
   // ------------------------------------------------------------ connections
 
   private accept(socket: net.Socket): void {
+    if (this.secureContext && !(socket instanceof tls.TLSSocket)) return this.sniff(socket);
     const address = `${socket.remoteAddress}:${socket.remotePort}`;
     if (this.conns.size >= this.opts.maxClients) {
       socket.on('error', () => undefined);
@@ -216,10 +309,60 @@ export class ChatServer {
       this.opts.maxLine,
     );
     this.conns.add(conn);
+    if (!this.secureContext) {
+      // Registered first, so it sees the first chunk before the decoder does; shut() stops the decoder.
+      socket.once('data', (chunk: Buffer) => {
+        if (chunk[0] === TLS_HANDSHAKE) {
+          // A TLS client cannot read this line, but it fails its handshake at once instead of hanging.
+          this.shut(conn, { type: 'error', code: 'tls_unexpected', message: 'this server does not speak TLS: connect with TLS turned off' }, 'tls_unexpected', 'a TLS client reached this plain server');
+        }
+      });
+    }
     socket.on('data', (chunk: Buffer) => conn.decoder.push(chunk));
     socket.on('error', () => undefined); // 'close' follows and does the cleanup
     socket.on('close', () => this.drop(conn, 'connection closed'));
     socket.on('end', () => socket.end());
+  }
+
+  /**
+   * On a TLS server, look at the first byte before choosing a protocol: a TLS
+   * handshake record is handed to TLS on the same socket; anything else is a
+   * plain-TCP client, which gets a plain line it can read instead of TLS noise.
+   */
+  private sniff(raw: net.Socket): void {
+    const address = `${raw.remoteAddress}:${raw.remotePort}`;
+    raw.on('error', () => undefined);
+    if (this.sniffing.size + this.conns.size >= this.opts.maxClients + 64) {
+      raw.destroy();
+      return;
+    }
+    this.sniffing.add(raw);
+    const timer = setTimeout(() => raw.destroy(), this.opts.handshakeTimeout);
+    timer.unref();
+    const forget = () => {
+      clearTimeout(timer);
+      this.sniffing.delete(raw);
+    };
+    raw.once('close', forget);
+    raw.once('data', (chunk: Buffer) => {
+      forget();
+      raw.off('close', forget);
+      raw.pause();
+      if (chunk[0] !== TLS_HANDSHAKE) {
+        this.events.fire({ type: 'closed', address, code: 'tls_required', reason: 'a plain-TCP client reached this TLS server' });
+        raw.end(encodeFrame({ type: 'error', code: 'tls_required', message: 'this server requires TLS: connect with TLS turned on' }));
+        setTimeout(() => raw.destroy(), 1000).unref();
+        return;
+      }
+      raw.unshift(chunk); // TLSSocket reads what is already buffered before the handle
+      const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: this.secureContext });
+      let secured = false;
+      secure.once('secure', () => (secured = true));
+      secure.once('error', (err) => {
+        if (!secured) this.events.fire({ type: 'warn', message: `TLS handshake with ${address} failed: ${err.message}` });
+      });
+      this.accept(secure);
+    });
   }
 
   private onLine(conn: Conn, text: string): void {
@@ -246,7 +389,7 @@ export class ChatServer {
       case 'hello':
         return this.onHello(conn, f);
       case 'auth':
-        return this.error(conn, 'bad_frame', 'no challenge is pending');
+        return this.onAuth(conn, f);
       case 'message':
         return this.onMessage(conn, f);
       case 'join':
@@ -272,6 +415,10 @@ export class ChatServer {
         return this.onNick(conn, f.name);
       case 'who':
         return this.send(conn, { type: 'users', ...(f.id !== undefined && { id: f.id }), users: this.users() });
+      case 'file_offer':
+        return this.onFileOffer(conn, f);
+      case 'file_chunk':
+        return this.onFileChunk(conn, f);
       default:
         return assertNever(f);
     }
@@ -282,6 +429,47 @@ export class ChatServer {
     if (f.v !== PROTOCOL_VERSION) return this.error(conn, 'bad_version', `this server speaks protocol version ${PROTOCOL_VERSION}`);
     const why = nameProblem(f.name);
     if (why) return this.error(conn, 'bad_name', why);
+    // The name is claimed only after the password: a stranger must not even push someone to "alice2".
+    if (this.authKey) return this.challenge(conn, f);
+    this.admit(conn, f);
+  }
+
+  /** Ask for proof of the password: a fresh nonce per connection, the salt of this server start. */
+  private challenge(conn: Conn, f: HelloFrame): void {
+    conn.state = 'auth';
+    conn.hello = f;
+    conn.nonce = randomBytes(NONCE_BYTES);
+    this.send(conn, { type: 'challenge', nonce: conn.nonce.toString('hex'), salt: this.authSalt.toString('hex'), kdf: { name: 'scrypt', ...this.kdf } });
+  }
+
+  private onAuth(conn: Conn, f: AuthFrame): void {
+    const { nonce, hello } = conn;
+    if (conn.state !== 'auth' || !nonce || !hello || !this.authKey) return this.error(conn, 'bad_frame', 'no challenge is pending');
+    conn.nonce = undefined; // one answer per challenge: another guess needs another connection
+    const host = conn.socket.remoteAddress ?? conn.address;
+    const locked = this.throttle.lockedFor(host);
+    if (locked > 0) {
+      // Not even checked while the address is locked, so parallel connections buy no extra guesses.
+      const message = `too many wrong passwords from your address: try again in ${Math.ceil(locked / 1000)} s`;
+      return this.shut(conn, { type: 'error', code: 'auth_failed', message, retryAfter: locked }, 'auth_failed', 'password not checked: address locked after wrong passwords');
+    }
+    if (proofMatches(this.authKey, nonce, f.proof)) {
+      this.throttle.succeed(host);
+      conn.hello = undefined;
+      return this.admit(conn, hello);
+    }
+    const delay = this.throttle.fail(host);
+    const reason = `wrong password (${this.throttle.failures(host)} in a row from this address)`;
+    // A timer, not a sleep: only this connection waits; everyone else is served meanwhile.
+    conn.authTimer = setTimeout(() => {
+      conn.authTimer = undefined;
+      this.shut(conn, { type: 'error', code: 'auth_failed', message: 'wrong password' }, 'auth_failed', reason);
+    }, delay);
+    conn.authTimer.unref();
+  }
+
+  /** Take the name asked for in the hello and send the welcome. */
+  private admit(conn: Conn, f: HelloFrame): void {
     let name = f.name;
     const holder = this.findName(name);
     if (holder && f.session !== undefined && holder.session === f.session) {
@@ -367,6 +555,64 @@ export class ChatServer {
     } else {
       this.bus.publish(room, frame);
     }
+  }
+
+  private onFileOffer(conn: Conn, f: FileOfferFrame): void {
+    // An offer costs a message token, so files cannot dodge the rate limit.
+    if (!conn.bucket.take()) return this.send(conn, { type: 'error', code: 'rate_limited', message: `slow down: at most ${this.opts.rate} messages per second`, ref: f.id, retryAfter: conn.bucket.wait() });
+    if (f.size > this.opts.maxFileSize) return this.error(conn, 'file_too_large', `files are limited to ${this.opts.maxFileSize} bytes on this server`, f.id);
+    if (conn.files.has(f.id)) return this.error(conn, 'bad_file', 'a transfer with this id is already running', f.id);
+    if (conn.files.size >= MAX_PARALLEL_FILES) return this.error(conn, 'bad_file', `at most ${MAX_PARALLEL_FILES} files at once`, f.id);
+    let room: string;
+    let recipients: Conn[];
+    if (f.to !== undefined) {
+      const peer = this.byName.get(f.to);
+      if (!peer) return this.error(conn, 'no_such_user', `nobody called ${f.to} is online`, f.id);
+      room = dmKey(conn.name, f.to);
+      recipients = peer === conn ? [] : [peer];
+    } else {
+      room = f.room ?? DEFAULT_ROOM;
+      if (!conn.rooms.has(room)) return this.error(conn, 'not_in_room', `join ${room} before sending files to it`, f.id);
+      recipients = [...(this.members.get(room) ?? [])].filter((c) => c !== conn);
+    }
+    conn.files.set(f.id, { recipients, size: f.size, received: 0, next: 0 });
+    const offer = encodeFrame({
+      type: 'file_offer',
+      id: f.id,
+      sender: conn.name,
+      room,
+      ...(f.to !== undefined && { to: f.to }),
+      name: safeFileName(f.name),
+      size: f.size,
+      sha256: f.sha256,
+      ts: new Date().toISOString(),
+    });
+    this.sendEncoded(conn, offer);
+    for (const c of recipients) this.sendEncoded(c, offer);
+    if (f.size === 0) this.finishFile(conn, f.id);
+  }
+
+  private onFileChunk(conn: Conn, f: FileChunkFrame): void {
+    const t = conn.files.get(f.id);
+    if (!t) return this.error(conn, 'bad_file', 'no file with this id is being sent; send file_offer first', f.id);
+    const bytes = Math.floor((f.data.length * 3) / 4) - (f.data.endsWith('==') ? 2 : f.data.endsWith('=') ? 1 : 0);
+    if (f.index !== t.next || bytes > FILE_CHUNK_BYTES || t.received + bytes > t.size) {
+      conn.files.delete(f.id);
+      return this.error(conn, 'bad_file', 'chunks must come in order, at most 32768 bytes each, and add up to the offered size; transfer cancelled', f.id);
+    }
+    t.next++;
+    t.received += bytes;
+    const chunk = encodeFrame({ type: 'file_chunk', id: f.id, sender: conn.name, index: f.index, data: f.data });
+    for (const c of t.recipients) this.sendEncoded(c, chunk);
+    if (t.received === t.size) this.finishFile(conn, f.id);
+  }
+
+  private finishFile(conn: Conn, id: string): void {
+    const t = conn.files.get(id);
+    conn.files.delete(id);
+    const done = encodeFrame({ type: 'file_done', id, sender: conn.name });
+    this.sendEncoded(conn, done);
+    for (const c of t?.recipients ?? []) this.sendEncoded(c, done);
   }
 
   private onJoin(conn: Conn, room: string): void {
@@ -589,10 +835,11 @@ export class ChatServer {
   /** Handshake and idle timeouts, checked once a second for all connections. */
   private sweep(): void {
     const now = Date.now();
+    this.throttle.sweep(now);
     for (const c of this.conns) {
       if (c.state === 'closing') continue;
       if (c.state !== 'ready') {
-        if (now - c.connectedAt > this.opts.handshakeTimeout) {
+        if (now - c.connectedAt > this.opts.handshakeTimeout && !c.authTimer) {
           this.shut(c, { type: 'error', code: 'handshake_timeout', message: `no hello within ${this.opts.handshakeTimeout} ms` }, 'handshake_timeout', 'handshake timeout');
         }
         continue;

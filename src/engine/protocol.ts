@@ -32,8 +32,14 @@ export type ErrorCode =
   | 'already_ready'
   | 'auth_required'
   | 'auth_failed'
+  /** A plain-TCP client reached a TLS server (sent as a plain line before any TLS). */
+  | 'tls_required'
+  /** A TLS client reached a plain server (logged only: the client cannot read a plain line). */
+  | 'tls_unexpected'
   | 'store_failed'
-  | 'replaced';
+  | 'replaced'
+  | 'file_too_large'
+  | 'bad_file';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -150,6 +156,27 @@ export interface PongFrame {
   id?: string | number;
 }
 
+/** Offer a file to a room or a person; chunks follow. */
+export interface FileOfferFrame {
+  type: 'file_offer';
+  /** Client-made transfer id. */
+  id: string;
+  room?: string;
+  to?: string;
+  name: string;
+  /** Bytes, checked against the server's cap before any chunk is accepted. */
+  size: number;
+  /** Hex SHA-256 of the whole file; the receiver checks it. */
+  sha256: string;
+}
+/** One piece of an offered file: base64 of at most FILE_CHUNK_BYTES bytes, in order from 0. */
+export interface FileChunkFrame {
+  type: 'file_chunk';
+  id: string;
+  index: number;
+  data: string;
+}
+
 /** Everything a client may send. */
 export type ClientFrame =
   | HelloFrame
@@ -163,7 +190,9 @@ export type ClientFrame =
   | NickFrame
   | WhoRequest
   | PingFrame
-  | PongFrame;
+  | PongFrame
+  | FileOfferFrame
+  | FileChunkFrame;
 
 // ---------------------------------------------------------------- server -> client
 
@@ -255,6 +284,33 @@ export interface ByeFrame {
   reason: string;
 }
 
+/** A file offer relayed to its recipients (and echoed to the sender as acknowledgement). */
+export interface FileOfferEvent {
+  type: 'file_offer';
+  id: string;
+  sender: string;
+  room: string;
+  to?: string;
+  name: string;
+  size: number;
+  sha256: string;
+  ts: string;
+}
+/** A relayed chunk of an offered file. */
+export interface FileChunkEvent {
+  type: 'file_chunk';
+  id: string;
+  sender: string;
+  index: number;
+  data: string;
+}
+/** Every chunk of a file has been relayed (sent to recipients and, as acknowledgement, to the sender). */
+export interface FileDoneEvent {
+  type: 'file_done';
+  id: string;
+  sender: string;
+}
+
 /** Everything a server may send. */
 export type ServerFrame =
   | ChallengeFrame
@@ -270,14 +326,17 @@ export type ServerFrame =
   | ErrorFrame
   | ByeFrame
   | PingFrame
-  | PongFrame;
+  | PongFrame
+  | FileOfferEvent
+  | FileChunkEvent
+  | FileDoneEvent;
 
 // ---------------------------------------------------------------- validation
 
 /** The outcome of checking one parsed line from a client. */
 export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; ref?: string };
 
-const CLIENT_TYPES = new Set(['hello', 'auth', 'message', 'join', 'leave', 'typing', 'history', 'search', 'nick', 'who', 'ping', 'pong']);
+const CLIENT_TYPES = new Set(['hello', 'auth', 'message', 'join', 'leave', 'typing', 'history', 'search', 'nick', 'who', 'ping', 'pong', 'file_offer', 'file_chunk']);
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -336,6 +395,19 @@ function problem(o: Record<string, unknown>): string | undefined {
       return typeof o.name === 'string' ? undefined : 'nick needs a string "name"';
     case 'who':
       return optStr(o, 'id') ? undefined : '"id" must be a string';
+    case 'file_offer':
+      if (typeof o.id !== 'string' || o.id.length === 0 || o.id.length > 128) return 'file_offer needs a string "id" of 1-128 characters';
+      if (typeof o.name !== 'string' || o.name.length === 0 || o.name.length > 255) return 'file_offer needs a "name" of 1-255 characters';
+      if (!Number.isSafeInteger(o.size) || (o.size as number) < 0) return 'file_offer needs a non-negative integer "size"';
+      if (typeof o.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(o.sha256)) return 'file_offer needs "sha256" as 64 lowercase hex digits';
+      if (!optStr(o, 'room') || !optStr(o, 'to')) return '"room" and "to" must be strings';
+      if (o.room !== undefined && o.to !== undefined) return 'give "room" or "to", not both';
+      return;
+    case 'file_chunk':
+      if (typeof o.id !== 'string') return 'file_chunk needs a string "id"';
+      if (!Number.isSafeInteger(o.index) || (o.index as number) < 0) return 'file_chunk needs a non-negative integer "index"';
+      if (typeof o.data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(o.data)) return 'file_chunk needs base64 "data"';
+      return;
     case 'ping':
     case 'pong':
       return o.id === undefined || typeof o.id === 'string' || typeof o.id === 'number' ? undefined : '"id" must be a string or number';
@@ -375,19 +447,31 @@ export function parseServerFrame(line: string): ServerFrame | undefined {
 
 // ---------------------------------------------------------------- names and rooms
 
-// Bidirectional overrides and isolates let a name reorder the text around it.
-// eslint-disable-next-line no-control-regex
-const FORBIDDEN_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/u;
+// Bidirectional overrides and isolates let a name reorder the text around it;
+// format (Cf), control (Cc), private-use (Co) and lone surrogate (Cs) characters
+// are invisible or render differently per font, so a name could hide behind them.
+const FORBIDDEN_NAME_CHARS = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\u2028\u2029]/u;
+// Characters that take space but draw nothing, beyond what \s and \p{M} cover.
+const BLANK_LOOKING = /[\s\p{M}\u115f\u1160\u2800\u3164\uffa0]/gu;
 const RESERVED_NAMES = new Set(['server', 'system', 'admin', 'tcp-chat', 'chat', 'root', 'moderator']);
 
-/** Why a display name is refused, or undefined when it is acceptable. */
+/**
+ * Why a display name is refused, or undefined when it is acceptable.
+ * The rules (docs/security.md, "Names"): 1-32 characters; not blank or
+ * invisible; no control, format, bidi or zero-width characters; no `@ # , : * [ ] < >`
+ * (they build DM keys, mentions and the terminal's `<name>` prefix); single
+ * inner spaces only; and nothing that could pass for a system line, such as a
+ * reserved word (compared after NFKC folding, so full-width letters do not
+ * help) or a leading `- * = ~ !`.
+ */
 export function nameProblem(name: string): string | undefined {
   if ([...name].length < 1 || [...name].length > 32) return 'a name has 1 to 32 characters';
-  if (name.trim() !== name || name.trim().length === 0) return 'a name cannot be blank or start or end with spaces';
+  if (name.trim() !== name || name.replace(BLANK_LOOKING, '').length === 0) return 'a name cannot be blank or start or end with spaces';
   if (FORBIDDEN_NAME_CHARS.test(name)) return 'a name cannot hold control, zero-width or bidirectional-override characters';
-  if (/[@#,:\s*[\]]/u.test(name.replace(/ /g, ''))) return 'a name cannot hold "@", "#", ",", ":", "*", brackets or whitespace other than single spaces';
+  if (/[@#,:\s*[\]<>]/u.test(name.replace(/ /g, ''))) return 'a name cannot hold "@", "#", ",", ":", "*", "<", ">", brackets or whitespace other than single spaces';
   if (/ {2}/.test(name)) return 'a name cannot hold two spaces in a row';
-  if (RESERVED_NAMES.has(name.toLowerCase()) || /^[-*=~]/.test(name)) return 'that name could pass for a system line';
+  const folded = name.normalize('NFKC').toLowerCase();
+  if (RESERVED_NAMES.has(folded) || /^[-*=~!]/.test(folded)) return 'that name could pass for a system line';
   return undefined;
 }
 
@@ -405,4 +489,26 @@ export function dmKey(a: string, b: string): string {
 /** True when a room key names a direct conversation. */
 export function isDmKey(room: string): boolean {
   return room.startsWith('@');
+}
+
+/** Raw bytes per file chunk: base64 of this fits well inside the default 64 KiB line. */
+export const FILE_CHUNK_BYTES = 32 * 1024;
+
+const DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9]|conin\$|conout\$)(\..*)?$/i;
+
+/**
+ * A file name that is safe to offer in a save dialog: no directories, no
+ * `..`, no control or bidi characters, no Windows device names.
+ */
+export function safeFileName(name: string): string {
+  const base = name.split(/[/\\]/).pop() ?? '';
+  let clean = base
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff<>:"|?*]/gu, '')
+    .replace(/^[.\s]+/, '')
+    .replace(/[.\s]+$/, '')
+    .trim();
+  if (DEVICE_NAMES.test(clean)) clean = '_' + clean;
+  while (new TextEncoder().encode(clean).length > 200) clean = [...clean].slice(0, -1).join('');
+  return clean || 'file';
 }

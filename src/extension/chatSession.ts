@@ -4,7 +4,8 @@ import { DEFAULT_ROOM, isDmKey, type ChatMessage, type Snippet } from '../engine
 import { Conversation, TYPING_MS } from './conversation';
 import { ChatPanel, type PanelHandler } from './chatPanel';
 import { readSettings } from './settings';
-import type { HostToPanel, PanelConnState, PanelToHost } from '../shared/panelProtocol';
+import { IncomingFiles, formatBytes } from './incomingFiles';
+import type { FileOfferView, HostToPanel, PanelConnState, PanelToHost } from '../shared/panelProtocol';
 
 /** Messages the test API keeps (the newest). */
 const RECEIVED_CAP = 10_000;
@@ -24,6 +25,7 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
   private panelVisible = false;
   private typingTimers = new Map<string, NodeJS.Timeout>();
   private readonly subs: { dispose(): void }[] = [];
+  readonly incoming = new IncomingFiles(() => readSettings().maxFileSize);
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -102,6 +104,15 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
   /** Send to the room the panel shows. */
   sendToActive(text: string, snippet?: Snippet): void {
     this.send(this.convo.active, text, snippet);
+  }
+
+  /** Send a file to a room or DM key; resolves when the server relayed all of it. */
+  async sendFile(room: string, name: string, data: Buffer, onProgress?: (sent: number) => void): Promise<void> {
+    const c = this.requireClient();
+    if (!c) throw new ConnectError('not connected');
+    const target = isDmKey(room) ? { to: room.slice(1).split(',').find((n) => n !== this.convo.me) } : { room };
+    await c.sendFile(data, name, target, onProgress);
+    this.system(room, `you sent ${name} (${formatBytes(data.length)})`);
   }
 
   join(room: string): void {
@@ -186,6 +197,11 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
     }
   }
 
+  /** A file's status changed outside the session (saved by a command). */
+  onFileChanged(view: FileOfferView): void {
+    this.post({ type: 'file', file: view });
+  }
+
   onVisibility(visible: boolean): void {
     this.panelVisible = visible;
     if (visible) {
@@ -209,7 +225,7 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
       more: this.convo.hasMore(room),
       users: this.convo.users,
       typing: this.convo.typingIn(room),
-      files: [...this.convo.files.values()],
+      files: this.incoming.views(),
     };
   }
 
@@ -306,6 +322,24 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
       c.onServerError((e) => {
         if (e.ref === undefined) this.system(this.convo.active, `server: ${e.message}`);
         this.log.warn(`server error ${e.code}: ${e.message}`);
+      }),
+      c.onFileOffer((o) => {
+        const view = this.incoming.offer(o);
+        this.convo.room(o.room);
+        this.post({ type: 'file', file: view });
+        this.system(o.room, `${o.sender} offers the file ${view.name} (${formatBytes(o.size)})`);
+        if (view.status === 'failed') this.system(o.room, `${view.name}: ${view.detail}`);
+      }),
+      c.onFileChunk((ch) => {
+        const view = this.incoming.chunk(ch);
+        if (view) this.post({ type: 'file', file: view });
+      }),
+      c.onFileDone((d) => {
+        const view = this.incoming.done(d);
+        if (!view) return;
+        this.post({ type: 'file', file: view });
+        if (view.status === 'ready') this.system(view.room, `${view.name} from ${view.sender} is ready: use its Save button to choose where to keep it`);
+        else this.system(view.room, `${view.name}: ${view.detail}`);
       }),
       c.onSendFailed((f) => this.system(this.convo.active, `not sent: ${f.error.message}`)),
       c.onDropped((why) => {

@@ -4,6 +4,8 @@ import { ServerHost } from './serverHost';
 import { ChatStatusBar } from './statusBar';
 import { ChatPanel } from './chatPanel';
 import { readSettings } from './settings';
+import { formatBytes } from './incomingFiles';
+import * as path from 'node:path';
 import { ConnectError } from '../engine/chatClient';
 import { nameProblem, roomProblem, type ChatMessage, type Snippet } from '../engine/protocol';
 
@@ -201,6 +203,49 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
       session.openPanel().post({ type: 'showSearch', query });
     }
     return results.length;
+  });
+
+  command('chat.sendFile', async (arg?: vscode.Uri) => {
+    if (!session.connected) return void vscode.window.showWarningMessage('Chat: connect first (Chat: Connect).');
+    const uri = arg ?? (await vscode.window.showOpenDialog({ title: 'Chat: Send File', canSelectMany: false, openLabel: 'Send' }))?.[0];
+    if (!uri) return;
+    const cap = readSettings().maxFileSize;
+    const stat = await vscode.workspace.fs.stat(uri);
+    if (stat.size > cap) {
+      return void vscode.window.showErrorMessage(`Chat: ${path.basename(uri.fsPath)} is ${formatBytes(stat.size)}; the limit is ${formatBytes(cap)} (setting chat.maxFileSize).`);
+    }
+    const data = Buffer.from(await vscode.workspace.fs.readFile(uri));
+    const name = path.basename(uri.path);
+    const room = session.convo.active;
+    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Sending ${name}`, cancellable: false }, async (progress) => {
+      let last = 0;
+      await session.sendFile(room, name, data, (sent) => {
+        const pct = data.length ? (sent / data.length) * 100 : 100;
+        progress.report({ increment: pct - last, message: `${formatBytes(sent)} of ${formatBytes(data.length)}` });
+        last = pct;
+      });
+    });
+    return true;
+  });
+
+  command('chat.saveFile', async (fileId?: string, target?: vscode.Uri) => {
+    if (!fileId) return;
+    const f = session.incoming.data(fileId);
+    if (!f) return void vscode.window.showWarningMessage('Chat: that file is not available (it failed its checks, or the window reloaded since).');
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri =
+      target ??
+      (await vscode.window.showSaveDialog({
+        title: `Save ${f.view.name} from ${f.view.sender}`,
+        defaultUri: folder ? vscode.Uri.joinPath(folder, f.view.name) : undefined,
+        saveLabel: 'Save',
+      }));
+    if (!uri) return;
+    await vscode.workspace.fs.writeFile(uri, f.data);
+    const view = session.incoming.markSaved(fileId, uri.fsPath);
+    if (view) session.onFileChanged(view);
+    void vscode.window.setStatusBarMessage(`Saved ${f.view.name}`, 3000);
+    return uri.fsPath;
   });
 
   command('chat.showLog', () => log.show(true));
