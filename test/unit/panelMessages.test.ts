@@ -1,0 +1,125 @@
+import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { Conversation } from '../../src/extension/conversation';
+import { IncomingFiles } from '../../src/extension/incomingFiles';
+import { parsePanelMessage } from '../../src/shared/panelProtocol';
+import type { ChatMessage } from '../../src/engine/protocol';
+
+function msg(seq: number, sender: string, room = 'general', text = `m${seq}`): ChatMessage {
+  return { type: 'message', id: `id${seq}`, seq, room, sender, text, ts: new Date(2026, 0, 1, 12, 0, seq).toISOString() };
+}
+
+describe('panel message handling', () => {
+  describe('parsePanelMessage (webview input is unknown until checked)', () => {
+    it('accepts each well-formed intent', () => {
+      assert.deepEqual(parsePanelMessage({ type: 'ready' }), { type: 'ready' });
+      assert.deepEqual(parsePanelMessage({ type: 'send', room: 'general', text: 'hi' }), { type: 'send', room: 'general', text: 'hi' });
+      assert.deepEqual(parsePanelMessage({ type: 'loadOlder', room: 'general', before: 10 }), { type: 'loadOlder', room: 'general', before: 10 });
+      assert.deepEqual(parsePanelMessage({ type: 'command', command: 'connect' }), { type: 'command', command: 'connect' });
+    });
+    it('drops extra fields so nothing unexpected reaches the host', () => {
+      assert.deepEqual(parsePanelMessage({ type: 'send', room: 'general', text: 'hi', sender: 'mallory' }), { type: 'send', room: 'general', text: 'hi' });
+    });
+    it('rejects junk, wrong types and unknown commands', () => {
+      for (const bad of [null, 42, 'send', [], {}, { type: 'send', room: 1, text: 'x' }, { type: 'send', room: 'general' }, { type: 'loadOlder', room: 'g', before: 1.5 }, { type: 'command', command: 'workbench.action.reload' }, { type: 'nope' }, { type: 'openLink', url: 7 }]) {
+        assert.equal(parsePanelMessage(bad), undefined, JSON.stringify(bad));
+      }
+    });
+  });
+
+  describe('Conversation', () => {
+    it('counts unread only for rooms not being looked at, and never for your own messages', () => {
+      const c = new Conversation();
+      c.me = 'alice';
+      assert.equal(c.addMessage(msg(1, 'bob'), true), false, 'visible active room: read');
+      assert.equal(c.addMessage(msg(2, 'bob'), false), true, 'hidden panel: unread');
+      assert.equal(c.addMessage(msg(1, 'bob', 'design'), true), true, 'other room: unread');
+      assert.equal(c.addMessage(msg(3, 'alice'), false), false, 'own message');
+      assert.equal(c.unread, 2);
+      c.switchTo('design');
+      assert.equal(c.unread, 1);
+      c.markRead('general');
+      assert.equal(c.unread, 0);
+    });
+    it('lists rooms before DMs and labels a DM with the other person', () => {
+      const c = new Conversation();
+      c.me = 'alice';
+      c.addMessage(msg(1, 'bob', c.dmWith('bob')), true);
+      c.room('zeta');
+      const views = c.roomViews();
+      assert.deepEqual(
+        views.map((v) => [v.label, v.kind]),
+        [
+          ['#general', 'room'],
+          ['#zeta', 'room'],
+          ['bob', 'dm'],
+        ],
+      );
+    });
+    it('prepends only older pages and keeps live messages after a backlog', () => {
+      const c = new Conversation();
+      c.setBacklog('general', [msg(5, 'bob'), msg(6, 'bob')], true);
+      c.addMessage(msg(7, 'bob'), true);
+      const added = c.addOlder('general', [msg(3, 'bob'), msg(4, 'bob'), msg(5, 'bob')], false);
+      assert.deepEqual(
+        added.map((m) => m.seq),
+        [3, 4],
+      );
+      assert.deepEqual(
+        c.items('general').map((i) => (i.type === 'message' ? i.seq : -1)),
+        [3, 4, 5, 6, 7],
+      );
+      assert.equal(c.hasMore('general'), false);
+    });
+    it('expires typing notices and clears them when the typist sends', () => {
+      const c = new Conversation();
+      c.setTyping('general', 'bob', 1000);
+      c.setTyping('general', 'carol', 1000);
+      assert.deepEqual(c.typingIn('general', 1001), ['bob', 'carol']);
+      c.addMessage(msg(1, 'bob'), true);
+      assert.deepEqual(c.typingIn('general', 1002), ['carol']);
+      assert.deepEqual(c.typingIn('general', 1000 + 60_000), []);
+    });
+    it('follows renames, including your own', () => {
+      const c = new Conversation();
+      c.me = 'alice';
+      c.users = ['alice', 'bob'];
+      c.rename('alice', 'ally');
+      assert.equal(c.me, 'ally');
+      assert.deepEqual(c.users, ['ally', 'bob']);
+    });
+  });
+
+  describe('IncomingFiles', () => {
+    const data = Buffer.from('hello file\n'.repeat(1000));
+    const sha = createHash('sha256').update(data).digest('hex');
+    const offer = { type: 'file_offer' as const, id: 'f1', sender: 'bob', room: 'general', name: '../../etc/passwd', size: data.length, sha256: sha, ts: new Date().toISOString() };
+
+    it('assembles chunks and verifies the checksum; the name is stripped of its path', () => {
+      const files = new IncomingFiles(() => 1 << 20);
+      const view = files.offer(offer);
+      assert.equal(view.name, 'passwd');
+      assert.equal(view.status, 'receiving');
+      for (let i = 0, off = 0; off < data.length; i++, off += 4096) files.chunk({ type: 'file_chunk', id: 'f1', sender: 'bob', index: i, data: data.subarray(off, off + 4096).toString('base64') });
+      assert.equal(files.done({ type: 'file_done', id: 'f1', sender: 'bob' })?.status, 'ready');
+      assert.deepEqual(files.data(view.fileId)?.data, data);
+    });
+    it('refuses an offer over the cap before accepting a byte', () => {
+      const files = new IncomingFiles(() => 100);
+      const view = files.offer(offer);
+      assert.equal(view.status, 'failed');
+      assert.match(view.detail ?? '', /over your limit.*chat\.maxFileSize/);
+      files.chunk({ type: 'file_chunk', id: 'f1', sender: 'bob', index: 0, data: data.toString('base64') });
+      assert.equal(files.data(view.fileId), undefined);
+    });
+    it('discards a file whose checksum does not match', () => {
+      const files = new IncomingFiles(() => 1 << 20);
+      const view = files.offer({ ...offer, sha256: '0'.repeat(64) });
+      files.chunk({ type: 'file_chunk', id: 'f1', sender: 'bob', index: 0, data: data.toString('base64') });
+      const done = files.done({ type: 'file_done', id: 'f1', sender: 'bob' });
+      assert.equal(done?.status, 'failed');
+      assert.match(done?.detail ?? '', /checksum/);
+      assert.equal(files.data(view.fileId), undefined);
+    });
+  });
+});
