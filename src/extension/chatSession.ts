@@ -19,6 +19,8 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
   private client?: ChatClient;
   readonly convo = new Conversation();
   private readonly receivedLog: ChatMessage[] = [];
+  /** Texts of the notifications raised, newest last (read by the test API). */
+  readonly notified: string[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
   /** Connection state, unread count or identity changed (the status bar listens). */
   readonly onDidChange = this.changed.event;
@@ -375,7 +377,10 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
     if (level === 'mentions' && !isDm && !mentioned) return;
     const where = isDm ? 'direct message' : `#${m.room}`;
     const preview = m.text.length > 140 ? m.text.slice(0, 139) + '…' : m.text;
-    void vscode.window.showInformationMessage(`${m.sender} (${where}): ${preview}`, 'Open Chat').then((pick) => {
+    const text = `${m.sender} (${where}): ${preview}`;
+    this.notified.push(text);
+    if (this.notified.length > 100) this.notified.shift();
+    void vscode.window.showInformationMessage(text, 'Open Chat').then((pick) => {
       if (pick !== 'Open Chat') return;
       this.switchRoom(m.room);
       this.openPanel();

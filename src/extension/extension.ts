@@ -20,6 +20,10 @@ export interface TcpChatApi {
     unread: number;
   };
   received(): ChatMessage[];
+  /** Texts of the notifications raised so far (mentions, direct messages). */
+  notifications(): string[];
+  /** Whether the chat panel exists and is visible. */
+  panel(): { open: boolean; visible: boolean; title?: string; viewColumn?: number };
 }
 
 const RECENT_KEY = 'tcpChat.recentServers';
@@ -269,6 +273,11 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
       unread: session.convo.unread,
     }),
     received: () => session.received(),
+    notifications: () => session.notified.slice(),
+    panel: () => {
+      const p = ChatPanel.current?.panel;
+      return { open: p !== undefined, visible: p?.visible ?? false, title: p?.title, viewColumn: p?.viewColumn };
+    },
   };
 }
 
