@@ -18,12 +18,25 @@ serve options:
   --burst N           messages allowed in a burst (default 30)
   --max-clients N     connections at once (default 10000)
   --max-queue BYTES   output queued for a slow reader before it is cut (default 8388608)
+  --handshake-timeout MS  time to complete the handshake (default 10000)
+  --idle-timeout MS   close a connection silent this long; a ping goes out at half (default 90000)
   --retention N       messages kept per room (default 100000; 0 keeps all)
   --history N         messages of history sent on welcome and join (default 50)
   --quiet             do not log joins and leaves
+  --tls               require TLS; on first start a self-signed certificate is made in
+                      the data directory (--data, or ~/.tcp-chat) and its fingerprint shown
+  --cert FILE --key FILE  use this PEM certificate and key instead (implies --tls)
+  --password-file FILE    require the password in FILE (or set TCP_CHAT_PASSWORD)
 
 connect options:
   --name NAME         your display name (default: your login name)
+  --tls               connect with TLS; the server's certificate is pinned on first use
+  --fingerprint FP    trust exactly this SHA-256 certificate fingerprint (implies --tls)
+  --trust-new         the pinned certificate changed and you know why: ask again
+  --known-hosts FILE  where pins are kept (default ~/.tcp-chat/known_hosts)
+  --password-file FILE    the server's password (or set TCP_CHAT_PASSWORD)
+
+Passwords are never taken as a flag: anyone on the machine can read flags with ps.
 
 In the terminal client, type a line to send it to the current room, or:
   /join ROOM    switch to ROOM (joining it)
@@ -59,12 +72,19 @@ async function main(argv: string[]): Promise<number> {
           burst: { type: 'string' },
           'max-clients': { type: 'string' },
           'max-queue': { type: 'string' },
+          'handshake-timeout': { type: 'string' },
+          'idle-timeout': { type: 'string' },
           retention: { type: 'string' },
           history: { type: 'string' },
           quiet: { type: 'boolean' },
+          tls: { type: 'boolean' },
+          cert: { type: 'string' },
+          key: { type: 'string' },
+          'password-file': { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
       });
+      if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError('--cert and --key go together: give both, or neither to use a generated certificate');
       if (values.help) {
         process.stdout.write(HELP);
         return 0;
@@ -78,16 +98,30 @@ async function main(argv: string[]): Promise<number> {
         burst: int(values.burst, '--burst', 1, 1_000_000),
         maxClients: int(values['max-clients'], '--max-clients', 1, 1_000_000),
         maxQueue: int(values['max-queue'], '--max-queue', 1024, 2 ** 40),
+        handshakeTimeout: int(values['handshake-timeout'], '--handshake-timeout', 100, 3_600_000),
+        idleTimeout: int(values['idle-timeout'], '--idle-timeout', 100, 86_400_000),
         retention: int(values.retention, '--retention', 0, 1e9),
         history: int(values.history, '--history', 0, 500),
         quiet: values.quiet ?? false,
+        tls: values.tls === true || values.cert !== undefined,
+        cert: values.cert,
+        key: values.key,
+        passwordFile: values['password-file'],
       });
     }
     if (command === 'connect') {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+        options: {
+          name: { type: 'string' },
+          tls: { type: 'boolean' },
+          fingerprint: { type: 'string' },
+          'trust-new': { type: 'boolean' },
+          'known-hosts': { type: 'string' },
+          'password-file': { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
       });
       if (values.help) {
         process.stdout.write(HELP);
@@ -95,7 +129,16 @@ async function main(argv: string[]): Promise<number> {
       }
       if (positionals.length !== 1) throw new UsageError('connect needs one HOST:PORT, for example: tcp-chat connect 127.0.0.1:12345 --name alice');
       const { host, port } = parseHostPort(positionals[0]);
-      return await runConnect({ host, port, name: values.name ?? defaultName() });
+      return await runConnect({
+        host,
+        port,
+        name: values.name ?? defaultName(),
+        tls: values.tls === true || values.fingerprint !== undefined,
+        fingerprint: values.fingerprint,
+        trustNew: values['trust-new'] ?? false,
+        knownHosts: values['known-hosts'],
+        passwordFile: values['password-file'],
+      });
     }
     throw new UsageError(`unknown command "${command}"; try tcp-chat --help`);
   } catch (err) {

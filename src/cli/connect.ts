@@ -1,5 +1,9 @@
+import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { ChatClient, ConnectError } from '../engine/chatClient';
+import { ChatClient, ConnectError, type ClientTlsOptions } from '../engine/chatClient';
+import { defaultDataDir, normalizeFingerprint } from '../engine/certificate';
+import { KnownHosts, hostKey } from '../engine/knownHosts';
+import { PASSWORD_ENV, PasswordError, readPassword } from './password';
 import { DEFAULT_ROOM, isDmKey, type ChatMessage } from '../engine/protocol';
 
 /** Flags of `tcp-chat connect`. */
@@ -7,6 +11,16 @@ export interface ConnectArgs {
   host: string;
   port: number;
   name: string;
+  /** Speak TLS, pinning the server's certificate. */
+  tls?: boolean;
+  /** Trust exactly this certificate fingerprint (and pin it). */
+  fingerprint?: string;
+  /** Ignore the current pin and ask again (the certificate changed and you know why). */
+  trustNew?: boolean;
+  /** The known-hosts file. Default ~/.tcp-chat/known_hosts. */
+  knownHosts?: string;
+  /** File holding the password; TCP_CHAT_PASSWORD is read when absent. */
+  passwordFile?: string;
 }
 
 /** Strip terminal control sequences so remote text cannot repaint the screen. */
@@ -22,7 +36,40 @@ function time(ts: string): string {
 
 /** An interactive terminal client. Resolves with the exit code. */
 export async function runConnect(a: ConnectArgs): Promise<number> {
-  const client = new ChatClient({ host: a.host, port: a.port, name: a.name });
+  const address = hostKey(a.host, a.port);
+  let password: string | undefined;
+  try {
+    const secret = readPassword(a.passwordFile);
+    password = secret.password;
+    for (const w of secret.warnings) process.stderr.write(`tcp-chat: warning: ${w}\n`);
+  } catch (err) {
+    if (!(err instanceof PasswordError)) throw err;
+    process.stderr.write(`tcp-chat: ${err.message}\n`);
+    return 1;
+  }
+  const knownFile = a.knownHosts ?? path.join(defaultDataDir(), 'known_hosts');
+  let known: KnownHosts | undefined;
+  let tlsOptions: ClientTlsOptions | undefined;
+  if (a.tls) {
+    try {
+      known = KnownHosts.load(knownFile);
+    } catch (err) {
+      process.stderr.write(`tcp-chat: cannot read the known-hosts file ${knownFile}: ${(err as Error).message}\n`);
+      return 1;
+    }
+    const pinned = known.get(a.host, a.port);
+    let fingerprint = a.trustNew ? undefined : pinned;
+    if (a.fingerprint !== undefined) {
+      fingerprint = normalizeFingerprint(a.fingerprint);
+      if (!fingerprint) {
+        process.stderr.write('tcp-chat: --fingerprint takes a SHA-256 fingerprint: 64 hex digits, colons optional\n');
+        return 2;
+      }
+    }
+    // Without a terminal nobody can answer, so an unknown certificate is refused and explained.
+    tlsOptions = { fingerprint, ...(process.stdin.isTTY && { verify: (fp: string) => askTrust(rl, address, fp, pinned, knownFile) }) };
+  }
+  const client = new ChatClient({ host: a.host, port: a.port, name: a.name, ...(password !== undefined && { password }), ...(tlsOptions && { tls: tlsOptions }) });
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   let room = DEFAULT_ROOM;
   const print = (line: string) => {
@@ -59,17 +106,35 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
 
   try {
     const w = await client.connect();
+    if (known && client.fingerprint) {
+      if (known.get(a.host, a.port) !== client.fingerprint) {
+        try {
+          known.set(a.host, a.port, client.fingerprint);
+          known.save();
+          print(`* pinned the certificate of ${address} in ${knownFile}`);
+        } catch (err) {
+          print(`! could not save the pin in ${knownFile}: ${(err as Error).message}`);
+        }
+      }
+      print(`* TLS, certificate SHA-256 ${client.fingerprint}`);
+    }
     print(`* ${w.users.length} online: ${w.users.map(clean).join(', ')}`);
     for (const m of w.history) show(m);
   } catch (err) {
     rl.close();
-    process.stderr.write(`tcp-chat: ${err instanceof ConnectError ? err.message : String(err)}\n`);
+    process.stderr.write(`tcp-chat: ${err instanceof ConnectError ? explain(err, address, knownFile) : String(err)}\n`);
     return 1;
   }
   rl.setPrompt(`${room}> `);
   rl.prompt();
 
   return new Promise((resolve) => {
+    client.onRefused((err) => {
+      print(`! ${explain(err, address, knownFile)}`);
+      client.dispose();
+      resolve(1);
+      rl.close();
+    });
     const quit = () => {
       client.dispose();
       rl.close();
@@ -135,5 +200,46 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
       rl.setPrompt(`${room}> `);
       rl.prompt();
     });
+  });
+}
+
+/** A ConnectError, plus what to type next when the fix is a flag of this CLI. */
+function explain(err: ConnectError, address: string, knownFile: string): string {
+  switch (err.code) {
+    case 'cert_changed':
+      return [
+        `WARNING: ${err.message}`,
+        `  pinned (in ${knownFile}): ${err.expected}`,
+        `  presented now:           ${err.fingerprint}`,
+        'The connection was stopped before anything was sent. If the operator confirms the new fingerprint, trust it with:',
+        `  tcp-chat connect ${address} --fingerprint ${err.fingerprint}`,
+        'or run with --trust-new to be asked.',
+      ].join('\n');
+    case 'cert_unknown':
+      return [
+        `the certificate of ${address} is not pinned yet, and there is no terminal to ask.`,
+        `  SHA-256 fingerprint: ${err.fingerprint}`,
+        "If it matches the fingerprint in the server's banner, trust it with:",
+        `  tcp-chat connect ${address} --fingerprint ${err.fingerprint}`,
+      ].join('\n');
+    case 'tls_required':
+      return `${err.message} (add --tls)`;
+    case 'tls_unsupported':
+      return `${err.message} (drop --tls)`;
+    case 'auth_required':
+      return `the server at ${address} needs a password: put it in a file only you can read and pass --password-file FILE, or set ${PASSWORD_ENV}`;
+    default:
+      return err.message;
+  }
+}
+
+/** Trust on first use, on the terminal: show the fingerprint and ask. */
+function askTrust(rl: readline.Interface, address: string, fp: string, pinned: string | undefined, knownFile: string): Promise<boolean> {
+  const intro = pinned
+    ? `The certificate of ${address} is NOT the one pinned in ${knownFile}:\n  pinned: ${pinned}\n  now:    ${fp}\nOnly go on if the server's operator confirms the new fingerprint.`
+    : `The server at ${address} presents a certificate this machine has not seen before.\n  SHA-256 fingerprint: ${fp}`;
+  return new Promise((resolve) => {
+    rl.once('close', () => resolve(false));
+    rl.question(`${intro}\nCompare it with the fingerprint in the server's banner. Trust it and remember it? [y/N] `, (answer) => resolve(/^\s*y(es)?\s*$/i.test(answer)));
   });
 }

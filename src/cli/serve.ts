@@ -1,6 +1,8 @@
 import { ChatServer, ListenError } from '../engine/chatServer';
 import { FileStore, StoreError } from '../engine/fileStore';
 import { DEFAULT_RETENTION } from '../engine/store';
+import { CertificateError, defaultDataDir, loadCertificate, loadOrCreateCertificate, type TlsMaterial } from '../engine/certificate';
+import { PasswordError, readPassword } from './password';
 
 /** Flags of `tcp-chat serve`, already checked. */
 export interface ServeArgs {
@@ -12,9 +14,17 @@ export interface ServeArgs {
   burst?: number;
   maxClients?: number;
   maxQueue?: number;
+  handshakeTimeout?: number;
+  idleTimeout?: number;
   retention?: number;
   history?: number;
   quiet: boolean;
+  /** Serve TLS: with cert and key from files, or with a certificate made once in the data directory. */
+  tls?: boolean;
+  cert?: string;
+  key?: string;
+  /** File holding the password; TCP_CHAT_PASSWORD is read when absent. */
+  passwordFile?: string;
 }
 
 function log(line: string): void {
@@ -23,6 +33,23 @@ function log(line: string): void {
 
 /** Runs a server until SIGINT or SIGTERM. Resolves with the exit code. */
 export async function runServe(a: ServeArgs): Promise<number> {
+  // Certificate and password first: a mistake there should not leave a store open.
+  let material: TlsMaterial | undefined;
+  let password: string | undefined;
+  try {
+    if (a.tls) {
+      material = a.cert !== undefined && a.key !== undefined ? loadCertificate(a.cert, a.key) : await loadOrCreateCertificate(a.data ?? defaultDataDir());
+      if (material.generated) log(`made a self-signed TLS certificate: ${material.certFile} (key ${material.keyFile}, mode 0600)`);
+      for (const w of material.warnings) log(`warning: ${w}`);
+    }
+    const secret = readPassword(a.passwordFile);
+    password = secret.password;
+    for (const w of secret.warnings) log(`warning: ${w}`);
+  } catch (err) {
+    if (!(err instanceof CertificateError || err instanceof PasswordError)) throw err;
+    process.stderr.write(`tcp-chat: ${err.message}\n`);
+    return 1;
+  }
   let store: FileStore | undefined;
   if (a.data) {
     try {
@@ -42,8 +69,12 @@ export async function runServe(a: ServeArgs): Promise<number> {
     burst: a.burst,
     maxClients: a.maxClients,
     maxQueue: a.maxQueue,
+    handshakeTimeout: a.handshakeTimeout,
+    idleTimeout: a.idleTimeout,
     historyOnJoin: a.history,
     store,
+    ...(material && { tls: { cert: material.cert, key: material.key } }),
+    ...(password !== undefined && { password }),
   });
   server.onEvent((e) => {
     if (e.type === 'warn') return log(`warning: ${e.message}`);
@@ -73,11 +104,17 @@ export async function runServe(a: ServeArgs): Promise<number> {
     return 1;
   }
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  log(`tcp-chat serving on ${shown}:${addr.port} (plain TCP, no password)`);
-  if (!isLoopback(addr.address)) {
-    log('warning: this server is reachable from other machines, and traffic is neither encrypted nor authenticated');
+  log(`tcp-chat serving on ${shown}:${addr.port} (${server.secure ? 'TLS' : 'plain TCP'}, ${server.requiresPassword ? 'password required' : 'no password'})`);
+  if (server.fingerprint) log(`TLS certificate SHA-256 fingerprint: ${server.fingerprint}`);
+  const warning = exposureWarning(addr.address, server.secure, server.requiresPassword);
+  if (warning) log(`warning: ${warning}`);
+  const local = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '[::1]' : shown;
+  if (server.secure || server.requiresPassword) {
+    const flags = [server.fingerprint && `--fingerprint ${server.fingerprint}`, server.requiresPassword && '--password-file FILE'].filter(Boolean).join(' ');
+    log(`try: tcp-chat connect ${local}:${addr.port} ${flags}`);
+  } else {
+    log(`try: nc ${local} ${addr.port}   then type {"type":"hello","v":1,"name":"you"}`);
   }
-  log(`try: nc ${shown === '0.0.0.0' ? '127.0.0.1' : shown} ${addr.port}   then type {"type":"hello","v":1,"name":"you"}`);
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (sig: string) => {
@@ -94,6 +131,16 @@ export async function runServe(a: ServeArgs): Promise<number> {
   });
 }
 
+/** What is exposed when a server binds to `address`, or undefined when only this machine can reach it. */
+export function exposureWarning(address: string, tls: boolean, password: boolean): string | undefined {
+  if (isLoopback(address)) return undefined;
+  const where = `other machines can reach this server (${address})`;
+  if (!tls && !password) return `${where}: traffic is not encrypted and anyone who can reach the port can join; use --tls and --password-file`;
+  if (!tls) return `${where}: traffic is not encrypted, so anyone on the network path can read the chat (the password itself is never sent); add --tls`;
+  if (!password) return `${where}: traffic is encrypted, but anyone who can reach the port can join; add --password-file`;
+  return undefined;
+}
+
 function isLoopback(address: string): boolean {
-  return address.startsWith('127.') || address === '::1' || address === 'localhost';
+  return address.startsWith('127.') || address.startsWith('::ffff:127.') || address === '::1' || address === 'localhost';
 }

@@ -1,13 +1,17 @@
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { createHash, randomUUID } from 'node:crypto';
-import { LineDecoder, DEFAULT_MAX_LINE, encodeFrame } from './lineCodec';
+import { LineDecoder, encodeFrame } from './lineCodec';
 import { Emitter } from './events';
+import { authProof, deriveKey, isHex, kdfProblem, passwordTag } from './auth';
+import { normalizeFingerprint } from './certificate';
 import {
   DEFAULT_ROOM,
   FILE_CHUNK_BYTES,
   PROTOCOL_VERSION,
   isDmKey,
   parseServerFrame,
+  type ChallengeFrame,
   type ChatMessage,
   type ClientFrame,
   type ErrorFrame,
@@ -43,8 +47,43 @@ export interface ClientOptions {
   pingInterval?: number;
   /** Milliseconds to wait for a history or search reply. Default 15000. */
   requestTimeout?: number;
+  /** Longest line accepted from the server, in bytes. Default 64 MiB (see SERVER_MAX_LINE). */
   maxLine?: number;
+  /** Speak TLS, trusting the server's certificate only by its pinned fingerprint (see ClientTlsOptions). */
+  tls?: ClientTlsOptions;
+  /**
+   * The server's password, or a function that fetches it (e.g. from SecretStorage) when a challenge
+   * arrives; it should answer quickly, as the server's handshake timeout runs meanwhile. Only a proof
+   * derived from it is sent, never the password itself.
+   */
+  password?: string | (() => string | undefined | Promise<string | undefined>);
 }
+
+/**
+ * How a TLS client decides to trust a server's certificate: by its SHA-256
+ * fingerprint, pinned per host:port like SSH's known_hosts. Certificate
+ * authorities are not consulted, so self-signed certificates work.
+ */
+export interface ClientTlsOptions {
+  /** The fingerprint pinned for this host:port (any case, colons optional). A different certificate fails with code 'cert_changed'. */
+  fingerprint?: string;
+  /**
+   * Trust on first use: called when nothing is pinned, before anything is sent. Show the fingerprint to a
+   * person and resolve true to trust it; store the pin yourself. The client keeps it for its own
+   * reconnects. Without this callback an unpinned certificate fails with code 'cert_unknown'.
+   */
+  verify?(fingerprint: string, host: string, port: number): boolean | Promise<boolean>;
+  /** Name sent in SNI. Default: the host, unless it is an IP address. */
+  servername?: string;
+}
+
+/**
+ * Far above the 64 KiB a server accepts per line: a welcome or a history reply
+ * carries a page of messages (up to 500, each up to a client line long), so a
+ * client that capped server lines like the server caps its own could never
+ * connect to a room holding a few long messages.
+ */
+const SERVER_MAX_LINE = 64 * 1024 * 1024;
 
 /** Where the client stands. */
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -55,16 +94,58 @@ export interface SendFailure {
   error: ErrorFrame;
 }
 
-/** A connection failure described for a person. */
+/** Facts some ConnectErrors carry besides their message. */
+export interface ConnectErrorDetail {
+  /** cert_changed, cert_unknown, cert_rejected: the fingerprint the server presented. */
+  fingerprint?: string;
+  /** cert_changed: the fingerprint that was pinned. */
+  expected?: string;
+  /** auth_failed while the address is locked: ms until the server will check a password again. */
+  retryAfter?: number;
+}
+
+/**
+ * A connection failure described for a person. `code` is a socket error code
+ * (ECONNREFUSED…), a server error code (bad_name…), or one of the security
+ * codes: cert_changed, cert_unknown, cert_rejected, tls_required,
+ * tls_unsupported, tls_failed, auth_required, auth_failed, bad_challenge,
+ * and 'disconnected' when disconnect() ends an attempt.
+ */
 export class ConnectError extends Error {
+  readonly fingerprint?: string;
+  readonly expected?: string;
+  readonly retryAfter?: number;
   constructor(
     message: string,
     readonly code?: string,
+    detail: ConnectErrorDetail = {},
   ) {
     super(message);
     this.name = 'ConnectError';
+    this.fingerprint = detail.fingerprint;
+    this.expected = detail.expected;
+    this.retryAfter = detail.retryAfter;
   }
 }
+
+/** ConnectError codes after which retrying with the same settings cannot help: the client stops reconnecting and fires onRefused. */
+export const FINAL_CONNECT_CODES: ReadonlySet<string> = new Set([
+  'cert_changed',
+  'cert_unknown',
+  'cert_rejected',
+  'tls_required',
+  'tls_unsupported',
+  'auth_required',
+  'auth_failed',
+  'bad_challenge',
+  'bad_version',
+]);
+
+/** Server error codes that end a handshake. */
+const HANDSHAKE_ERRORS = new Set(['bad_name', 'bad_version', 'server_full', 'auth_failed', 'auth_required', 'handshake_timeout', 'tls_required']);
+/** First bytes of TLS records (alert, handshake): a TLS server answering a plain client. */
+const TLS_ALERT = 0x15;
+const TLS_HANDSHAKE = 0x16;
 
 interface RoomTrack {
   last?: number;
@@ -90,7 +171,7 @@ const FINAL = new Set(['replaced', 'auth_failed', 'bad_version']);
  * once each, in seq order per room.
  */
 export class ChatClient {
-  private readonly opts: Required<ClientOptions>;
+  private readonly opts: Required<Omit<ClientOptions, 'tls' | 'password'>> & Pick<ClientOptions, 'tls' | 'password'>;
   private socket?: net.Socket;
   private _state: ClientState = 'idle';
   private _name: string;
@@ -108,6 +189,11 @@ export class ChatClient {
   private everConnected = false;
   private _users: string[] = [];
   private _welcome?: WelcomeFrame;
+  /** The fingerprint trusted for this server: the configured pin, or what verify() accepted. */
+  private pinned?: string;
+  private _fingerprint?: string;
+  /** The derived password key, so reconnects to the same server start skip the slow derivation. */
+  private keyCache?: { tag: string; key: Buffer };
 
   private readonly stateE = new Emitter<ClientState>();
   private readonly welcomeE = new Emitter<WelcomeFrame>();
@@ -119,6 +205,7 @@ export class ChatClient {
   private readonly errorE = new Emitter<ErrorFrame>();
   private readonly failedE = new Emitter<SendFailure>();
   private readonly droppedE = new Emitter<string>();
+  private readonly refusedE = new Emitter<ConnectError>();
   private readonly fileOfferE = new Emitter<FileOfferEvent>();
   private readonly fileChunkE = new Emitter<FileChunkEvent>();
   private readonly fileDoneE = new Emitter<FileDoneEvent>();
@@ -144,6 +231,12 @@ export class ChatClient {
   readonly onSendFailed = this.failedE.event;
   /** The link dropped; the text says why, for a person. */
   readonly onDropped = this.droppedE.event;
+  /**
+   * A reconnect was refused for a reason retrying cannot fix (a changed certificate, a wrong
+   * password…; see FINAL_CONNECT_CODES); the client is now closed. The first connect reports
+   * the same through connect()'s rejection instead.
+   */
+  readonly onRefused = this.refusedE.event;
   /** Someone offers a file (chunks and a done event follow). */
   readonly onFileOffer = this.fileOfferE.event;
   /** A piece of an offered file. */
@@ -159,10 +252,14 @@ export class ChatClient {
       maxBackoff: 30_000,
       pingInterval: 30_000,
       requestTimeout: 15_000,
-      maxLine: DEFAULT_MAX_LINE,
+      maxLine: SERVER_MAX_LINE,
       ...options,
     };
     this._name = options.name;
+    if (options.tls?.fingerprint !== undefined) {
+      this.pinned = normalizeFingerprint(options.tls.fingerprint);
+      if (!this.pinned) throw new ConnectError(`"${options.tls.fingerprint.slice(0, 100)}" is not a SHA-256 fingerprint (64 hex digits, colons optional)`, 'bad_fingerprint');
+    }
   }
 
   get state(): ClientState {
@@ -190,6 +287,14 @@ export class ChatClient {
   }
   get address(): string {
     return `${this.opts.host}:${this.opts.port}`;
+  }
+  /** SHA-256 fingerprint of the server's certificate on the latest TLS connection (colon hex). */
+  get fingerprint(): string | undefined {
+    return this._fingerprint;
+  }
+  /** True when this client speaks TLS. */
+  get secure(): boolean {
+    return this.opts.tls !== undefined;
   }
 
   /** Connect and complete the handshake. Rejects with a ConnectError that says what to do. */
@@ -285,27 +390,54 @@ export class ChatClient {
   /** Release everything; the same as disconnect plus dropping listeners. */
   dispose(): void {
     this.disconnect();
-    for (const e of [this.stateE, this.welcomeE, this.messageE, this.presenceE, this.typingE, this.joinedE, this.leftE, this.errorE, this.failedE, this.droppedE, this.fileOfferE, this.fileChunkE, this.fileDoneE]) e.dispose();
+    for (const e of [this.stateE, this.welcomeE, this.messageE, this.presenceE, this.typingE, this.joinedE, this.leftE, this.errorE, this.failedE, this.droppedE, this.refusedE, this.fileOfferE, this.fileChunkE, this.fileDoneE]) e.dispose();
   }
 
   // ------------------------------------------------------------ connection
 
   private open(): Promise<WelcomeFrame> {
     return new Promise((resolve, reject) => {
+      const { host, port } = this.opts;
+      const tlsOpts = this.opts.tls;
       let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      let tcpUp = false;
+      let tlsUp = false;
+      // Nothing is read from a TLS server until its certificate is trusted; early lines wait here.
+      let trusted = !tlsOpts;
+      let early: Buffer[] = [];
+      let verifying = false;
+      let closedWhileVerifying = false;
+      let firstChunk = true;
       const fail = (err: ConnectError) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         socket.destroy();
+        if (err.code === 'auth_failed') this.keyCache = undefined;
         reject(err);
+        if (closedWhileVerifying && this.socket === socket) this.onClose();
       };
-      const timer = setTimeout(
-        () => fail(new ConnectError(`no answer from ${this.address} within ${this.opts.connectTimeout / 1000} s: check the host and port, and that a firewall lets it through`, 'ETIMEDOUT')),
-        this.opts.connectTimeout,
-      );
-      const socket = net.connect({ host: this.opts.host, port: this.opts.port, noDelay: true });
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(
+          () => fail(new ConnectError(`no answer from ${this.address} within ${this.opts.connectTimeout / 1000} s: check the host and port, and that a firewall lets it through`, 'ETIMEDOUT')),
+          this.opts.connectTimeout,
+        );
+      };
+      arm();
+      const socket: net.Socket = tlsOpts
+        ? tls.connect({
+            host,
+            port,
+            servername: tlsOpts.servername ?? (net.isIP(host) ? undefined : host),
+            // Certificate authorities are not consulted: the fingerprint pin below is the check.
+            rejectUnauthorized: false,
+            minVersion: 'TLSv1.2',
+          })
+        : net.connect({ host, port, noDelay: true });
       this.socket = socket;
+      socket.setNoDelay(true);
       socket.setKeepAlive(true, 30_000);
       const decoder = new LineDecoder(
         {
@@ -319,8 +451,17 @@ export class ChatClient {
               resolve(frame);
               return;
             }
-            if (!settled && frame.type === 'error' && ['bad_name', 'bad_version', 'server_full', 'auth_failed', 'handshake_timeout'].includes(frame.code)) {
-              fail(new ConnectError(`the server refused the connection: ${frame.message}`, frame.code));
+            if (!settled && frame.type === 'challenge') {
+              this.answerChallenge(frame).then(
+                (proof) => {
+                  if (!settled) this.write({ type: 'auth', proof });
+                },
+                (err: unknown) => fail(err instanceof ConnectError ? err : new ConnectError(`could not answer the password challenge of ${this.address}: ${(err as Error).message}`, 'bad_challenge')),
+              );
+              return;
+            }
+            if (!settled && frame.type === 'error' && HANDSHAKE_ERRORS.has(frame.code)) {
+              fail(this.describeRefusal(frame));
               return;
             }
             this.onFrame(frame);
@@ -329,23 +470,139 @@ export class ChatClient {
         },
         this.opts.maxLine,
       );
-      socket.on('connect', () => {
+      const hello = () => {
         this.lastRx = Date.now();
         this.write({ type: 'hello', v: PROTOCOL_VERSION, name: this._name, ...(this.session && { session: this.session }) });
+      };
+      const trust = () => {
+        trusted = true;
+        const held = early;
+        early = [];
+        hello();
+        for (const chunk of held) decoder.push(chunk);
+      };
+      socket.on('connect', () => {
+        tcpUp = true;
+        if (!tlsOpts) hello();
       });
+      if (tlsOpts) {
+        socket.on('secureConnect', () => {
+          tlsUp = true;
+          const fp = (socket as tls.TLSSocket).getPeerX509Certificate()?.fingerprint256;
+          if (!fp) return fail(new ConnectError(`${this.address} presented no certificate`, 'cert_rejected'));
+          this._fingerprint = fp;
+          if (this.pinned !== undefined) {
+            if (this.pinned === fp) return trust();
+            return fail(
+              new ConnectError(
+                `the certificate of ${this.address} has CHANGED since you trusted it: pinned ${this.pinned}, now ${fp}. ` +
+                  'Someone may be intercepting the connection, or the server made a new certificate. ' +
+                  'Ask its operator for the fingerprint in the server banner; trust the new one only if it matches.',
+                'cert_changed',
+                { fingerprint: fp, expected: this.pinned },
+              ),
+            );
+          }
+          const verify = tlsOpts.verify;
+          if (!verify) return fail(new ConnectError(`the certificate of ${this.address} is not pinned (SHA-256 ${fp}): pin it to connect`, 'cert_unknown', { fingerprint: fp }));
+          // A person may be deciding: the connect timeout waits for them.
+          clearTimeout(timer);
+          verifying = true;
+          Promise.resolve()
+            .then(() => verify(fp, host, port))
+            .then(
+              (ok) => {
+                verifying = false;
+                if (settled) return;
+                if (this._state === 'closed') return fail(new ConnectError('disconnected', 'disconnected'));
+                if (!ok) return fail(new ConnectError(`you chose not to trust the certificate of ${this.address} (SHA-256 ${fp})`, 'cert_rejected', { fingerprint: fp }));
+                this.pinned = fp;
+                if (!closedWhileVerifying) {
+                  arm();
+                  return trust();
+                }
+                // The server stopped waiting while a person decided: connect again, now pinned.
+                settled = true;
+                this.open().then(resolve, reject);
+              },
+              (err: unknown) => {
+                verifying = false;
+                fail(new ConnectError(`could not check the certificate of ${this.address}: ${(err as Error).message}`, 'cert_rejected', { fingerprint: fp }));
+              },
+            );
+        });
+      }
       socket.on('data', (chunk: Buffer) => {
         this.lastRx = Date.now();
+        if (firstChunk) {
+          firstChunk = false;
+          if (!tlsOpts && (chunk[0] === TLS_ALERT || chunk[0] === TLS_HANDSHAKE)) return fail(this.tlsMismatch(true));
+        }
+        if (!trusted) {
+          early.push(chunk);
+          return;
+        }
         decoder.push(chunk);
       });
       socket.on('error', (err: NodeJS.ErrnoException) => {
-        if (!settled) fail(describeConnectError(err, this.address));
+        if (settled) return;
+        if (tlsOpts && tcpUp && !tlsUp) return fail(this.tlsMismatch(false, err));
+        fail(describeConnectError(err, this.address));
       });
       socket.on('close', () => {
         decoder.stop();
-        if (!settled) fail(new ConnectError(`${this.address} closed the connection during the handshake`, 'ECONNRESET'));
+        if (verifying) {
+          closedWhileVerifying = true;
+          return; // settled when the person has decided
+        }
+        if (!settled) {
+          if (tlsOpts && tcpUp && !tlsUp) fail(this.tlsMismatch(false));
+          // Silence then a close is what a TLS server (not ours) does to a plain hello.
+          else if (!tlsOpts && tcpUp && firstChunk) fail(new ConnectError(`${this.address} closed the connection without a word: is it a TCP Chat server, and does it expect TLS?`, 'ECONNRESET'));
+          else fail(new ConnectError(`${this.address} closed the connection during the handshake`, 'ECONNRESET'));
+        }
         if (this.socket === socket) this.onClose();
       });
     });
+  }
+
+  /** A plain client met TLS (`clientIsPlain`), or a TLS client met something that is not TLS. */
+  private tlsMismatch(clientIsPlain: boolean, err?: NodeJS.ErrnoException): ConnectError {
+    if (clientIsPlain) return new ConnectError(`the server at ${this.address} expects TLS: turn TLS on to connect to it`, 'tls_required');
+    const notTls = err === undefined || err.code === 'ECONNRESET' || err.code === 'EPIPE' || /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|RECORD_LENGTH_MISMATCH|UNEXPECTED_EOF|socket disconnected/i.test(`${err.code} ${err.message}`);
+    if (notTls) return new ConnectError(`the server at ${this.address} does not speak TLS: turn TLS off to connect to it, or check the port`, 'tls_unsupported');
+    return new ConnectError(`the TLS handshake with ${this.address} failed: ${err.message}`, 'tls_failed');
+  }
+
+  /** A server's handshake error, told the way a person can act on it. */
+  private describeRefusal(e: ErrorFrame): ConnectError {
+    switch (e.code) {
+      case 'tls_required':
+        return this.tlsMismatch(true);
+      case 'auth_failed':
+        return new ConnectError(`the server at ${this.address} refused the password: ${e.message}`, e.code, { retryAfter: e.retryAfter });
+      case 'auth_required':
+        return new ConnectError(`the server at ${this.address} needs a password: set one and connect again`, e.code);
+      default:
+        return new ConnectError(`the server refused the connection: ${e.message}`, e.code);
+    }
+  }
+
+  /** The proof for a password challenge: HMAC-SHA256 keyed by scrypt(password, salt), over the nonce. */
+  private async answerChallenge(c: ChallengeFrame): Promise<string> {
+    const bad = kdfProblem(c.kdf) ?? (isHex(c.nonce, 16, 64) && isHex(c.salt, 8, 64) ? undefined : 'the nonce and salt must be hex');
+    if (bad) throw new ConnectError(`the server at ${this.address} sent a password challenge this client will not answer: ${bad}`, 'bad_challenge');
+    const source = this.opts.password;
+    const password = typeof source === 'function' ? await source() : source;
+    if (password === undefined || password === '') throw new ConnectError(`the server at ${this.address} needs a password: set one and connect again`, 'auth_required');
+    const kdf = { N: c.kdf.N, r: c.kdf.r, p: c.kdf.p, keylen: c.kdf.keylen };
+    const tag = passwordTag(password, c.salt, kdf);
+    let key = this.keyCache?.tag === tag ? this.keyCache.key : undefined;
+    if (!key) {
+      key = await deriveKey(password, Buffer.from(c.salt, 'hex'), kdf);
+      this.keyCache = { tag, key };
+    }
+    return authProof(key, Buffer.from(c.nonce, 'hex'));
   }
 
   private onClose(): void {
@@ -370,8 +627,12 @@ export class ChatClient {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this._state !== 'reconnecting') return;
-      this.open().catch(() => {
-        // onClose schedules the next attempt
+      this.open().catch((err: unknown) => {
+        // onClose schedules the next attempt, unless retrying cannot help
+        if (err instanceof ConnectError && FINAL_CONNECT_CODES.has(err.code ?? '')) {
+          this.setState('closed');
+          this.refusedE.fire(err);
+        }
       });
     }, delay);
   }
@@ -387,8 +648,16 @@ export class ChatClient {
     this.setState('connected');
     this.startPing();
     const general = this.track(DEFAULT_ROOM);
+    const generalSeq = w.rooms.find((r) => r.name === DEFAULT_ROOM)?.seq ?? 0;
     if (general.last === undefined) {
-      general.last = w.rooms.find((r) => r.name === DEFAULT_ROOM)?.seq ?? 0;
+      general.last = generalSeq;
+    } else if (reconnecting && generalSeq < general.last) {
+      // The server came back without its history (no data directory) and numbers
+      // from 1 again: everything it holds now is new to us, so catch up from 0.
+      for (const t of this.tracks.values()) {
+        t.last = 0;
+        t.pending.clear();
+      }
     }
     this.welcomeE.fire(w);
     if (reconnecting) {

@@ -59,6 +59,13 @@ export interface ServerOptions {
   maxFileSize?: number;
   /** Minimum milliseconds between relayed typing notices per sender and target. Default 2000. */
   typingInterval?: number;
+  /**
+   * Lines per second one connection may send, with bursts of twice that; past it
+   * the server stops reading the socket until the budget refills, so a flood of
+   * cheap frames (pings, junk) cannot starve everyone else. Default 200; 0 turns
+   * it off, and so does `rate: 0`.
+   */
+  lineRate?: number;
   /** Serve TLS (1.2 or 1.3, 1.3 preferred) with this PEM certificate and key. Plain-TCP clients get a `tls_required` line. */
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Require this password before the welcome (challenge and response: it never crosses the wire). Empty is refused. */
@@ -94,15 +101,48 @@ export class ListenError extends Error {
 
 type ConnState = 'hello' | 'auth' | 'ready' | 'closing';
 
+/**
+ * Room frames fanned out during one tick, shared by every member: the frames
+ * are queued once per room rather than once per member, and joined into one
+ * Buffer that every member's socket writes (no per-recipient copy).
+ */
+class Segment {
+  readonly parts: Buffer[] = [];
+  bytes = 0;
+  /** Some holder got another frame after this one: later room frames must start a new segment to keep order. */
+  broken = false;
+  private joined?: Buffer;
+
+  constructor(readonly tick: number) {}
+
+  push(buf: Buffer): void {
+    this.parts.push(buf);
+    this.bytes += buf.length;
+    this.joined = undefined;
+  }
+
+  buffer(): Buffer {
+    return (this.joined ??= this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.bytes));
+  }
+}
+
 /** One client connection. */
 class Conn {
   state: ConnState = 'hello';
   name = '';
   session = '';
   readonly rooms = new Set<string>();
-  pending: Buffer[] = [];
+  /** Output queued this tick: its own frames, and room segments it shares with other members. */
+  pending: (Buffer | Segment)[] = [];
+  /** Bytes of its own frames in `pending` (segments are counted when flushed). */
   pendingBytes = 0;
+  /** The room segment at the end of `pending`, if the last thing queued was one. */
+  tailSeg?: Segment;
   dirty = false;
+  /** Input budget in lines (see ServerOptions.lineRate), when it was last refilled, and lines read this turn. */
+  lineTokens = 0;
+  lineAt = performance.now();
+  linesThisTurn = 0;
   lastFrame: number;
   pinged = false;
   readonly connectedAt: number;
@@ -137,6 +177,8 @@ interface FileTransfer {
 }
 
 const SWEEP_MS = 1000;
+/** Lines read from one connection before others get a turn (see chargeLine). */
+const LINES_PER_TURN = 64;
 /** First byte of a TLS handshake record (a ClientHello): how a TLS client is told from a plain one. */
 const TLS_HANDSHAKE = 0x16;
 /** Files one connection may be sending at once. */
@@ -158,6 +200,10 @@ export class ChatServer {
   private readonly unsubscribe = new Map<string, () => void>();
   private readonly dirty: Conn[] = [];
   private flushScheduled = false;
+  /** Counts flushes; a room segment takes frames only during the tick it was opened in. */
+  private tick = 0;
+  /** The open segment of each room, by its member set. */
+  private readonly segments = new WeakMap<Set<Conn>, Segment>();
   private sweepTimer?: NodeJS.Timeout;
   private readonly events = new Emitter<ServerEvent>();
   /** Log-worthy events: connections, joins, closes. */
@@ -190,6 +236,7 @@ export class ChatServer {
       idleTimeout: options.idleTimeout ?? 90_000,
       historyOnJoin: options.historyOnJoin ?? 50,
       typingInterval: options.typingInterval ?? 2000,
+      lineRate: options.rate === 0 ? 0 : (options.lineRate ?? 200),
       maxFileSize: options.maxFileSize ?? 10 * 1024 * 1024,
     };
     this.store = options.store ?? new MemoryStore();
@@ -302,7 +349,10 @@ export class ChatServer {
     const conn = new Conn(socket, new TokenBucket(this.opts.rate, this.opts.burst), address);
     conn.decoder = new LineDecoder(
       {
-        line: (text) => this.onLine(conn, text),
+        line: (text) => {
+          this.onLine(conn, text);
+          this.chargeLine(conn);
+        },
         overflow: (bytes) =>
           this.shut(conn, { type: 'error', code: 'frame_too_large', message: `a line of ${bytes} bytes or more exceeds the limit of ${this.opts.maxLine} bytes` }, 'frame_too_large', 'line too long'),
       },
@@ -318,6 +368,7 @@ export class ChatServer {
         }
       });
     }
+    conn.lineTokens = this.opts.lineRate * 2;
     socket.on('data', (chunk: Buffer) => conn.decoder.push(chunk));
     socket.on('error', () => undefined); // 'close' follows and does the cleanup
     socket.on('close', () => this.drop(conn, 'connection closed'));
@@ -363,6 +414,31 @@ export class ChatServer {
       });
       this.accept(secure);
     });
+  }
+
+  /**
+   * Charge one line to the connection's input budget. When the budget is spent,
+   * and briefly every LINES_PER_TURN lines, stop reading it (the kernel
+   * buffers, then the sender blocks: backpressure, not a disconnect) so one
+   * connection's flood of cheap frames cannot stall everyone else.
+   */
+  private chargeLine(conn: Conn): void {
+    const rate = this.opts.lineRate;
+    if (rate <= 0 || conn.state === 'closing') return;
+    const now = performance.now();
+    conn.lineTokens = Math.min(rate * 2, conn.lineTokens + ((now - conn.lineAt) / 1000) * rate) - 1;
+    conn.lineAt = now;
+    if (conn.lineTokens >= 0 && ++conn.linesThisTurn < LINES_PER_TURN) return;
+    conn.decoder.pause();
+    conn.socket.pause();
+    const go = () => {
+      conn.linesThisTurn = 0;
+      if (conn.state === 'closing') return;
+      conn.socket.resume();
+      conn.decoder.resume();
+    };
+    if (conn.lineTokens >= 0) setImmediate(go);
+    else setTimeout(go, Math.ceil((-conn.lineTokens / rate) * 1000)).unref();
   }
 
   private onLine(conn: Conn, text: string): void {
@@ -539,7 +615,12 @@ export class ChatServer {
       text: f.text,
       ts: new Date().toISOString(),
       ...(f.to !== undefined && { to: f.to }),
-      ...(f.snippet !== undefined && { snippet: f.snippet }),
+      // Copy the known fields only: extra client fields would be stored and
+      // echoed to everyone, and a deeply nested one breaks JSON.stringify for
+      // every later welcome and history reply (found by the chaos fuzz test).
+      ...(f.snippet !== undefined && {
+        snippet: { lang: f.snippet.lang, file: f.snippet.file, startLine: f.snippet.startLine, endLine: f.snippet.endLine, code: f.snippet.code },
+      }),
     };
     try {
       this.store.append(msg);
@@ -695,9 +776,8 @@ export class ChatServer {
     conn.state = 'closing';
     conn.decoder.stop();
     this.events.fire({ type: 'closed', address: conn.address, code, reason });
-    const out = Buffer.concat([...conn.pending, encodeFrame(last)]);
-    conn.pending = [];
-    conn.pendingBytes = 0;
+    const queued = this.takePending(conn);
+    const out = queued ? Buffer.concat([queued, encodeFrame(last)]) : encodeFrame(last);
     const s = conn.socket;
     if (code === 'slow_reader') {
       // It is not reading, so waiting for a drain would only hold memory.
@@ -721,12 +801,11 @@ export class ChatServer {
       const members = set;
       this.unsubscribe.set(
         room,
-        this.bus.subscribe(room, (frame) => {
-          for (const c of members) this.sendEncoded(c, frame);
-        }),
+        this.bus.subscribe(room, (frame) => this.fanOut(members, frame)),
       );
     }
     set.add(conn);
+    this.segments.delete(set); // a new member must not receive what was queued before it joined
   }
 
   private removeMember(conn: Conn, room: string): void {
@@ -734,6 +813,7 @@ export class ChatServer {
     const set = this.members.get(room);
     if (!set) return;
     set.delete(conn);
+    this.segments.delete(set);
     if (set.size === 0) {
       this.members.delete(room);
       this.unsubscribe.get(room)?.();
@@ -792,41 +872,85 @@ export class ChatServer {
     for (const c of this.byName.values()) if (c !== except) this.sendEncoded(c, buf);
   }
 
+  /**
+   * A room frame to every member. While every member's queue still ends with
+   * this tick's segment of the room, the frame is appended to that segment
+   * once: O(1) per message instead of O(members).
+   */
+  private fanOut(members: Set<Conn>, frame: Buffer): void {
+    let seg = this.segments.get(members);
+    if (seg && seg.tick === this.tick && !seg.broken) {
+      seg.push(frame);
+      return;
+    }
+    seg = new Segment(this.tick);
+    seg.push(frame);
+    this.segments.set(members, seg);
+    for (const c of members) {
+      if (c.state === 'closing') continue;
+      if (c.tailSeg) c.tailSeg.broken = true;
+      c.tailSeg = seg;
+      c.pending.push(seg);
+      if (c.pendingBytes + c.socket.writableLength > this.opts.maxQueue) {
+        this.slowReader(c);
+        continue;
+      }
+      this.markDirty(c);
+    }
+  }
+
   /** Queue bytes for a connection; they are written once per tick with everything else it gets. */
   private sendEncoded(conn: Conn, buf: Buffer): void {
     if (conn.state === 'closing') return;
+    if (conn.tailSeg) {
+      conn.tailSeg.broken = true;
+      conn.tailSeg = undefined;
+    }
     conn.pending.push(buf);
     conn.pendingBytes += buf.length;
     if (conn.pendingBytes + conn.socket.writableLength > this.opts.maxQueue) {
       return this.slowReader(conn);
     }
-    if (!conn.dirty) {
-      conn.dirty = true;
-      this.dirty.push(conn);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+    this.markDirty(conn);
+  }
+
+  private markDirty(conn: Conn): void {
+    if (conn.dirty) return;
+    conn.dirty = true;
+    this.dirty.push(conn);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
     }
+  }
+
+  /** Everything queued for a connection as one Buffer (shared segments are joined once, not per member). */
+  private takePending(conn: Conn): Buffer | undefined {
+    const p = conn.pending;
+    conn.pending = [];
+    conn.pendingBytes = 0;
+    conn.tailSeg = undefined;
+    if (p.length === 0) return undefined;
+    if (p.length === 1) return p[0] instanceof Segment ? p[0].buffer() : p[0];
+    return Buffer.concat(p.map((x) => (x instanceof Segment ? x.buffer() : x)));
   }
 
   private slowReader(conn: Conn): void {
     conn.pending = [];
     conn.pendingBytes = 0;
+    conn.tailSeg = undefined;
     this.shut(conn, { type: 'error', code: 'slow_reader', message: `disconnected: more than ${this.opts.maxQueue} bytes of output were waiting for you to read` }, 'slow_reader', 'slow reader');
   }
 
   private flush(): void {
     this.flushScheduled = false;
+    this.tick++; // segments queued so far are closed: new room frames open new ones
     const list = this.dirty.splice(0);
     for (const conn of list) {
       conn.dirty = false;
       if (conn.state === 'closing' && !this.conns.has(conn)) continue;
-      const n = conn.pending.length;
-      if (n === 0) continue;
-      const out = n === 1 ? conn.pending[0] : Buffer.concat(conn.pending, conn.pendingBytes);
-      conn.pending = [];
-      conn.pendingBytes = 0;
+      const out = this.takePending(conn);
+      if (!out) continue;
       conn.socket.write(out);
       if (conn.socket.writableLength > this.opts.maxQueue) this.slowReader(conn);
     }

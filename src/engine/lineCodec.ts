@@ -24,6 +24,9 @@ export class LineDecoder {
   private parts: Buffer[] = [];
   private partLen = 0;
   private dead = false;
+  private paused = false;
+  /** Bytes received while paused (or left over when a line paused us), replayed by resume(). */
+  private held?: Buffer;
 
   constructor(
     private readonly sink: LineSink,
@@ -33,6 +36,10 @@ export class LineDecoder {
   /** Feed one chunk from the socket. */
   push(chunk: Buffer): void {
     if (this.dead) return;
+    if (this.paused) {
+      this.held = this.held ? Buffer.concat([this.held, chunk]) : Buffer.from(chunk);
+      return;
+    }
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NL, start);
@@ -55,6 +62,11 @@ export class LineDecoder {
       if (end > 0) {
         this.sink.line(bytes.toString('utf8', 0, end));
         if (this.dead) return;
+        if (this.paused) {
+          // Keep the rest of the chunk (a copy: the caller may reuse its memory).
+          if (start < chunk.length) this.held = Buffer.from(chunk.subarray(start));
+          return;
+        }
       }
     }
     if (start < chunk.length) {
@@ -72,11 +84,26 @@ export class LineDecoder {
     return this.partLen;
   }
 
+  /** Stop reporting lines, from within a line() callback or between pushes, until resume(). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Report the lines held since pause(), then carry on. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    const held = this.held;
+    this.held = undefined;
+    if (held) this.push(held);
+  }
+
   /** Stop reporting; used when the connection closes. */
   stop(): void {
     this.dead = true;
     this.parts = [];
     this.partLen = 0;
+    this.held = undefined;
   }
 
   private fail(bytes: number): void {

@@ -78,6 +78,30 @@ export class RawClient {
     });
   }
 
+  /** The next unread frame in arrival order, or undefined once the socket has closed and nothing is left. */
+  next(timeoutMs = 3000): Promise<Record<string, unknown> | undefined> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        if (this.frames.length > 0) resolve(this.frames.shift());
+        else if (this.closed) resolve(undefined);
+        else return false;
+        return true;
+      };
+      if (check()) return;
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`no frame within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = () => {
+        if (check()) {
+          clearTimeout(timer);
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+        }
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
   /** Resolves when the server closes the socket. */
   waitClosed(timeoutMs = 3000): Promise<void> {
     return new Promise((resolve, reject) => {

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Runs the integration suite inside a real VS Code extension host: code-server
+// 4.100.3 (VS Code 1.100.3) driven by headless Debian Chromium. The workbench
+// URL's `payload` parameter carries extensionDevelopmentPath and
+// extensionTestsPath, which code-server's CLI refuses. Nothing carries an exit
+// code back from that extension host, so the suite writes mocha's JSON report
+// to a file this runner reads.
+//
+// Env: TCP_CHAT_IT_TIMEOUT (ms, default 300000), TCP_CHAT_TEST_GREP,
+// TCP_CHAT_KEEP=1 keeps the temp dirs (logs) for a look afterwards.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { prepare } from '../../scripts/prepareCodeServer.mjs';
+import { launchBrowser, onInterrupt, root, startCodeServer, waitUntil } from './codeServer.mjs';
+import { reportResults } from './results.mjs';
+
+const testsIndex = path.join(root, 'out', 'test', 'integration', 'index.js');
+const extensionMain = path.join(root, 'dist', 'extension.js');
+const timeoutMs = Number(process.env.TCP_CHAT_IT_TIMEOUT || 300_000);
+const log = (m) => console.log(`[it-runner] ${m}`);
+
+async function main() {
+  for (const [f, how] of [
+    [extensionMain, 'npm run build'],
+    [testsIndex, 'npm run compile-tests'],
+  ]) {
+    if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing; run ${how} first`);
+  }
+  await prepare();
+  const t0 = Date.now();
+  let cs;
+  let br;
+  let ok = false;
+  const cleanup = async () => {
+    await br?.stop().catch((e) => log(`stopping the browser: ${e.message}`));
+    await cs?.stop({ keepDirs: !ok || process.env.TCP_CHAT_KEEP === '1' }).catch((e) => log(`stopping code-server: ${e.message}`));
+  };
+  const undo = onInterrupt(cleanup);
+  try {
+    cs = await startCodeServer({ log });
+    const results = path.join(cs.tmp, 'results.json');
+    // The extension host may not see this process's env, so the results path also goes in a file in the workspace.
+    fs.writeFileSync(path.join(cs.workspace, '.tcp-chat-test.json'), JSON.stringify({ results, grep: process.env.TCP_CHAT_TEST_GREP || undefined }));
+    br = await launchBrowser();
+    const page = await br.browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // The suite's console lines come through the workbench's console: echo them so a run is readable.
+    page.on('console', (m) => {
+      const t = m.text();
+      if (t.includes('[it]') || /activat|error/i.test(t)) process.stdout.write(`[browser] ${t.replace(/%c/g, '').slice(0, 2000)}\n`);
+    });
+    const url = cs.url([
+      ['extensionDevelopmentPath', cs.remote(root)],
+      ['extensionTestsPath', cs.remote(testsIndex)],
+    ]);
+    log(`opening ${url}`);
+    await page.goto(url);
+    await waitUntil(() => fs.existsSync(results), timeoutMs, `the results file ${results}`).catch((e) => log(e.message));
+    log(`suite finished in ${((Date.now() - t0) / 1000).toFixed(1)} s (including the code-server start)`);
+    const code = reportResults(results);
+    ok = code === 0;
+    if (!ok) {
+      const exthost = cs.exthostLog();
+      log(`extension host log (tail):\n${exthost.slice(-4000)}`);
+      log(`logs kept under ${cs.tmp}`);
+    }
+    return code;
+  } finally {
+    await cleanup();
+    undo();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`[it-runner] ${e?.stack ?? e}`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);

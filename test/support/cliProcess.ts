@@ -1,0 +1,70 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+// Compiled to out/test/support, so the repository is three levels up.
+export const ROOT = path.resolve(__dirname, '../../..');
+export const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+/** Newest modification time of the sources the CLI bundle is built from. */
+function newestSource(): number {
+  let newest = 0;
+  for (const dir of ['src/cli', 'src/engine']) {
+    for (const f of fs.readdirSync(path.join(ROOT, dir))) newest = Math.max(newest, fs.statSync(path.join(ROOT, dir, f)).mtimeMs);
+  }
+  return newest;
+}
+
+/** `npm test` builds first; a lone `npm run test:unit` may find no bundle, or one older than the sources. */
+export function ensureCliBuilt(): void {
+  if (!fs.existsSync(CLI) || fs.statSync(CLI).mtimeMs < newestSource()) {
+    execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  }
+}
+
+/** Starts `tcp-chat` with these arguments, with piped output. */
+export function spawnCli(args: string[]): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs the CLI to completion and collects its output. */
+export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawnCli(args);
+    let stdout = '';
+    let stderr = '';
+    p.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Resolves with the first match of `re` in what the process prints from now on. */
+export function waitForOutput(p: ChildProcess, re: RegExp, timeoutMs = 5000): Promise<RegExpMatchArray> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = re.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        p.stdout?.off('data', onData);
+        resolve(m);
+      }
+    };
+    const timer = setTimeout(() => {
+      p.stdout?.off('data', onData);
+      reject(new Error(`no ${re} in output within ${timeoutMs} ms: ${out}`));
+    }, timeoutMs);
+    p.stdout?.on('data', onData);
+  });
+}
+
+/** Starts `tcp-chat serve` and resolves once it prints the port it listens on. */
+export async function startCliServer(args: string[]): Promise<{ proc: ChildProcess; host: string; port: number; exited: Promise<number | null> }> {
+  const proc = spawnCli(['serve', ...args]);
+  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  const [, host, port] = await waitForOutput(proc, /serving on (\S+):(\d+)/);
+  return { proc, host, port: Number(port), exited };
+}

@@ -1,0 +1,218 @@
+// UI tests: Playwright drives Debian's Chromium against code-server (a real
+// VS Code 1.100.3) like a person would. The extension loads from this
+// checkout as the development extension. A raw TCP client is the other
+// person in the room, so everything the panel shows crossed a real socket.
+//
+// Needs: node scripts/prepareCodeServer.mjs, npm run build, npm run compile-tests
+// (npm run test:ui does all three).
+/* global describe, it, before, after, afterEach -- mocha's globals */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { prepare } from '../../scripts/prepareCodeServer.mjs';
+import { freePort, launchBrowser, root, sleep, startCodeServer, waitUntil } from '../integration/codeServer.mjs';
+import { answerInput, pickColorTheme, runCommand, statusBarText, waitForWorkbench, webviewElement, webviewFrame } from './workbench.mjs';
+
+const require = createRequire(import.meta.url);
+// The compiled raw client (npm run compile-tests): JSON lines over a plain socket, no engine code.
+const { RawClient } = require('../../out/test/support/rawClient.js');
+
+const shots = path.join(root, 'test-results', 'ui');
+const ME = 'ui-user';
+const PEER = 'raw-peer';
+
+/** Hostile messages a peer may send. Each tries to set window.__pwned and the title; none may succeed. */
+const HOSTILE = [
+  '<img src=x onerror="window.__pwned=\'img\';document.title=\'pwned\'">',
+  '<script>window.__pwned=\'script\';document.title=\'pwned\'</script>',
+  '[click me](javascript:window.__pwned=\'mdlink\';document.title=\'pwned\')',
+  '<a href="javascript:window.__pwned=\'alink\';document.title=\'pwned\'">html link</a>',
+  '<svg onload="window.__pwned=\'svg\'"><iframe srcdoc="<script>parent.__pwned=1</script>"></iframe>',
+];
+
+describe('TCP Chat UI in code-server', function () {
+  let cs;
+  let br;
+  let page;
+  let port;
+  let frame;
+  let raw;
+  let frameTitle;
+
+  before(async function () {
+    this.timeout(300_000);
+    for (const [f, how] of [
+      [path.join(root, 'dist', 'extension.js'), 'npm run build'],
+      [path.join(root, 'out', 'test', 'support', 'rawClient.js'), 'npm run compile-tests'],
+    ]) {
+      if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing; run ${how} first`);
+    }
+    await prepare();
+    fs.mkdirSync(shots, { recursive: true });
+    // Pictures of failures from an earlier run would mislead.
+    for (const f of fs.readdirSync(shots)) if (f.startsWith('failed-')) fs.rmSync(path.join(shots, f));
+    port = await freePort();
+    cs = await startCodeServer({
+      settings: {
+        'chat.server.port': port,
+        'chat.server.host': '127.0.0.1',
+        'chat.displayName': ME,
+        'workbench.colorTheme': 'Default Light Modern',
+        // A steady picture: no blinking cursor or minimap noise in screenshots.
+        'editor.minimap.enabled': false,
+        'editor.cursorBlinking': 'solid',
+      },
+      workspaceFiles: { 'notes.md': '# Notes\n\nThe chat panel opens beside this editor.\n' },
+    });
+    br = await launchBrowser();
+    page = await br.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // The development extension loads from this checkout; no extensionTestsPath, so the window stays up for us.
+    await page.goto(cs.url([['extensionDevelopmentPath', cs.remote(root)]]));
+    await waitForWorkbench(page);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    raw?.close();
+    try {
+      await br?.stop();
+    } finally {
+      await cs?.stop({ keepDirs: process.env.TCP_CHAT_KEEP === '1' });
+    }
+  });
+
+  afterEach(async function () {
+    // A picture of the moment a test failed says more than a timeout.
+    if (this.currentTest?.state === 'failed' && page) {
+      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+      await page.screenshot({ path: path.join(shots, `failed-${name}.png`) }).catch(() => undefined);
+    }
+  });
+
+  it('starts a server from the palette and shows it in the status bar', async () => {
+    await runCommand(page, 'Chat: Start Server');
+    await waitUntil(async () => (await statusBarText(page)).includes(`serving :${port}`), 20_000, `"serving :${port}" in the status bar`);
+    // A raw client can reach it: the server really listens where the status bar says.
+    const { client, welcome } = await RawClient.hello(port, PEER);
+    raw = client;
+    assert.equal(welcome.name, PEER);
+  });
+
+  it('connects from the palette, and the panel opens with the composer beside the editor', async () => {
+    // A file is open first, as when someone is working: the panel must not cover it.
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.md' }).click();
+    await page.locator('.tabs-container .tab', { hasText: 'notes.md' }).waitFor({ timeout: 15_000 });
+    await runCommand(page, 'Chat: Connect');
+    // Deviation from the first contract: Connect asks with a quick pick of host:port (recent and local servers), then uses chat.displayName.
+    await answerInput(page, `127.0.0.1:${port}`, { title: 'Chat: Connect' });
+    await raw.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === ME, 15_000);
+    frame = await webviewFrame(page, '#composer');
+    frameTitle = await frame.evaluate(() => document.title);
+    // Two editor groups side by side: notes.md in one, the Chat tab in the other.
+    const groups = page.locator('.editor-group-container');
+    assert.equal(await groups.count(), 2, 'the panel did not open in a group of its own');
+    assert.equal(await groups.nth(0).locator('.tab', { hasText: 'notes.md' }).count(), 1);
+    assert.equal(await groups.nth(1).locator('.tab', { hasText: 'Chat' }).count(), 1);
+    const text = await statusBarText(page);
+    assert.ok(text.includes(`serving :${port}`), `status bar: ${text}`);
+    assert.ok(text.includes(`${ME} @ 127.0.0.1:${port}`), `status bar: ${text}`);
+  });
+
+  it('sends what is typed in the composer when Enter is pressed', async () => {
+    const text = `Hello from the panel ${Date.now()}`;
+    await frame.click('#composer');
+    await page.keyboard.type(text, { delay: 5 });
+    await page.keyboard.press('Enter');
+    const msg = await raw.waitFor((f) => f.type === 'message' && f.text === text, 10_000);
+    assert.equal(msg.sender, ME);
+    assert.equal(msg.room, 'general');
+    // The composer empties after sending, and the message shows in the list.
+    assert.equal(await frame.inputValue('#composer'), '');
+    await frame.locator('#messages .msg .msg-body', { hasText: text }).waitFor({ timeout: 10_000 });
+  });
+
+  it('shows a message from the raw client with its sender', async () => {
+    const text = 'Hi! Does `npm test` pass for you?\n\n```ts\nconst port = 12345;\n```';
+    raw.send({ type: 'message', id: 'peer-1', room: 'general', text });
+    const item = frame.locator('#messages .msg', { has: frame.locator('.msg-body', { hasText: 'pass for you?' }) });
+    await item.waitFor({ timeout: 10_000 });
+    assert.equal((await item.locator('.msg-sender').innerText()).trim(), PEER);
+    assert.ok((await item.getAttribute('data-id'))?.length, 'a rendered message carries data-id');
+  });
+
+  it('saves screenshots of the panel in a light and a dark theme', async () => {
+    await frame.click('#composer');
+    await sleep(500);
+    await page.screenshot({ path: path.join(shots, 'workbench-light.png') });
+    await webviewElement(page).screenshot({ path: path.join(shots, 'panel-light.png') });
+    await pickColorTheme(page, 'Dark Modern');
+    // The workbench re-themes, then pushes the theme into the webview.
+    await page.waitForSelector('.monaco-workbench.vs-dark', { timeout: 20_000 });
+    await waitUntil(() => frame.evaluate(() => document.body.classList.contains('vscode-dark')), 20_000, 'the webview to turn dark');
+    await sleep(500);
+    await page.screenshot({ path: path.join(shots, 'workbench-dark.png') });
+    await webviewElement(page).screenshot({ path: path.join(shots, 'panel-dark.png') });
+    for (const f of ['panel-light.png', 'panel-dark.png']) assert.ok(fs.statSync(path.join(shots, f)).size > 5000, `${f} looks empty`);
+  });
+
+  it('shows hostile text from a peer as inert text: nothing executes', async () => {
+    // Record CSP violations too: one would mean live markup reached the DOM and only the CSP stopped it.
+    await frame.evaluate(() => {
+      window.__csp = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    HOSTILE.forEach((text, i) => raw.send({ type: 'message', id: `evil-${i}`, room: 'general', text }));
+    const body = (i) => frame.locator('#messages .msg', { has: frame.locator('.msg-body', { hasText: HOSTILE[i].slice(0, 12) }) }).last();
+    await body(HOSTILE.length - 1).waitFor({ timeout: 10_000 });
+    // A person would click the links.
+    for (const a of await frame.locator('#messages .msg-body a').all()) await a.click({ timeout: 2000, modifiers: [] }).catch(() => undefined);
+    await sleep(1000);
+    const state = await frame.evaluate(() => ({
+      pwned: window.__pwned,
+      parentPwned: (() => {
+        try {
+          return window.parent.__pwned;
+        } catch {
+          return undefined; // cross-origin parent: the payload cannot reach it either
+        }
+      })(),
+      title: document.title,
+      csp: window.__csp,
+      scripts: document.querySelectorAll('#messages script').length,
+      handlers: [...document.querySelectorAll('#messages *')].filter((el) => [...el.attributes].some((a) => /^on/i.test(a.name))).length,
+      jsLinks: [...document.querySelectorAll('#messages a[href]')].filter((a) => /^\s*javascript:/i.test(a.getAttribute('href'))).length,
+      frames: document.querySelectorAll('#messages iframe, #messages svg[onload]').length,
+    }));
+    assert.equal(state.pwned, undefined, 'a payload ran in the webview');
+    assert.equal(state.parentPwned, undefined, 'a payload reached the parent frame');
+    assert.equal(state.title, frameTitle, 'a payload changed the webview title');
+    assert.equal(await page.title().then((t) => t.includes('pwned')), false, 'a payload changed the workbench title');
+    assert.deepEqual(state.csp, [], 'live markup reached the DOM (the CSP had to block it)');
+    assert.equal(state.scripts, 0);
+    assert.equal(state.handlers, 0);
+    assert.equal(state.jsLinks, 0);
+    assert.equal(state.frames, 0);
+    // And each payload is visible as the text the peer typed.
+    const shown = await frame.locator('#messages .msg-body').allInnerTexts();
+    for (const needle of ['<img src=x onerror=', '<script>', 'javascript:window.__pwned', '<svg onload=']) {
+      assert.ok(
+        shown.some((t) => t.includes(needle)),
+        `"${needle}" is not shown as text; bodies: ${JSON.stringify(shown.slice(-6))}`,
+      );
+    }
+    await webviewElement(page).screenshot({ path: path.join(shots, 'panel-hostile-dark.png') });
+  });
+
+  it('shows the server and the connection in the status bar, and updates it on disconnect', async () => {
+    let text = await statusBarText(page);
+    assert.ok(text.includes(`serving :${port}`) && text.includes(`${ME} @ 127.0.0.1:${port}`), `status bar: ${text}`);
+    await runCommand(page, 'Chat: Disconnect');
+    await waitUntil(async () => !(await statusBarText(page)).includes(`${ME} @`), 15_000, 'the status bar to drop the connection');
+    await runCommand(page, 'Chat: Stop Server');
+    await waitUntil(async () => !(await statusBarText(page)).includes('serving :'), 15_000, 'the status bar to drop the server');
+    text = await statusBarText(page);
+    assert.match(text, /disconnected/);
+    await raw.waitClosed(10_000);
+  });
+});

@@ -1,0 +1,119 @@
+// Drives the VS Code workbench in code-server like a person would: focus,
+// F1, type a command title, answer input boxes. Shared by the UI tests.
+import { sleep, waitUntil } from '../integration/codeServer.mjs';
+
+/** Waits for the workbench and the extension's status bar item, then gives the workbench keyboard focus. */
+export async function waitForWorkbench(page) {
+  await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+  // The palette opened before the workbench has focus closes again, so click first (see ../shared/vscode-host.md).
+  await page.locator('#workbench\\.parts\\.editor').click({ position: { x: 200, y: 200 } });
+}
+
+/** The quick input row whose label is exactly `label` (not merely the best fuzzy match). */
+function exactRow(page, label) {
+  return page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.monaco-highlighted-label', { hasText: new RegExp(`^${escapeRe(label)}$`) }) })
+    .first();
+}
+
+/** Clicks the row labelled exactly `label` in the open quick input. */
+export async function pickRow(page, label, timeout = 10_000) {
+  const row = exactRow(page, label);
+  await row.waitFor({ state: 'visible', timeout });
+  await row.click({ timeout: 5000 });
+}
+
+/**
+ * Runs a palette command by its exact title, e.g. "Chat: Start Server".
+ * Fuzzy ranking may put another command first (VS Code's own "Chat: ..." and
+ * "MCP: Add Server" share words), so the exact row is clicked. Until the
+ * extension host has registered the extension, its commands are missing from
+ * the palette: retry until `timeoutMs`.
+ */
+export async function runCommand(page, title, timeoutMs = 90_000) {
+  const t0 = Date.now();
+  const input = page.locator('.quick-input-widget input');
+  let attempt = 0;
+  for (;;) {
+    attempt++;
+    try {
+      // No clicking first: a click lands on whatever is under it (breadcrumbs, a webview). Escape closes any popup.
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 5000 });
+      // The palette starts with ">"; the title goes after it.
+      await page.keyboard.type(title, { delay: 10 });
+      await pickRow(page, title, 5000);
+      if (process.env.TCP_CHAT_UI_DEBUG) console.log(`    [ui] ran "${title}" in ${Date.now() - t0} ms (attempt ${attempt})`);
+      return;
+    } catch (e) {
+      if (process.env.TCP_CHAT_UI_DEBUG) {
+        const rows = await page
+          .locator('.quick-input-list .monaco-list-row')
+          .evaluateAll((els) => els.slice(0, 3).map((r) => r.getAttribute('aria-label')))
+          .catch(() => []);
+        console.log(`    [ui] attempt ${attempt} at "${title}" failed: ${String(e.message).split('\n')[0]}; rows: ${JSON.stringify(rows)}`);
+      }
+      if (Date.now() - t0 > timeoutMs) throw e;
+      // Something may have taken the focus (an editor opening, a notification): give it back to the workbench.
+      await page.locator('#workbench\\.parts\\.editor').click({ position: { x: 300, y: 300 }, timeout: 2000 }).catch(() => undefined);
+      await sleep(1000);
+    }
+  }
+}
+
+/** Answers the open quick input (input box or quick pick) with `text` and Enter. */
+export async function answerInput(page, text, { title } = {}) {
+  const widget = page.locator('.quick-input-widget');
+  await widget.waitFor({ state: 'visible', timeout: 15_000 });
+  if (title) await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: 15_000 });
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(text);
+  // Let the quick pick react to the value (it adds a row for a typed address) before accepting.
+  await sleep(300);
+  await page.keyboard.press('Enter');
+  await widget.waitFor({ state: 'hidden', timeout: 15_000 });
+}
+
+/** Switches the color theme through "Preferences: Color Theme", as a person would. */
+export async function pickColorTheme(page, themeLabel) {
+  await runCommand(page, 'Preferences: Color Theme');
+  await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 10_000 });
+  await page.keyboard.type(themeLabel, { delay: 10 });
+  await pickRow(page, themeLabel);
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** The status bar's visible text. */
+export async function statusBarText(page) {
+  return page.locator('#workbench\\.parts\\.statusbar').innerText();
+}
+
+/** The innermost frame of the chat webview: the one that holds `selector`. */
+export async function webviewFrame(page, selector = '#composer', timeoutMs = 30_000) {
+  return waitUntil(
+    async () => {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame()) continue;
+        try {
+          if (await f.$(selector)) return f;
+        } catch {
+          // frame navigated or detached while we looked
+        }
+      }
+      return undefined;
+    },
+    timeoutMs,
+    `a webview frame with ${selector}`,
+  );
+}
+
+/** The iframe element in the workbench that hosts the chat webview (for element screenshots). */
+export function webviewElement(page) {
+  return page.locator('iframe.webview.ready').first();
+}
+
+export function escapeRe(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

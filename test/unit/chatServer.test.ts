@@ -1,0 +1,344 @@
+import * as assert from 'node:assert/strict';
+import { Harness, framesOf, nextEvent } from '../support/harness';
+import { ChatServer, ListenError } from '../../src/engine/chatServer';
+import type { RawClient } from '../support/rawClient';
+
+describe('ChatServer', () => {
+  const h = new Harness();
+  afterEach(() => h.cleanup());
+
+  /** Sends a room message and waits for the sender's own echo (its acknowledgement). */
+  async function say(c: RawClient, id: string, text: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    c.send({ type: 'message', id, text, ...extra });
+    return c.waitFor((f) => f.type === 'message' && f.id === id);
+  }
+
+  describe('protocol errors keep the connection open', () => {
+    const cases: Array<[string, string, string]> = [
+      ['bad_json', 'not json at all', 'bad_json'],
+      ['bad_json (an array)', '[1,2,3]', 'bad_json'],
+      ['unknown_type', '{"type":"launch","id":"x1"}', 'unknown_type'],
+      ['bad_frame (missing type)', '{"id":"x2"}', 'bad_frame'],
+      ['bad_frame (missing text)', '{"type":"message","id":"x3"}', 'bad_frame'],
+      ['bad_frame (wrong type of field)', '{"type":"join","room":7}', 'bad_frame'],
+      ['bad_frame (room and to)', '{"type":"message","id":"x4","room":"general","to":"bob","text":"hi"}', 'bad_frame'],
+    ];
+    for (const [title, line, code] of cases) {
+      it(title, async () => {
+        const { port } = await h.server();
+        const { client } = await h.raw(port, 'alice');
+        client.sendRaw(line + '\n');
+        const err = await client.waitFor((f) => f.type === 'error');
+        assert.equal(err.code, code);
+        assert.equal(typeof err.message, 'string');
+        const echo = await say(client, 'after', 'still here');
+        assert.equal(echo.text, 'still here');
+        assert.equal(client.closed, false);
+      });
+    }
+
+    it('not_ready for any frame before hello, then the handshake still works', async () => {
+      const { port } = await h.server();
+      const c = await h.rawNoHello(port);
+      c.send({ type: 'message', id: 'early', room: 'general', text: 'hi' });
+      const err = await c.waitFor((f) => f.type === 'error');
+      assert.equal(err.code, 'not_ready');
+      assert.equal(err.ref, 'early');
+      c.send({ type: 'join', room: 'dev' });
+      assert.equal((await c.waitFor((f) => f.type === 'error')).code, 'not_ready');
+      c.send({ type: 'hello', v: 1, name: 'late' });
+      const w = await c.waitFor((f) => f.type === 'welcome');
+      assert.equal(w.name, 'late');
+      assert.equal((await say(c, 'm1', 'now I can')).sender, 'late');
+    });
+
+    it('error frames carry the id of the frame they are about as ref', async () => {
+      const { port } = await h.server();
+      const { client } = await h.raw(port, 'alice');
+      client.send({ type: 'message', id: 'to-nowhere', room: 'secret', text: 'x' });
+      const err = await client.waitFor((f) => f.type === 'error');
+      assert.equal(err.code, 'not_in_room');
+      assert.equal(err.ref, 'to-nowhere');
+    });
+
+    it('refuses a bad version and a bad name but lets the client try again', async () => {
+      const { port } = await h.server();
+      const c = await h.rawNoHello(port);
+      c.send({ type: 'hello', v: 2, name: 'alice' });
+      assert.equal((await c.waitFor((f) => f.type === 'error')).code, 'bad_version');
+      c.send({ type: 'hello', v: 1, name: 'bad\u0000name' });
+      assert.equal((await c.waitFor((f) => f.type === 'error')).code, 'bad_name');
+      c.send({ type: 'hello', v: 1, name: 'alice' });
+      assert.equal((await c.waitFor((f) => f.type === 'welcome')).name, 'alice');
+      c.send({ type: 'hello', v: 1, name: 'alice' });
+      assert.equal((await c.waitFor((f) => f.type === 'error')).code, 'already_ready');
+    });
+  });
+
+  describe('chat', () => {
+    it('broadcasts to everyone in the room, the sender included, with a server-set sender', async () => {
+      const { port } = await h.server();
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      const c = await h.raw(port, 'carol');
+      a.client.send({ type: 'message', id: 'm1', room: 'general', text: 'hello all', sender: 'mallory' });
+      for (const x of [a, b, c]) {
+        const m = await x.client.waitFor((f) => f.type === 'message');
+        assert.equal(m.id, 'm1');
+        assert.equal(m.sender, 'alice');
+        assert.equal(m.room, 'general');
+        assert.equal(m.text, 'hello all');
+        assert.equal(m.seq, 1);
+        assert.ok(!Number.isNaN(Date.parse(m.ts as string)) && (m.ts as string).endsWith('Z'));
+      }
+    });
+
+    it('numbers messages by room, rising by one', async () => {
+      const { port } = await h.server();
+      const { client } = await h.raw(port, 'alice');
+      client.send({ type: 'join', room: 'dev' });
+      await client.waitFor((f) => f.type === 'joined');
+      assert.equal((await say(client, 'g1', 'a')).seq, 1);
+      assert.equal((await say(client, 'g2', 'b')).seq, 2);
+      assert.equal((await say(client, 'd1', 'c', { room: 'dev' })).seq, 1);
+      assert.equal((await say(client, 'g3', 'd')).seq, 3);
+    });
+
+    it('gives a second "alice" another name, and the welcome says which', async () => {
+      const { port } = await h.server();
+      const first = await h.raw(port, 'alice');
+      const second = await h.raw(port, 'alice');
+      const third = await h.raw(port, 'ALICE');
+      assert.equal(first.welcome.name, 'alice');
+      assert.equal(second.welcome.name, 'alice2');
+      assert.equal(third.welcome.name, 'ALICE3', 'names are unique regardless of case');
+      assert.equal((await say(second.client, 's', 'hi')).sender, 'alice2');
+      const online = await first.client.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === 'alice2');
+      assert.ok(online);
+    });
+
+    it('delivers a direct message to the recipient and the sender only', async () => {
+      const { port } = await h.server();
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      const c = await h.raw(port, 'carol');
+      a.client.send({ type: 'message', id: 'dm1', to: 'bob', text: 'just you' });
+      const atB = await b.client.waitFor((f) => f.type === 'message');
+      const atA = await a.client.waitFor((f) => f.type === 'message');
+      for (const m of [atA, atB]) {
+        assert.equal(m.room, '@alice,bob');
+        assert.equal(m.to, 'bob');
+        assert.equal(m.sender, 'alice');
+        assert.equal(m.seq, 1);
+      }
+      // A later room message reaches carol; if the DM had been sent to her it would have arrived first.
+      await say(a.client, 'pub', 'everyone');
+      const atC = await c.client.waitFor((f) => f.type === 'message');
+      assert.equal(atC.id, 'pub');
+      assert.equal(framesOf(c.client, 'message').length, 0);
+      // She cannot read or search it either.
+      c.client.send({ type: 'history', id: 'h', room: '@alice,bob' });
+      assert.equal((await c.client.waitFor((f) => f.type === 'error')).code, 'not_in_room');
+      c.client.send({ type: 'search', id: 's', query: 'just' });
+      assert.deepEqual((await c.client.waitFor((f) => f.type === 'search_results')).messages, []);
+      // bob can.
+      b.client.send({ type: 'history', id: 'h', room: '@alice,bob' });
+      const hist = await b.client.waitFor((f) => f.type === 'history');
+      assert.deepEqual((hist.messages as Array<{ id: string }>).map((m) => m.id), ['dm1']);
+    });
+
+    it('answers no_such_user for a DM to someone offline', async () => {
+      const { port } = await h.server();
+      const { client } = await h.raw(port, 'alice');
+      client.send({ type: 'message', id: 'dm', to: 'ghost', text: 'boo' });
+      const err = await client.waitFor((f) => f.type === 'error');
+      assert.equal(err.code, 'no_such_user');
+      assert.equal(err.ref, 'dm');
+    });
+
+    it('replays recent history in the welcome', async () => {
+      const { port } = await h.server({ historyOnJoin: 3 });
+      const { client } = await h.raw(port, 'alice');
+      for (let i = 1; i <= 5; i++) await say(client, `m${i}`, `text ${i}`);
+      const late = await h.raw(port, 'bob');
+      const hist = late.welcome.history as Array<{ seq: number; text: string; sender: string }>;
+      assert.deepEqual(
+        hist.map((m) => m.seq),
+        [3, 4, 5],
+      );
+      assert.equal(hist[0].sender, 'alice');
+      assert.equal(late.welcome.room, 'general');
+      assert.deepEqual(late.welcome.joined, ['general']);
+      assert.deepEqual(late.welcome.users, ['alice', 'bob']);
+      const general = (late.welcome.rooms as Array<{ name: string; seq: number; members: string[] }>).find((r) => r.name === 'general');
+      assert.equal(general?.seq, 5);
+      assert.deepEqual(general?.members, ['alice', 'bob']);
+      assert.equal(typeof late.welcome.session, 'string');
+    });
+
+    it('pages history with before, after, limit and more', async () => {
+      const { port } = await h.server();
+      const { client } = await h.raw(port, 'alice');
+      for (let i = 1; i <= 6; i++) await say(client, `m${i}`, `text ${i}`);
+      const page = async (q: Record<string, unknown>) => {
+        client.send({ type: 'history', id: 'q', room: 'general', ...q });
+        const f = await client.waitFor((x) => x.type === 'history');
+        assert.equal(f.id, 'q');
+        return { seqs: (f.messages as Array<{ seq: number }>).map((m) => m.seq), more: f.more };
+      };
+      assert.deepEqual(await page({ limit: 2 }), { seqs: [5, 6], more: true });
+      assert.deepEqual(await page({ before: 5, limit: 2 }), { seqs: [3, 4], more: true });
+      assert.deepEqual(await page({ before: 3, limit: 5 }), { seqs: [1, 2], more: false });
+      assert.deepEqual(await page({ after: 2, limit: 3 }), { seqs: [3, 4, 5], more: true });
+      assert.deepEqual(await page({ after: 4 }), { seqs: [5, 6], more: false });
+      assert.deepEqual(await page({ after: 6 }), { seqs: [], more: false });
+    });
+
+    it('searches the rooms you are in, newest first', async () => {
+      const { port } = await h.server();
+      const { client } = await h.raw(port, 'alice');
+      await say(client, 'a', 'Deploy at noon');
+      await say(client, 'b', 'lunch?');
+      await say(client, 'c', 'deploy done');
+      client.send({ type: 'search', id: 's1', query: 'DEPLOY' });
+      const r = await client.waitFor((f) => f.type === 'search_results');
+      assert.equal(r.id, 's1');
+      assert.equal(r.query, 'DEPLOY');
+      assert.deepEqual((r.messages as Array<{ id: string }>).map((m) => m.id), ['c', 'a']);
+    });
+
+    it('joins and leaves rooms with presence for the other members', async () => {
+      const { port } = await h.server();
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      a.client.send({ type: 'join', room: 'dev' });
+      const joined = await a.client.waitFor((f) => f.type === 'joined');
+      assert.deepEqual(joined, { type: 'joined', room: 'dev', members: ['alice'], seq: 0, history: [] });
+      b.client.send({ type: 'join', room: 'dev' });
+      await b.client.waitFor((f) => f.type === 'joined');
+      assert.deepEqual(await a.client.waitFor((f) => f.type === 'presence' && f.event === 'join' && f.room === 'dev'), { type: 'presence', event: 'join', name: 'bob', room: 'dev' });
+      b.client.send({ type: 'leave', room: 'dev' });
+      assert.deepEqual(await b.client.waitFor((f) => f.type === 'left'), { type: 'left', room: 'dev' });
+      assert.deepEqual(await a.client.waitFor((f) => f.type === 'presence' && f.event === 'leave' && f.room === 'dev'), { type: 'presence', event: 'leave', name: 'bob', room: 'dev' });
+      b.client.send({ type: 'join', room: 'Bad Room' });
+      assert.equal((await b.client.waitFor((f) => f.type === 'error')).code, 'bad_room');
+      b.client.send({ type: 'leave', room: 'dev' });
+      assert.equal((await b.client.waitFor((f) => f.type === 'error')).code, 'not_in_room');
+    });
+
+    it('announces online, rename and offline', async () => {
+      const { port } = await h.server();
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      await a.client.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === 'bob');
+      b.client.send({ type: 'nick', name: 'robert' });
+      assert.deepEqual(await a.client.waitFor((f) => f.type === 'presence' && f.event === 'rename'), { type: 'presence', event: 'rename', name: 'robert', from: 'bob' });
+      assert.equal((await say(b.client, 'r', 'renamed')).sender, 'robert');
+      b.client.send({ type: 'nick', name: 'alice' });
+      assert.equal((await b.client.waitFor((f) => f.type === 'error')).code, 'bad_name');
+      b.client.close();
+      await a.client.waitFor((f) => f.type === 'presence' && f.event === 'leave' && f.name === 'robert');
+      await a.client.waitFor((f) => f.type === 'presence' && f.event === 'offline' && f.name === 'robert');
+    });
+
+    it('relays typing to the others at most once per interval', async () => {
+      const { port } = await h.server({ typingInterval: 60_000 });
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      a.client.send({ type: 'typing', room: 'general' });
+      a.client.send({ type: 'typing', room: 'general' });
+      a.client.send({ type: 'typing', to: 'bob' });
+      a.client.send({ type: 'typing', to: 'bob' });
+      // who is answered in order after the typing frames, so anything relayed is already queued.
+      a.client.send({ type: 'who', id: 'w' });
+      await a.client.waitFor((f) => f.type === 'users');
+      b.client.send({ type: 'who', id: 'w' });
+      await b.client.waitFor((f) => f.type === 'users');
+      assert.deepEqual(framesOf(b.client, 'typing'), [
+        { type: 'typing', name: 'alice', room: 'general' },
+        { type: 'typing', name: 'alice', to: 'bob' },
+      ]);
+      assert.equal(framesOf(a.client, 'typing').length, 0, 'the typist does not get its own notice');
+    });
+
+    it('answers who, and ping with a pong carrying the same id (even before hello)', async () => {
+      const { port } = await h.server();
+      const c = await h.rawNoHello(port);
+      c.send({ type: 'ping', id: 7 });
+      assert.deepEqual(await c.waitFor((f) => f.type === 'pong'), { type: 'pong', id: 7 });
+      c.send({ type: 'hello', v: 1, name: 'alice' });
+      await c.waitFor((f) => f.type === 'welcome');
+      c.send({ type: 'who', id: 'w1' });
+      assert.deepEqual(await c.waitFor((f) => f.type === 'users'), { type: 'users', id: 'w1', users: ['alice'] });
+    });
+
+    it('delivers a resent id once and echoes the original to the sender', async () => {
+      const { port } = await h.server();
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      const first = await say(a.client, 'same', 'once');
+      a.client.send({ type: 'message', id: 'same', room: 'general', text: 'changed on resend' });
+      const again = await a.client.waitFor((f) => f.type === 'message' && f.id === 'same');
+      assert.deepEqual(again, first);
+      await say(a.client, 'next', 'after');
+      const atB = [await b.client.waitFor((f) => f.type === 'message'), await b.client.waitFor((f) => f.type === 'message')];
+      assert.deepEqual(
+        atB.map((m) => m.id),
+        ['same', 'next'],
+      );
+      assert.equal(atB[1].seq, 2);
+      // The same id from someone else is a different message.
+      assert.equal((await say(b.client, 'same', 'mine')).seq, 3);
+    });
+
+    it('reclaims the same name with the session token after a reconnect', async () => {
+      const { port } = await h.server();
+      const first = await h.raw(port, 'alice');
+      const session = first.welcome.session as string;
+      // A new connection with the token replaces the old one, which may still linger.
+      const c = await h.rawNoHello(port);
+      c.send({ type: 'hello', v: 1, name: 'alice', session });
+      const w = await c.waitFor((f) => f.type === 'welcome');
+      assert.equal(w.name, 'alice');
+      assert.equal(w.session, session);
+      assert.equal((await first.client.waitFor((f) => f.type === 'error')).code, 'replaced');
+      await first.client.waitClosed();
+      // Without the token, the name is taken.
+      const other = await h.raw(port, 'alice');
+      assert.equal(other.welcome.name, 'alice2');
+    });
+
+    it('closes every client with a bye on close()', async () => {
+      const { server, port } = await h.server();
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      await h.stop(server);
+      for (const c of [a.client, b.client]) {
+        assert.deepEqual(await c.waitFor((f) => f.type === 'bye'), { type: 'bye', reason: 'server shutting down' });
+        await c.waitClosed();
+      }
+    });
+  });
+
+  describe('listen errors', () => {
+    it('says what to do when the port is in use', async () => {
+      const { port } = await h.server();
+      const second = new ChatServer({ host: '127.0.0.1', port });
+      await assert.rejects(second.listen(), (err: unknown) => {
+        assert.ok(err instanceof ListenError);
+        assert.equal(err.message, `port ${port} is already in use: pick another port or stop the program using it`);
+        assert.equal(err.code, 'EADDRINUSE');
+        return true;
+      });
+    });
+
+    it('reports the port it got for port 0', async () => {
+      const { server, port } = await h.server();
+      assert.ok(port > 0);
+      assert.equal(server.address()?.port, port);
+      const ev = nextEvent(server.onEvent, (e) => e.type === 'online');
+      await h.raw(port, 'alice');
+      assert.equal((await ev).type, 'online');
+    });
+  });
+});

@@ -1,0 +1,69 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Harness } from '../support/harness';
+import { ROOT, ensureCliBuilt, runCli, startCliServer, waitForOutput } from '../support/cliProcess';
+
+describe('tcp-chat CLI', function () {
+  this.timeout(30_000);
+  const h = new Harness();
+  afterEach(() => h.cleanup());
+
+  before(() => ensureCliBuilt());
+
+  it('serves, logs joins, lets three raw clients chat, and stops cleanly on SIGTERM with a bye', async () => {
+    const { proc: p, host, port, exited } = await startCliServer(['--port', '0', '--host', '127.0.0.1']);
+    h.own(() => {
+      if (p.exitCode === null) p.kill('SIGKILL');
+    });
+    assert.equal(host, '127.0.0.1');
+    assert.ok(port > 0);
+
+    const logged = waitForOutput(p, /\+ alice connected from 127\.0\.0\.1:\d+/);
+    const a = await h.raw(port, 'alice');
+    await logged;
+    const b = await h.raw(port, 'bob');
+    const c = await h.raw(port, 'alice');
+    assert.equal(c.welcome.name, 'alice2');
+    a.client.send({ type: 'message', id: '1', room: 'general', text: 'hi from alice' });
+    b.client.send({ type: 'message', id: '1', room: 'general', text: 'hi from bob' });
+    for (const x of [a, b, c]) {
+      const got = [await x.client.waitFor((f) => f.type === 'message'), await x.client.waitFor((f) => f.type === 'message')];
+      assert.deepEqual(got.map((m) => m.sender).sort(), ['alice', 'bob']);
+    }
+    c.client.send({ type: 'message', id: 'dm', to: 'bob', text: 'psst' });
+    assert.equal((await b.client.waitFor((f) => f.type === 'message' && f.id === 'dm')).sender, 'alice2');
+
+    p.kill('SIGTERM');
+    for (const x of [a, b, c]) {
+      assert.deepEqual(await x.client.waitFor((f) => f.type === 'bye'), { type: 'bye', reason: 'server shutting down' });
+      await x.client.waitClosed();
+    }
+    assert.equal(await exited, 0);
+  });
+
+  it('says what to do when the port is in use', async () => {
+    const { port } = await h.server();
+    const r = await runCli(['serve', '--port', String(port)]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim(), `tcp-chat: port ${port} is already in use: pick another port or stop the program using it`);
+  });
+
+  it('refuses a bad flag value with a usage error', async () => {
+    const r = await runCli(['serve', '--port', 'twelve']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--port takes a whole number from 0 to 65535, not "twelve"/);
+  });
+
+  it('--help describes every flag', async () => {
+    const r = await runCli(['--help']);
+    assert.equal(r.code, 0);
+    // Every option the parser accepts, read from the source, must appear in the help.
+    const source = fs.readFileSync(path.join(ROOT, 'src', 'cli', 'cli.ts'), 'utf8');
+    const flags = [...source.matchAll(/^\s*'?([a-z][a-z-]*)'?: \{ type: '(?:string|boolean)'/gm)].map((m) => m[1]).filter((f) => f !== 'help');
+    assert.ok(flags.length >= 10, `found flags: ${flags.join(', ')}`);
+    for (const flag of new Set(flags)) assert.match(r.stdout, new RegExp(`(^|\\s)--${flag}\\b`, 'm'), `--${flag} is described in --help`);
+    for (const cmd of ['/join', '/msg', '/who', '/quit']) assert.ok(r.stdout.includes(cmd), `${cmd} is described`);
+    assert.equal((await runCli(['serve', '--help'])).stdout, r.stdout);
+  });
+});
