@@ -1,4 +1,5 @@
 import { ChatServer, ListenError } from '../engine/chatServer';
+import { isLoopback } from '../engine/exposure';
 import { FileStore, StoreError } from '../engine/fileStore';
 import { DEFAULT_RETENTION } from '../engine/store';
 import { CertificateError, defaultDataDir, loadCertificate, loadOrCreateCertificate, type TlsMaterial } from '../engine/certificate';
@@ -139,8 +140,4 @@ export function exposureWarning(address: string, tls: boolean, password: boolean
   if (!tls) return `${where}: traffic is not encrypted, so anyone on the network path can read the chat (the password itself is never sent); add --tls`;
   if (!password) return `${where}: traffic is encrypted, but anyone who can reach the port can join; add --password-file`;
   return undefined;
-}
-
-function isLoopback(address: string): boolean {
-  return address.startsWith('127.') || address.startsWith('::ffff:127.') || address === '::1' || address === 'localhost';
 }

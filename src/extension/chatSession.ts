@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ChatClient, ConnectError, type ClientState } from '../engine/chatClient';
+import { ChatClient, ConnectError, type ClientOptions, type ClientState } from '../engine/chatClient';
 import { DEFAULT_ROOM, isDmKey, type ChatMessage, type Snippet } from '../engine/protocol';
 import { Conversation, TYPING_MS } from './conversation';
 import { ChatPanel, type PanelHandler } from './chatPanel';
@@ -49,6 +49,10 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
   get users(): readonly string[] {
     return this.convo.users;
   }
+  /** The SHA-256 fingerprint of the server's certificate, when connected over TLS. */
+  get fingerprint(): string | undefined {
+    return this.client?.fingerprint;
+  }
   get rooms(): readonly string[] {
     return this.client?.rooms ?? [];
   }
@@ -58,9 +62,9 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
   }
 
   /** Connect (replacing any current connection). Rejects with a ConnectError that says what to do. */
-  async connect(host: string, port: number, name: string): Promise<void> {
+  async connect(host: string, port: number, name: string, security: Pick<ClientOptions, 'tls' | 'password'> = {}): Promise<void> {
     this.disconnect();
-    const client = new ChatClient({ host, port, name });
+    const client = new ChatClient({ host, port, name, ...security });
     this.client = client;
     this.convo.address = `${host}:${port}`;
     this.wire(client);
@@ -344,6 +348,14 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
         else this.system(view.room, `${view.name}: ${view.detail}`);
       }),
       c.onSendFailed((f) => this.system(this.convo.active, `not sent: ${f.error.message}`)),
+      c.onRefused((err) => {
+        // A reconnect met something retrying cannot fix (a changed certificate, a new password).
+        this.log.warn(`reconnect refused: ${err.message}`);
+        this.system(this.convo.active, `not reconnecting: ${err.message}`);
+        void vscode.window.showErrorMessage(`Chat: ${err.message}`, 'Connect Again').then((p) => {
+          if (p) void vscode.commands.executeCommand('chat.connect', { host: c.address.slice(0, c.address.lastIndexOf(':')), port: Number(c.address.slice(c.address.lastIndexOf(':') + 1)) });
+        });
+      }),
       c.onDropped((why) => {
         this.system(this.convo.active, `${why}; reconnecting…`);
         this.log.warn(why);

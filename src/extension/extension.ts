@@ -3,10 +3,12 @@ import { ChatSession } from './chatSession';
 import { ServerHost } from './serverHost';
 import { ChatStatusBar } from './statusBar';
 import { ChatPanel } from './chatPanel';
+import { ServerTrust } from './serverTrust';
 import { readSettings } from './settings';
 import { formatBytes } from './incomingFiles';
 import * as path from 'node:path';
 import { ConnectError } from '../engine/chatClient';
+import { isLoopback } from '../engine/exposure';
 import { nameProblem, roomProblem, type ChatMessage, type Snippet } from '../engine/protocol';
 
 /** What `activate` returns: a small read-only view used by the integration tests. */
@@ -17,6 +19,8 @@ export interface TcpChatApi {
     name?: string;
     address?: string;
     statusText: string;
+    /** The status bar tooltip's Markdown source. */
+    tooltip: string;
     unread: number;
   };
   received(): ChatMessage[];
@@ -35,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
   const session = new ChatSession(context.extensionUri, log);
   const host = new ServerHost(context.globalStorageUri, log);
   const status = new ChatStatusBar(session, host);
+  const trust = new ServerTrust(context.globalState, context.secrets);
   context.subscriptions.push(log, session, host, status);
 
   const command = (id: string, fn: (...args: never[]) => unknown) =>
@@ -55,29 +60,51 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
     const s = readSettings();
     const bindHost = args?.host ?? s.serverHost;
     const port = args?.port ?? s.serverPort;
-    if (!isLoopback(bindHost)) {
+    const password = await trust.serverPassword();
+    if (!isLoopback(bindHost) && (!s.serverTls || !password)) {
       const go = 'Start Anyway';
+      const missing = !s.serverTls && !password ? 'neither encrypted nor password protected' : !s.serverTls ? 'not encrypted (a password is set, and it never crosses the wire)' : 'encrypted, but not password protected';
       const pick = await vscode.window.showWarningMessage(
-        `Serving on ${bindHost} lets other machines connect, and traffic is neither encrypted nor password protected.`,
-        { modal: true, detail: 'Anyone who can reach this port can read and post messages. Bind to 127.0.0.1 to keep it on this machine.' },
+        `Serving on ${bindHost} lets other machines connect, and traffic is ${missing}.`,
+        {
+          modal: true,
+          detail: 'Anyone who can reach this port could read or post messages. Turn on the setting chat.server.tls and set a password with Chat: Set Server Password, or bind to 127.0.0.1 to keep it on this machine.',
+        },
         go,
       );
       if (pick !== go) return undefined;
     }
     try {
-      const addr = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Starting chat server…' }, () => host.start(bindHost, port));
-      void vscode.window.showInformationMessage(`Chat server listening on ${addr.host}:${addr.port}.`, 'Connect').then((p) => {
+      const addr = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Starting chat server…' }, () =>
+        host.start(bindHost, port, { tls: s.serverTls, certFile: s.serverCertFile || undefined, keyFile: s.serverKeyFile || undefined, password }),
+      );
+      const extra = host.fingerprint ? ` TLS fingerprint ${host.fingerprint}` : '';
+      void vscode.window.showInformationMessage(`Chat server listening on ${addr.host}:${addr.port}.${extra}`, 'Connect').then((p) => {
         if (p) void vscode.commands.executeCommand('chat.connect', { host: connectHostFor(addr.host), port: addr.port });
       });
       return addr;
     } catch (err) {
       log.warn(`start server failed: ${(err as Error).message}`);
       const change = 'Change Port';
-      void vscode.window.showErrorMessage(`Chat: ${(err as Error).message}`, change).then((p) => {
+      const inUse = (err as { code?: string }).code === 'EADDRINUSE';
+      void vscode.window.showErrorMessage(`Chat: ${(err as Error).message}`, ...(inUse ? [change] : [])).then((p) => {
         if (p === change) void vscode.commands.executeCommand('workbench.action.openSettings', 'chat.server.port');
       });
       return undefined;
     }
+  });
+
+  command('chat.setServerPassword', async (arg?: string) => {
+    const pw =
+      arg ??
+      (await vscode.window.showInputBox({
+        title: 'Chat: Set Server Password',
+        prompt: 'The password people need to join the server this window starts. Leave empty to remove it. Kept in the system keychain (SecretStorage), never in settings.',
+        password: true,
+      }));
+    if (pw === undefined) return;
+    await trust.setServerPassword(pw || undefined);
+    void vscode.window.showInformationMessage(pw ? 'Chat: server password set. It applies the next time you start the server.' : 'Chat: server password removed.');
   });
 
   command('chat.stopServer', async () => {
@@ -101,20 +128,78 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
       void vscode.window.showErrorMessage(`Chat: your display name "${name}" cannot be used: ${why}. Change it with Chat: Set Display Name.`);
       return false;
     }
-    try {
-      await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Connecting to ${target.host}:${target.port}…`, cancellable: false },
-        () => session.connect(target.host, target.port, name),
-      );
-    } catch (err) {
-      const msg = err instanceof ConnectError ? err.message : String(err);
-      void vscode.window.showErrorMessage(`Chat: ${msg}`);
-      return false;
-    }
+    const ok = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Connecting to ${target.host}:${target.port}…`, cancellable: false },
+      () => connectSecurely(target.host, target.port, name),
+    );
+    if (!ok) return false;
     await remember(context, `${target.host}:${target.port}`);
     session.openPanel(true);
     return true;
   });
+
+  /**
+   * Connect, finding out on the way whether the server wants TLS (it says so)
+   * and a password (it challenges), asking the person only what they must
+   * decide: trusting a certificate, and typing a password once.
+   */
+  async function connectSecurely(h: string, port: number, name: string): Promise<boolean> {
+    const address = `${h}:${port}`;
+    let useTls = trust.usesTls(address);
+    let typed: string | undefined;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const stored = await trust.password(address);
+      try {
+        await session.connect(h, port, name, {
+          tls: useTls ? { fingerprint: trust.pin(address), verify: (fp) => trust.askFirstUse(address, fp) } : undefined,
+          password: async () => {
+            if (typed !== undefined) return typed;
+            if (stored !== undefined) return stored;
+            typed = await vscode.window.showInputBox({ title: `Password for ${address}`, prompt: 'This server needs a password. It is kept in the system keychain, and never sent: only a proof of it is.', password: true, ignoreFocusOut: true });
+            return typed;
+          },
+        });
+        await trust.setUsesTls(address, useTls);
+        if (typed) await trust.setPassword(address, typed);
+        return true;
+      } catch (err) {
+        const e = err as ConnectError;
+        switch (e.code) {
+          case 'tls_required':
+            useTls = true;
+            continue;
+          case 'tls_unsupported':
+            useTls = false;
+            continue;
+          case 'cert_changed':
+            if (e.expected && e.fingerprint && (await trust.askChanged(address, e.expected, e.fingerprint))) continue;
+            void vscode.window.showErrorMessage(`Chat: not connected to ${address}: its certificate changed and was not trusted.`);
+            return false;
+          case 'cert_rejected':
+            void vscode.window.showInformationMessage(`Chat: not connected: you did not trust the certificate of ${address}.`);
+            return false;
+          case 'auth_failed':
+            await trust.setPassword(address, undefined);
+            void vscode.window.showErrorMessage(`Chat: wrong password for ${address}. Connect again to type it anew.${e.retryAfter ? ` The server asks to wait ${Math.ceil(e.retryAfter / 1000)} s.` : ''}`);
+            return false;
+          case 'auth_required':
+            if (typed === undefined) {
+              void vscode.window.showErrorMessage(`Chat: ${address} needs a password; none was given.`);
+              return false;
+            }
+            continue;
+          case 'handshake_timeout':
+            // Typing the password took longer than the server waits; try again with what was typed.
+            if (typed !== undefined) continue;
+            break;
+        }
+        void vscode.window.showErrorMessage(`Chat: ${e instanceof ConnectError ? e.message : String(e)}`);
+        return false;
+      }
+    }
+    void vscode.window.showErrorMessage(`Chat: could not settle how to talk to ${address}; see Chat: Show Log.`);
+    return false;
+  }
 
   command('chat.disconnect', () => session.disconnect());
 
@@ -270,6 +355,7 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
       name: session.name,
       address: session.address,
       statusText: status.text,
+      tooltip: status.tooltip,
       unread: session.convo.unread,
     }),
     received: () => session.received(),
@@ -283,10 +369,6 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
 
 export function deactivate(): void {
   // context.subscriptions disposes the session, server and panel.
-}
-
-function isLoopback(h: string): boolean {
-  return h === 'localhost' || h === '::1' || h.startsWith('127.');
 }
 
 /** Where to connect to reach a server bound to `h`. */

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { ChatServer, ListenError } from '../engine/chatServer';
 import { FileStore, StoreError } from '../engine/fileStore';
+import { loadCertificate, loadOrCreateCertificate } from '../engine/certificate';
 import type { Store } from '../engine/store';
 
 /**
@@ -32,18 +33,36 @@ export class ServerHost implements vscode.Disposable {
     return this.server?.users() ?? [];
   }
 
-  /** Start on host:port. Rejects with a ListenError or StoreError that says what to do. */
-  async start(host: string, port: number): Promise<{ host: string; port: number }> {
+  /** SHA-256 fingerprint of the server's certificate, when it speaks TLS. */
+  get fingerprint(): string | undefined {
+    return this.server?.fingerprint;
+  }
+  get secure(): boolean {
+    return this.server?.secure ?? false;
+  }
+  get requiresPassword(): boolean {
+    return this.server?.requiresPassword ?? false;
+  }
+
+  /** Start on host:port. Rejects with a ListenError, StoreError or CertificateError that says what to do. */
+  async start(host: string, port: number, security: { tls?: boolean; certFile?: string; keyFile?: string; password?: string } = {}): Promise<{ host: string; port: number }> {
     if (this.server && this._address) return this._address;
     let store: Store | undefined;
     const dataDir = vscode.Uri.joinPath(this.storageDir, 'server').fsPath;
+    let tlsMaterial: { cert: string; key: string } | undefined;
+    if (security.tls) {
+      const m = security.certFile && security.keyFile ? loadCertificate(security.certFile, security.keyFile) : await loadOrCreateCertificate(dataDir);
+      if (m.generated) this.log.info(`made a self-signed certificate in ${m.certFile}`);
+      for (const w of m.warnings) this.log.warn(w);
+      tlsMaterial = { cert: m.cert, key: m.key };
+    }
     try {
       store = FileStore.open(dataDir);
     } catch (err) {
       // History on disk is a convenience; a server without it still works.
       this.log.warn(`${err instanceof StoreError ? err.message : String(err)}; keeping history in memory`);
     }
-    const server = new ChatServer({ host, port, store });
+    const server = new ChatServer({ host, port, store, tls: tlsMaterial, password: security.password || undefined });
     server.onEvent((e) => {
       switch (e.type) {
         case 'online':
@@ -64,7 +83,7 @@ export class ServerHost implements vscode.Disposable {
       const addr = await server.listen();
       this.server = server;
       this._address = { host, port: addr.port };
-      this.log.info(`server listening on ${host}:${addr.port} (history in ${store ? dataDir : 'memory'})`);
+      this.log.info(`server listening on ${host}:${addr.port} (${server.secure ? `TLS, fingerprint ${server.fingerprint}` : 'plain TCP'}${server.requiresPassword ? ', password required' : ''}; history in ${store ? dataDir : 'memory'})`);
       this.changed.fire();
       return this._address;
     } catch (err) {

@@ -13,6 +13,9 @@ export interface ChatSettings {
   historyPageSize: number;
   notifications: NotifyLevel;
   maxFileSize: number;
+  serverTls: boolean;
+  serverCertFile: string;
+  serverKeyFile: string;
 }
 
 export function readSettings(): ChatSettings {
@@ -25,6 +28,9 @@ export function readSettings(): ChatSettings {
     historyPageSize: Math.min(500, Math.max(10, c.get<number>('historyPageSize', 50))),
     notifications: c.get<NotifyLevel>('notifications', 'mentions'),
     maxFileSize: Math.max(1, c.get<number>('maxFileSize', 10 * 1024 * 1024)),
+    serverTls: c.get<boolean>('server.tls', false),
+    serverCertFile: c.get<string>('server.certFile', ''),
+    serverKeyFile: c.get<string>('server.keyFile', ''),
   };
 }
 

@@ -22,6 +22,11 @@ export class ChatStatusBar implements vscode.Disposable {
   get text(): string {
     return this.item.text;
   }
+  /** The tooltip's Markdown source. */
+  get tooltip(): string {
+    const t = this.item.tooltip;
+    return typeof t === 'string' ? t : (t?.value ?? '');
+  }
 
   update(): void {
     const parts: string[] = [];
@@ -31,7 +36,8 @@ export class ChatStatusBar implements vscode.Disposable {
     const srv = this.host.address;
     if (srv) {
       parts.push(`$(radio-tower) serving :${srv.port} · ${this.host.online} online`);
-      tip.appendMarkdown(`Serving on \`${srv.host}:${srv.port}\` · ${this.host.online} online\n\n`);
+      tip.appendMarkdown(`Serving on \`${srv.host}:${srv.port}\` · ${this.host.online} online · ${this.host.secure ? 'TLS' : 'plain TCP'}${this.host.requiresPassword ? ' · password required' : ''}\n\n`);
+      if (this.host.fingerprint) tip.appendMarkdown(`Certificate SHA-256: \`${this.host.fingerprint}\`\n\n`);
     }
     const s = this.session;
     switch (s.state) {
@@ -39,6 +45,7 @@ export class ChatStatusBar implements vscode.Disposable {
         const unread = s.convo.unread;
         parts.push(`$(comment-discussion) ${s.name} @ ${s.address}${unread ? ` · ${unread} unread` : ''}`);
         tip.appendText(`Connected to ${s.address} as ${s.name}; ${s.users.length} online; ${unread} unread.`);
+        if (s.fingerprint) tip.appendMarkdown(`\n\nTLS, certificate SHA-256: \`${s.fingerprint}\``);
         tip.appendMarkdown('\n\nClick to open the chat.');
         break;
       }
