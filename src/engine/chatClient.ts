@@ -189,6 +189,8 @@ export class ChatClient {
   private everConnected = false;
   private _users: string[] = [];
   private _welcome?: WelcomeFrame;
+  /** The server's history id from the last welcome. */
+  private historyId?: string;
   /** The fingerprint trusted for this server: the configured pin, or what verify() accepted. */
   private pinned?: string;
   private _fingerprint?: string;
@@ -645,15 +647,19 @@ export class ChatClient {
     this.attempt = 0;
     const reconnecting = this.everConnected;
     this.everConnected = true;
+    const previousHistory = this.historyId;
+    this.historyId = w.server.history;
     this.setState('connected');
     this.startPing();
     const general = this.track(DEFAULT_ROOM);
     const generalSeq = w.rooms.find((r) => r.name === DEFAULT_ROOM)?.seq ?? 0;
     if (general.last === undefined) {
       general.last = generalSeq;
-    } else if (reconnecting && generalSeq < general.last) {
-      // The server came back without its history (no data directory) and numbers
-      // from 1 again: everything it holds now is new to us, so catch up from 0.
+    } else if (reconnecting && ((w.server.history !== undefined && previousHistory !== undefined && w.server.history !== previousHistory) || generalSeq < general.last)) {
+      // The server came back with a different history (no data directory, or a
+      // new one) and numbers from 1 again: everything it holds is new to us, so
+      // catch up from 0. The id catches this even when the new seqs already
+      // passed the old ones; the seq check covers servers that send no id.
       for (const t of this.tracks.values()) {
         t.last = 0;
         t.pending.clear();

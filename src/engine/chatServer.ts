@@ -570,7 +570,7 @@ export class ChatServer {
       v: PROTOCOL_VERSION,
       name: conn.name,
       session: conn.session,
-      server: { version: SERVER_VERSION },
+      server: { version: SERVER_VERSION, history: this.store.id },
       room: DEFAULT_ROOM,
       rooms: this.roomList(),
       joined: [...conn.rooms],

@@ -57,7 +57,21 @@ export class FileStore extends MemoryStore {
       throw new StoreError(`cannot write to data directory ${dir}: ${(err as Error).message}. Pick another --data directory or fix its permissions`, err);
     }
     store.recover();
+    store.id = store.loadId(dir);
     return store;
+  }
+
+  /** The history id lives beside the logs, so it survives restarts and changes with the directory. */
+  private loadId(dir: string): string {
+    const file = path.join(dir, 'history-id');
+    try {
+      const id = fs.readFileSync(file, 'utf8').trim();
+      if (/^[0-9a-f-]{36}$/.test(id)) return id;
+    } catch {
+      // first start in this directory
+    }
+    fs.writeFileSync(file, this.id + '\n', { mode: 0o600 });
+    return this.id;
   }
 
   private fileName(room: string): string {

@@ -210,7 +210,8 @@ export interface WelcomeFrame {
   /** The name the server assigned (may differ from the one asked for). */
   name: string;
   session: string;
-  server: { version: string };
+  /** `history` names the server's history: when it differs from the last welcome, seqs started over. */
+  server: { version: string; history?: string };
   room: string;
   rooms: RoomInfo[];
   joined: string[];

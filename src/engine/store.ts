@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ChatMessage } from './protocol';
 
 /** Options for reading a page of a room's history. */
@@ -21,6 +22,8 @@ export interface HistoryPage {
  * database store can replace the file store without touching it.
  */
 export interface Store {
+  /** Names this history; a new id means seqs started over (a fresh in-memory store, a new data directory). */
+  readonly id: string;
   /** The seq of the newest message stored for a room, 0 when there is none. */
   lastSeq(room: string): number;
   /**
@@ -69,6 +72,7 @@ class RoomLog {
 
 /** History in memory only: the default when the server has no data directory. */
 export class MemoryStore implements Store {
+  id: string = randomUUID();
   protected readonly logs = new Map<string, RoomLog>();
   private readonly ids = new Map<string, ChatMessage>();
 

@@ -197,6 +197,36 @@ describe('ChatClient', () => {
     );
   });
 
+  it('notices a new history even when its seqs already passed the old ones', async () => {
+    // Without the welcome's history id the client would take seqs 1-3 of the new
+    // server as already seen and wait for seq 4 onwards.
+    const first = await h.server();
+    const port = first.port;
+    const c = client(port, 'alice');
+    const got = record(c);
+    await c.connect();
+    c.send('one');
+    c.send('two');
+    await until(c.onMessage, () => got.length === 2);
+    const dropped = nextEvent(c.onState, (s) => s === 'reconnecting');
+    await h.stop(first.server);
+    await dropped;
+    // The server comes back after a while; bob writes five before alice is back.
+    const back = nextEvent(c.onWelcome, () => true, 5000);
+    await h.server({ port });
+    const bob = await h.raw(port, 'bob');
+    for (let i = 1; i <= 5; i++) {
+      bob.client.send({ type: 'message', id: `n${i}`, room: 'general', text: `new ${i}` });
+      await bob.client.waitFor((f) => f.type === 'message' && f.id === `n${i}`);
+    }
+    await back;
+    await until(c.onMessage, () => got.length === 7, 5000);
+    assert.deepEqual(
+      got.slice(2).map((m) => m.text),
+      ['new 1', 'new 2', 'new 3', 'new 4', 'new 5'],
+    );
+  });
+
   it('accepts server lines far longer than the lines a server accepts', async () => {
     // A welcome or history page carries many messages, each up to 16000 characters.
     const { port } = await h.server();
