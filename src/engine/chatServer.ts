@@ -25,6 +25,7 @@ import {
   type AuthFrame,
   type ClientFrame,
   type ErrorCode,
+  type RoomInfo,
   type FileChunkFrame,
   type FileOfferFrame,
   type HelloFrame,
@@ -821,13 +822,16 @@ export class ChatServer {
     }
   }
 
-  private roomList(): { name: string; members: string[]; seq: number }[] {
+  private roomList(): RoomInfo[] {
+    // Counts, not member lists: with everyone in `general`, names would repeat
+    // `users` and make each welcome twice as large on a busy server.
     const names = new Set<string>([DEFAULT_ROOM, ...this.members.keys(), ...this.store.rooms()]);
     return [...names]
       .filter((r) => !isDmKey(r))
       .sort()
-      .map((name) => ({ name, members: [...(this.members.get(name) ?? [])].map((c) => c.name), seq: this.store.lastSeq(name) }));
+      .map((name) => ({ name, count: this.members.get(name)?.size ?? 0, seq: this.store.lastSeq(name) }));
   }
+
 
   private canSee(conn: Conn, room: string): boolean {
     if (isDmKey(room)) return room.slice(1).split(',').includes(conn.name);

@@ -74,7 +74,8 @@ export interface ChatMessage {
 /** A room as described in the welcome. */
 export interface RoomInfo {
   name: string;
-  members: string[];
+  /** How many people are in it now (`joined` lists them when you join). */
+  count: number;
   seq: number;
 }
 
