@@ -15,6 +15,19 @@ const noNativeModules = {
   },
 };
 
+/**
+ * X.509 generation (selfsigned and its ASN.1 stack) is most of a bundle's
+ * weight and is needed only the first time a TLS server starts. It becomes a
+ * bundle of its own, `dist/selfsigned.js`, required lazily from beside the
+ * extension and the CLI.
+ */
+const lazyCertificateGenerator = {
+  name: 'lazy-certificate-generator',
+  setup(build) {
+    build.onResolve({ filter: /^selfsigned$/ }, () => ({ path: './selfsigned.js', external: true }));
+  },
+};
+
 const common = {
   bundle: true,
   minify: production,
@@ -34,6 +47,7 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    plugins: [noNativeModules, lazyCertificateGenerator],
   },
   {
     ...common,
@@ -43,6 +57,15 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
+    plugins: [noNativeModules, lazyCertificateGenerator],
+  },
+  {
+    ...common,
+    entryPoints: ['selfsigned'],
+    outfile: 'dist/selfsigned.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
   },
   {
     ...common,
