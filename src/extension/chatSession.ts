@@ -237,7 +237,11 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
 
   private async loadOlder(room: string, before: number): Promise<void> {
     const c = this.client;
-    if (!c || c.state !== 'connected') return;
+    if (!c || c.state !== 'connected') {
+      // The panel waits for an answer to every loadOlder; an empty page ends the wait.
+      this.post({ type: 'items', room, items: [], position: 'prepend', more: this.convo.hasMore(room) });
+      return;
+    }
     try {
       const page = await c.history(room, { before, limit: readSettings().historyPageSize });
       const added = this.convo.addOlder(room, page.messages, page.more);

@@ -50,6 +50,7 @@ const CONT_GAP_MS = 5 * 60_000;
 const MAX_BODY_LINES = 16;
 const LINE_PX = 20;
 const NEAR_TOP_PX = 400;
+const OLDER_RETRY_MS = 10_000;
 
 function senderHue(name: string): number {
   let h = 0;
@@ -81,6 +82,7 @@ export class MessageList {
   private sysCount = 0;
   private more = false;
   private loadingOlder = false;
+  private loadingSince = 0;
   private pinned = true;
   private unseen = 0;
   private width = 0;
@@ -408,10 +410,13 @@ export class MessageList {
   }
 
   private maybeLoadOlder(top: number): void {
+    // A page the host never answered (the connection dropped, say) may be asked for again.
+    if (this.loadingOlder && Date.now() - this.loadingSince > OLDER_RETRY_MS) this.loadingOlder = false;
     if (!this.more || this.loadingOlder || top > NEAR_TOP_PX) return;
     const before = this.oldestSeq();
     if (before === undefined) return;
     this.loadingOlder = true;
+    this.loadingSince = Date.now();
     this.refreshTop();
     this.host.loadOlder(before);
   }
@@ -534,14 +539,15 @@ export class MessageList {
     head.append(this.time(m.ts));
     main.append(head);
 
+    // Always present (empty for a bare snippet): the UI tests find every message's body by class.
+    const body = document.createElement('div');
+    body.className = m.text ? 'msg-body' : 'msg-body empty';
+    body.dir = 'auto';
     if (m.text) {
-      const body = document.createElement('div');
-      body.className = 'msg-body';
-      body.dir = 'auto';
       row.html ??= renderMarkdown(String(m.text), this.host.purify);
       body.innerHTML = row.html;
-      main.append(body);
     }
+    main.append(body);
     if (m.snippet && typeof m.snippet.code === 'string') main.append(this.snippet(m));
     node.append(avatar, main);
     return node;

@@ -112,6 +112,15 @@ describe('renderMarkdown', () => {
     assert.ok((root.textContent ?? '').includes('# h'));
   });
 
+  it('renders plain text the same with or without the parser fast path', () => {
+    // The fast path skips markdown-it for text with no markup characters; the result must not differ.
+    for (const t of ['hello world', 'ze\u200Bro width', 'file\u202Etxt.exe', '# not a heading', '1. not a list', 'a    b', "it's \"quoted\""]) {
+      const fast = parse(renderMarkdown(t, purify)).textContent?.trim();
+      const slow = parse(renderMarkdown(`${t}*`, purify)).textContent?.trim().replace(/\*$/, '');
+      assert.equal(fast, slow, t);
+    }
+  });
+
   it('turns newlines into line breaks', () => {
     assert.equal(parse(renderMarkdown('a\nb', purify)).querySelectorAll('br').length, 1);
   });
