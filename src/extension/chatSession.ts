@@ -66,7 +66,13 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
     this.disconnect();
     const client = new ChatClient({ host, port, name, ...security });
     this.client = client;
+    // Rooms, unread counts and the active room belong to one server; never carry them to another.
+    if (this.convo.address !== `${host}:${port}`) {
+      this.convo.reset();
+      this.incoming.clear();
+    }
     this.convo.address = `${host}:${port}`;
+    this.post(this.snapshot());
     this.wire(client);
     this.log.info(`connecting to ${host}:${port} as ${name}`);
     try {

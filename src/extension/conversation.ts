@@ -32,6 +32,18 @@ export class Conversation {
     this.room(DEFAULT_ROOM);
   }
 
+  /** Forget everything: a new connection starts in its server's `general`, with nothing unread. */
+  reset(): void {
+    this.me = null;
+    this.address = null;
+    this.active = DEFAULT_ROOM;
+    this.users = [];
+    this.files.clear();
+    this.rooms.clear();
+    this.typing.clear();
+    this.room(DEFAULT_ROOM);
+  }
+
   /** The room list as the panel shows it: rooms first, then direct conversations. */
   roomViews(): RoomView[] {
     const all = [...this.rooms.values()].map((r) => ({ ...r.view, label: this.label(r.view.key) }));

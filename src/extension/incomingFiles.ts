@@ -86,6 +86,10 @@ export class IncomingFiles {
     return f.view;
   }
 
+  clear(): void {
+    this.files.clear();
+  }
+
   views(): FileOfferView[] {
     return [...this.files.values()].map((f) => f.view);
   }

@@ -4,6 +4,15 @@ import * as os from 'node:os';
 import { PacedRoom, startFlooder, type FloodStats } from './floodHarness';
 import { percentile, report, sleep, startServer, type ServerProc } from './support';
 
+/** This process's CPU affinity list, e.g. "0,1", to restore after pinning. */
+function affinity(): string | undefined {
+  try {
+    return /list: (\S+)/.exec(execFileSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8' }))?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Pin this process's threads to a core set; false when taskset is missing. */
 function pin(cores: string): boolean {
   try {
@@ -18,8 +27,9 @@ describe('chaos: flood', function () {
   this.timeout(180_000);
   let server: ServerProc | undefined;
   let pinned = false;
+  const original = affinity();
   afterEach(async () => {
-    if (pinned) pin('0-63');
+    if (pinned && original) pin(original);
     await server?.kill();
     server = undefined;
   });

@@ -6,6 +6,7 @@ import { LineClient, report, sleep, startServer, waitUntil, type ServerProc } fr
 const MAX_LINE = 65_536;
 
 export interface FuzzResult {
+  recovered?: string;
   frames: number;
   batches: number;
   bytes: number;
@@ -28,9 +29,9 @@ export interface FuzzResult {
  * batch can be replayed with CHAOS_SEED; shrinking is not used because each
  * run goes through a live server.
  */
-export async function runFuzz(label: string, target: number, batchSize: number): Promise<FuzzResult> {
+export async function runFuzz(label: string, target: number, batchSize: number, dataDir?: string): Promise<FuzzResult> {
   const seed = Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000_000);
-  const server = await startServer(['--quiet'], { watch: [/internal error/i, /warning/i] });
+  const server = await startServer(['--quiet', ...(dataDir ? ['--data', dataDir] : [])], { watch: [/internal error/i, /warning/i] });
   const chatters: LineClient[] = [];
   let chatTimer: NodeJS.Timeout | undefined;
   try {
@@ -147,7 +148,22 @@ export async function runFuzz(label: string, target: number, batchSize: number):
     assert.equal(internal, 0, `the server hit internal errors while handling fuzz frames:\n${server.log().split('\n').filter((l) => /internal error/i.test(l)).slice(0, 5).join('\n').slice(0, 3000)}`);
     for (const code of Object.keys(closes)) assert.ok(['frame_too_large', 'flood'].includes(code), `unexpected close: ${code} (${JSON.stringify(closes)})`);
     const mem = server.memory();
-    const result: FuzzResult = { frames, batches, bytes, ms, errors, closes, chatDelivered: delivered, chatExpected: expected, peakRssMiB: Math.round(mem.peakKiB / 1024) };
+    let recovered: string | undefined;
+    if (dataDir) {
+      // What the fuzz stored must load again: restart on the same directory and get a welcome.
+      await server.kill('SIGTERM');
+      const again = await startServer(['--quiet', '--data', dataDir]);
+      try {
+        recovered = /history: [^\n]*/.exec(again.log())?.[0];
+        assert.ok(recovered && !/unreadable/.test(recovered), `the fuzzed history reloads cleanly: ${recovered}`);
+        const { c } = await LineClient.hello(again.port, 'after-restart');
+        c.close();
+      } finally {
+        await again.kill();
+      }
+    }
+    const result: FuzzResult = {
+      recovered, frames, batches, bytes, ms, errors, closes, chatDelivered: delivered, chatExpected: expected, peakRssMiB: Math.round(mem.peakKiB / 1024) };
     report(label, { seed, ...result });
     return result;
   } catch (err) {

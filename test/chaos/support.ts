@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -36,7 +36,8 @@ const LOG_CAP = 256 * 1024;
 export async function startServer(args: string[], opts: { cpu?: number; watch?: RegExp[]; timeoutMs?: number } = {}): Promise<ServerProc> {
   const argv = [CLI, 'serve', ...(args.includes('--port') ? [] : ['--port', '0']), ...args];
   // taskset pins the server to one core so a benchmark's two sides do not fight over it.
-  const child = opts.cpu !== undefined ? spawn('taskset', ['-c', String(opts.cpu), process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const pin = opts.cpu !== undefined && hasTaskset();
+  const child = pin ? spawn('taskset', ['-c', String(opts.cpu), process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const matches = new Map<RegExp, number>();
   for (const re of opts.watch ?? []) matches.set(re, 0);
@@ -53,12 +54,18 @@ export async function startServer(args: string[], opts: { cpu?: number; watch?: 
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   let exitedFlag = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       exitedFlag = true;
       resolve({ code, signal });
-    }),
-  );
+    });
+    // A failed spawn emits 'error' and maybe no 'exit'.
+    child.once('error', (err) => {
+      log += `spawn failed: ${err.message}\n`;
+      exitedFlag = true;
+      resolve({ code: null, signal: null });
+    });
+  });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), opts.timeoutMs ?? 10_000);
     const check = () => {
@@ -84,7 +91,7 @@ export async function startServer(args: string[], opts: { cpu?: number; watch?: 
     matches,
     exited,
     alive: () => !exitedFlag,
-    memory: () => procMemory(opts.cpu !== undefined ? realPid(pid) : pid),
+    memory: () => procMemory(pid), // taskset execs node in place: same pid
     async kill(signal: NodeJS.Signals = 'SIGTERM') {
       if (exitedFlag) return;
       child.kill(signal);
@@ -95,9 +102,9 @@ export async function startServer(args: string[], opts: { cpu?: number; watch?: 
   };
 }
 
-/** taskset execs node in place, so the pid is the same; kept as a function in case that changes. */
-function realPid(pid: number): number {
-  return pid;
+/** Pinning is a nicety: without taskset (util-linux) the server just runs unpinned. */
+function hasTaskset(): boolean {
+  return spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
 /** VmRSS and VmHWM (peak RSS) of a process, in KiB. */
