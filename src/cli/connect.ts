@@ -94,10 +94,14 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
   });
   client.onJoined((j) => {
     room = j.room;
+    rl.setPrompt(`${room}> `);
     print(`* now in #${j.room} with ${j.members.map(clean).join(', ')}`);
     for (const m of j.history) show(m);
   });
-  client.onServerError((e) => print(`! ${clean(e.message)} (${e.code})`));
+  // Errors about a message we sent arrive as onSendFailed (or are retried); print the rest once.
+  client.onServerError((e) => {
+    if (e.ref === undefined) print(`! ${clean(e.message)} (${e.code})`);
+  });
   client.onSendFailed((f) => print(`! not sent: ${clean(f.error.message)}`));
   client.onDropped((why) => print(`! ${why}; reconnecting…`));
   client.onState((s) => {
