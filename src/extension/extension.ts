@@ -31,6 +31,8 @@ export interface TcpChatApi {
 }
 
 const RECENT_KEY = 'tcpChat.recentServers';
+/** The server to rejoin when a window reloads with the chat open; cleared by Chat: Disconnect. */
+const LAST_KEY = 'tcpChat.lastConnection';
 /** The largest snippet that fits a default 64 KiB line with room for JSON escaping. */
 const MAX_SNIPPET_CHARS = 24_000;
 
@@ -116,7 +118,7 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
     void vscode.window.setStatusBarMessage('Chat server stopped', 3000);
   });
 
-  command('chat.connect', async (args?: { host?: string; port?: number; name?: string }) => {
+  command('chat.connect', async (args?: { host?: string; port?: number; name?: string; quiet?: boolean }) => {
     let target: { host: string; port: number } | undefined;
     if (args?.host !== undefined && args.port !== undefined) target = { host: args.host, port: args.port };
     else target = await pickServer(context, host);
@@ -130,10 +132,11 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
     }
     const ok = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Connecting to ${target.host}:${target.port}…`, cancellable: false },
-      () => connectSecurely(target.host, target.port, name),
+      () => connectSecurely(target.host, target.port, name, args?.quiet === true),
     );
     if (!ok) return false;
     await remember(context, `${target.host}:${target.port}`);
+    await context.globalState.update(LAST_KEY, { host: target.host, port: target.port, name: args?.name });
     session.openPanel(true);
     return true;
   });
@@ -143,7 +146,7 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
    * and a password (it challenges), asking the person only what they must
    * decide: trusting a certificate, and typing a password once.
    */
-  async function connectSecurely(h: string, port: number, name: string): Promise<boolean> {
+  async function connectSecurely(h: string, port: number, name: string, quiet = false): Promise<boolean> {
     const address = `${h}:${port}`;
     let useTls = trust.usesTls(address);
     let typed: string | undefined;
@@ -193,7 +196,9 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
             if (typed !== undefined) continue;
             break;
         }
-        void vscode.window.showErrorMessage(`Chat: ${e instanceof ConnectError ? e.message : String(e)}`);
+        const text = e instanceof ConnectError ? e.message : String(e);
+        if (quiet) log.info(`reconnect after reload: ${text}`);
+        else void vscode.window.showErrorMessage(`Chat: ${text}`);
         return false;
       }
     }
@@ -201,7 +206,11 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
     return false;
   }
 
-  command('chat.disconnect', () => session.disconnect());
+  command('chat.disconnect', async () => {
+    session.disconnect();
+    // Disconnecting on purpose also means: do not reconnect when the window reloads.
+    await context.globalState.update(LAST_KEY, undefined);
+  });
 
   command('chat.openChat', async () => {
     if (!session.connected) {
@@ -343,6 +352,10 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
     vscode.window.registerWebviewPanelSerializer(ChatPanel.viewType, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel) {
         ChatPanel.revive(panel, context.extensionUri, session);
+        // The chat was open when the window reloaded: pick the conversation up where it was.
+        const last = context.globalState.get<{ host: string; port: number; name?: string }>(LAST_KEY);
+        // Quietly: a server that went away with the window is not worth an error.
+        if (last && !session.connected) void vscode.commands.executeCommand('chat.connect', { ...last, quiet: true });
       },
     }),
   );

@@ -5,7 +5,7 @@
 // Every child gets a unique marker in its environment. Killing the process
 // group catches most of them; the marker sweep over /proc catches any that
 // left the group or were reparented when their parent died.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -125,7 +125,7 @@ export async function killByPid(pid, marker, graceMs = 3000) {
  * extensions and workspace dirs. `settings` become the user settings.
  * Returns handles plus stop(), which kills by PID and removes the dirs.
  */
-export async function startCodeServer({ settings = {}, workspaceFiles = {}, log = () => undefined, env = {} } = {}) {
+export async function startCodeServer({ settings = {}, workspaceFiles = {}, log = () => undefined, env = {}, install = [] } = {}) {
   if (!fs.existsSync(codeServerBin)) throw new Error(`code-server is missing at ${codeServerBin}; run node scripts/prepareCodeServer.mjs`);
   const marker = randomUUID();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-chat-vscode-'));
@@ -153,6 +153,10 @@ export async function startCodeServer({ settings = {}, workspaceFiles = {}, log 
   };
   fs.writeFileSync(settingsFile, JSON.stringify(baseSettings, null, 2));
 
+  // A running code-server does not pick up new extensions, so packaged ones go in first.
+  for (const vsix of install) {
+    execFileSync(codeServerBin, ['--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', vsix], { stdio: 'pipe', timeout: 120_000 });
+  }
   const port = await freePort();
   const args = [
     '--auth', 'none',
