@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ChatClient, ConnectError, type ClientOptions, type ClientState } from '../engine/chatClient';
 import { DEFAULT_ROOM, isDmKey, type ChatMessage, type Snippet } from '../engine/protocol';
-import { Conversation, TYPING_MS } from './conversation';
+import { Conversation, TYPING_MS, type SavedConversation } from './conversation';
 import { ChatPanel, type PanelHandler } from './chatPanel';
 import { readSettings } from './settings';
 import { IncomingFiles, formatBytes } from './incomingFiles';
@@ -29,10 +31,46 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
   private readonly subs: { dispose(): void }[] = [];
   readonly incoming = new IncomingFiles(() => readSettings().maxFileSize);
 
+  private saveTimer?: NodeJS.Timeout;
+
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
-  ) {}
+    /**
+     * A file where the conversation is kept between window reloads. A plain
+     * file rather than workspace state: a reload ends the extension host at
+     * once, and state updates from its last moments can be lost.
+     */
+    private readonly saveFile?: string,
+  ) {
+    if (!saveFile) return;
+    try {
+      const saved = JSON.parse(fs.readFileSync(saveFile, 'utf8')) as SavedConversation;
+      if (saved && Array.isArray(saved.rooms)) this.convo.restore(saved);
+    } catch {
+      // nothing saved yet, or unreadable: start empty
+    }
+  }
+
+  /** Save the conversation soon, at most a few times a second. */
+  private saveSoon(): void {
+    if (!this.saveFile || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => this.saveNow(), 300);
+  }
+
+  private saveNow(): void {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    if (!this.saveFile) return;
+    try {
+      fs.mkdirSync(path.dirname(this.saveFile), { recursive: true });
+      const tmp = `${this.saveFile}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(this.convo.snapshot()), { mode: 0o600 });
+      fs.renameSync(tmp, this.saveFile);
+    } catch (err) {
+      this.log.warn(`could not save the conversation for the next reload: ${(err as Error).message}`);
+    }
+  }
 
   get state(): PanelConnState {
     return this.convo.state;
@@ -431,6 +469,7 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
 
   private post(msg: HostToPanel): void {
     ChatPanel.current?.post(msg);
+    this.saveSoon();
   }
 
   private requireClient(): ChatClient | undefined {
@@ -443,6 +482,7 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
 
   dispose(): void {
     this.disconnect();
+    this.saveNow();
     for (const t of this.typingTimers.values()) clearTimeout(t);
     this.changed.dispose();
   }

@@ -1,6 +1,14 @@
 import { DEFAULT_ROOM, isDmKey, type ChatMessage } from '../engine/protocol';
 import type { FileOfferView, PanelConnState, RoomView, SystemLine, ViewItem } from '../shared/panelProtocol';
 
+/** The conversation as stored between window reloads. */
+export interface SavedConversation {
+  address: string | null;
+  me: string | null;
+  active: string;
+  rooms: { key: string; items: ViewItem[]; more: boolean }[];
+}
+
 interface RoomState {
   view: RoomView;
   items: ViewItem[];
@@ -30,6 +38,29 @@ export class Conversation {
 
   constructor() {
     this.room(DEFAULT_ROOM);
+  }
+
+  /** What survives a window reload: the last items of each room, without unread counts or people. */
+  snapshot(perRoom = 200): SavedConversation {
+    return {
+      address: this.address,
+      me: this.me,
+      active: this.active,
+      rooms: [...this.rooms.values()].slice(0, 50).map((r) => ({ key: r.view.key, items: r.items.slice(-perRoom), more: r.more || r.items.length > perRoom })),
+    };
+  }
+
+  /** Load a snapshot saved before a reload; the server's welcome later refreshes it. */
+  restore(saved: SavedConversation): void {
+    this.reset();
+    this.address = saved.address;
+    this.me = saved.me;
+    for (const r of saved.rooms) {
+      const room = this.room(r.key);
+      room.items = r.items;
+      room.more = r.more;
+    }
+    if (this.rooms.has(saved.active)) this.active = saved.active;
   }
 
   /** Forget everything: a new connection starts in its server's `general`, with nothing unread. */

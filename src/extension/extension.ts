@@ -38,11 +38,12 @@ const MAX_SNIPPET_CHARS = 24_000;
 
 export function activate(context: vscode.ExtensionContext): TcpChatApi {
   const log = vscode.window.createOutputChannel('TCP Chat', { log: true });
-  const session = new ChatSession(context.extensionUri, log);
+  const session = new ChatSession(context.extensionUri, log, vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'conversation.json').fsPath);
   const host = new ServerHost(context.globalStorageUri, log);
   const status = new ChatStatusBar(session, host);
   const trust = new ServerTrust(context.globalState, context.secrets);
-  context.subscriptions.push(log, session, host, status);
+  // Disposed in this order: the log last, so closing the session and server can still write to it.
+  context.subscriptions.push(session, host, status, log);
 
   const command = (id: string, fn: (...args: never[]) => unknown) =>
     context.subscriptions.push(

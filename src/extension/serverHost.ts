@@ -103,7 +103,8 @@ export class ServerHost implements vscode.Disposable {
   }
 
   dispose(): void {
-    void this.stop();
+    // The window is closing: nobody can act on a failure to close cleanly.
+    this.stop().catch(() => undefined);
     this.changed.dispose();
   }
 }

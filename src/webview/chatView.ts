@@ -285,6 +285,8 @@ export class ChatView {
         if (msg.position === 'prepend') this.list.prepend(msg.items, !!msg.more);
         else this.announce(this.list.append(msg.items));
         this.cache.delete(this.active);
+        // The scroll mark changes with content too (pinned to the newest, say), not only on scroll events.
+        this.saveSoon();
         return;
       case 'room':
         this.switchTo(String(msg.active), Array.isArray(msg.items) ? msg.items : [], !!msg.more);

@@ -55,7 +55,8 @@ function countTags(html: string): number {
  * Renders chat text through the Markdown subset (bold, italics, inline code,
  * code blocks, links, :emoji:) and returns sanitized HTML, safe for innerHTML.
  */
-export function renderMarkdown(text: string, purify: DOMPurify): string {
+export function renderMarkdown(raw: string, purify: DOMPurify): string {
+  const text = revealBidiControls(raw);
   // Most chat lines are plain words: skip the parser and the sanitizer for them
   // (about half of an append's cost); escaped text in a <p> is inert by construction.
   if (text.length > MAX_MARKDOWN_CHARS || !MARKUP.test(text)) return plainHtml(text);
@@ -64,7 +65,18 @@ export function renderMarkdown(text: string, purify: DOMPurify): string {
   return sanitizeHtml(html, purify);
 }
 
+// Embedding, override and isolate controls. A message may hold right-to-left
+// text, which renders fine without them; with them, "file\u202Etxt.exe" shows
+// as "fileexe.txt", the classic fake file extension.
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+
+/** Shows bidi control characters as visible `[U+202E]` tags, so they cannot reorder what people read. */
+export function revealBidiControls(text: string): string {
+  return text.replace(BIDI_CONTROLS, (c) => `[U+${c.charCodeAt(0).toString(16).toUpperCase()}]`);
+}
+
 /** Highlights a shared snippet and returns sanitized HTML for a `<code>` element. */
 export function renderCode(code: string, lang: string, purify: DOMPurify): string {
-  return sanitizeHtml(highlightCode(code, lang), purify);
+  // Bidi controls in code are the "Trojan Source" trick: make them visible there too.
+  return sanitizeHtml(highlightCode(revealBidiControls(code), lang), purify);
 }

@@ -43,8 +43,25 @@ function resultsPath(): string {
   return p;
 }
 
+/** A report with one failure, so a suite that cannot even load fails loudly instead of timing out. */
+function writeLoadFailure(out: string, err: unknown): void {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const failure = { title: 'loading the suite', fullTitle: 'loading the suite', err: { message: e.message, stack: e.stack } };
+  fs.writeFileSync(out, JSON.stringify({ stats: { tests: 1, passes: 0, failures: 1 }, tests: [failure], passes: [], failures: [failure], pending: [] }));
+}
+
 export async function run(): Promise<void> {
   const out = resultsPath();
+  try {
+    await runMocha(out);
+  } catch (err) {
+    // mocha.run's callback renames the report into place; no report yet means mocha never finished.
+    if (!fs.existsSync(out)) writeLoadFailure(out, err);
+    throw err;
+  }
+}
+
+async function runMocha(out: string): Promise<void> {
   const partial = `${out}.partial`;
   // mocha 12 is an ES module; a dynamic import loads it from this CommonJS file.
   const { default: Mocha } = (await import('mocha')) as unknown as { default: typeof import('mocha') };

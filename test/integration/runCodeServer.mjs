@@ -6,7 +6,8 @@
 // code back from that extension host, so the suite writes mocha's JSON report
 // to a file this runner reads.
 //
-// Env: TCP_CHAT_IT_TIMEOUT (ms, default 300000), TCP_CHAT_TEST_GREP,
+// Env: TCP_CHAT_IT_TIMEOUT (ms, whole run, default 600000), TCP_CHAT_IT_IDLE (ms
+// without a finished test, default 120000), TCP_CHAT_TEST_GREP,
 // TCP_CHAT_KEEP=1 keeps the temp dirs (logs) for a look afterwards.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,7 +17,9 @@ import { reportResults } from './results.mjs';
 
 const testsIndex = path.join(root, 'out', 'test', 'integration', 'index.js');
 const extensionMain = path.join(root, 'dist', 'extension.js');
-const timeoutMs = Number(process.env.TCP_CHAT_IT_TIMEOUT || 300_000);
+const timeoutMs = Number(process.env.TCP_CHAT_IT_TIMEOUT || 600_000);
+// The longest a healthy run goes without finishing a test: start-up, then one test's timeout and its hooks.
+const idleMs = Number(process.env.TCP_CHAT_IT_IDLE || 120_000);
 const log = (m) => console.log(`[it-runner] ${m}`);
 
 async function main() {
@@ -44,9 +47,13 @@ async function main() {
     br = await launchBrowser();
     const page = await br.browser.newPage({ viewport: { width: 1400, height: 900 } });
     // The suite's console lines come through the workbench's console: echo them so a run is readable.
+    let lastProgress = Date.now();
     page.on('console', (m) => {
       const t = m.text();
-      if (t.includes('[it]') || /activat|error/i.test(t)) process.stdout.write(`[browser] ${t.replace(/%c/g, '').slice(0, 2000)}\n`);
+      const i = t.indexOf('[it]');
+      if (i !== -1) lastProgress = Date.now();
+      if (i !== -1) process.stdout.write(`${t.slice(i).slice(0, 2000)}\n`);
+      else if (/activat|error/i.test(t)) process.stdout.write(`[browser] ${t.replace(/%c/g, '').slice(0, 2000)}\n`);
     });
     const url = cs.url([
       ['extensionDevelopmentPath', cs.remote(root)],
@@ -54,7 +61,15 @@ async function main() {
     ]);
     log(`opening ${url}`);
     await page.goto(url);
-    await waitUntil(() => fs.existsSync(results), timeoutMs, `the results file ${results}`).catch((e) => log(e.message));
+    await waitUntil(
+      () => {
+        // A dead extension host never writes the file: give up once the suite has been silent too long.
+        if (Date.now() - lastProgress > idleMs) throw new Error(`no test finished for ${idleMs / 1000} s; the extension host may have died`);
+        return fs.existsSync(results);
+      },
+      timeoutMs,
+      `the results file ${results}`,
+    ).catch((e) => log(e.message));
     log(`suite finished in ${((Date.now() - t0) / 1000).toFixed(1)} s (including the code-server start)`);
     const code = reportResults(results);
     ok = code === 0;

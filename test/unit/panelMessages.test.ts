@@ -80,6 +80,26 @@ describe('panel message handling', () => {
       assert.deepEqual(c.typingIn('general', 1002), ['carol']);
       assert.deepEqual(c.typingIn('general', 1000 + 60_000), []);
     });
+    it('survives a reload through a snapshot: rooms, their last items and the active room, not unread counts', () => {
+      const c = new Conversation();
+      c.me = 'alice';
+      c.address = '127.0.0.1:12345';
+      for (let i = 1; i <= 300; i++) c.addMessage(msg(i, 'bob'), false);
+      c.addMessage(msg(1, 'bob', 'design'), false);
+      c.switchTo('design');
+      const saved = JSON.parse(JSON.stringify(c.snapshot(200)));
+      const back = new Conversation();
+      back.restore(saved);
+      assert.equal(back.address, '127.0.0.1:12345');
+      assert.equal(back.me, 'alice');
+      assert.equal(back.active, 'design');
+      const general = back.items('general');
+      assert.equal(general.length, 200);
+      assert.equal(general[0].type === 'message' && general[0].seq, 101);
+      assert.equal(back.hasMore('general'), true, 'older history is still there to fetch');
+      assert.equal(back.unread, 0);
+    });
+
     it('follows renames, including your own', () => {
       const c = new Conversation();
       c.me = 'alice';

@@ -74,9 +74,14 @@ describe('renderMarkdown', () => {
     assert.equal(parse(renderMarkdown(marks.text, purify)).textContent?.trim(), marks.text);
   });
 
-  it('keeps bidi overrides and zero-width characters as text, for CSS to isolate', () => {
-    const html = renderMarkdown('a\u202Eb\u200Bc', purify);
-    assert.equal(parse(html).textContent?.trim(), 'a\u202Eb\u200Bc');
+  it('shows bidi overrides as visible tags, so "file\u202Etxt.exe" cannot pose as "fileexe.txt"', () => {
+    const html = renderMarkdown('file\u202Etxt.exe\u202C and \u2067isolate\u2069', purify);
+    assert.equal(parse(html).textContent?.trim(), 'file[U+202E]txt.exe[U+202C] and [U+2067]isolate[U+2069]');
+  });
+
+  it('keeps zero-width characters as text', () => {
+    const html = renderMarkdown('a\u200Bb', purify);
+    assert.equal(parse(html).textContent?.trim(), 'a\u200Bb');
   });
 
   it('shows raw HTML as text instead of dropping it', () => {
