@@ -88,15 +88,21 @@ const adapters = {
         const TEXT = Buffer.from('"text":"');
         const WELCOME = Buffer.from('{"type":"welcome"');
         const ERR = Buffer.from('{"type":"error"');
+        const PING = Buffer.from('{"type":"ping"');
         s.on('error', (e) => (ready ? stats.errors.push(`${name}: ${e.message}`) : reject(e)));
         s.on('close', () => ready && !stats.closing && stats.errors.push(`${name}: closed by server`));
-        s.on('connect', () => s.write(`{"type":"hello","v":1,"name":"${name}"}\n`));
+        const hello = () => s.write(`{"type":"hello","v":1,"name":"${name}"}\n`);
+        // In waves, every hello of a wave is written in the same turn, once all its sockets are connected.
+        const gate = cfg.gate;
+        s.on('connect', () => (gate ? (gate.connected(), gate.open.then(hello)) : hello()));
         regions(s, (buf, end) => {
           if (!ready) {
             if (lineStartIndexOf(buf, WELCOME, 0, end) === -1) return;
             ready = true;
             resolve(client);
           }
+          // Answer the server's keep-alive ping, as a real client does (it closes silent connections).
+          if (lineStartIndexOf(buf, PING, 0, end) !== -1) s.write('{"type":"pong"}\n');
           let e = lineStartIndexOf(buf, ERR, 0, end);
           while (e !== -1) {
             stats.errors.push(`${name}: ${buf.toString('utf8', e, Math.min(end, buf.indexOf(10, e)))}`);
@@ -300,9 +306,15 @@ async function connectAll(cfg, adapter, onPayload, stats) {
     // the server then handles a whole wave of handshakes per event-loop turn.
     for (let w = 0; w < cfg.clients; w += conc) {
       const wave = [];
+      const size = Math.min(cfg.clients, w + conc) - w;
+      let connected = 0;
+      let release;
+      cfg.gate = { open: new Promise((r) => (release = r)), connected: () => ++connected === size && release() };
+      if (process.env.LG_DEBUG) { const tw = now(); cfg.gate.open.then(() => process.stderr.write(`wave ${w}: all ${size} connected after ${(now() - tw).toFixed(0)} ms\n`)); }
       for (let i = w; i < Math.min(cfg.clients, w + conc); i++) wave.push(withTimeout(adapter.connect(cfg, i, onPayload, stats), cfg.handshakeTimeoutMs ?? 30_000, `client ${i} handshake`).then((c) => (clients[i] = c)));
       await Promise.all(wave);
     }
+    cfg.gate = undefined;
     return clients;
   }
   await Promise.all(Array.from({ length: Math.min(conc, cfg.clients) }, worker));

@@ -75,6 +75,13 @@ export class MemoryStore implements Store {
   id: string = randomUUID();
   protected readonly logs = new Map<string, RoomLog>();
   private readonly ids = new Map<string, ChatMessage>();
+  /**
+   * Keys in the order they were remembered, oldest at idHead. Evicting through
+   * `ids.keys().next()` instead walks every entry deleted from the front of the
+   * Map each time, which made a 1M-message recovery take a minute.
+   */
+  private idOrder: string[] = [];
+  private idHead = 0;
 
   constructor(protected readonly retention: RetentionOptions = DEFAULT_RETENTION) {}
 
@@ -107,11 +114,14 @@ export class MemoryStore implements Store {
       }
     }
     const key = msg.sender + '\u0000' + msg.id;
-    this.ids.delete(key);
+    if (!this.ids.has(key)) this.idOrder.push(key);
     this.ids.set(key, msg);
-    if (this.ids.size > this.retention.maxIds) {
-      const oldest = this.ids.keys().next().value as string;
-      this.ids.delete(oldest);
+    while (this.ids.size > this.retention.maxIds && this.idHead < this.idOrder.length) {
+      this.ids.delete(this.idOrder[this.idHead++]);
+    }
+    if (this.idHead > 65_536 && this.idHead * 2 > this.idOrder.length) {
+      this.idOrder = this.idOrder.slice(this.idHead);
+      this.idHead = 0;
     }
   }
 
