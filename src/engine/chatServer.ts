@@ -32,6 +32,7 @@ import {
   type SendFrame,
   type ServerFrame,
 } from './protocol';
+import { assertNever } from '../shared/assertNever';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -788,7 +789,7 @@ export class ChatServer {
       s.end(out);
       setTimeout(() => s.destroy(), 2000).unref();
     }
-    if (conn.state === 'closing' && this.conns.has(conn)) this.drop(conn, reason);
+    this.drop(conn, reason); // a no-op when 'close' already dropped it
   }
 
   // ------------------------------------------------------------ rooms
@@ -991,9 +992,6 @@ function clamp(n: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, n));
 }
 
-function assertNever(x: never): never {
-  throw new Error(`unhandled frame ${JSON.stringify(x)}`);
-}
 
 /** Turns a listen failure into a sentence that says what to do. */
 export function describeListenError(err: NodeJS.ErrnoException, host: string, port: number): ListenError {

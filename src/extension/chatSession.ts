@@ -8,6 +8,7 @@ import { ChatPanel, type PanelHandler } from './chatPanel';
 import { readSettings } from './settings';
 import { IncomingFiles, formatBytes } from './incomingFiles';
 import type { FileOfferView, HostToPanel, PanelConnState, PanelToHost } from '../shared/panelProtocol';
+import { assertNever } from '../shared/assertNever';
 
 /** Messages the test API keeps (the newest). */
 const RECEIVED_CAP = 10_000;
@@ -52,10 +53,10 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
     }
   }
 
-  /** Save the conversation soon, at most a few times a second. */
+  /** Save the conversation soon: at most every two seconds, and once more, synchronously, on dispose. */
   private saveSoon(): void {
     if (!this.saveFile || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => this.saveNow(), 300);
+    this.saveTimer = setTimeout(() => this.saveNow(), 2000);
   }
 
   private saveNow(): void {
@@ -111,7 +112,7 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
     }
     this.convo.address = `${host}:${port}`;
     this.post(this.snapshot());
-    this.wire(client);
+    this.wire(client, { host, port });
     this.log.info(`connecting to ${host}:${port} as ${name}`);
     try {
       await client.connect();
@@ -314,7 +315,7 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
 
   // ------------------------------------------------------------ engine events
 
-  private wire(c: ChatClient): void {
+  private wire(c: ChatClient, target: { host: string; port: number }): void {
     this.subs.push(
       c.onState((s) => {
         if (this.client === c) this.setState(mapState(s));
@@ -401,7 +402,7 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
         this.log.warn(`reconnect refused: ${err.message}`);
         this.system(this.convo.active, `not reconnecting: ${err.message}`);
         void vscode.window.showErrorMessage(`Chat: ${err.message}`, 'Connect Again').then((p) => {
-          if (p) void vscode.commands.executeCommand('chat.connect', { host: c.address.slice(0, c.address.lastIndexOf(':')), port: Number(c.address.slice(c.address.lastIndexOf(':') + 1)) });
+          if (p) void vscode.commands.executeCommand('chat.connect', target);
         });
       }),
       c.onDropped((why) => {
@@ -505,8 +506,4 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function assertNever(x: never): never {
-  throw new Error(`unhandled panel message ${JSON.stringify(x)}`);
-}
 
-export { ConnectError };

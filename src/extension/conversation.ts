@@ -1,5 +1,5 @@
 import { DEFAULT_ROOM, isDmKey, type ChatMessage } from '../engine/protocol';
-import type { FileOfferView, PanelConnState, RoomView, SystemLine, ViewItem } from '../shared/panelProtocol';
+import type { PanelConnState, RoomView, SystemLine, ViewItem } from '../shared/panelProtocol';
 
 /** The conversation as stored between window reloads. */
 export interface SavedConversation {
@@ -32,7 +32,6 @@ export class Conversation {
   state: PanelConnState = 'disconnected';
   active = DEFAULT_ROOM;
   users: string[] = [];
-  readonly files = new Map<string, FileOfferView>();
   private readonly rooms = new Map<string, RoomState>();
   private readonly typing = new Map<string, Map<string, number>>();
 
@@ -69,7 +68,6 @@ export class Conversation {
     this.address = null;
     this.active = DEFAULT_ROOM;
     this.users = [];
-    this.files.clear();
     this.rooms.clear();
     this.typing.clear();
     this.room(DEFAULT_ROOM);

@@ -10,7 +10,7 @@ import type {
   SearchResultsMsg,
   ViewItem,
 } from '../shared/panelProtocol';
-import { assertNever } from './assertNever';
+import { assertNever } from '../shared/assertNever';
 import { dayKey, formatDay, formatFullTime, formatTime } from './formatTime';
 import { icon, type IconName } from './icons';
 import { MessageList } from './messageList';

@@ -41,6 +41,7 @@ describe('chaos: slow reader', function () {
   });
 
   it('control: the same load with no practical cap grows the server by what is aimed at the reader', async function () {
+    // The capped run above failed, and already fails the suite; without its figure there is nothing to compare.
     if (Number.isNaN(cappedGrowthMiB)) this.skip();
     server = await startServer(['--rate-limit', '0', '--max-queue', String(2 ** 40)]);
     await sleep(300);

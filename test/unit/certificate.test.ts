@@ -48,7 +48,7 @@ describe('certificate', function () {
   });
 
   it('warns about a key file others can read', async function () {
-    if (process.platform === 'win32') this.skip();
+    if (process.platform === 'win32') this.skip(); // Windows has no Unix file modes to check
     const a = await loadOrCreateCertificate(h.tmpDir());
     fs.chmodSync(a.keyFile, 0o644);
     const m = loadCertificate(a.certFile, a.keyFile);
