@@ -1,0 +1,151 @@
+import type { ChatMessage, Snippet } from '../protocol';
+
+/**
+ * The Store seam: where a server keeps history and who owns which name.
+ *
+ * Every method is asynchronous so a database (PostgreSQL, see
+ * docs/scaling.md) can implement it. The store, not the server, owns seqs:
+ * `append` allocates the room's next seq atomically with the write, so two
+ * server processes that share a store still see one order per room.
+ *
+ * Implementations: MemoryStore (the default), FileStore (`--data DIR`), and
+ * any other that passes the contract suite in test/contract/store.contract.ts.
+ */
+export interface Store {
+  /** Names this history; a new id means seqs started over (a fresh in-memory store, a new data directory). */
+  readonly id: string;
+
+  /**
+   * Keep one message and give it the room's next seq, atomically. When a
+   * message with the same `author` and `id` is already stored, nothing is
+   * written and the stored one comes back with `duplicate: true` (a resend
+   * after a reconnect). Rejects with a StoreError when the message cannot be
+   * made durable; the caller then must not acknowledge it.
+   */
+  append(draft: MessageDraft): Promise<AppendResult>;
+
+  /** The seq of the newest message stored for a room, 0 when there is none. */
+  lastSeq(room: string): Promise<number>;
+
+  /** A page of a room's messages, oldest first (see HistoryQuery for the direction). */
+  history(room: string, query: HistoryQuery): Promise<HistoryPage>;
+
+  /**
+   * Messages whose text matches `query.text`, newest first, only in the rooms
+   * the query names and the direct conversations of `query.dmsOf`. The store
+   * bounds its own work: it never scans more than it must for one page.
+   */
+  search(query: SearchQuery): Promise<SearchPage>;
+
+  /** Rooms (not DM conversations) that have stored messages, with their newest seq. */
+  rooms(): Promise<RoomSummary[]>;
+
+  /** The identity that owns a name (compared folded, see foldName), or undefined when nobody has claimed it. */
+  nameOwner(name: string): Promise<string | undefined>;
+
+  /**
+   * Claim a name for an identity, first come first served, atomically. Resolves
+   * with the owner after the call: `identity` when the claim succeeded or it
+   * already owned the name, someone else's identity otherwise.
+   */
+  claimName(name: string, identity: string): Promise<string>;
+
+  /** Forget who owns a name (the operator's `tcp-chat names release`). Resolves true when there was a claim. */
+  releaseName(name: string): Promise<boolean>;
+
+  /** Release files, handles and connections. */
+  close(): Promise<void>;
+}
+
+/** What the server hands to `append`: a message without its seq. */
+export interface MessageDraft {
+  /** Client-made id, unique per author. */
+  id: string;
+  /** Room name, or a DM key (see dmKey in protocol.ts). */
+  room: string;
+  /** The display name it was sent under. */
+  sender: string;
+  /**
+   * Who wrote it, for de-duplication and authorization: the identity key's
+   * fingerprint, or a guest marker. A resend is recognised by author plus id,
+   * so it is still delivered once after a reconnect under another name.
+   */
+  author: string;
+  text: string;
+  /** Server time, ISO 8601 UTC. */
+  ts: string;
+  to?: string;
+  snippet?: Snippet;
+}
+
+/** The outcome of an append. */
+export interface AppendResult {
+  message: ChatMessage;
+  /** True when this author and id were already stored: nothing was written, and `message` is the original. */
+  duplicate: boolean;
+}
+
+/** Which page of a room's history to read. */
+export interface HistoryQuery {
+  /** Only messages with a smaller seq; the page is the newest `limit` of them. */
+  before?: number;
+  /** Only messages with a larger seq; the page is the oldest `limit` of them. */
+  after?: number;
+  limit: number;
+}
+
+/** A page of history, oldest first. */
+export interface HistoryPage {
+  messages: ChatMessage[];
+  /** More messages remain beyond this page in the direction asked. */
+  more: boolean;
+}
+
+/** A search the store can run by itself (in SQL, say): no callbacks. */
+export interface SearchQuery {
+  /** Words to find (case-insensitive). */
+  text: string;
+  /** Rooms the requester may search. */
+  rooms: string[];
+  /** Also search the direct conversations this participant is part of (see dmKey). */
+  dmsOf?: string;
+  limit: number;
+  /** Continue after the last page: the `next` of the previous SearchPage. */
+  cursor?: string;
+}
+
+/** One page of search results, newest first. */
+export interface SearchPage {
+  messages: ChatMessage[];
+  /** Present when more results may follow: pass it back as `cursor`. */
+  next?: string;
+}
+
+/** A room with stored messages. */
+export interface RoomSummary {
+  name: string;
+  lastSeq: number;
+}
+
+/** How much a store keeps. */
+export interface RetentionOptions {
+  /** Messages kept per room; older ones are dropped. 0 keeps everything. */
+  maxPerRoom: number;
+  /** Message ids remembered for resend de-duplication (memory and file stores). */
+  maxIds: number;
+}
+
+export const DEFAULT_RETENTION: RetentionOptions = { maxPerRoom: 100_000, maxIds: 200_000 };
+
+/** Thrown (as a rejection) when a message cannot be written; the server answers `store_failed`. */
+export class StoreError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'StoreError';
+  }
+}
+
+/** The form under which names are compared and claimed: NFKC, lower case. */
+export function foldName(name: string): string {
+  return name.normalize('NFKC').toLowerCase();
+}
