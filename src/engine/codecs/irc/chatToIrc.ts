@@ -94,12 +94,19 @@ function trimBlank(lines: string[]): string[] {
  * boundary. An empty message gives no lines.
  */
 export function chatMessageToIrc(message: Pick<ChatMessage, 'text' | 'snippet' | 'ts'>, d: IrcDelivery): IrcMessage[] {
-  const { action, lines } = chatLines(message);
+  return ircLinesToMessages(chatLines(message), message.ts, d);
+}
+
+/**
+ * The second half of chatMessageToIrc, for a server that converts a message's
+ * text once (chatLines) and then writes it for each recipient.
+ */
+export function ircLinesToMessages({ action, lines }: IrcLines, ts: string, d: IrcDelivery): IrcMessage[] {
   if (lines.length === 0) return [];
   const multiline = !action && d.caps.has('batch') && d.caps.has('draft/multiline');
   const room = textRoom(d, 'PRIVMSG', action);
-  if (multiline && (lines.length > 1 || Buffer.byteLength(lines[0]) > room)) return multilineBatch(lines, message.ts, d, room);
-  return plainLines('PRIVMSG', lines, action, message.ts, d, room);
+  if (multiline && (lines.length > 1 || Buffer.byteLength(lines[0]) > room)) return multilineBatch(lines, ts, d, room);
+  return plainLines('PRIVMSG', lines, action, ts, d, room);
 }
 
 /** A file offer as a NOTICE with its name, size and where to get it (IRC cannot receive the file itself). */

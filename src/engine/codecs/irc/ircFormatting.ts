@@ -48,9 +48,10 @@ export const IRC = {
 // A colour code takes up to two digits, then ',' and up to two more only when a digit follows the comma.
 // eslint-disable-next-line no-control-regex
 const CODE = /\x03(?:\d{1,2}(?:,\d{1,2})?)?|\x04(?:[0-9A-Fa-f]{6}(?:,[0-9A-Fa-f]{6})?)?|[\x02\x0f\x11\x16\x1d\x1e\x1f]/g;
-// Control characters other than formatting codes: C0 (tab and newline aside), DEL and C1.
+// Control characters other than formatting codes: C0 (tab aside: it becomes a space), DEL and C1.
+// One IRC line never holds CR or LF, but one that got here anyway goes too.
 // eslint-disable-next-line no-control-regex
-const OTHER_CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+const OTHER_CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
 
 /** The style after one formatting code. */
 export function applyCode(style: IrcStyle, code: string): IrcStyle {

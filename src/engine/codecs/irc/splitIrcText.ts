@@ -5,8 +5,8 @@ import { PLAIN, applyCode, codesFor, ircTokens, styleChange, type IrcStyle } fro
  * UTF-8, for a message that would not fit one 512-byte line.
  *
  * - It never cuts a character, nor a grapheme (an emoji with its modifiers,
- *   a letter with its accents) unless that one grapheme alone is too long,
- *   nor a colour code from its digits.
+ *   a letter with its accents) unless that one grapheme alone is longer than
+ *   a piece, nor a colour code from its digits.
  * - It prefers to break after a space, leaving the space at the end of the
  *   piece (what IRCv3 multiline recommends), unless that would leave the piece
  *   less than half full.
@@ -14,36 +14,54 @@ import { PLAIN, applyCode, codesFor, ircTokens, styleChange, type IrcStyle } fro
  *   back on the formatting still open where the previous one ended, since
  *   clients reset formatting at each message. Without it (the pieces of a
  *   draft/multiline-concat line are joined again), pieces concatenate back to
- *   the input exactly.
+ *   the same text and formatting.
  *
  * `maxBytes` must be at least 48: room for a character (4 bytes), a run of
  * codes (at most 22) and, with `carry`, the carried codes (at most 22).
+ *
+ * It walks code points and asks the grapheme segmenter only where it wants to
+ * cut: segmenting a whole 16,000-character message costs a second of CPU here.
  */
 export function splitIrcText(text: string, maxBytes: number, carry: boolean): string[] {
   if (Buffer.byteLength(text) <= maxBytes) return [text];
-  const atoms = toAtoms(text, maxBytes);
+  const atoms = toAtoms(text);
+  const clusters = graphemes.segment(text);
   const pieces: string[] = [];
   let style: IrcStyle = { ...PLAIN }; // the style where the current piece starts
   let prefix = '';
-  let cur: Atom[] = [];
-  let curBytes = 0;
+  let start = 0; // first atom of the current piece
+  let bytes = 0; // bytes of the current piece, prefix included
+  let hasText = false;
 
-  const emit = (count: number): void => {
-    const taken = cur.slice(0, count);
-    pieces.push(prefix + taken.map((a) => a.s).join(''));
-    for (const a of taken) if (a.code) style = applyCode(style, a.s);
+  const emit = (end: number): void => {
+    let piece = prefix;
+    for (let i = start; i < end; i++) {
+      piece += atoms[i].s;
+      if (atoms[i].code) style = applyCode(style, atoms[i].s);
+    }
+    pieces.push(piece);
     prefix = carry ? codesFor(style) : '';
-    cur = cur.slice(count);
-    curBytes = Buffer.byteLength(prefix) + cur.reduce((sum, a) => sum + a.bytes, 0);
+    start = end;
+  };
+  const recount = (end: number): void => {
+    bytes = Buffer.byteLength(prefix);
+    hasText = false;
+    for (let i = start; i < end; i++) {
+      bytes += atoms[i].bytes;
+      hasText ||= !atoms[i].code;
+    }
   };
 
-  for (const atom of atoms) {
-    while (curBytes + atom.bytes > maxBytes && cur.some((a) => !a.code)) emit(cutPoint(cur, maxBytes - Buffer.byteLength(prefix)));
-    cur.push(atom);
-    curBytes += atom.bytes;
+  for (let i = 0; i < atoms.length; i++) {
+    while (bytes + atoms[i].bytes > maxBytes && hasText) {
+      emit(cutPoint(atoms, start, i, maxBytes - Buffer.byteLength(prefix), clusters));
+      recount(i);
+    }
+    bytes += atoms[i].bytes;
+    hasText ||= !atoms[i].code;
   }
   // Codes left after the last character only switch formatting off at the end: drop them.
-  if (cur.some((a) => !a.code)) emit(cur.length);
+  if (hasText) emit(atoms.length);
   return pieces;
 }
 
@@ -51,44 +69,62 @@ interface Atom {
   s: string;
   bytes: number;
   code: boolean;
-}
-
-/** Where to end a piece: after its last space when that keeps it at least half full, else as late as fits. */
-function cutPoint(cur: Atom[], room: number): number {
-  let bytes = 0;
-  let fit = 0;
-  let afterSpace = 0;
-  for (let i = 0; i < cur.length; i++) {
-    if (bytes + cur[i].bytes > room) break;
-    bytes += cur[i].bytes;
-    fit = i + 1;
-    if (cur[i].s === ' ' && bytes * 2 >= room) afterSpace = i + 1;
-  }
-  // Always make progress: a first atom that alone overflows still goes (toAtoms keeps atoms within maxBytes).
-  const cut = afterSpace > 0 ? afterSpace : Math.max(fit, 1);
-  // A piece must hold some text, not only codes.
-  return cur.slice(0, cut).some((a) => !a.code) ? cut : cur.findIndex((a) => !a.code) + 1;
+  /** Where the atom starts in the text (code units), for the grapheme check. */
+  at: number;
 }
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
- * The text as atoms: graphemes (or code points, for a grapheme over
- * `maxBytes`) and formatting codes. A run of codes becomes one atom, written
- * as the shortest codes with the same effect when that is shorter, so that
- * no run of codes, however long, can crowd the text out of a piece.
+ * Where to end the piece that starts at atom `start` (atoms before `end` are
+ * candidates): after its last space when that keeps it at least half full,
+ * else as late as fits without splitting a grapheme. It always takes at least
+ * one character, so the split makes progress.
  */
-function toAtoms(text: string, maxBytes: number): Atom[] {
+function cutPoint(atoms: Atom[], start: number, end: number, room: number, clusters: Intl.Segments): number {
+  let bytes = 0;
+  let fit = start;
+  let afterSpace = start;
+  for (let i = start; i < end; i++) {
+    if (bytes + atoms[i].bytes > room) break;
+    bytes += atoms[i].bytes;
+    fit = i + 1;
+    if (atoms[i].s === ' ' && bytes * 2 >= room) afterSpace = i + 1;
+  }
+  let cut = afterSpace > start ? afterSpace : fit;
+  // Back off to the start of a grapheme the cut would split, unless it began before this piece.
+  if (cut < atoms.length && cut > start && !atoms[cut].code && !atoms[cut - 1].code) {
+    const cluster = clusters.containing(atoms[cut].at);
+    if (cluster && cluster.index < atoms[cut].at) {
+      let back = cut;
+      while (back > start && !atoms[back - 1].code && atoms[back - 1].at >= cluster.index) back--;
+      if (back > start && atoms[back].at === cluster.index) cut = back;
+    }
+  }
+  // A piece must hold some text, not only codes; take up to the first character if need be.
+  for (let i = start; i < cut; i++) if (!atoms[i].code) return cut;
+  for (let i = cut; i < end; i++) if (!atoms[i].code) return i + 1;
+  return Math.max(cut, start + 1);
+}
+
+/**
+ * The text as atoms: code points and formatting codes. A run of codes becomes
+ * one atom, written as the shortest codes with the same effect when that is
+ * shorter, so that no run of codes, however long, can crowd the text out of a
+ * piece.
+ */
+function toAtoms(text: string): Atom[] {
   const atoms: Atom[] = [];
   let style: IrcStyle = { ...PLAIN };
   let run = '';
   let runStart = style;
+  let at = 0;
   const endRun = (): void => {
     if (run === '') return;
-    const short = styleChange(runStart, style);
     // The original run is safe before the text that follows it; the short form guards itself (styleChange).
+    const short = styleChange(runStart, style);
     const s = short.length < run.length ? short : run;
-    if (s !== '') atoms.push({ s, bytes: Buffer.byteLength(s), code: true });
+    if (s !== '') atoms.push({ s, bytes: Buffer.byteLength(s), code: true, at: at - run.length });
     run = '';
   };
   for (const t of ircTokens(text)) {
@@ -96,19 +132,20 @@ function toAtoms(text: string, maxBytes: number): Atom[] {
       if (run === '') runStart = style;
       run += t.code;
       style = applyCode(style, t.code);
+      at += t.code.length;
       continue;
     }
     endRun();
-    for (const { segment } of graphemes.segment(t.text ?? '')) {
-      const bytes = Buffer.byteLength(segment);
-      if (bytes <= maxBytes) {
-        atoms.push({ s: segment, bytes, code: false });
-      } else {
-        // A grapheme longer than a whole piece (a pile of combining marks): fall back to code points.
-        for (const cp of segment) atoms.push({ s: cp, bytes: Buffer.byteLength(cp), code: false });
-      }
+    for (const cp of t.text ?? '') {
+      atoms.push({ s: cp, bytes: utf8Bytes(cp.codePointAt(0) ?? 0), code: false, at });
+      at += cp.length;
     }
   }
   endRun();
   return atoms;
+}
+
+/** Bytes of one code point in UTF-8; a lone surrogate is written as U+FFFD, three bytes (as Buffer does). */
+function utf8Bytes(cp: number): number {
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 }
