@@ -37,7 +37,7 @@ export function splitIrcText(text: string, maxBytes: number, carry: boolean): st
     let piece = prefix;
     for (let i = start; i < end; i++) {
       piece += atoms[i].s;
-      if (atoms[i].code) style = applyCode(style, atoms[i].s);
+      style = atoms[i].after ?? style;
     }
     pieces.push(piece);
     prefix = carry ? codesFor(style) : '';
@@ -71,6 +71,8 @@ interface Atom {
   code: boolean;
   /** Where the atom starts in the text (code units), for the grapheme check. */
   at: number;
+  /** For a run of codes: the style after it. */
+  after?: IrcStyle;
 }
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
@@ -124,7 +126,7 @@ function toAtoms(text: string): Atom[] {
     // The original run is safe before the text that follows it; the short form guards itself (styleChange).
     const short = styleChange(runStart, style);
     const s = short.length < run.length ? short : run;
-    if (s !== '') atoms.push({ s, bytes: Buffer.byteLength(s), code: true, at: at - run.length });
+    if (s !== '') atoms.push({ s, bytes: Buffer.byteLength(s), code: true, at: at - run.length, after: style });
     run = '';
   };
   for (const t of ircTokens(text)) {
