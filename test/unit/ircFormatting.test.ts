@@ -199,9 +199,20 @@ describe('splitting long IRC text', () => {
   it('reopens formatting in the next message, and never lets a carried colour swallow a digit', () => {
     const pieces = splitIrcText(`${B}${'a'.repeat(60)}${B} plain`, 48, true);
     assert.ok(pieces[1].startsWith(B), 'bold goes on in the second message');
-    const colour = splitIrcText(`${C}04${'a'.repeat(47)}5,6 tail`, 48, true);
-    assert.equal(colour.map(stripIrcFormatting).join(''), `${'a'.repeat(47)}5,6 tail`);
-    assert.deepEqual(styled(colour), styled([`${C}04${'a'.repeat(47)}5,6 tail`]));
+    // The cut falls right before a digit or a comma: the carried colour code must not read it as its own.
+    for (const text of [`${C}4${'a'.repeat(46)}5 tail`, `${C}04${'a'.repeat(45)},5 tail`, `\x04FF8800${'a'.repeat(41)}AB tail`]) {
+      const pieces = splitIrcText(text, 48, true);
+      assert.equal(pieces.length, 2);
+      assert.equal(pieces.map(stripIrcFormatting).join(''), stripIrcFormatting(text));
+      assert.deepEqual(styled(pieces), styled([text]));
+    }
+  });
+
+  it('carries the style a run of several codes ends in (a case fuzzing found)', () => {
+    const text = `${C}4,12${'a'.repeat(40)}${C}3${B}xyz`; // the run "\x033\x02" ends the first piece
+    const pieces = splitIrcText(text, 48, true);
+    assert.deepEqual(pieces.map(stripIrcFormatting), ['a'.repeat(40), 'xyz']);
+    assert.deepEqual(styled(pieces), styled([text]));
   });
 
   it('gives a run of codes no way to crowd out the text', () => {
