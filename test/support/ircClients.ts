@@ -115,8 +115,16 @@ abstract class Driven implements RealIrcClient {
 
   async close(): Promise<void> {
     if (alive(this.pid)) {
-      await this.quit().catch(() => undefined); // a client already gone cannot take its quit command; the pid check below decides
-      await pollUntil(() => (alive(this.pid) ? undefined : true), 10_000, `${this.kind} to exit`).catch(() => process.kill(this.pid, 'SIGKILL'));
+      try {
+        await this.quit();
+      } catch {
+        // Its FIFO has no reader: the client is on its way out. Whether it is gone is decided below.
+      }
+      const exited = await pollUntil(() => (alive(this.pid) ? undefined : true), 10_000, `${this.kind} to exit`).then(
+        () => true,
+        () => false,
+      );
+      if (!exited) process.kill(this.pid, 'SIGKILL');
     }
     fs.rmSync(this.home, { recursive: true, force: true });
   }
