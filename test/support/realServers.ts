@@ -365,7 +365,7 @@ export async function startPostgres(): Promise<RealPostgres> {
       const admin = new Client({ connectionString: url });
       await admin.connect();
       try {
-        await admin.query(`CREATE DATABASE ${name}`);
+        await admin.query(`CREATE DATABASE ${name} STRATEGY = FILE_COPY`);
       } finally {
         await admin.end();
       }

@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { ClientBase } from 'pg';
 import { StoreError } from './store';
 
 /** One schema change. Versions rise by one; a released migration is never edited, only followed by a new one. */
@@ -112,7 +112,7 @@ const MIGRATION_LOCK = 0x746370636861;
  * it applied (none on a database that is up to date). Refuses a database that
  * a newer tcp-chat has migrated further than this one knows.
  */
-export async function applyMigrations(client: PoolClient, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+export async function applyMigrations(client: ClientBase, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
   const applied: number[] = [];
   await client.query('BEGIN');
   try {
