@@ -41,6 +41,8 @@ describe('PostgresStore (real PostgreSQL)', function () {
   });
   afterEach(async () => {
     await Promise.all(open.splice(0).map((s) => s.close()));
+    // A test that stopped the server and failed half-way must not take the next tests down with it.
+    if (pg.pid === undefined) await pg.start();
   });
 
   async function store(url: string, options: Parameters<typeof PostgresStore.open>[1] = {}): Promise<PostgresStore> {
@@ -331,8 +333,7 @@ describe('PostgresStore (real PostgreSQL)', function () {
       });
     });
 
-    it('rejects appends with a StoreError while PostgreSQL is down, and carries on after it returns', async function () {
-      // Runs last in this file: it stops the shared server.
+    it('rejects appends with a StoreError while PostgreSQL is down, and carries on after it returns', async () => {
       const url = await pg.createDatabase();
       const warnings: string[] = [];
       const s = await store(url, { onWarning: (m) => warnings.push(m) });
