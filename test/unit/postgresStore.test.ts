@@ -232,6 +232,7 @@ describe('PostgresStore (real PostgreSQL)', function () {
       assert.deepEqual(texts(await s.search({ text: '7431', rooms: ['general'], dmsOf: 'mallory', limit: 10 })), []);
       assert.deepEqual(texts(await s.search({ text: '7431', rooms: [], dmsOf: 'bob', limit: 10 })), ['the launch code is 7431']);
       assert.deepEqual(texts(await s.search({ text: 'launch', rooms: [], limit: 10 })), []);
+      assert.deepEqual(texts(await s.search({ text: '7431', rooms: ['@alice,bob'], dmsOf: 'mallory', limit: 10 })), [], 'naming a DM key as a room does not open it');
     });
 
     it('pages with the cursor: every match once, newest first, and no cursor after the last page', async () => {
@@ -248,7 +249,7 @@ describe('PostgresStore (real PostgreSQL)', function () {
       assert.deepEqual(seen, texts(await s.search({ ...q, limit: 100 })));
       assert.equal(seen.length, 4);
       assert.equal(pages, 2);
-      await assert.rejects(s.search({ ...q, limit: 2, cursor: 'not-a-cursor' }), StoreError);
+      await assert.rejects(s.search({ ...q, limit: 2, cursor: 'not-a-cursor' }), RangeError);
     });
   });
 

@@ -113,6 +113,26 @@ describe('RedisBus (real redis-server)', function () {
     assert.deepEqual(second, [0, 1], 'the second listener sees 0 before the 1 published in reaction to it');
   });
 
+  it('hands out frozen events: neither the publisher nor a listener can change what others get', async () => {
+    const [a, b] = [await bus(), await bus()];
+    const atB: BusEvent[] = [];
+    const atA: BusEvent[] = [];
+    const changed: boolean[] = [];
+    b.subscribe('t', (e) => changed.push(Reflect.set(e, 'text', 'vandal'), Reflect.set(e.nested as object, 'x', 1)));
+    b.subscribe('t', (e) => atB.push(e));
+    a.subscribe('t', (e) => atA.push(e));
+    await b.subscribed();
+    const event = { text: 'original', nested: { list: [1, 2] } };
+    a.publish('t', event);
+    assert.throws(() => {
+      event.nested.list[0] = 99;
+    }, TypeError, 'the published object is frozen for its publisher too');
+    await waitUntil(() => atB.length > 0, 10_000, 'the event at b');
+    assert.deepEqual(changed, [false, false], 'a remote event is frozen, deeply');
+    assert.deepEqual(atB[0], { text: 'original', nested: { list: [1, 2] } });
+    assert.deepEqual(atA[0], { text: 'original', nested: { list: [1, 2] } });
+  });
+
   it('stops delivering after unsubscribe, and keeps other topics and databases apart', async () => {
     const [a, b] = [await bus(), await bus()];
     const other = await bus(redis.url + '/1');

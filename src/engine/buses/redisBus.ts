@@ -133,15 +133,18 @@ export class RedisBus implements Bus {
 
   publish(topic: string, event: BusEvent): void {
     if (this.closed) return;
-    this.enqueue(topic, event, this.nodeId);
-    if (this.pub.status !== 'ready') {
+    // The bus takes the event: frozen, nobody (publisher or listener) can change what others receive.
+    deepFreeze(event);
+    // Out to Redis before the local delivery: a listener that publishes in reaction must not overtake this event.
+    if (this.pub.status === 'ready') {
+      const envelope: Envelope = { n: this.nodeId, e: event };
+      this.pub.publish(this.prefix + topic, JSON.stringify(envelope)).catch(() => {
+        this.dropped++;
+      });
+    } else {
       this.dropped++;
-      return;
     }
-    const envelope: Envelope = { n: this.nodeId, e: event };
-    this.pub.publish(this.prefix + topic, JSON.stringify(envelope)).catch(() => {
-      this.dropped++;
-    });
+    this.enqueue(topic, event, this.nodeId);
   }
 
   subscribe(topic: string, listener: BusListener): () => void {
@@ -222,7 +225,8 @@ export class RedisBus implements Bus {
     }
     // Our own events were delivered when published.
     if (envelope.n === this.nodeId) return;
-    this.enqueue(channel.slice(this.prefix.length), envelope.e, envelope.n);
+    // One parsed copy for every listener here, so frozen like a local event.
+    this.enqueue(channel.slice(this.prefix.length), deepFreeze(envelope.e), envelope.n);
   }
 
   private track(p: Promise<unknown>): void {
@@ -257,6 +261,14 @@ export class RedisBus implements Bus {
       }
     }
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 function isEnvelope(v: unknown): v is Envelope {

@@ -201,8 +201,9 @@ export class PostgresStore implements Store {
     const params: unknown[] = [tsquery, query.rooms, query.dmsOf ?? null];
     const where = [
       "m.tsv @@ to_tsquery('simple', $1)",
-      // Privacy, in SQL: the rooms the requester may search, and DM conversations with the requester as one of the two parties.
-      '(m.room = ANY($2::text[]) OR ($3::text IS NOT NULL AND (m.dm_a = $3 OR m.dm_b = $3)))',
+      // Privacy, in SQL: the rooms the requester may search (never a DM, even when its key is named there), and DM
+      // conversations with the requester as one of the two parties.
+      '((m.dm_a IS NULL AND m.room = ANY($2::text[])) OR ($3::text IS NOT NULL AND (m.dm_a = $3 OR m.dm_b = $3)))',
     ];
     if (cursor !== undefined) where.push(`m.pos < $${params.push(cursor)}`);
     if (this.maxPerRoom > 0) where.push(`m.seq > (SELECT r.last_seq FROM rooms r WHERE r.name = m.room) - $${params.push(this.maxPerRoom)}`);
@@ -401,9 +402,9 @@ function upperBound(before: number | undefined): number | undefined {
   return before === -Infinity ? 0 : Math.ceil(before);
 }
 
-/** A search cursor is the `pos` of the last message of the previous page. */
+/** A search cursor is the `pos` of the last message of the previous page; anything else came from a client and is refused. */
 function parseCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
-  if (!/^[1-9][0-9]{0,17}$/.test(cursor)) throw new StoreError(`not a search cursor: ${JSON.stringify(cursor.slice(0, 40))}`);
+  if (!/^[1-9][0-9]{0,17}$/.test(cursor)) throw new RangeError(`not a search cursor: ${JSON.stringify(cursor.slice(0, 40))}`);
   return cursor;
 }
