@@ -149,10 +149,68 @@ describe('FileStore (stores/)', () => {
     assert.equal(message.seq, 1, 'the failed message took no seq');
   });
 
+  it('writes every room correctly with only one file open at a time', async () => {
+    const dir = h.tmpDir();
+    const s = await open(dir, { maxOpenFiles: 1 });
+    for (let i = 0; i < 3; i++) for (const room of ['a', 'b', 'c']) await s.append(draft(room, `${room}${i}`));
+    for (const room of ['a', 'b', 'c']) assert.deepEqual(fileLines(dir, `${room}.jsonl`).map((l) => l.text), [`${room}0`, `${room}1`, `${room}2`]);
+  });
+
   it('says what to do when the data directory cannot be created', async () => {
     // A regular file where a directory should be fails even for root.
     const file = path.join(h.tmpDir(), 'not-a-dir');
     fs.writeFileSync(file, '');
     await assert.rejects(FileStore.open(path.join(file, 'data')), (err: unknown) => err instanceof StoreError && /cannot write to data directory .*Pick another --data directory or fix its permissions/.test(err.message));
+  });
+  describe('defects from issue 9', () => {
+    const openFds = () => fs.readdirSync('/proc/self/fd').length;
+
+    it('keeps a bounded number of room files open, however many rooms there are', async function () {
+      this.timeout(60_000);
+      const dir = h.tmpDir();
+      const before = openFds();
+      const s1 = await FileStore.open(dir);
+      for (let i = 0; i < 5_000; i++) await s1.append(draft(`r${i}`, `one message in room ${i}`));
+      const writing = openFds() - before;
+      assert.ok(writing <= 80, `${writing} more descriptors open after writing to 5,000 rooms`);
+      await s1.close();
+
+      const s2 = await FileStore.open(dir);
+      h.own(() => s2.close());
+      const recovered = openFds() - before;
+      assert.equal(s2.recovery.rooms, 5_000);
+      assert.ok(recovered <= 80, `${recovered} more descriptors open after recovering 5,000 rooms`);
+      // Every room can still be written, reopening its file on demand.
+      for (const room of ['r0', 'r2500', 'r4999']) assert.equal((await s2.append(draft(room, 'second'))).message.seq, 2);
+      assert.equal(fileLines(dir, 'r0.jsonl').length, 2);
+    });
+
+    it('leaves no stale descriptor when a room file cannot be reopened after compaction', async () => {
+      const dir = h.tmpDir();
+      let failOpen = false;
+      const s = await open(dir, {
+        retention: { maxPerRoom: 2, maxIds: 100 },
+        openFile: (file) => {
+          if (failOpen) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+          return openForAppend(file);
+        },
+      });
+      for (let i = 1; i <= 4; i++) await s.append(draft('general', `g${i}`));
+      failOpen = true;
+      // The fifth line passes twice the window: the file is compacted, and no file can be opened now.
+      await s.append(draft('general', 'g5'));
+      assert.ok(fileLines(dir, 'general.jsonl').length <= 2, 'compacted');
+      await assert.rejects(s.append(draft('general', 'g6')), StoreError);
+      failOpen = false;
+      // Another room's new file may get the number a stale descriptor still holds.
+      await s.append(draft('dev', 'd1'));
+      await s.append(draft('general', 'g7'));
+      assert.deepEqual(fileLines(dir, 'dev.jsonl').map((l) => l.text), ['d1'], 'nothing of general went into dev\'s file');
+      assert.deepEqual(fileLines(dir, 'general.jsonl').map((l) => l.text).slice(-1), ['g7']);
+      await s.close();
+      const again = await open(dir);
+      assert.equal(again.recovery.skipped, 0);
+      assert.deepEqual((await again.history('general', { limit: 10 })).messages.map((m) => m.text), ['g4', 'g5', 'g7']);
+    });
   });
 });

@@ -25,6 +25,8 @@ import {
 export interface FileStoreOptions {
   retention?: RetentionOptions;
   search?: SearchBudget;
+  /** Room files kept open at once (default 64); the others are reopened when written to. */
+  maxOpenFiles?: number;
   /**
    * Fault injection for tests only: opens a room file for appending. A test
    * makes it throw to check that a failed open leaves nothing stale behind.
@@ -67,7 +69,7 @@ export class FileStore implements Store {
     this.retention = options.retention ?? DEFAULT_RETENTION;
     this.budget = options.search ?? DEFAULT_SEARCH_BUDGET;
     this.index = new MessageIndex(this.retention);
-    this.files = new RoomFiles(path.join(dir, 'rooms'), options.openFile ?? openForAppend);
+    this.files = new RoomFiles(path.join(dir, 'rooms'), options.maxOpenFiles, options.openFile ?? openForAppend);
   }
 
   /** Open (creating if needed) a data directory and replay its history and name claims. */
