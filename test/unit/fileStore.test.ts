@@ -162,6 +162,20 @@ describe('FileStore (stores/)', () => {
     fs.writeFileSync(file, '');
     await assert.rejects(FileStore.open(path.join(file, 'data')), (err: unknown) => err instanceof StoreError && /cannot write to data directory .*Pick another --data directory or fix its permissions/.test(err.message));
   });
+  it('says what to do when a file in the data directory cannot be read', async () => {
+    const dir = h.tmpDir();
+    // A directory where a file should be cannot be read, even by root.
+    fs.mkdirSync(path.join(dir, 'names.jsonl'), { recursive: true });
+    await assert.rejects(FileStore.open(dir), (err: unknown) => err instanceof StoreError && /cannot read the history in data directory .*EISDIR.*move the damaged file away/.test(err.message));
+  });
+
+  it('refuses writes once closed', async () => {
+    const s = await open(h.tmpDir());
+    await s.close();
+    await assert.rejects(s.append(draft('general', 'late')), /the store is closed/);
+    await assert.rejects(s.claimName('alice', 'key-a'), /the store is closed/);
+  });
+
   describe('defects from issue 9', () => {
     const openFds = () => fs.readdirSync('/proc/self/fd').length;
 

@@ -82,17 +82,22 @@ export class FileStore implements Store {
       throw new StoreError(`cannot write to data directory ${dir}: ${(err as Error).message}. Pick another --data directory or fix its permissions`, err);
     }
     const t0 = performance.now();
-    store.recoverRooms();
-    store.names = NameClaimsFile.load(path.join(dir, 'names.jsonl'));
+    try {
+      store.recoverRooms();
+      store.names = NameClaimsFile.load(path.join(dir, 'names.jsonl'));
+      store.id = store.loadId();
+    } catch (err) {
+      store.files.closeAll();
+      throw new StoreError(`cannot read the history in data directory ${dir}: ${(err as Error).message}. Fix its permissions or move the damaged file away`, err);
+    }
     store.recovery.skipped += store.names.skipped;
     store.recovery.names = store.names.size;
     store.recovery.ms = Math.round(performance.now() - t0);
-    store.id = store.loadId();
     return store;
   }
 
   async append(draft: MessageDraft): Promise<AppendResult> {
-    if (this.closed) throw new StoreError('could not save message to history: the store is closed');
+    this.assertOpen();
     const stored = this.index.find(draft.author, draft.id);
     if (stored) return { message: stored, duplicate: true };
     const message = this.index.next(draft);
@@ -127,10 +132,12 @@ export class FileStore implements Store {
   }
 
   async claimName(name: string, identity: string): Promise<string> {
+    this.assertOpen();
     return this.names.claim(name, identity);
   }
 
   async releaseName(name: string): Promise<boolean> {
+    this.assertOpen();
     return this.names.release(name);
   }
 
@@ -138,6 +145,10 @@ export class FileStore implements Store {
     this.closed = true;
     this.files.closeAll();
     this.names.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('could not save to history: the store is closed');
   }
 
   /** The history id lives beside the logs, so it survives restarts and changes with the directory. */
@@ -159,10 +170,9 @@ export class FileStore implements Store {
       let room: string | undefined;
       const read = readLines(fs.readFileSync(path.join(this.files.dir, entry)), (line) => {
         const stored = parseStored(line);
-        // A file holds one room; a line naming another is as unreadable as a torn one.
-        if (stored && (room === undefined || stored.message.room === room)) {
+        // A file holds one room, with rising seqs; any other line is as unreadable as a torn one.
+        if (stored && (room === undefined || stored.message.room === room) && this.index.add(stored.message, stored.author)) {
           room = stored.message.room;
-          this.index.add(stored.message, stored.author);
           this.recovery.messages++;
         } else {
           this.recovery.skipped++;
