@@ -6,7 +6,7 @@ import { DEFAULT_SEARCH_BUDGET, searchIndex, type SearchBudget } from './indexSe
 import { parseJson, readLines } from './jsonLines';
 import { MessageIndex } from './messageIndex';
 import { NameClaimsFile } from './nameClaimsFile';
-import { RoomFiles, openForAppend, type OpenFile } from './roomFiles';
+import { RoomFiles, type OpenFile } from './roomFiles';
 import {
   DEFAULT_RETENTION,
   StoreError,
@@ -53,7 +53,7 @@ export interface RecoveryReport {
  * MessageIndex holds the retained window for reads and search.
  */
 export class FileStore implements Store {
-  id: string = randomUUID();
+  private historyId: string = randomUUID();
   recovery: RecoveryReport = { rooms: 0, messages: 0, skipped: 0, names: 0, ms: 0 };
   private readonly index: MessageIndex;
   private readonly files: RoomFiles;
@@ -69,7 +69,7 @@ export class FileStore implements Store {
     this.retention = options.retention ?? DEFAULT_RETENTION;
     this.budget = options.search ?? DEFAULT_SEARCH_BUDGET;
     this.index = new MessageIndex(this.retention);
-    this.files = new RoomFiles(path.join(dir, 'rooms'), options.maxOpenFiles, options.openFile ?? openForAppend);
+    this.files = new RoomFiles(path.join(dir, 'rooms'), options.maxOpenFiles, options.openFile);
   }
 
   /** Open (creating if needed) a data directory and replay its history and name claims. */
@@ -85,7 +85,7 @@ export class FileStore implements Store {
     try {
       store.recoverRooms();
       store.names = NameClaimsFile.load(path.join(dir, 'names.jsonl'));
-      store.id = store.loadId();
+      store.historyId = store.loadId();
     } catch (err) {
       store.files.closeAll();
       throw new StoreError(`cannot read the history in data directory ${dir}: ${(err as Error).message}. Fix its permissions or move the damaged file away`, err);
@@ -94,6 +94,10 @@ export class FileStore implements Store {
     store.recovery.names = store.names.size;
     store.recovery.ms = Math.round(performance.now() - t0);
     return store;
+  }
+
+  get id(): string {
+    return this.historyId;
   }
 
   async append(draft: MessageDraft): Promise<AppendResult> {
@@ -160,8 +164,8 @@ export class FileStore implements Store {
     } catch {
       // first start in this directory
     }
-    fs.writeFileSync(file, this.id + '\n', { mode: 0o600 });
-    return this.id;
+    fs.writeFileSync(file, this.historyId + '\n', { mode: 0o600 });
+    return this.historyId;
   }
 
   private recoverRooms(): void {
