@@ -18,7 +18,6 @@ class Inbox {
   private waiters: Array<() => void> = [];
 
   readonly listener = (event: BusEvent, from: string): void => {
-    if (event.probe === true) return;
     this.events.push({ event, from });
     for (const w of this.waiters.splice(0)) w();
   };
@@ -40,23 +39,10 @@ class Inbox {
   }
 }
 
-/**
- * Subscribe, and return once the subscription is live: a multi-node bus
- * subscribes over the network, so a probe is published until it comes back.
- * Inbox ignores probes.
- */
-async function subscribed(pub: Bus, sub: Bus, topic: string, inbox: Inbox): Promise<() => void> {
-  let live = false;
-  const off = sub.subscribe(topic, (event, from) => {
-    if (event.probe === true) live = true;
-    inbox.listener(event, from);
-  });
-  const deadline = Date.now() + 5000;
-  while (!live) {
-    assert.ok(Date.now() < deadline, `subscription to ${topic} not live within 5 s`);
-    pub.publish(topic, { probe: true });
-    if (!live) await new Promise((r) => setTimeout(r, 20));
-  }
+/** Subscribe, and return once the bus says the subscription is live (Bus.settled). */
+async function subscribed(_pub: Bus, sub: Bus, topic: string, inbox: Inbox): Promise<() => void> {
+  const off = sub.subscribe(topic, inbox.listener);
+  await sub.settled();
   return off;
 }
 
@@ -80,6 +66,15 @@ export function describeBusContract(label: string, make: () => Promise<BusFixtur
     afterEach(() => f.cleanup());
 
     describe('events', () => {
+      it('delivers an event published by another node as soon as settled() has resolved', async () => {
+        const inbox = new Inbox();
+        f.b.subscribe('room:settled', inbox.listener);
+        await f.b.settled();
+        f.a.publish('room:settled', { n: 1 });
+        await inbox.count(1);
+        assert.deepEqual(inbox.events[0].event, { n: 1 });
+      });
+
       it('reaches subscribers on every node in publish order, with the publisher\'s nodeId', async () => {
         assert.notEqual(f.a.nodeId, f.b.nodeId, 'each bus has its own nodeId');
         const here = new Inbox();
@@ -150,7 +145,6 @@ export function describeBusContract(label: string, make: () => Promise<BusFixtur
         const second = new Inbox();
         const other = new Inbox();
         const vandal = (e: BusEvent) => {
-          if (e.probe === true) return;
           // Either refused (a frozen object) or done to a private copy: nobody else may see it.
           const nested = e.nested as { list: number[] };
           Reflect.set(e, 'text', 'changed by a listener');

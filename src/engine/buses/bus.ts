@@ -26,6 +26,14 @@ export interface Bus {
   subscribe(topic: string, listener: BusListener): () => void;
 
   /**
+   * Resolves once every subscription made so far is live, so an event
+   * published after this cannot be missed. A node that subscribes to a room
+   * and then reads the room's history from the Store awaits this in between;
+   * otherwise a message sent meanwhile would only surface at the next gap.
+   */
+  settled(): Promise<void>;
+
+  /**
    * Hold a lease on a key for this node (a guest's name, say) for `ttlMs`.
    * Resolves true when this node holds it now (taken or renewed), false when
    * another node does. Leases of a node that dies run out by themselves.
