@@ -134,6 +134,20 @@ describe('PostgresStore (real PostgreSQL)', function () {
       }
     });
 
+    it('raises a time that would go back in a room to the room\'s newest (nodes with skewed clocks)', async () => {
+      const url = await pg.createDatabase();
+      const [a, b] = [await store(url), await store(url)];
+      const first = await a.append(draft('general', 'from a fast clock', { ts: '2026-01-01T10:00:05.000Z' }));
+      const second = await b.append(draft('general', 'from a slow clock', { ts: '2026-01-01T10:00:01.000Z' }));
+      const third = await b.append(draft('general', 'later', { ts: '2026-01-01T10:00:09.000Z' }));
+      const other = await b.append(draft('dev', 'another room keeps its own time', { ts: '2026-01-01T10:00:01.000Z' }));
+      assert.deepEqual(
+        [first, second, third, other].map((r) => r.message.ts),
+        ['2026-01-01T10:00:05.000Z', '2026-01-01T10:00:05.000Z', '2026-01-01T10:00:09.000Z', '2026-01-01T10:00:01.000Z'],
+      );
+      assert.deepEqual((await a.history('general', { limit: 5 })).messages.map((m) => m.ts), [first, second, third].map((r) => r.message.ts));
+    });
+
     it('keeps texts and ids PostgreSQL cannot hold as they are, exactly: NUL, lone surrogates, a leading quote', async () => {
       const url = await pg.createDatabase();
       const s = await store(url);
@@ -151,46 +165,6 @@ describe('PostgresStore (real PostgreSQL)', function () {
       const again = await s.append(odd[0]);
       assert.equal(again.duplicate, true, 'an id with a NUL still dedupes');
       assert.deepEqual((await s.search({ text: 'surrogate', rooms: ['general'], limit: 5 })).messages, [stored[1]]);
-    });
-  });
-
-  describe('history', () => {
-    it('pages backwards with before and forwards with after, and says when more remain', async () => {
-      const url = await pg.createDatabase();
-      const s = await store(url);
-      for (let i = 1; i <= 10; i++) await s.append(draft('paging', `p${i}`));
-      const seqs = (p: { messages: { seq: number }[] }) => p.messages.map((m) => m.seq);
-      const newest = await s.history('paging', { limit: 3 });
-      assert.deepEqual(seqs(newest), [8, 9, 10]);
-      assert.equal(newest.more, true);
-      const older = await s.history('paging', { before: 8, limit: 3 });
-      assert.deepEqual(seqs(older), [5, 6, 7]);
-      const oldest = await s.history('paging', { before: 3, limit: 3 });
-      assert.deepEqual(seqs(oldest), [1, 2]);
-      assert.equal(oldest.more, false);
-      const after = await s.history('paging', { after: 6, limit: 3 });
-      assert.deepEqual(seqs(after), [7, 8, 9]);
-      assert.equal(after.more, true);
-      const tail = await s.history('paging', { after: 8, limit: 3 });
-      assert.deepEqual(seqs(tail), [9, 10]);
-      assert.equal(tail.more, false);
-      const between = await s.history('paging', { after: 2, before: 6, limit: 10 });
-      assert.deepEqual(seqs(between), [3, 4, 5]);
-      assert.deepEqual(await s.history('nowhere', { limit: 5 }), { messages: [], more: false });
-    });
-
-    it('lists rooms with their newest seq, not DM conversations', async () => {
-      const url = await pg.createDatabase();
-      const s = await store(url);
-      await s.append(draft('general', 'x'));
-      await s.append(draft('general', 'y'));
-      await s.append(draft('dev', 'z'));
-      await s.append(draft('@alice,bob', 'secret', { to: 'bob' }));
-      assert.deepEqual(await s.rooms(), [
-        { name: 'dev', lastSeq: 1 },
-        { name: 'general', lastSeq: 2 },
-      ]);
-      assert.equal(await s.lastSeq('@alice,bob'), 1);
     });
   });
 
@@ -254,19 +228,6 @@ describe('PostgresStore (real PostgreSQL)', function () {
   });
 
   describe('names', () => {
-    it('claims first come first served, compares folded names, and releases', async () => {
-      const url = await pg.createDatabase();
-      const s = await store(url);
-      assert.equal(await s.nameOwner('Alice'), undefined);
-      assert.equal(await s.claimName('Alice', 'key:1'), 'key:1');
-      assert.equal(await s.claimName('alice', 'key:1'), 'key:1', 'the owner may claim again');
-      assert.equal(await s.claimName('ALICE', 'key:2'), 'key:1', 'another identity gets the owner back');
-      assert.equal(await s.nameOwner('aLiCe'), 'key:1');
-      assert.equal(await s.releaseName('alice'), true);
-      assert.equal(await s.releaseName('alice'), false);
-      assert.equal(await s.claimName('alice', 'key:2'), 'key:2');
-    });
-
     it('gives a name to exactly one of many identities claiming it at once from two pools', async () => {
       const url = await pg.createDatabase();
       const [a, b] = [await store(url), await store(url)];

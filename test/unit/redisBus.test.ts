@@ -71,7 +71,7 @@ describe('RedisBus (real redis-server)', function () {
     const atA: Array<[BusEvent, string]> = [];
     b.subscribe('room:general', (e, from) => atB.push([e, from]));
     a.subscribe('room:general', (e, from) => atA.push([e, from]));
-    await Promise.all([a.subscribed(), b.subscribed()]);
+    await Promise.all([a.settled(), b.settled()]);
     const count = 500;
     for (let i = 0; i < count; i++) a.publish('room:general', { kind: 'message', i, nested: { text: `hello ${i}`, tags: ['x', null, true] } });
     await waitUntil(() => atB.length >= count, 20_000, 'every event at the other node');
@@ -88,7 +88,7 @@ describe('RedisBus (real redis-server)', function () {
     const [a, b, c] = [await bus(), await bus(), await bus()];
     const got: Array<{ from: string; i: number }> = [];
     c.subscribe('t', (e, from) => got.push({ from, i: e.i as number }));
-    await c.subscribed();
+    await c.settled();
     for (let i = 0; i < 300; i++) {
       a.publish('t', { i });
       b.publish('t', { i });
@@ -121,7 +121,7 @@ describe('RedisBus (real redis-server)', function () {
     b.subscribe('t', (e) => changed.push(Reflect.set(e, 'text', 'vandal'), Reflect.set(e.nested as object, 'x', 1)));
     b.subscribe('t', (e) => atB.push(e));
     a.subscribe('t', (e) => atA.push(e));
-    await b.subscribed();
+    await b.settled();
     const event = { text: 'original', nested: { list: [1, 2] } };
     a.publish('t', event);
     assert.throws(() => {
@@ -140,11 +140,11 @@ describe('RedisBus (real redis-server)', function () {
     const off = b.subscribe('t', (e) => got.push(`t:${String(e.v)}`));
     b.subscribe('u', (e) => got.push(`u:${String(e.v)}`));
     other.subscribe('t', (e) => got.push(`db1:${String(e.v)}`));
-    await Promise.all([b.subscribed(), other.subscribed()]);
+    await Promise.all([b.settled(), other.settled()]);
     a.publish('t', { v: 1 });
     await waitUntil(() => got.includes('t:1'), 10_000, 't:1');
     off();
-    await b.subscribed();
+    await b.settled();
     a.publish('t', { v: 2 });
     a.publish('u', { v: 3 });
     await waitUntil(() => got.includes('u:3'), 10_000, 'u:3');
@@ -155,7 +155,7 @@ describe('RedisBus (real redis-server)', function () {
     const [a, b] = [await bus(), await bus()];
     const got: unknown[] = [];
     b.subscribe('t', (e) => got.push(e.v));
-    await b.subscribed();
+    await b.settled();
     const raw = new Redis(redis.url);
     try {
       await raw.publish('tcp-chat:0:t', 'not json');
@@ -212,7 +212,7 @@ describe('RedisBus (real redis-server)', function () {
       const atA: unknown[] = [];
       b.subscribe('t', (e) => atB.push(e.v));
       a.subscribe('t', (e) => atA.push(e.v));
-      await Promise.all([a.subscribed(), b.subscribed()]);
+      await Promise.all([a.settled(), b.settled()]);
       const statuses: BusStatus[] = [];
       a.onStatus((s) => statuses.push(s));
 

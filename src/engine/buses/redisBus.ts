@@ -165,7 +165,7 @@ export class RedisBus implements Bus {
   }
 
   /** Resolves once Redis has confirmed every subscription made so far: from then on, other nodes' events on those topics arrive. */
-  async subscribed(): Promise<void> {
+  async settled(): Promise<void> {
     while (this.pendingSubscriptions.size > 0) await Promise.all(this.pendingSubscriptions);
   }
 

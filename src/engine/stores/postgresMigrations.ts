@@ -13,7 +13,7 @@ export interface Migration {
  *
  * - `meta` holds the history id, so every node that shares the database
  *   reports the same one.
- * - `rooms` holds each room's (and DM conversation's) newest seq. Appending
+ * - `rooms` holds each room's (and DM conversation's) newest seq and time. Appending
  *   bumps it with `INSERT … ON CONFLICT DO UPDATE … RETURNING`, which locks
  *   the room's row until the transaction ends: appends to one room from any
  *   number of processes are serialised there and get consecutive seqs.
@@ -37,7 +37,8 @@ INSERT INTO meta (key, value) VALUES ('history_id', gen_random_uuid()::text);
 
 CREATE TABLE rooms (
   name     text PRIMARY KEY,
-  last_seq bigint NOT NULL CHECK (last_seq > 0)
+  last_seq bigint NOT NULL CHECK (last_seq > 0),
+  last_ts  text NOT NULL
 );
 
 CREATE TABLE messages (
@@ -73,22 +74,23 @@ CREATE TABLE names (
 );
 
 -- One call, one implicit transaction: the seq is taken and the message written
--- together, or neither happens. Returns the new seq, or NULL when this author
--- and client id are already stored.
+-- together, or neither happens. Gives the new seq and the time stored, or two
+-- NULLs when this author and client id are already stored. The time is raised
+-- to the room's newest (ISO 8601 strings compare as times in the C collation),
+-- so nodes with slightly different clocks never make time go back in a room.
 CREATE FUNCTION chat_append(p_room text, p_client_id text, p_author text, p_sender text, p_body text,
-                            p_body_exact text, p_ts text, p_recipient text, p_snippet text)
-RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-  v_seq bigint;
+                            p_body_exact text, p_ts text, p_recipient text, p_snippet text,
+                            OUT o_seq bigint, OUT o_ts text)
+LANGUAGE plpgsql AS $$
 BEGIN
   IF EXISTS (SELECT 1 FROM messages WHERE author = p_author AND client_id = p_client_id) THEN
-    RETURN NULL;
+    RETURN;
   END IF;
-  INSERT INTO rooms AS r (name, last_seq) VALUES (p_room, 1)
-    ON CONFLICT (name) DO UPDATE SET last_seq = r.last_seq + 1
-    RETURNING r.last_seq INTO v_seq;
+  INSERT INTO rooms AS r (name, last_seq, last_ts) VALUES (p_room, 1, p_ts)
+    ON CONFLICT (name) DO UPDATE SET last_seq = r.last_seq + 1, last_ts = greatest(r.last_ts COLLATE "C", excluded.last_ts COLLATE "C")
+    RETURNING r.last_seq, r.last_ts INTO o_seq, o_ts;
   INSERT INTO messages (room, seq, client_id, author, sender, body, body_exact, ts, recipient, snippet)
-    VALUES (p_room, v_seq, p_client_id, p_author, p_sender, p_body, p_body_exact, p_ts, p_recipient, p_snippet)
+    VALUES (p_room, o_seq, p_client_id, p_author, p_sender, p_body, p_body_exact, o_ts, p_recipient, p_snippet)
     ON CONFLICT ON CONSTRAINT messages_dedupe DO NOTHING;
   IF NOT FOUND THEN
     -- The same author and id committed concurrently, after the check above.
@@ -96,7 +98,6 @@ BEGIN
     -- tries once more and finds the stored message.
     RAISE EXCEPTION 'chat_append: concurrent duplicate' USING ERRCODE = 'unique_violation';
   END IF;
-  RETURN v_seq;
 END
 $$;
 `,

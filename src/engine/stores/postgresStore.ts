@@ -141,9 +141,13 @@ export class PostgresStore implements Store {
     ];
     for (let attempt = 0; ; attempt++) {
       let seq: string | null;
+      let ts: string | null;
       try {
-        const { rows } = await this.pool.query<{ seq: string | null }>('SELECT chat_append($1, $2, $3, $4, $5, $6, $7, $8, $9) AS seq', params);
-        seq = rows[0].seq;
+        const { rows } = await this.pool.query<{ o_seq: string | null; o_ts: string | null }>(
+          'SELECT o_seq, o_ts FROM chat_append($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+          params,
+        );
+        ({ o_seq: seq, o_ts: ts } = rows[0]);
       } catch (err) {
         // The same message raced in from another connection; this call was rolled back, so look again.
         if (attempt < 3 && isConcurrentDuplicate(err)) continue;
@@ -151,7 +155,7 @@ export class PostgresStore implements Store {
       }
       if (seq !== null) {
         this.noteAppend(draft.room, Number(seq));
-        return { message: messageFromDraft(draft, Number(seq)), duplicate: false };
+        return { message: messageFromDraft(draft, Number(seq), ts ?? draft.ts), duplicate: false };
       }
       const stored = await this.read<MessageRow>('cannot read the stored message', `SELECT ${COLUMNS} FROM messages WHERE author = $1 AND client_id = $2`, [author, clientId]);
       if (stored[0]) return { message: toMessage(stored[0]), duplicate: true };
@@ -363,7 +367,7 @@ function storableText(s: string): string {
   return s.replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 
-function messageFromDraft(d: MessageDraft, seq: number): ChatMessage {
+function messageFromDraft(d: MessageDraft, seq: number, ts: string): ChatMessage {
   return {
     type: 'message',
     id: d.id,
@@ -371,7 +375,7 @@ function messageFromDraft(d: MessageDraft, seq: number): ChatMessage {
     room: d.room,
     sender: d.sender,
     text: d.text,
-    ts: d.ts,
+    ts,
     ...(d.to !== undefined && { to: d.to }),
     ...(d.snippet !== undefined && { snippet: d.snippet }),
   };
