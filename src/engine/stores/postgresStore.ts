@@ -1,7 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
-import type { ChatMessage, Snippet } from '../protocol';
 import { redactSecrets, redactUrl } from '../redactUrl';
 import { applyMigrations } from './postgresMigrations';
+import { COLUMNS, decodeKey, encodeKey, messageFromDraft, storableText, toMessage, type MessageRow } from './postgresRows';
 import {
   DEFAULT_RETENTION,
   StoreError,
@@ -33,21 +33,6 @@ export interface PostgresStoreOptions {
 const MAX_SEARCH_PAGE = 500;
 /** Messages deleted per statement while pruning, so one prune never holds long locks. */
 const PRUNE_BATCH = 5000;
-
-const COLUMNS = 'pos, room, seq, client_id, sender, body, body_exact, ts, recipient, snippet';
-
-interface MessageRow {
-  pos: string;
-  room: string;
-  seq: string;
-  client_id: string;
-  sender: string;
-  body: string;
-  body_exact: string | null;
-  ts: string;
-  recipient: string | null;
-  snippet: string | null;
-}
 
 /**
  * History, seqs, search and name claims in PostgreSQL, shared by every node
@@ -344,55 +329,6 @@ function messageOf(err: unknown): string {
 
 function isConcurrentDuplicate(err: unknown): boolean {
   return (err as { code?: string }).code === '23505' && String((err as Error).message).includes('chat_append: concurrent duplicate');
-}
-
-/**
- * Strings PostgreSQL cannot hold as they are (text may not contain NUL; a
- * lone surrogate would silently become U+FFFD on the way) are kept as JSON.
- * Plain strings are kept as they are, so rows stay readable in psql; a JSON
- * form always starts with `"`, which is why plain strings starting with `"`
- * go through JSON too: the mapping stays one-to-one, as a unique key needs.
- */
-export function encodeKey(s: string): string {
-  return s.startsWith('"') || storableText(s) !== s ? JSON.stringify(s) : s;
-}
-
-export function decodeKey(s: string): string {
-  return s.startsWith('"') ? (JSON.parse(s) as string) : s;
-}
-
-/** The text with NUL and lone surrogates replaced by U+FFFD: what a text column can hold. */
-function storableText(s: string): string {
-  // eslint-disable-next-line no-control-regex -- NUL is exactly what a text column refuses
-  return s.replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
-}
-
-function messageFromDraft(d: MessageDraft, seq: number, ts: string): ChatMessage {
-  return {
-    type: 'message',
-    id: d.id,
-    seq,
-    room: d.room,
-    sender: d.sender,
-    text: d.text,
-    ts,
-    ...(d.to !== undefined && { to: d.to }),
-    ...(d.snippet !== undefined && { snippet: d.snippet }),
-  };
-}
-
-function toMessage(r: MessageRow): ChatMessage {
-  return {
-    type: 'message',
-    id: decodeKey(r.client_id),
-    seq: Number(r.seq),
-    room: r.room,
-    sender: decodeKey(r.sender),
-    text: r.body_exact === null ? r.body : (JSON.parse(r.body_exact) as string),
-    ts: r.ts,
-    ...(r.recipient !== null && { to: decodeKey(r.recipient) }),
-    ...(r.snippet !== null && { snippet: JSON.parse(r.snippet) as Snippet }),
-  };
 }
 
 /** `seq > after` for a fractional or unbounded `after`, as an integer the index can use. */
