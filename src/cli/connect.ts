@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { ChatClient, ConnectError, type ClientTlsOptions } from '../engine/chatClient';
+import { ChatClient } from '../engine/client/chatClient';
+import type { ClientTlsOptions } from '../engine/client/clientOptions';
+import { ConnectError } from '../engine/client/connectError';
 import { defaultDataDir, normalizeFingerprint } from '../engine/certificate';
 import { KnownHosts, hostKey } from '../engine/knownHosts';
 import { PASSWORD_ENV, PasswordError, readPassword } from './password';

@@ -312,6 +312,14 @@ export interface FileDoneEvent {
   id: string;
   sender: string;
 }
+/** A transfer was cancelled (its sender dropped, or a chunk was bad): receivers discard what they hold of it. */
+export interface FileAbortEvent {
+  type: 'file_abort';
+  id: string;
+  sender: string;
+  /** Why, for a person. */
+  reason: string;
+}
 
 /** Everything a server may send. */
 export type ServerFrame =
@@ -331,7 +339,8 @@ export type ServerFrame =
   | PongFrame
   | FileOfferEvent
   | FileChunkEvent
-  | FileDoneEvent;
+  | FileDoneEvent
+  | FileAbortEvent;
 
 // ---------------------------------------------------------------- validation
 
@@ -491,6 +500,28 @@ export function dmKey(a: string, b: string): string {
 /** True when a room key names a direct conversation. */
 export function isDmKey(room: string): boolean {
   return room.startsWith('@');
+}
+
+/** The two names in a DM key (the same name twice for a conversation with yourself), or undefined when it is not one. */
+export function dmMembers(key: string): [string, string] | undefined {
+  if (!isDmKey(key)) return undefined;
+  const parts = key.slice(1).split(',');
+  // Names cannot hold "," or "@" (nameProblem), so a well-formed key splits in exactly two.
+  if (parts.length !== 2 || parts[0] === '' || parts[1] === '') return undefined;
+  return [parts[0], parts[1]];
+}
+
+/**
+ * The other person in a DM key, seen from `me`: yourself for a conversation
+ * with yourself, undefined when `me` is not in it or it is not a DM key.
+ */
+export function dmPeer(key: string, me: string): string | undefined {
+  const members = dmMembers(key);
+  if (!members) return undefined;
+  const [a, b] = members;
+  if (a === me) return b;
+  if (b === me) return a;
+  return undefined;
 }
 
 /** Raw bytes per file chunk: base64 of this fits well inside the default 64 KiB line. */

@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { ChatClient, ConnectError, type ClientOptions } from '../../src/engine/chatClient';
+import { ChatClient } from '../../src/engine/client/chatClient';
+import type { ClientOptions } from '../../src/engine/client/clientOptions';
+import { ConnectError } from '../../src/engine/client/connectError';
 import { FileStore } from '../../src/engine/fileStore';
 import type { ChatMessage } from '../../src/engine/protocol';
 import { Harness, nextEvent, until } from '../support/harness';
