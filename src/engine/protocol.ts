@@ -497,31 +497,32 @@ export function dmKey(a: string, b: string): string {
   return a < b ? `@${a},${b}` : `@${b},${a}`;
 }
 
+/**
+ * The other person in a DM key, seen from `me`: `me` again for a conversation
+ * with yourself; undefined when `me` is not in it, or it is not a DM key.
+ */
+export function dmPeer(key: string, me: string): string | undefined {
+  const both = dmParticipants(key);
+  if (!both) return undefined;
+  if (both[0] === me) return both[1];
+  if (both[1] === me) return both[0];
+  return undefined;
+}
+
 /** True when a room key names a direct conversation. */
 export function isDmKey(room: string): boolean {
   return room.startsWith('@');
 }
 
-/** The two names in a DM key (the same name twice for a conversation with yourself), or undefined when it is not one. */
-export function dmMembers(key: string): [string, string] | undefined {
-  if (!isDmKey(key)) return undefined;
-  const parts = key.slice(1).split(',');
-  // Names cannot hold "," or "@" (nameProblem), so a well-formed key splits in exactly two.
-  if (parts.length !== 2 || parts[0] === '' || parts[1] === '') return undefined;
-  return [parts[0], parts[1]];
-}
-
 /**
- * The other person in a DM key, seen from `me`: yourself for a conversation
- * with yourself, undefined when `me` is not in it or it is not a DM key.
+ * The two participants of a DM key (`@a,b`), or undefined when the key is not
+ * one. Names cannot hold "," (see nameProblem), so the first comma splits it.
  */
-export function dmPeer(key: string, me: string): string | undefined {
-  const members = dmMembers(key);
-  if (!members) return undefined;
-  const [a, b] = members;
-  if (a === me) return b;
-  if (b === me) return a;
-  return undefined;
+export function dmParticipants(key: string): [string, string] | undefined {
+  if (!isDmKey(key)) return undefined;
+  const comma = key.indexOf(',');
+  if (comma === -1) return undefined;
+  return [key.slice(1, comma), key.slice(comma + 1)];
 }
 
 /** Raw bytes per file chunk: base64 of this fits well inside the default 64 KiB line. */
