@@ -24,7 +24,7 @@ const EXAMPLE = 'for example 127.0.0.1:12345';
 export function parseHostPort(text: string): Endpoint {
   const s = text.trim();
   if (s === '') throw new AddressError(`give a server as HOST:PORT, ${EXAMPLE}`);
-  const m = /^(?:\[([^\]\s]+)\]|([^:\s[\]]*)):(\d+)$/.exec(s) ?? /^()()(\d+)$/.exec(s);
+  const m = /^(?:\[([^\],\s]+)\]|([^:,\s[\]]*)):(\d+)$/.exec(s) ?? /^()()(\d+)$/.exec(s);
   if (!m) {
     // An IPv6 address without brackets cannot be told apart from its port.
     const hint = (s.match(/:/g) ?? []).length > 1 && !s.startsWith('[') ? ': put an IPv6 address in brackets, for example [::1]:12345' : `, ${EXAMPLE}`;
