@@ -5,23 +5,28 @@ import { nameProblem } from './protocol';
 export const FALLBACK_NAME = 'guest';
 
 /**
- * The display name to offer someone who has not chosen one: their login
- * name, cut to 32 characters, when the server would accept it; otherwise
- * "guest" (a login like `root` or `admin` is a reserved name, and a server
- * would refuse the whole connection over it).
+ * A candidate display name (a login, git's user.name), trimmed and cut to 32
+ * characters, when a server would accept it; undefined otherwise (a login
+ * like `root` or `admin` is reserved, and a server refuses the whole
+ * connection over a bad name).
  */
+export function usableName(candidate: string | undefined): string | undefined {
+  const name = [...(candidate ?? '').trim()].slice(0, 32).join('').trim();
+  return name !== '' && nameProblem(name) === undefined ? name : undefined;
+}
+
+/** The display name to offer someone who has not chosen one: their login name when usable, else "guest". */
 export function defaultName(login: string | undefined = loginName()): string {
-  const name = [...(login ?? '').trim()].slice(0, 32).join('').trim();
-  return name !== '' && nameProblem(name) === undefined ? name : FALLBACK_NAME;
+  return usableName(login) ?? FALLBACK_NAME;
 }
 
 /** This user's login name, from the system account or else the environment. */
-function loginName(): string | undefined {
+export function loginName(): string | undefined {
   try {
     const name = os.userInfo().username;
     if (name) return name;
   } catch {
     // No passwd entry (some containers): the environment may still know.
   }
-  return process.env.USER ?? process.env.USERNAME;
+  return process.env.USER || process.env.USERNAME || undefined;
 }

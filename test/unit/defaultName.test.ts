@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { FALLBACK_NAME, defaultName } from '../../src/engine/defaultName';
+import { FALLBACK_NAME, defaultName, usableName } from '../../src/engine/defaultName';
 import { nameProblem } from '../../src/engine/protocol';
 
 describe('defaultName', () => {
@@ -19,6 +19,8 @@ describe('defaultName', () => {
       assert.equal(defaultName(login), FALLBACK_NAME, String(login));
     }
     assert.equal(nameProblem(FALLBACK_NAME), undefined);
+    assert.equal(usableName('root'), undefined, 'a caller with other candidates (git) can try the next');
+    assert.equal(usableName(' Ann Lee '), 'Ann Lee');
   });
 
   it('reads this machine when not told, and always gives an acceptable name', () => {

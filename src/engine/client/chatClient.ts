@@ -1,21 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { formatHostPort, type Endpoint } from '../address';
 import { normalizeFingerprint } from '../certificate';
-import {
-  DEFAULT_ROOM,
-  PROTOCOL_VERSION,
-  isDmKey,
-  type ChatMessage,
-  type ClientFrame,
-  type ErrorFrame,
-  type HistoryFrame,
-  type PresenceFrame,
-  type SearchResultsFrame,
-  type SendFrame,
-  type ServerFrame,
-  type Snippet,
-  type WelcomeFrame,
-} from '../protocol';
+import { DEFAULT_ROOM, PROTOCOL_VERSION, isDmKey, type ChatMessage, type ClientFrame, type ErrorCode, type ErrorFrame, type HistoryFrame, type PresenceFrame, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type WelcomeFrame } from '../protocol';
 import { resolveClientOptions, type ClientOptions, type ClientState, type ResolvedClientOptions } from './clientOptions';
 import { ClientEvents } from './clientEvents';
 import { ConnectError, FINAL_CONNECT_CODES } from './connectError';
@@ -34,9 +20,9 @@ interface PendingConnect {
 }
 
 /** Errors after which resending the same message can succeed. */
-const RETRYABLE = new Set(['rate_limited', 'store_failed']);
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['rate_limited', 'store_failed']);
 /** Closing errors after which reconnecting would not help. */
-const FINAL = new Set(['replaced', 'auth_failed', 'bad_version']);
+const FINAL: ReadonlySet<ErrorCode> = new Set(['replaced', 'auth_failed', 'bad_version']);
 
 /**
  * A chat client: handshake, reconnect with backoff and jitter, an outbox that

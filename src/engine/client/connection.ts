@@ -191,7 +191,8 @@ export class Connection {
         else this.greet();
         return;
       case 'tls_up':
-        if (p !== Phase.Securing) return;
+        // The TCP 'connect' normally comes first; the certificate is checked either way.
+        if (p !== Phase.Securing && p !== Phase.Dialing) return;
         return this.checkCertificate(input.fingerprint);
       case 'decided':
         if (p !== Phase.Verifying && p !== Phase.VerifyingDetached) return;
