@@ -17,7 +17,8 @@ export interface Bus {
    * Send an event to every subscriber of a topic, this node's included. Events
    * from one publisher on one topic arrive in the order they were published.
    * Delivery is at most once: a multi-node bus may drop events when its link
-   * blinks, so anything that must not be lost is also in the Store.
+   * blinks, so anything that must not be lost is also in the Store. The bus
+   * takes the event: do not change it afterwards (LocalBus freezes it).
    */
   publish(topic: string, event: BusEvent): void;
 
