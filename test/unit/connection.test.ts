@@ -7,13 +7,12 @@ import { Harness } from '../support/harness';
 /** Dials with hooks that write down the phase each hook sees, and resolves when the attempt ends. */
 function dial(opts: Omit<ConnectionOptions, 'connectTimeout' | 'pingInterval' | 'maxLine'>, extra: Partial<ConnectionHooks> = {}) {
   const seen: string[] = [];
-  let conn!: Connection;
   let welcomed!: (w: WelcomeFrame) => void;
   let ended!: (e: Ending) => void;
   const welcome = new Promise<WelcomeFrame>((r) => (welcomed = r));
   const end = new Promise<Ending>((r) => (ended = r));
   const note = (hook: string) => seen.push(`${hook}:${conn.phase}`);
-  conn = new Connection(
+  const conn: Connection = new Connection(
     { connectTimeout: 5000, pingInterval: 30_000, maxLine: 1 << 20, ...opts },
     {
       hello: () => (note('hello'), { type: 'hello', v: 1, name: 'alice' }),
