@@ -59,7 +59,7 @@ describe('IRC formatting → panel Markdown', () => {
     // Every C0 and C1 control and Latin-1, with some wider characters: cheaper to generate than fast-check's 'binary' unit.
     const unit = fc.oneof(fc.integer({ min: 0, max: 0xff }).map((n) => String.fromCharCode(n)), fc.constantFrom('é', '🎉', '\u2028', '\ufeff'));
     fc.assert(
-      fc.property(fc.string({ unit, maxLength: 200 }), (s) => {
+      fc.property(fc.string({ unit, maxLength: 200, size: 'large' }), (s) => {
         const out = ircToMarkdown(s);
         return !/[\x00-\x1f\x7f-\x9f]/.test(out); // eslint-disable-line no-control-regex
       }),
@@ -70,7 +70,7 @@ describe('IRC formatting → panel Markdown', () => {
   it('shows the text an IRC user typed, formatting aside', () => {
     // Text with neither formatting codes nor Markdown punctuation passes unchanged.
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 100 }).filter((s) => !/[\x00-\x1f\x7f-\x9f]/.test(s)), (s) => ircToMarkdown(s) === s), // eslint-disable-line no-control-regex
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 100, size: 'medium' }).filter((s) => !/[\x00-\x1f\x7f-\x9f]/.test(s)), (s) => ircToMarkdown(s) === s), // eslint-disable-line no-control-regex
       { numRuns: FUZZ.runs, seed: FUZZ.seed },
     );
   });
@@ -112,7 +112,7 @@ describe('panel Markdown → IRC formatting', () => {
   });
 
   it('never throws, and adds no control character but bold and italics', () => {
-    const md = fc.string({ unit: fc.constantFrom('*', '_', '`', '~', '[', ']', '(', ')', '<', '>', '\\', '&', '#', ' ', '\n', 'a', 'é', '🎉', ':', '/'), maxLength: 80 });
+    const md = fc.string({ unit: fc.constantFrom('*', '_', '`', '~', '[', ']', '(', ')', '<', '>', '\\', '&', '#', ' ', '\n', 'a', 'é', '🎉', ':', '/'), maxLength: 80, size: 'medium' });
     fc.assert(
       fc.property(md, (s) => {
         const out = markdownToIrc(s);
@@ -147,6 +147,7 @@ describe('splitting long IRC text', () => {
       { weight: 1, arbitrary: fc.constantFrom('👍🏽', '👨‍👩‍👧', 'é', 'e\u0301', '中', ',', '5') },
     ),
     maxLength: 400,
+    size: 'large', // fast-check's default size keeps strings under ten units: too short to split
   });
   const budget = fc.integer({ min: 48, max: 300 });
 
@@ -208,11 +209,15 @@ describe('splitting long IRC text', () => {
     }
   });
 
-  it('carries the style a run of several codes ends in (a case fuzzing found)', () => {
+  it('carries the style a run of several codes ends in (cases fuzzing found)', () => {
     const text = `${C}4,12${'a'.repeat(40)}${C}3${B}xyz`; // the run "\x033\x02" ends the first piece
     const pieces = splitIrcText(text, 48, true);
     assert.deepEqual(pieces.map(stripIrcFormatting), ['a'.repeat(40), 'xyz']);
     assert.deepEqual(styled(pieces), styled([text]));
+    // A reset then a foreground drops the background; written shorter, "\x033" alone would keep it.
+    const reset = `${C}4,12${B}${'a'.repeat(50)}${B}${C}${C}3${'b'.repeat(10)}`;
+    assert.deepEqual(styled(splitIrcText(reset, 48, true)), styled([reset]));
+    assert.deepEqual(styled([splitIrcText(reset, 48, false).join('')]), styled([reset]));
   });
 
   it('gives a run of codes no way to crowd out the text', () => {

@@ -56,7 +56,7 @@ describe('client multiline batches (draft/multiline)', () => {
   });
 
   it('takes back what the gateway sends: a chat message through a multiline batch and the assembler arrives whole', () => {
-    const text = fc.string({ unit: fc.constantFrom('a', 'é', '🎉', ' ', '\n', 'b', '.'), maxLength: 1500 }).filter((t) => t.trim() !== '' && !/ {50}/.test(t));
+    const text = fc.string({ unit: fc.constantFrom('a', 'é', '🎉', ' ', '\n', 'b', '.'), maxLength: 1500, size: 'large' }).filter((t) => t.trim() !== '' && !/ {50}/.test(t));
     fc.assert(
       fc.property(text, (t) => {
         const sent = chatMessageToIrc({ text: t, ts: '2024-01-01T00:00:00.000Z' }, { source: 'a!a@h', target: '#general', caps: new Set(['batch', 'draft/multiline']), batchRef: 'r' });

@@ -101,7 +101,7 @@ describe('chat → IRC', () => {
   });
 
   it('never throws, and every line it writes is one well-formed PRIVMSG or NOTICE within 512 bytes', () => {
-    const text = fc.string({ unit: fc.constantFrom('a', ' ', '*', '_', '`', '\n', '\r', '\0', '\x01', '\x02', '\x03', '\u2028', ':', '/', 'é', '🎉', '\t', '#', '[', ']', '(', ')'), maxLength: 300 });
+    const text = fc.string({ unit: fc.constantFrom('a', ' ', '*', '_', '`', '\n', '\r', '\0', '\x01', '\x02', '\x03', '\u2028', ':', '/', 'é', '🎉', '\t', '#', '[', ']', '(', ')'), maxLength: 1500, size: 'large' });
     const caps = fc.subarray(['batch', 'draft/multiline', 'server-time', 'message-tags', 'account-tag']);
     fc.assert(
       fc.property(text, caps, fc.boolean(), (t, c, withSnippet) => {
@@ -212,7 +212,7 @@ describe('IRC → chat', () => {
   });
 
   it('never throws, and what reaches the chat holds no control character and no unrequested action', () => {
-    const text = fc.string({ unit: fc.constantFrom('a', ' ', '\x01', '\x02', '\x03', '4', ',', '\x0f', '\x1d', '\x16', '\x07', '\x1b', '/', 'm', 'e', '*', 'ACTION '), maxLength: 80 });
+    const text = fc.string({ unit: fc.constantFrom('a', ' ', '\x01', '\x02', '\x03', '4', ',', '\x0f', '\x1d', '\x16', '\x07', '\x1b', '/', 'm', 'e', '*', 'ACTION '), maxLength: 80, size: 'medium' });
     fc.assert(
       fc.property(fc.constantFrom('PRIVMSG', 'NOTICE'), fc.string({ unit: fc.constantFrom('#', 'a', 'b', 'o', ',', 'B'), maxLength: 12 }), text, (command, targets, t) => {
         const out = privmsgToChat({ command, params: [targets, t] }, ctx, people, 4);
@@ -230,7 +230,7 @@ describe('IRC → chat', () => {
 
   it('a message makes the round trip chat → IRC → chat with its text intact', () => {
     // No run of spaces long enough to fill a whole split piece: a blank piece is not a message on IRC.
-    const text = fc.string({ unit: fc.constantFrom('a', 'b', ' ', 'é', '🎉', '.', '?', '-'), minLength: 1, maxLength: 1200 }).filter((s) => s.trim() !== '' && !/ {50}/.test(s));
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', ' ', 'é', '🎉', '.', '?', '-'), minLength: 1, maxLength: 1200, size: 'large' }).filter((s) => s.trim() !== '' && !/ {50}/.test(s));
     fc.assert(
       fc.property(text, (t) => {
         const lines = chatMessageToIrc({ text: t, ts: TS }, plain()).map((m) => m.params[1]);

@@ -101,7 +101,11 @@ export function codesFor(style: IrcStyle): string {
  * digit or a comma it would swallow it, so a no-op pair (\x02\x02) closes it.
  */
 export function styleChange(a: IrcStyle, b: IrcStyle): string {
-  let s = a.color === b.color ? '' : b.color === '' ? IRC.color : b.color;
+  let s = '';
+  if (a.color !== b.color) {
+    // A foreground alone keeps the old background, so dropping a background takes a reset first.
+    s = b.color === '' ? IRC.color : a.color.includes(',') && !b.color.includes(',') ? IRC.color + b.color : b.color;
+  }
   if (a.bold !== b.bold) s += IRC.bold;
   if (a.italic !== b.italic) s += IRC.italic;
   if (a.underline !== b.underline) s += IRC.underline;
