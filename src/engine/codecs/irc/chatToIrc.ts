@@ -156,6 +156,8 @@ function plainLines(command: string, lines: string[], action: boolean, ts: strin
     // IRCv3 multiline: servers must not send blank lines to clients without it.
     if (stripIrcFormatting(l).trim() === '') continue;
     for (const piece of splitIrcText(l, room, true)) {
+      // A piece that shows nothing (the spaces that spilled over at the end of a long line) is not a message.
+      if (stripIrcFormatting(piece).trim() === '') continue;
       out.push(line(d, command, action ? `${CTCP_ACTION}${piece}\x01` : piece, tagsFor(d, ts, out.length === 0)));
     }
   }
