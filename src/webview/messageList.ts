@@ -1,8 +1,9 @@
 import type { DOMPurify } from 'dompurify';
-import type { ChatMessage, SystemLine, ViewItem } from '../shared/panelProtocol';
+import type { ChatMessage, SnippetStatusMsg, SystemLine, ViewItem } from '../shared/panelProtocol';
+import { renderSnippet } from './snippetView';
 import { dayKey, formatDay, formatFullTime, formatTime } from './formatTime';
-import { icon } from './icons';
-import { renderCode, renderMarkdown } from './renderMarkdown';
+
+import { renderMarkdown } from './renderMarkdown';
 import type { ScrollMark } from './vscodeApi';
 
 /** What the message list needs from the panel around it. */
@@ -15,6 +16,12 @@ export interface MessageListHost {
   loadOlder(before: number): void;
   /** The scroll position changed (to persist it). */
   scrolled(): void;
+  /** "Open in My Editor" on the snippet of the message with this seq. */
+  openSnippet(seq: number): void;
+  /** "Compare" on that snippet. */
+  compareSnippet(seq: number): void;
+  /** What opening that snippet found, once known. */
+  snippetStatus(seq: number): SnippetStatusMsg | undefined;
 }
 
 interface RowBase {
@@ -548,45 +555,9 @@ export class MessageList {
       body.innerHTML = row.html;
     }
     main.append(body);
-    if (m.snippet && typeof m.snippet.code === 'string') main.append(this.snippet(m));
+    if (m.snippet && typeof m.snippet.code === 'string') main.append(renderSnippet(m, this.host.purify, this.host.snippetStatus(m.seq)));
     node.append(avatar, main);
     return node;
-  }
-
-  private snippet(m: ChatMessage): HTMLElement {
-    const s = m.snippet!;
-    const fig = document.createElement('figure');
-    fig.className = 'snippet';
-    const cap = document.createElement('figcaption');
-    cap.className = 'snippet-head';
-    const file = document.createElement('span');
-    file.className = 'snippet-file';
-    const path = String(s.file ?? '');
-    file.textContent = path.split(/[\\/]/).pop() || 'snippet';
-    file.title = path;
-    const lines = document.createElement('span');
-    lines.className = 'snippet-lines';
-    lines.textContent = s.startLine === s.endLine ? `line ${s.startLine}` : `lines ${s.startLine}–${s.endLine}`;
-    const lang = document.createElement('span');
-    lang.className = 'snippet-lang';
-    lang.textContent = String(s.lang ?? '');
-    const copy = document.createElement('button');
-    copy.type = 'button';
-    copy.className = 'snippet-copy';
-    copy.setAttribute('aria-label', `Copy ${file.textContent}, ${lines.textContent}`);
-    copy.title = 'Copy code';
-    copy.append(icon('copy'), document.createTextNode('Copy'));
-    cap.append(file, lines, lang, copy);
-    const pre = document.createElement('pre');
-    pre.className = 'snippet-code';
-    pre.tabIndex = 0;
-    pre.setAttribute('aria-label', `Code from ${file.textContent}`);
-    const code = document.createElement('code');
-    code.className = 'hljs';
-    code.innerHTML = renderCode(s.code, String(s.lang ?? ''), this.host.purify);
-    pre.append(code);
-    fig.append(cap, pre);
-    return fig;
   }
 
   /** Adds a "Show more" toggle to bodies taller than their clip (all reads first, then all writes). */
@@ -620,6 +591,10 @@ export class MessageList {
     if (row?.kind !== 'msg') return;
     if (target.closest('.snippet-copy') && row.msg.snippet) {
       this.host.copy(row.msg.snippet.code);
+    } else if (target.closest('.snippet-open') && row.msg.snippet) {
+      this.host.openSnippet(row.msg.seq);
+    } else if (target.closest('.snippet-compare') && row.msg.snippet) {
+      this.host.compareSnippet(row.msg.seq);
     } else if (target.closest('.msg-more')) {
       const open = !this.expanded.has(row.key);
       if (open) this.expanded.add(row.key);

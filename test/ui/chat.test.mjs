@@ -55,9 +55,9 @@ describe('TCP Chat UI in code-server', function () {
     port = await freePort();
     cs = await startCodeServer({
       settings: {
-        'chat.server.port': port,
-        'chat.server.host': '127.0.0.1',
-        'chat.displayName': ME,
+        'tcpChat.server.port': port,
+        'tcpChat.server.host': '127.0.0.1',
+        'tcpChat.displayName': ME,
         'workbench.colorTheme': 'Default Light Modern',
         // A steady picture: no blinking cursor or minimap noise in screenshots.
         'editor.minimap.enabled': false,
@@ -104,7 +104,7 @@ describe('TCP Chat UI in code-server', function () {
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.md' }).click();
     await page.locator('.tabs-container .tab', { hasText: 'notes.md' }).waitFor({ timeout: 15_000 });
     await runCommand(page, 'Chat: Connect');
-    // Deviation from the first contract: Connect asks with a quick pick of host:port (recent and local servers), then uses chat.displayName.
+    // Deviation from the first contract: Connect asks with a quick pick of host:port (recent and local servers), then uses tcpChat.displayName.
     await answerInput(page, `127.0.0.1:${port}`, { title: 'Chat: Connect' });
     await raw.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === ME, 15_000);
     frame = await webviewFrame(page, '#composer');

@@ -213,14 +213,14 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     port = await freePort();
     cs = await startCodeServer({
       settings: {
-        'chat.server.port': port,
-        'chat.server.host': '127.0.0.1',
-        'chat.displayName': ME,
+        'tcpChat.server.port': port,
+        'tcpChat.server.host': '127.0.0.1',
+        'tcpChat.displayName': ME,
         'workbench.colorTheme': 'Default Dark Modern',
         'editor.minimap.enabled': false,
         'editor.cursorBlinking': 'solid',
         // Mentions of the raw peer must not pop notifications over the panel.
-        'chat.notifications': 'none',
+        'tcpChat.notifications': 'none',
       },
       workspaceFiles: { 'notes.md': '# Notes\n\nThe chat panel opens beside this editor.\n' },
     });
@@ -386,7 +386,7 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     // Focus leaves the panel for the editor (Ctrl+1), then comes back through the palette only.
     await page.keyboard.press('Control+1');
     await waitUntil(() => frame.evaluate(() => !document.hasFocus() || document.activeElement?.id !== 'composer'), 5000, 'focus to leave the composer');
-    await runCommandByKeyboard(page, 'Chat: Open Chat');
+    await runCommandByKeyboard(page, 'Chat: Open TCP Chat Panel');
     await waitUntil(() => frame.evaluate(() => document.hasFocus() && document.activeElement?.id === 'composer'), 10_000, 'Chat: Open Chat to focus the composer');
 
     // Enter sends.

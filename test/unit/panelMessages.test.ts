@@ -128,7 +128,7 @@ describe('panel message handling', () => {
       const files = new IncomingFiles(() => 100);
       const view = files.offer(offer);
       assert.equal(view.status, 'failed');
-      assert.match(view.detail ?? '', /over your limit.*chat\.maxFileSize/);
+      assert.match(view.detail ?? '', /over your limit.*tcpChat\.maxFileSize/);
       files.chunk({ type: 'file_chunk', id: 'f1', sender: 'bob', index: 0, data: data.toString('base64') });
       assert.equal(files.data(view.fileId), undefined);
     });
