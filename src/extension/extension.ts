@@ -27,6 +27,8 @@ export interface TcpChatApi {
     /** The status bar tooltip's Markdown source. */
     tooltip: string;
     unread: number;
+    /** The room or DM key the panel shows. */
+    room: string;
   };
   received(): ChatMessage[];
   /** Texts of the notifications raised so far (mentions, direct messages). */
@@ -96,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
       statusText: status.text,
       tooltip: status.tooltip,
       unread: session.convo.unread,
+      room: session.convo.active,
     }),
     received: () => session.received(),
     notifications: () => session.notifier.shown.slice(),

@@ -200,8 +200,9 @@ describe('TCP Chat in a real extension host', () => {
       try {
         assert.equal(await vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port: otherPort, name: 'it-user' }), true);
         await vscode.commands.executeCommand('tcpChat.joinRoom', 'only-on-the-other-server');
-        await waitFor(() => other.users().includes('it-user'), 'the join on the other server');
-        await new Promise((r) => setTimeout(r, 300));
+        await waitFor(() => other.users().includes('it-user'), 'the login on the other server');
+        // The join's answer makes that room the active one: wait for it rather than for time.
+        await waitFor(() => api.status().room === 'only-on-the-other-server', 'the room on the other server to become active', 10_000);
         // Back to the test's server: what the user sends now must land in its #general, where raw-peer is.
         assert.equal(await vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port, name: 'it-user' }), true);
         await waitFor(() => api.status().state === 'connected', 'the reconnection');
