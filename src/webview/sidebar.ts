@@ -130,13 +130,15 @@ export class Sidebar {
         const unread = Number.isFinite(r.unread) && r.unread > 0 && !selected ? r.unread : 0;
         const sigil = el('span', 'room-sigil', kind === 'dm' ? '@' : '#');
         sigil.setAttribute('aria-hidden', 'true');
+        // The name comes from what is shown (axe: label-content-name-mismatch), with the words a screen reader needs in between.
         const label = el('bdi', 'room-label', kind === 'room' ? r.label.replace(/^#/, '') : r.label);
-        li.append(sigil, label);
+        li.append(el('span', 'sr-only', kind === 'dm' ? 'Direct messages with ' : 'Room '), sigil, label);
         if (unread) {
-          li.append(el('span', 'badge', unread > 99 ? '99+' : String(unread)));
+          const badge = el('span', 'badge', unread > 99 ? '99+' : String(unread));
+          badge.append(el('span', 'sr-only', ' unread'));
+          li.append(badge);
           li.classList.add('unread');
         }
-        li.setAttribute('aria-label', `${kind === 'dm' ? 'Direct messages with' : 'Room'} ${r.label}${unread ? `, ${unread} unread` : ''}`);
         return li;
       }),
     );
