@@ -223,7 +223,7 @@ describe('TCP Chat UI in code-server', function () {
     assert.equal(await links[0].getAttribute('href'), 'https://example.com/docs');
     // A person clicks it: the webview never navigates; the editor asks first, and Cancel opens nothing.
     await links[0].click({ timeout: 5000 });
-    const asked = await answerDialog(page, 'Open this link from the chat?', 'Cancel');
+    const asked = await answerDialog(page, 'Open this link from the chat?', 'Cancel', 60_000);
     assert.match(asked, /https:\/\/example\.com\/docs/);
     const state = await frame.evaluate(() => ({
       pwned: window.__pwned,
