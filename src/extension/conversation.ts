@@ -1,4 +1,4 @@
-import { DEFAULT_ROOM, isDmKey, type ChatMessage, type PresenceFrame } from '../engine/protocol';
+import { DEFAULT_ROOM, dmKey, dmParticipants, isDmKey, type ChatMessage, type PresenceFrame } from '../engine/protocol';
 import type { ClientState } from '../engine/chatClient';
 import type { FileOfferView, InitMsg, PanelConnState, RoomView, SystemLine, ViewItem } from '../shared/panelProtocol';
 
@@ -233,17 +233,16 @@ export class Conversation {
     if (this.me === from) this.me = to;
   }
 
-  /** The DM key a person's conversation lives under. */
+  /** The DM key a person's conversation lives under (the engine's one helper). */
   dmWith(name: string): string {
-    const me = this.me ?? '';
-    return me < name ? `@${me},${name}` : `@${name},${me}`;
+    return dmKey(this.me ?? '', name);
   }
 
   /** The other person of a DM key (yourself, in a DM with yourself); undefined for a room. */
   peerOf(key: string): string | undefined {
-    if (!isDmKey(key)) return undefined;
-    const names = key.slice(1).split(',');
-    return names.find((n) => n !== this.me) ?? names[0];
+    const both = dmParticipants(key);
+    if (!both) return undefined;
+    return both[0] === this.me ? both[1] : both[0];
   }
 
   /** A message held for a room, by its seq. */
