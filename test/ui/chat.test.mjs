@@ -158,6 +158,7 @@ describe('TCP Chat UI in code-server', function () {
     if (await toggle.isVisible()) await toggle.click();
     await frame.locator('.side [role="option"][data-room="general"]').waitFor({ state: 'visible', timeout: 10_000 });
     await assertAccessible(frame, 'rooms and DMs, drawer open');
+    await webviewElement(page).screenshot({ path: path.join(shots, 'panel-rooms-light.png') });
     // Back to #general by clicking it, as a person would.
     await frame.locator('.side [role="option"][data-room="general"]').click();
     await frame.locator('.side [role="option"][data-room="general"][aria-selected="true"]').waitFor({ state: 'attached', timeout: 10_000 });

@@ -124,7 +124,8 @@ export function escapeRe(s) {
  * dialog's whole text, detail included.
  */
 export async function answerDialog(page, text, button, timeout = 20_000) {
-  const box = page.locator('.monaco-dialog-box', { has: page.locator('.dialog-message-text', { hasText: text }) });
+  // Matched on the whole box: where the message ends and the detail begins varies with the message.
+  const box = page.locator('.monaco-dialog-box', { hasText: text });
   await box.waitFor({ state: 'visible', timeout });
   const all = await box.innerText();
   await box.locator('.dialog-buttons .monaco-button', { hasText: new RegExp(`^${escapeRe(button)}$`) }).click();
