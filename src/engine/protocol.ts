@@ -316,6 +316,14 @@ export interface FileDoneEvent {
   id: string;
   sender: string;
 }
+/** A transfer was cancelled (its sender dropped, or a chunk was bad): receivers discard what they hold of it. */
+export interface FileAbortEvent {
+  type: 'file_abort';
+  id: string;
+  sender: string;
+  /** Why, for a person. */
+  reason: string;
+}
 
 /** Everything a server may send. */
 export type ServerFrame =
@@ -335,7 +343,8 @@ export type ServerFrame =
   | PongFrame
   | FileOfferEvent
   | FileChunkEvent
-  | FileDoneEvent;
+  | FileDoneEvent
+  | FileAbortEvent;
 
 // ---------------------------------------------------------------- validation
 
@@ -492,6 +501,18 @@ export function roomProblem(room: string): string | undefined {
 /** The room key under which a direct conversation between two names is kept. */
 export function dmKey(a: string, b: string): string {
   return a < b ? `@${a},${b}` : `@${b},${a}`;
+}
+
+/**
+ * The other person in a DM key, seen from `me`: `me` again for a conversation
+ * with yourself; undefined when `me` is not in it, or it is not a DM key.
+ */
+export function dmPeer(key: string, me: string): string | undefined {
+  const both = dmParticipants(key);
+  if (!both) return undefined;
+  if (both[0] === me) return both[1];
+  if (both[1] === me) return both[0];
+  return undefined;
 }
 
 /** True when a room key names a direct conversation. */

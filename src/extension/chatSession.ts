@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import { ChatClient, ConnectError, type ClientOptions } from '../engine/chatClient';
+import { ChatClient } from '../engine/client/chatClient';
+import type { ClientOptions } from '../engine/client/clientOptions';
+import { ConnectError } from '../engine/client/connectError';
 import { DEFAULT_ROOM, isDmKey, type ChatMessage, type Snippet } from '../engine/protocol';
 import { Conversation, TYPING_MS, panelState } from './conversation';
 import { openChatLink } from './linkOpener';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ConnectError } from '../engine/chatClient';
+import { ConnectError } from '../engine/client/connectError';
 import { nameProblem } from '../engine/protocol';
 import type { ChatSession } from './chatSession';
 import type { ServerHost } from './serverHost';

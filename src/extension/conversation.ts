@@ -1,5 +1,5 @@
 import { DEFAULT_ROOM, dmKey, dmParticipants, isDmKey, type ChatMessage, type PresenceFrame } from '../engine/protocol';
-import type { ClientState } from '../engine/chatClient';
+import type { ClientState } from '../engine/client/clientOptions';
 import type { FileOfferView, InitMsg, PanelConnState, RoomView, SystemLine, ViewItem } from '../shared/panelProtocol';
 
 /** The conversation as stored between window reloads. */
