@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { ConnectError } from '../engine/client/connectError';
 import { nameProblem } from '../engine/protocol';
+import { AddressError, parseHostPort } from '../engine/address';
 import type { ChatSession } from './chatSession';
 import type { ServerHost } from './serverHost';
 import type { ServerTrust } from './serverTrust';
@@ -192,13 +193,14 @@ export class Connector {
     });
     qp.dispose();
     if (!chosen) return undefined;
-    const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(chosen.trim());
-    const port = m ? Number(m[3]) : NaN;
-    if (!m || port < 1 || port > 65535) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('Chat: "{0}" is not host:port. Type something like 127.0.0.1:12345.', chosen));
+    // The terminal client reads addresses with the same helper, so both accept the same things.
+    try {
+      return parseHostPort(chosen);
+    } catch (err) {
+      if (!(err instanceof AddressError)) throw err;
+      void vscode.window.showErrorMessage(vscode.l10n.t('Chat: {0}', err.message));
       return undefined;
     }
-    return { host: m[1] ?? m[2], port };
   }
 
   private async remember(address: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { DEFAULT_ROOM, dmKey, dmParticipants, isDmKey, type ChatMessage, type PresenceFrame } from '../engine/protocol';
+import { DEFAULT_ROOM, dmKey, dmParticipants, dmPeer, isDmKey, type ChatMessage, type PresenceFrame } from '../engine/protocol';
 import type { ClientState } from '../engine/client/clientOptions';
 import type { FileOfferView, InitMsg, PanelConnState, RoomView, SystemLine, ViewItem } from '../shared/panelProtocol';
 
@@ -240,9 +240,8 @@ export class Conversation {
 
   /** The other person of a DM key (yourself, in a DM with yourself); undefined for a room. */
   peerOf(key: string): string | undefined {
-    const both = dmParticipants(key);
-    if (!both) return undefined;
-    return both[0] === this.me ? both[1] : both[0];
+    // dmPeer knows only keys that hold me; before the welcome names me, a label still needs someone.
+    return dmPeer(key, this.me ?? '') ?? dmParticipants(key)?.[0];
   }
 
   /** A message held for a room, by its seq. */

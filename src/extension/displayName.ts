@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import * as os from 'node:os';
 import { nameProblem } from '../engine/protocol';
+import { FALLBACK_NAME, loginName, usableName } from '../engine/defaultName';
 import { gitUserName } from './gitInfo';
 import { readSettings, writeUserSetting } from './settings';
 
@@ -10,20 +10,13 @@ export type NameSource = 'setting' | 'git' | 'login';
 /** A name to connect with, or a question to ask first. */
 export type NameChoice = { name: string; source: NameSource } | { ask: true; refused: string[]; suggestion: string };
 
-/** The login name of this process, as the OS knows it. */
-function loginName(): string | undefined {
-  try {
-    return os.userInfo().username || undefined;
-  } catch {
-    return process.env.USER ?? process.env.USERNAME;
-  }
-}
-
 /**
  * The name to connect with: the setting when it is set, else git's
- * `user.name`, else the login name. When none of those is allowed (`root`,
- * `admin`, anything the name rules refuse), the caller must ask, with the
- * valid suggestion filled in.
+ * `user.name`, else the login name, each as the engine takes
+ * it (`usableName`: cut to 32 characters, and only when a server would accept it). When
+ * none is allowed (`root`, `admin`, anything the name rules refuse), the
+ * caller must ask, with the engine's fallback filled in as the suggestion:
+ * the terminal client falls back to the same name, and says so.
  */
 export async function chooseDisplayName(cwd: string | undefined): Promise<NameChoice> {
   const set = readSettings().displayName;
@@ -34,21 +27,13 @@ export async function chooseDisplayName(cwd: string | undefined): Promise<NameCh
     ['git', () => gitUserName(cwd)],
     ['login', async () => loginName()],
   ] as const) {
-    const candidate = (await get())?.trim().slice(0, 32);
+    const candidate = (await get())?.trim();
     if (!candidate) continue;
-    if (!nameProblem(candidate)) return { name: candidate, source };
+    const name = usableName(candidate);
+    if (name) return { name, source };
     refused.push(candidate);
   }
-  return { ask: true, refused, suggestion: suggestName(refused) };
-}
-
-/** A valid name built from the refused ones (`root` → `root-dev`), else `guest`. */
-export function suggestName(refused: string[]): string {
-  for (const r of refused) {
-    const base = r.replace(/[^\p{L}\p{N}_.-]+/gu, '-').replace(/^[-*=~!.]+|-+$/g, '').slice(0, 24);
-    for (const c of [base, `${base}-dev`]) if (c && !nameProblem(c)) return c;
-  }
-  return 'guest';
+  return { ask: true, refused, suggestion: FALLBACK_NAME };
 }
 
 /**

@@ -65,17 +65,24 @@ export function checkInvite(parts: { host?: string | null; port?: string | null;
 
 /** Reads either spelling of an invite; throws an InviteError that says what is wrong. */
 export function parseInvite(link: string): Invite {
+  const text = link.trim();
+  if (/^tcp-chat:/i.test(text)) {
+    // Read by hand: URL would refuse a bad port before we could say which part is wrong.
+    const m = /^tcp-chat:\/\/(\[[^\]]+\]|[^/:#?]+):([^/#?]*)(?:\/([^#?]*))?(?:#(.*))?$/i.exec(text);
+    if (!m) throw new InviteError('a tcp-chat link looks like tcp-chat://HOST:PORT/ROOM#FINGERPRINT');
+    let room: string;
+    try {
+      room = decodeURIComponent(m[3] ?? '');
+    } catch {
+      throw new InviteError('the link\'s room is not readable');
+    }
+    return checkInvite({ host: m[1], port: m[2], room, fingerprint: m[4] || undefined });
+  }
   let u: URL;
   try {
-    u = new URL(link.trim());
+    u = new URL(text);
   } catch {
     throw new InviteError('that is not a link');
-  }
-  if (u.protocol === 'tcp-chat:') {
-    // Not a special scheme, so URL leaves host and port to us: `//HOST:PORT/ROOM`.
-    const m = /^tcp-chat:\/\/(\[[^\]]+\]|[^/:#?]+):([^/#?]*)(?:\/([^#?]*))?/i.exec(link.trim());
-    if (!m) throw new InviteError('a tcp-chat link looks like tcp-chat://HOST:PORT/ROOM#FINGERPRINT');
-    return checkInvite({ host: m[1], port: m[2], room: decodeURIComponent(m[3] ?? ''), fingerprint: u.hash.slice(1) || undefined });
   }
   if (u.hostname.toLowerCase() === EXTENSION_ID && u.pathname === INVITE_PATH) {
     const q = u.searchParams;

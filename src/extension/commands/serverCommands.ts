@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import * as os from 'node:os';
-import { isLoopback } from '../../engine/exposure';
+import { exposureWarning, isLoopback, type Safeguard } from '../../engine/exposure';
 import { DEFAULT_ROOM, isDmKey } from '../../engine/protocol';
 import { terminalInvite, vscodeInvite, type Invite } from '../../shared/inviteLink';
 import { CommandId } from '../commandIds';
@@ -84,18 +84,24 @@ export function serverCommands(ctx: CommandContext): CommandTable {
  * password: true to go on.
  */
 async function confirmExposure(bindHost: string, tls: boolean, hasPassword: boolean): Promise<boolean> {
-  if (isLoopback(bindHost) || (tls && hasPassword)) return true;
+  // The CLI warns with the same helper; only the fixes are named in this interface's words.
+  const warning = exposureWarning(bindHost, { tls, password: hasPassword }, editorFixes());
+  if (!warning) return true;
   const go = vscode.l10n.t('Start Anyway');
-  const missing = !tls && !hasPassword ? vscode.l10n.t('neither encrypted nor password protected') : !tls ? vscode.l10n.t('not encrypted (a password is set, and it never crosses the wire)') : vscode.l10n.t('encrypted, but not password protected');
   const pick = await vscode.window.showWarningMessage(
-    vscode.l10n.t('Serving on {0} lets other machines connect, and traffic is {1}.', bindHost, missing),
-    {
-      modal: true,
-      detail: vscode.l10n.t('Anyone who can reach this port could read or post messages. Turn on the setting tcpChat.server.tls and set a password with Chat: Set Server Password, or bind to 127.0.0.1 to keep it on this machine.'),
-    },
+    vscode.l10n.t('Start the chat server on {0}?', bindHost),
+    { modal: true, detail: vscode.l10n.t('Careful: {0}. Or bind to 127.0.0.1 to keep it on this machine.', warning) },
     go,
   );
   return pick === go;
+}
+
+/** How to add each safeguard, said in the editor's words (the CLI names its flags). */
+function editorFixes(): Record<Safeguard, string> {
+  return {
+    tls: vscode.l10n.t('turn on the setting tcpChat.server.tls'),
+    password: vscode.l10n.t('set a password with Chat: Set Server Password'),
+  };
 }
 
 /** What to invite to: this window's server when it hosts one, else the server it is connected to. */
