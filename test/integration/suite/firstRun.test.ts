@@ -171,6 +171,8 @@ describe('a first run that just works', function () {
     });
 
     it('Share Selection with nothing selected shares the current line', async () => {
+      // (Each test of this file ends disconnected.)
+      assert.equal(await vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port }), true);
       const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preview: false });
       editor.selection = new vscode.Selection(2, 4, 2, 4);
       await vscode.commands.executeCommand('tcpChat.shareSelection');
@@ -180,6 +182,7 @@ describe('a first run that just works', function () {
     });
 
     it('Share Selection on an empty line says nothing is selected, and sends nothing', async () => {
+      assert.equal(await vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port }), true);
       const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preview: false });
       editor.selection = new vscode.Selection(1, 0, 1, 0);
       const told: string[] = [];

