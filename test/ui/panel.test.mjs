@@ -489,7 +489,8 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     this.timeout(180_000);
     const beforeRows = await frame.locator('#messages .row.msg').count();
     assert.ok(beforeRows > 0, 'no messages shown before the reload');
-    await page.reload();
+    // A loaded machine can take well over the default 30 s to bring the workbench back.
+    await page.reload({ waitUntil: 'domcontentloaded', timeout: 180_000 });
     await waitForWorkbench(page);
     // The serializer revives the panel: the Chat tab is back without any command.
     await page.locator('.tabs-container .tab', { hasText: /^Chat/ }).first().waitFor({ timeout: 60_000 });
