@@ -212,9 +212,10 @@ function parseTags(data: string): Record<string, string> | string {
 
 /**
  * Writes a message as one line, without its CRLF. The last parameter always
- * takes the ':' form: every client reads it, and some (ii among them) lose a
- * one-word text without it. Fails, with the reason, when a part cannot be
- * written as it is or the line would break the 512-byte or tag limits.
+ * takes the ':' form, as ngIRCd writes it: every client reads it, and simple
+ * parsers that look for the text after " :" need it. Fails, with the reason,
+ * when a part cannot be written as it is or the line would break the 512-byte
+ * or tag limits.
  */
 export function serializeIrcMessage(message: IrcMessage): IrcSerializeResult {
   const { command, params, source, tags } = message;
