@@ -1,4 +1,4 @@
-import { ChatServer, ListenError } from '../engine/chatServer';
+import { ChatServer, ListenError } from '../engine/server/chatServer';
 import { isLoopback } from '../engine/exposure';
 import { FileStore, StoreError } from '../engine/fileStore';
 import { DEFAULT_RETENTION } from '../engine/store';

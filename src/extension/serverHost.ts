@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ChatServer, ListenError } from '../engine/chatServer';
+import { ChatServer, ListenError } from '../engine/server/chatServer';
 import { FileStore, StoreError } from '../engine/fileStore';
 import { loadCertificate, loadOrCreateCertificate } from '../engine/certificate';
 import type { Store } from '../engine/store';

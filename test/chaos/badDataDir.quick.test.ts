@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChatClient } from '../../src/engine/chatClient';
-import { ChatServer } from '../../src/engine/chatServer';
+import { ChatServer } from '../../src/engine/server/chatServer';
 import { FileStore } from '../../src/engine/fileStore';
 import type { ChatMessage, ErrorFrame } from '../../src/engine/protocol';
 import { CLI, report, sleep, waitUntil } from './support';

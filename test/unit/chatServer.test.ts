@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { Harness, framesOf, nextEvent } from '../support/harness';
-import { ChatServer, ListenError } from '../../src/engine/chatServer';
+import { ChatServer, ListenError } from '../../src/engine/server/chatServer';
 import type { RawClient } from '../support/rawClient';
 
 describe('ChatServer', () => {

@@ -5,7 +5,7 @@ import { createHmac, scrypt } from 'node:crypto';
 import * as fc from 'fast-check';
 import { Harness, nextEvent } from '../support/harness';
 import { ChatClient, ConnectError, type ClientOptions } from '../../src/engine/chatClient';
-import { ListenError, type ServerEvent, type ServerOptions } from '../../src/engine/chatServer';
+import { ListenError, type ServerEvent, type ServerOptions } from '../../src/engine/server/chatServer';
 import { generateCertificate, fingerprintOf } from '../../src/engine/certificate';
 import { AuthThrottle, authProof, deriveKey, throttleKey } from '../../src/engine/auth';
 import { nameProblem } from '../../src/engine/protocol';
@@ -316,7 +316,7 @@ describe('security', function () {
       // The right password, tried after the answer, works and forgives the address.
       const ok = await attempt(port, attacker, PASSWORD);
       assert.equal(ok.type, 'welcome');
-      assert.equal((server as unknown as { throttle: AuthThrottle }).throttle.failures(attacker), 0);
+      assert.equal((server as unknown as { handshake: { throttle: AuthThrottle } }).handshake.throttle.failures(attacker), 0);
     });
 
     it('the password never appears in any byte the client sends', async () => {

@@ -1,0 +1,133 @@
+import type * as net from 'node:net';
+import { LineDecoder } from '../lineCodec';
+import { TokenBucket } from '../tokenBucket';
+import type { HelloFrame } from '../protocol';
+import type { Segment } from './outputQueue';
+
+/** Where a session stands in the handshake. */
+export type Phase = 'hello' | 'auth' | 'ready';
+
+/**
+ * The chat side of a connection: who it is, where it is, what it may still
+ * send. Nothing here touches the socket.
+ */
+export class Session {
+  phase: Phase = 'hello';
+  name = '';
+  /** The secret that lets a reconnect take this name back (see `hello.session`). */
+  token = '';
+  readonly rooms = new Set<string>();
+  /** When a typing notice was last relayed, per target. */
+  readonly typingAt = new Map<string, number>();
+  /** Refusals over the rate limit in the current 10-second window (past a cap: `flood`). */
+  rejected = 0;
+  rejectWindow = 0;
+  /** The hello held back while a password challenge is open. */
+  hello?: HelloFrame;
+  /** Nonce of the open challenge; cleared after one answer so a proof cannot be replayed or retried. */
+  nonce?: Buffer;
+  /** Set while the answer to a wrong password is held back; the handshake timeout must not pre-empt it. */
+  authTimer?: NodeJS.Timeout;
+
+  /** @param bucket the message rate limit (messages, file offers, searches, history pages) */
+  constructor(readonly bucket: TokenBucket) {}
+
+  get ready(): boolean {
+    return this.phase === 'ready';
+  }
+}
+
+/** What a connection reports to the server. */
+export interface ConnectionHandlers {
+  line(conn: Connection, text: string): void;
+  /** A line grew past the limit; reading has stopped. */
+  overflow(conn: Connection, bytes: number): void;
+  /** The socket closed (for whatever reason). */
+  closed(conn: Connection): void;
+}
+
+/** Lines read from one connection before others get a turn (see charge()). */
+const LINES_PER_TURN = 64;
+
+/**
+ * The socket side of a connection: reading with backpressure, the output
+ * queued for it this tick, and its liveness. The person behind it is `session`.
+ */
+export class Connection {
+  /** Set once the server decided to close it; nothing more is read or queued. */
+  closing = false;
+  readonly session: Session;
+  readonly connectedAt: number;
+  /** When the last complete frame arrived, and whether a ping is out since. */
+  lastFrame: number;
+  pinged = false;
+
+  /** Output queued this tick: its own frames, and room segments it shares with other members (see OutputQueue). */
+  pending: (Buffer | Segment)[] = [];
+  /** Bytes of its own frames in `pending` (segments are counted when flushed). */
+  pendingBytes = 0;
+  /** The room segment at the end of `pending`, if the last thing queued was one. */
+  tailSeg?: Segment;
+  /** On the output queue's dirty list. */
+  dirty = false;
+
+  private readonly decoder: LineDecoder;
+  /** Input budget in lines (see ServerOptions.lineRate). */
+  private readonly lines: TokenBucket;
+  /** lineRate 0 turns input pacing off, the turn-taking included. */
+  private readonly paced: boolean;
+  private linesThisTurn = 0;
+
+  constructor(
+    readonly socket: net.Socket,
+    readonly address: string,
+    limits: { maxLine: number; lineRate: number; rate: number; burst: number },
+    private readonly handlers: ConnectionHandlers,
+  ) {
+    this.connectedAt = this.lastFrame = Date.now();
+    this.session = new Session(new TokenBucket(limits.rate, limits.burst));
+    this.lines = new TokenBucket(limits.lineRate, limits.lineRate * 2);
+    this.paced = limits.lineRate > 0;
+    this.decoder = new LineDecoder(
+      {
+        line: (text) => {
+          this.handlers.line(this, text);
+          this.charge();
+        },
+        overflow: (bytes) => this.handlers.overflow(this, bytes),
+      },
+      limits.maxLine,
+    );
+    socket.on('data', (chunk: Buffer) => this.decoder.push(chunk));
+    socket.on('error', () => undefined); // 'close' follows and does the cleanup
+    socket.on('close', () => this.handlers.closed(this));
+    socket.on('end', () => socket.end());
+  }
+
+  /** Stop reading for good (the connection is closing). */
+  stopReading(): void {
+    this.decoder.stop();
+  }
+
+  /**
+   * Charge one line to the input budget. When the budget is spent, and briefly
+   * every LINES_PER_TURN lines, stop reading (the kernel buffers, then the
+   * sender blocks: backpressure, not a disconnect) so one connection's flood
+   * of cheap frames cannot stall everyone else.
+   */
+  private charge(): void {
+    if (this.closing || !this.paced) return;
+    const within = this.lines.charge();
+    if (within && ++this.linesThisTurn < LINES_PER_TURN) return;
+    this.decoder.pause();
+    this.socket.pause();
+    const go = () => {
+      this.linesThisTurn = 0;
+      if (this.closing) return;
+      this.socket.resume();
+      this.decoder.resume();
+    };
+    if (within) setImmediate(go);
+    else setTimeout(go, this.lines.wait(0)).unref(); // until the debt is paid
+  }
+}

@@ -1,0 +1,91 @@
+import { encodeFrame } from '../lineCodec';
+import { DEFAULT_ROOM, MAX_TEXT_CHARS, dmKey, type ChatMessage, type ErrorCode, type SendFrame } from '../protocol';
+import type { Bus } from '../bus';
+import type { Store } from '../store';
+import type { Connection } from './connection';
+import type { Delivery } from './delivery';
+import type { RateLimit } from './rateLimit';
+import type { Registry } from './registry';
+
+/** What message relay needs from the server. */
+export interface MessageRelayHost {
+  error(conn: Connection, code: ErrorCode, message: string, ref?: string): void;
+  warn(message: string): void;
+}
+
+/**
+ * Chat messages and typing notices: checks them, stores messages (once,
+ * whatever the resends) and hands them on to the room or the person.
+ */
+export class MessageRelay {
+  constructor(
+    private readonly registry: Registry,
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly delivery: Delivery,
+    private readonly limit: RateLimit,
+    private readonly host: MessageRelayHost,
+    private readonly typingInterval: number,
+  ) {}
+
+  message(conn: Connection, f: SendFrame): void {
+    if (!this.limit.charge(conn, f.id)) return;
+    if (f.text.length > MAX_TEXT_CHARS) return this.host.error(conn, 'too_long', `a message has at most ${MAX_TEXT_CHARS} characters`, f.id);
+    const name = conn.session.name;
+    const dup = this.store.findById(name, f.id);
+    if (dup) return this.delivery.toConnEncoded(conn, encodeFrame(dup));
+    let room: string;
+    let peer: Connection | undefined;
+    if (f.to !== undefined) {
+      peer = this.registry.find(f.to);
+      if (!peer) return this.host.error(conn, 'no_such_user', `nobody called ${f.to} is online`, f.id);
+      room = dmKey(name, peer.session.name);
+    } else {
+      room = f.room ?? DEFAULT_ROOM;
+      if (!conn.session.rooms.has(room)) return this.host.error(conn, 'not_in_room', `join ${room} before writing to it`, f.id);
+    }
+    const msg: ChatMessage = {
+      type: 'message',
+      id: f.id,
+      seq: this.store.lastSeq(room) + 1,
+      room,
+      sender: name,
+      text: f.text,
+      ts: new Date().toISOString(),
+      ...(peer && { to: peer.session.name }),
+      // Copy the known fields only: extra client fields would be stored and
+      // echoed to everyone, and a deeply nested one breaks JSON.stringify for
+      // every later welcome and history reply (found by the chaos fuzz test).
+      ...(f.snippet !== undefined && {
+        snippet: { lang: f.snippet.lang, file: f.snippet.file, startLine: f.snippet.startLine, endLine: f.snippet.endLine, code: f.snippet.code },
+      }),
+    };
+    try {
+      this.store.append(msg);
+    } catch (err) {
+      this.host.warn((err as Error).message);
+      return this.host.error(conn, 'store_failed', 'the server could not save your message; it was not delivered, try again later', f.id);
+    }
+    if (peer) {
+      this.delivery.toConns(peer !== conn ? [conn, peer] : [conn], msg);
+    } else {
+      this.bus.publish(room, encodeFrame(msg));
+    }
+  }
+
+  typing(conn: Connection, room: string | undefined, to: string | undefined): void {
+    const s = conn.session;
+    const target = to !== undefined ? '@' + to : (room ?? DEFAULT_ROOM);
+    const now = Date.now();
+    if (now - (s.typingAt.get(target) ?? 0) < this.typingInterval) return; // relayed at most once per interval
+    if (to !== undefined) {
+      const peer = this.registry.find(to);
+      if (!peer) return this.host.error(conn, 'no_such_user', `nobody called ${to} is online`);
+      s.typingAt.set(target, now);
+      return this.delivery.toConn(peer, { type: 'typing', name: s.name, to: peer.session.name });
+    }
+    if (!s.rooms.has(target)) return this.host.error(conn, 'not_in_room', `you are not in ${target}`);
+    s.typingAt.set(target, now);
+    this.delivery.toRoom(target, { type: 'typing', name: s.name, room: target }, conn);
+  }
+}

@@ -1,0 +1,120 @@
+import { isDmKey } from '../protocol';
+import { foldName } from '../stores/store';
+import type { Connection } from './connection';
+import type { FanoutGroup, Segment } from './outputQueue';
+
+/** A room with members on this server. Its members share output segments (see OutputQueue). */
+export class Room implements FanoutGroup {
+  readonly members = new Set<Connection>();
+  seg?: Segment;
+
+  constructor(readonly name: string) {}
+}
+
+/** Told when a room gets its first local member and loses its last one (to subscribe to it elsewhere). */
+export interface RegistryHooks {
+  opened(room: string): void;
+  closed(room: string): void;
+}
+
+/**
+ * Who is here and where: names (unique regardless of case and width) and
+ * room membership of the connections on this server. State only; announcing
+ * changes is the caller's job.
+ */
+export class Registry {
+  /** Ready connections by folded name. */
+  private readonly byKey = new Map<string, Connection>();
+  private readonly rooms = new Map<string, Room>();
+
+  constructor(private readonly hooks: RegistryHooks) {}
+
+  /** Names of everyone who completed the handshake, in arrival order. */
+  users(): string[] {
+    return [...this.byKey.values()].map((c) => c.session.name);
+  }
+
+  /** Every ready connection. */
+  everyone(): Iterable<Connection> {
+    return this.byKey.values();
+  }
+
+  /** The connection holding a name, compared folded (`Alice` holds `alice`). */
+  find(name: string): Connection | undefined {
+    return this.byKey.get(foldName(name));
+  }
+
+  /** `name` with the smallest number appended that nobody holds: alice2, alice3... */
+  freeName(name: string): string {
+    for (let i = 2; ; i++) {
+      const suffix = String(i);
+      const candidate = [...name].slice(0, 32 - suffix.length).join('') + suffix;
+      if (!this.find(candidate)) return candidate;
+    }
+  }
+
+  /** Enter a ready connection under its session's name (which the caller made sure is free). */
+  add(conn: Connection): void {
+    this.byKey.set(foldName(conn.session.name), conn);
+  }
+
+  /** Forget a connection's name; false when it did not hold one. */
+  remove(conn: Connection): boolean {
+    const key = foldName(conn.session.name);
+    if (this.byKey.get(key) !== conn) return false;
+    this.byKey.delete(key);
+    return true;
+  }
+
+  /** Move a connection to a new name (the caller checked it is free). */
+  rename(conn: Connection, name: string): void {
+    this.remove(conn);
+    conn.session.name = name;
+    this.add(conn);
+  }
+
+  /** The local members of a room, if any. */
+  room(name: string): Room | undefined {
+    return this.rooms.get(name);
+  }
+
+  /** Rooms with local members. */
+  roomNames(): Iterable<string> {
+    return this.rooms.keys();
+  }
+
+  /** Put a connection in a room; false when it was there already. */
+  join(conn: Connection, name: string): boolean {
+    if (conn.session.rooms.has(name)) return false;
+    conn.session.rooms.add(name);
+    let room = this.rooms.get(name);
+    if (!room) {
+      room = new Room(name);
+      this.rooms.set(name, room);
+      this.hooks.opened(name);
+    }
+    room.members.add(conn);
+    room.seg = undefined; // a new member must not receive what was queued before it joined
+    return true;
+  }
+
+  /** Take a connection out of a room; false when it was not in it. */
+  leave(conn: Connection, name: string): boolean {
+    if (!conn.session.rooms.delete(name)) return false;
+    const room = this.rooms.get(name);
+    if (!room) return true;
+    room.members.delete(conn);
+    room.seg = undefined; // nor may a member that left receive what comes after
+    if (room.members.size === 0) {
+      this.rooms.delete(name);
+      this.hooks.closed(name);
+    }
+    return true;
+  }
+
+  /** True when a connection may read a room or DM conversation. */
+  canSee(conn: Connection, room: string): boolean {
+    if (isDmKey(room)) return room.slice(1).split(',').includes(conn.session.name);
+    return conn.session.rooms.has(room);
+  }
+}
