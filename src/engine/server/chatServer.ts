@@ -1,11 +1,11 @@
 import type * as net from 'node:net';
-import { encodeFrame } from '../lineCodec';
-import { LocalBus, type Bus } from '../bus';
+import { jsonProtocol } from '../codecs/json/jsonCodec';
 import { MemoryStore, type Store } from '../store';
 import { Emitter } from '../events';
-import { parseClientFrame, type ClientFrame, type ErrorCode, type ServerFrame } from '../protocol';
+import type { ClientFrame, ErrorCode, ServerFrame } from '../protocol';
 import { assertNever } from '../../shared/assertNever';
 import { VERSION } from '../version';
+import type { WireProtocol } from './codec';
 import { Connection } from './connection';
 import { Delivery } from './delivery';
 import { FileRelay } from './fileRelay';
@@ -35,15 +35,14 @@ const SWEEP_MS = 1000;
 export class ChatServer {
   private readonly limits: Limits;
   readonly store: Store;
-  private readonly bus: Bus;
   private readonly conns = new Set<Connection>();
-  private readonly unsubscribe = new Map<string, () => void>();
   private sweepTimer?: NodeJS.Timeout;
   private readonly events = new Emitter<ServerEvent>();
   /** Log-worthy events: connections, joins, closes. */
   readonly onEvent = this.events.event;
 
-  private readonly listener: Listener;
+  /** The main port (JSON lines) first, then any extra ports. */
+  private readonly listeners: Listener[];
   private readonly output: OutputQueue;
   private readonly registry: Registry;
   private readonly delivery: Delivery;
@@ -56,30 +55,21 @@ export class ChatServer {
   constructor(options: ServerOptions = {}) {
     const limits = (this.limits = resolveLimits(options));
     this.store = options.store ?? new MemoryStore();
-    this.bus = options.bus ?? new LocalBus();
     const report = (e: ServerEvent) => this.events.fire(e);
     const send = (conn: Connection, frame: ServerFrame) => this.delivery.toConn(conn, frame);
     const error = (conn: Connection, code: ErrorCode, message: string, ref?: string) => this.error(conn, code, message, ref);
     const shut = (conn: Connection, last: ServerFrame, code: ErrorCode, reason: string) => this.shut(conn, last, code, reason);
     const warn = (message: string) => report({ type: 'warn', message });
 
-    this.listener = new Listener(
-      { host: limits.host, port: limits.port, maxClients: limits.maxClients, handshakeTimeout: limits.handshakeTimeout, tls: options.tls },
-      {
-        connections: () => this.conns.size,
-        connect: (socket, address) => this.connect(socket, address),
-        refusal: (frame) => encodeFrame(frame),
-        report,
-      },
+    const ports = [{ port: limits.port, protocol: jsonProtocol }, ...(options.extraPorts ?? [])];
+    const listenerHost = { connections: () => this.conns.size, connect: this.connect.bind(this), report };
+    this.listeners = ports.map(
+      ({ port, protocol }) =>
+        new Listener({ host: limits.host, port, protocol, maxClients: limits.maxClients, handshakeTimeout: limits.handshakeTimeout, tls: options.tls }, listenerHost),
     );
     this.output = new OutputQueue(limits.maxQueue, (conn) => this.slowReader(conn));
-    this.registry = new Registry({
-      opened: (room) => this.unsubscribe.set(room, this.bus.subscribe(room, (buf) => this.delivery.toRoomEncoded(room, buf))),
-      closed: (room) => {
-        this.unsubscribe.get(room)?.();
-        this.unsubscribe.delete(room);
-      },
-    });
+    // Rooms go through the bus again in the next step (busEvents.ts).
+    this.registry = new Registry({ opened: () => undefined, closed: () => undefined });
     this.delivery = new Delivery(this.registry, this.output);
     const limit = new RateLimit(limits.rate, limits.burst, { send, shut });
     this.handshake = new Handshake(options, { send, error, shut, admit: (conn, hello) => this.membership.admit(conn, hello) });
@@ -91,7 +81,7 @@ export class ChatServer {
         this.drop(old, 'replaced');
       },
     });
-    this.messages = new MessageRelay(this.registry, this.store, this.bus, this.delivery, limit, { error, warn }, limits.typingInterval);
+    this.messages = new MessageRelay(this.registry, this.store, this.delivery, limit, { error, warn }, limits.typingInterval);
     this.requests = new HistoryRequests(this.registry, this.store, this.delivery, { error });
     this.files = new FileRelay(this.registry, { sendAll: (conns, frame) => this.delivery.toConns(conns, frame), error, charge: (conn, ref) => limit.charge(conn, ref) }, limits.maxFileSize);
   }
@@ -103,28 +93,36 @@ export class ChatServer {
 
   /** True when the server speaks TLS. */
   get secure(): boolean {
-    return this.listener.secure;
+    return this.listeners[0].secure;
   }
 
   /** SHA-256 fingerprint of the TLS certificate (colon hex, what clients pin); undefined without TLS. */
   get fingerprint(): string | undefined {
-    return this.listener.fingerprint;
+    return this.listeners[0].fingerprint;
   }
 
   /** Start listening. Resolves with the bound address; rejects with a ListenError that says what to do. */
   async listen(): Promise<net.AddressInfo> {
     // TLS and password settings first, so no client ever meets a half-configured server.
-    if (this.listener.configError) throw this.listener.configError;
+    if (this.listeners[0].configError) throw this.listeners[0].configError;
     await this.handshake.prepare();
-    const addr = await this.listener.listen();
+    const [addr] = await Promise.all(this.listeners.map((l) => l.listen())).catch(async (err: unknown) => {
+      await Promise.all(this.listeners.map((l) => l.close()));
+      throw err;
+    });
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweepTimer.unref();
     return addr;
   }
 
-  /** The bound address, once listening. */
+  /** The bound address of the main (JSON lines) port, once listening. */
   address(): net.AddressInfo | undefined {
-    return this.listener.address();
+    return this.listeners[0].address();
+  }
+
+  /** The bound address of every port with the protocol it speaks, the main port first. */
+  addresses(): Array<{ protocol: string; address: net.AddressInfo | undefined }> {
+    return this.listeners.map((l) => ({ protocol: l.protocol.name, address: l.address() }));
   }
 
   /** Names of everyone who completed the handshake. */
@@ -140,23 +138,28 @@ export class ChatServer {
   /** Close every client with a reason, stop listening and release the store. */
   async close(reason = 'server shutting down'): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
-    const closed = this.listener.close();
+    const closed = Promise.all(this.listeners.map((l) => l.close()));
     for (const c of [...this.conns]) this.shut(c, { type: 'bye', reason }, 'bye', reason);
     this.output.flush();
     const deadline = Date.now() + 2000;
     while (this.conns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const c of [...this.conns]) c.socket.destroy();
     await closed;
-    for (const u of this.unsubscribe.values()) u();
-    this.unsubscribe.clear();
     await this.store.close();
   }
 
   // ------------------------------------------------------------ connections
 
-  private connect(socket: net.Socket, address: string): { refuse(code: ErrorCode, message: string, reason: string): void } {
-    const conn = new Connection(socket, address, this.limits, {
-      line: (c, text) => this.onLine(c, text),
+  private connect(socket: net.Socket, address: string, protocol: WireProtocol): { refuse(code: ErrorCode, message: string, reason: string): void } {
+    const conn = new Connection(socket, address, protocol, this.limits, {
+      frame: (c, f) => this.onFrame(c, f),
+      reject: (c, code, message, ref) => {
+        if (c.closing) return;
+        this.alive(c);
+        this.error(c, code, message, ref);
+      },
+      reply: (c, bytes) => this.delivery.raw(c, bytes),
+      variantChanged: (c) => this.registry.regroup(c),
       overflow: (c, bytes) =>
         this.shut(c, { type: 'error', code: 'frame_too_large', message: `a line of ${bytes} bytes or more exceeds the limit of ${this.limits.maxLine} bytes` }, 'frame_too_large', 'line too long'),
       closed: (c) => this.drop(c, 'connection closed'),
@@ -165,17 +168,19 @@ export class ChatServer {
     return { refuse: (code, message, reason) => this.shut(conn, { type: 'error', code, message }, code, reason) };
   }
 
-  private onLine(conn: Connection, text: string): void {
-    if (conn.closing) return;
+  private alive(conn: Connection): void {
     conn.lastFrame = Date.now();
     conn.pinged = false;
-    const parsed = parseClientFrame(text);
-    if (!parsed.ok) return this.error(conn, parsed.code, parsed.message, parsed.ref);
+  }
+
+  private onFrame(conn: Connection, f: ClientFrame): void {
+    if (conn.closing) return;
+    this.alive(conn);
     try {
-      this.dispatch(conn, parsed.frame);
+      this.dispatch(conn, f);
     } catch (err) {
       // A bug must not take the server down or leak a stack trace to the client.
-      this.events.fire({ type: 'warn', message: `internal error handling ${parsed.frame.type}: ${(err as Error).stack ?? err}` });
+      this.events.fire({ type: 'warn', message: `internal error handling ${f.type}: ${(err as Error).stack ?? err}` });
       this.error(conn, 'bad_frame', 'the server could not handle that frame');
     }
   }
@@ -237,7 +242,8 @@ export class ChatServer {
     conn.stopReading();
     this.events.fire({ type: 'closed', address: conn.address, code, reason });
     const queued = this.output.take(conn);
-    const out = queued ? Buffer.concat([queued, encodeFrame(last)]) : encodeFrame(last);
+    const bye = conn.codec.encode(last);
+    const out = queued && bye ? Buffer.concat([queued, bye]) : (queued ?? bye ?? Buffer.alloc(0));
     const s = conn.socket;
     if (code === 'slow_reader') {
       // It is not reading, so waiting for a drain would only hold memory.

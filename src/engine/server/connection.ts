@@ -1,7 +1,7 @@
 import type * as net from 'node:net';
-import { LineDecoder } from '../lineCodec';
 import { TokenBucket } from '../tokenBucket';
-import type { HelloFrame } from '../protocol';
+import type { ClientFrame, ErrorCode, HelloFrame } from '../protocol';
+import type { Codec, WireProtocol } from './codec';
 import type { Segment } from './outputQueue';
 
 /** Where a session stands in the handshake. */
@@ -39,7 +39,13 @@ export class Session {
 
 /** What a connection reports to the server. */
 export interface ConnectionHandlers {
-  line(conn: Connection, text: string): void;
+  frame(conn: Connection, f: ClientFrame): void;
+  /** An input unit the codec could not accept (answered with an error; the connection stays). */
+  reject(conn: Connection, code: ErrorCode, message: string, ref: string | undefined): void;
+  /** Bytes the codec answers by itself. */
+  reply(conn: Connection, bytes: Buffer): void;
+  /** The codec's shared-frame variant changed. */
+  variantChanged(conn: Connection): void;
   /** A line grew past the limit; reading has stopped. */
   overflow(conn: Connection, bytes: number): void;
   /** The socket closed (for whatever reason). */
@@ -71,7 +77,8 @@ export class Connection {
   /** On the output queue's dirty list. */
   dirty = false;
 
-  private readonly decoder: LineDecoder;
+  /** Bytes to frames and frames to bytes, in this connection's wire protocol. */
+  readonly codec: Codec;
   /** Input budget in lines (see ServerOptions.lineRate). */
   private readonly lines: TokenBucket;
   /** lineRate 0 turns input pacing off, the turn-taking included. */
@@ -81,6 +88,7 @@ export class Connection {
   constructor(
     readonly socket: net.Socket,
     readonly address: string,
+    protocol: WireProtocol,
     limits: { maxLine: number; lineRate: number; rate: number; burst: number },
     private readonly handlers: ConnectionHandlers,
   ) {
@@ -88,17 +96,23 @@ export class Connection {
     this.session = new Session(new TokenBucket(limits.rate, limits.burst));
     this.lines = new TokenBucket(limits.lineRate, limits.lineRate * 2);
     this.paced = limits.lineRate > 0;
-    this.decoder = new LineDecoder(
+    this.codec = protocol.open(
       {
-        line: (text) => {
-          this.handlers.line(this, text);
+        frame: (f) => {
+          this.handlers.frame(this, f);
           this.charge();
         },
+        reject: (code, message, ref) => {
+          this.handlers.reject(this, code, message, ref);
+          this.charge();
+        },
+        reply: (bytes) => this.handlers.reply(this, bytes),
+        variantChanged: () => this.handlers.variantChanged(this),
         overflow: (bytes) => this.handlers.overflow(this, bytes),
       },
-      limits.maxLine,
+      limits,
     );
-    socket.on('data', (chunk: Buffer) => this.decoder.push(chunk));
+    socket.on('data', (chunk: Buffer) => this.codec.push(chunk));
     socket.on('error', () => undefined); // 'close' follows and does the cleanup
     socket.on('close', () => this.handlers.closed(this));
     socket.on('end', () => socket.end());
@@ -106,7 +120,7 @@ export class Connection {
 
   /** Stop reading for good (the connection is closing). */
   stopReading(): void {
-    this.decoder.stop();
+    this.codec.stop();
   }
 
   /**
@@ -119,13 +133,13 @@ export class Connection {
     if (this.closing || !this.paced) return;
     const within = this.lines.charge();
     if (within && ++this.linesThisTurn < LINES_PER_TURN) return;
-    this.decoder.pause();
+    this.codec.pause();
     this.socket.pause();
     const go = () => {
       this.linesThisTurn = 0;
       if (this.closing) return;
       this.socket.resume();
-      this.decoder.resume();
+      this.codec.resume();
     };
     if (within) setImmediate(go);
     else setTimeout(go, this.lines.wait(0)).unref(); // until the debt is paid

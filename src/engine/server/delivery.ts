@@ -1,13 +1,13 @@
-import { encodeFrame } from '../lineCodec';
 import type { ServerFrame } from '../protocol';
+import type { FrameEncoder } from './codec';
 import type { Connection } from './connection';
 import type { OutputQueue } from './outputQueue';
 import type { Registry } from './registry';
 
 /**
  * Puts frames on the output queue of the connections they are for: one, a
- * few, a room's members, or everyone. Each frame is encoded once per call,
- * however many receive it.
+ * few, a room's members, or everyone. A frame for several connections is
+ * encoded once per codec variant, however many receive it.
  */
 export class Delivery {
   constructor(
@@ -15,35 +15,63 @@ export class Delivery {
     private readonly output: OutputQueue,
   ) {}
 
+  /** A frame for one connection only (a reply, an error): its own codec encodes it. */
   toConn(conn: Connection, frame: ServerFrame): void {
-    this.output.send(conn, encodeFrame(frame));
+    const buf = conn.codec.encode(frame);
+    if (buf) this.output.send(conn, buf);
   }
 
-  /** Frame bytes already encoded (a stored message echoed again, say). */
-  toConnEncoded(conn: Connection, buf: Buffer): void {
+  /** Bytes a codec produced itself. */
+  raw(conn: Connection, buf: Buffer): void {
     this.output.send(conn, buf);
   }
 
+  /** A shared frame (a message, a presence change) to a few connections. */
   toConns(conns: Iterable<Connection>, frame: ServerFrame): void {
-    let buf: Buffer | undefined;
-    for (const c of conns) this.output.send(c, (buf ??= encodeFrame(frame)));
+    const enc = new SharedEncoding(frame);
+    for (const c of conns) {
+      const buf = enc.for(c.codec.variant);
+      if (buf) this.output.send(c, buf);
+    }
   }
 
-  /** To every local member of a room but `except`; members share the bytes through the room's segment. */
+  /**
+   * To every local member of a room but `except`. Each variant group of the
+   * room gets the frame encoded once and appended once to its segment.
+   */
   toRoom(room: string, frame: ServerFrame, except?: Connection): void {
     const r = this.registry.room(room);
-    if (r) this.output.fanOut(r, encodeFrame(frame), except);
-  }
-
-  /** Encoded room frames from the bus. */
-  toRoomEncoded(room: string, buf: Buffer): void {
-    const r = this.registry.room(room);
-    if (r) this.output.fanOut(r, buf);
+    if (!r) return;
+    for (const group of r.groups.values()) {
+      const buf = group.encoder.encode(frame);
+      if (buf) this.output.fanOut(group, buf, except && group.members.has(except) ? except : undefined);
+    }
   }
 
   /** To everyone who completed the handshake but `except`. */
   toEveryone(frame: ServerFrame, except?: Connection): void {
-    let buf: Buffer | undefined;
-    for (const c of this.registry.everyone()) if (c !== except) this.output.send(c, (buf ??= encodeFrame(frame)));
+    const enc = new SharedEncoding(frame);
+    for (const c of this.registry.everyone()) {
+      if (c === except) continue;
+      const buf = enc.for(c.codec.variant);
+      if (buf) this.output.send(c, buf);
+    }
+  }
+}
+
+/** One frame's bytes per variant, encoded on first use. */
+class SharedEncoding {
+  private lastEncoder?: FrameEncoder;
+  private lastBuf?: Buffer;
+  private others?: Map<FrameEncoder, Buffer | undefined>;
+
+  constructor(private readonly frame: ServerFrame) {}
+
+  for(encoder: FrameEncoder): Buffer | undefined {
+    if (encoder === this.lastEncoder) return this.lastBuf;
+    if (this.lastEncoder) (this.others ??= new Map()).set(this.lastEncoder, this.lastBuf);
+    this.lastEncoder = encoder;
+    this.lastBuf = this.others?.has(encoder) ? this.others.get(encoder) : encoder.encode(this.frame);
+    return this.lastBuf;
   }
 }

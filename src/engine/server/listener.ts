@@ -2,7 +2,8 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { fingerprintOf } from '../certificate';
 import { TLS_HANDSHAKE } from '../tlsRecord';
-import type { ErrorCode, ErrorFrame } from '../protocol';
+import type { ErrorCode } from '../protocol';
+import type { WireProtocol } from './codec';
 import type { ServerEvent } from './options';
 
 /** Thrown by listen() with a message that says what to do. */
@@ -21,9 +22,7 @@ export interface ListenerHost {
   /** Sockets the server holds now, handshake or not (for maxClients). */
   connections(): number;
   /** A socket ready to speak the protocol (TLS already unwrapped). Returns a handle that can close it politely. */
-  connect(socket: net.Socket, address: string): { refuse(code: ErrorCode, message: string, reason: string): void };
-  /** The one line a socket gets when it is turned away before it becomes a connection. */
-  refusal(frame: ErrorFrame): Buffer;
+  connect(socket: net.Socket, address: string, protocol: WireProtocol): { refuse(code: ErrorCode, message: string, reason: string): void };
   report(e: ServerEvent): void;
 }
 
@@ -31,6 +30,8 @@ export interface ListenerHost {
 export interface ListenerOptions {
   host: string;
   port: number;
+  /** What the port speaks: JSON lines, or another codec (IRC). */
+  protocol: WireProtocol;
   maxClients: number;
   handshakeTimeout: number;
   tls?: { cert: string | Buffer; key: string | Buffer };
@@ -66,6 +67,11 @@ export class Listener {
         this.configError = new ListenError(`the TLS certificate or key cannot be used: ${(err as Error).message}`, 'ETLSCONFIG');
       }
     }
+  }
+
+  /** What the port speaks. */
+  get protocol(): WireProtocol {
+    return this.opts.protocol;
   }
 
   /** True when the port speaks TLS. */
@@ -113,7 +119,7 @@ export class Listener {
     const address = `${socket.remoteAddress}:${socket.remotePort}`;
     if (this.host.connections() >= this.opts.maxClients) {
       socket.on('error', () => undefined);
-      socket.end(this.host.refusal({ type: 'error', code: 'server_full', message: `the server is full (${this.opts.maxClients} connections); try again later` }));
+      socket.end(this.opts.protocol.refusal({ type: 'error', code: 'server_full', message: `the server is full (${this.opts.maxClients} connections); try again later` }));
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
@@ -124,7 +130,7 @@ export class Listener {
         if (chunk[0] === TLS_HANDSHAKE) conn.refuse('tls_unexpected', 'this server does not speak TLS: connect with TLS turned off', 'a TLS client reached this plain server');
       });
     }
-    const conn = this.host.connect(socket, address);
+    const conn = this.host.connect(socket, address, this.opts.protocol);
   }
 
   /**
@@ -153,7 +159,7 @@ export class Listener {
       raw.pause();
       if (chunk[0] !== TLS_HANDSHAKE) {
         this.host.report({ type: 'closed', address, code: 'tls_required', reason: 'a plain-TCP client reached this TLS server' });
-        raw.end(this.host.refusal({ type: 'error', code: 'tls_required', message: 'this server requires TLS: connect with TLS turned on' }));
+        raw.end(this.opts.protocol.refusal({ type: 'error', code: 'tls_required', message: 'this server requires TLS: connect with TLS turned on' }));
         setTimeout(() => raw.destroy(), 1000).unref();
         return;
       }

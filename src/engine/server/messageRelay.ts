@@ -1,6 +1,4 @@
-import { encodeFrame } from '../lineCodec';
 import { DEFAULT_ROOM, MAX_TEXT_CHARS, dmKey, type ChatMessage, type ErrorCode, type SendFrame } from '../protocol';
-import type { Bus } from '../bus';
 import type { Store } from '../store';
 import type { Connection } from './connection';
 import type { Delivery } from './delivery';
@@ -21,7 +19,6 @@ export class MessageRelay {
   constructor(
     private readonly registry: Registry,
     private readonly store: Store,
-    private readonly bus: Bus,
     private readonly delivery: Delivery,
     private readonly limit: RateLimit,
     private readonly host: MessageRelayHost,
@@ -33,7 +30,7 @@ export class MessageRelay {
     if (f.text.length > MAX_TEXT_CHARS) return this.host.error(conn, 'too_long', `a message has at most ${MAX_TEXT_CHARS} characters`, f.id);
     const name = conn.session.name;
     const dup = this.store.findById(name, f.id);
-    if (dup) return this.delivery.toConnEncoded(conn, encodeFrame(dup));
+    if (dup) return this.delivery.toConn(conn, dup); // a resend: the echo is its acknowledgement
     let room: string;
     let peer: Connection | undefined;
     if (f.to !== undefined) {
@@ -66,10 +63,12 @@ export class MessageRelay {
       this.host.warn((err as Error).message);
       return this.host.error(conn, 'store_failed', 'the server could not save your message; it was not delivered, try again later', f.id);
     }
+    const self = conn.codec.echoesOwn ? undefined : conn;
     if (peer) {
-      this.delivery.toConns(peer !== conn ? [conn, peer] : [conn], msg);
+      const to = peer === conn ? [conn] : [conn, peer];
+      this.delivery.toConns(to.filter((c) => c !== self), msg);
     } else {
-      this.bus.publish(room, encodeFrame(msg));
+      this.delivery.toRoom(room, msg, self);
     }
   }
 

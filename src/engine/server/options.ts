@@ -2,6 +2,7 @@ import { DEFAULT_MAX_LINE } from '../lineCodec';
 import { DEFAULT_HOST, DEFAULT_PORT, type ErrorCode } from '../protocol';
 import type { KdfParams, ThrottleOptions } from '../auth';
 import type { Bus } from '../bus';
+import type { WireProtocol } from './codec';
 import type { Store } from '../store';
 
 /** Server settings; every field has a documented default (docs/protocol.md, "Limits"). */
@@ -44,12 +45,18 @@ export interface ServerOptions {
   passwordKdf?: Partial<KdfParams>;
   /** Backoff for wrong passwords per address. Default: 1 s doubling to 60 s, forgiven after 10 quiet minutes or a right password. */
   authThrottle?: ThrottleOptions;
+  /**
+   * More ports on the same host, each speaking its own wire protocol (the IRC
+   * gateway, say). They share TLS, limits, rooms and people with the main
+   * port, which always speaks JSON lines.
+   */
+  extraPorts?: Array<{ port: number; protocol: WireProtocol }>;
   store?: Store;
   bus?: Bus;
 }
 
 /** The numeric limits of a running server, every default filled in. */
-export type Limits = Required<Omit<ServerOptions, 'store' | 'bus' | 'tls' | 'password' | 'passwordKdf' | 'authThrottle'>>;
+export type Limits = Required<Omit<ServerOptions, 'store' | 'bus' | 'extraPorts' | 'tls' | 'password' | 'passwordKdf' | 'authThrottle'>>;
 
 /** Fills in the documented defaults. */
 export function resolveLimits(options: ServerOptions): Limits {

@@ -1,14 +1,46 @@
 import { isDmKey } from '../protocol';
 import { foldName } from '../stores/store';
+import type { FrameEncoder } from './codec';
 import type { Connection } from './connection';
 import type { FanoutGroup, Segment } from './outputQueue';
 
-/** A room with members on this server. Its members share output segments (see OutputQueue). */
-export class Room implements FanoutGroup {
+/** The members of a room whose codecs share one encoding variant: they share the bytes of every room frame. */
+export class VariantGroup implements FanoutGroup {
   readonly members = new Set<Connection>();
   seg?: Segment;
 
+  constructor(readonly encoder: FrameEncoder) {}
+}
+
+/**
+ * A room with members on this server. Members are grouped by their codec's
+ * variant, so a room frame is encoded once per variant and appended once to
+ * each group's segment (see OutputQueue): per (room, variant), not per member.
+ */
+export class Room {
+  readonly members = new Set<Connection>();
+  readonly groups = new Map<FrameEncoder, VariantGroup>();
+
   constructor(readonly name: string) {}
+
+  add(conn: Connection): void {
+    this.members.add(conn);
+    const encoder = conn.codec.variant;
+    let group = this.groups.get(encoder);
+    if (!group) this.groups.set(encoder, (group = new VariantGroup(encoder)));
+    group.members.add(conn);
+    group.seg = undefined; // a new member must not receive what was queued before it joined
+  }
+
+  delete(conn: Connection): void {
+    this.members.delete(conn);
+    for (const [encoder, group] of this.groups) {
+      if (!group.members.delete(conn)) continue;
+      group.seg = undefined; // nor may a member that left receive what comes after
+      if (group.members.size === 0) this.groups.delete(encoder);
+      return;
+    }
+  }
 }
 
 /** Told when a room gets its first local member and loses its last one (to subscribe to it elsewhere). */
@@ -93,8 +125,7 @@ export class Registry {
       this.rooms.set(name, room);
       this.hooks.opened(name);
     }
-    room.members.add(conn);
-    room.seg = undefined; // a new member must not receive what was queued before it joined
+    room.add(conn);
     return true;
   }
 
@@ -103,13 +134,22 @@ export class Registry {
     if (!conn.session.rooms.delete(name)) return false;
     const room = this.rooms.get(name);
     if (!room) return true;
-    room.members.delete(conn);
-    room.seg = undefined; // nor may a member that left receive what comes after
+    room.delete(conn);
     if (room.members.size === 0) {
       this.rooms.delete(name);
       this.hooks.closed(name);
     }
     return true;
+  }
+
+  /** A connection's codec switched variant: move it to the matching group in each of its rooms. */
+  regroup(conn: Connection): void {
+    for (const name of conn.session.rooms) {
+      const room = this.rooms.get(name);
+      if (!room) continue;
+      room.delete(conn);
+      room.add(conn);
+    }
   }
 
   /** True when a connection may read a room or DM conversation. */
