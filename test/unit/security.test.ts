@@ -99,7 +99,7 @@ describe('security', function () {
       assert.deepEqual(asked, [[server.fingerprint, '127.0.0.1', port]]);
       // A reconnect to the same certificate does not ask again.
       const back = nextEvent(c.onWelcome, () => true, 5000);
-      for (const s of (server as unknown as { conns: Set<{ socket: net.Socket }> }).conns) s.socket.destroy();
+      for (const s of (server as unknown as { conns: Map<number, { socket: net.Socket }> }).conns.values()) s.socket.destroy();
       await back;
       assert.equal(asked.length, 1);
     });

@@ -1,13 +1,17 @@
 import type * as net from 'node:net';
 import { jsonProtocol } from '../codecs/json/jsonCodec';
 import { MemoryStore, type Store } from '../store';
+import { LocalBus } from '../buses/localBus';
+import type { Bus } from '../buses/bus';
 import { Emitter } from '../events';
 import type { ClientFrame, ErrorCode, ServerFrame } from '../protocol';
 import { assertNever } from '../../shared/assertNever';
 import { VERSION } from '../version';
 import type { WireProtocol } from './codec';
-import { Connection } from './connection';
+import { BusRouter } from './busRouter';
+import { Connection, Rejection, type Input } from './connection';
 import { Delivery } from './delivery';
+import { Directory } from './directory';
 import { FileRelay } from './fileRelay';
 import { Handshake } from './handshake';
 import { HistoryRequests } from './historyRequests';
@@ -35,7 +39,9 @@ const SWEEP_MS = 1000;
 export class ChatServer {
   private readonly limits: Limits;
   readonly store: Store;
-  private readonly conns = new Set<Connection>();
+  private readonly bus: Bus;
+  /** Open connections by serial (bus events name their sender's connection by it). */
+  private readonly conns = new Map<number, Connection>();
   private sweepTimer?: NodeJS.Timeout;
   private readonly events = new Emitter<ServerEvent>();
   /** Log-worthy events: connections, joins, closes. */
@@ -45,6 +51,8 @@ export class ChatServer {
   private readonly listeners: Listener[];
   private readonly output: OutputQueue;
   private readonly registry: Registry;
+  private readonly directory = new Directory();
+  private readonly router: BusRouter;
   private readonly delivery: Delivery;
   private readonly handshake: Handshake;
   private readonly membership: Membership;
@@ -55,6 +63,7 @@ export class ChatServer {
   constructor(options: ServerOptions = {}) {
     const limits = (this.limits = resolveLimits(options));
     this.store = options.store ?? new MemoryStore();
+    this.bus = options.bus ?? new LocalBus();
     const report = (e: ServerEvent) => this.events.fire(e);
     const send = (conn: Connection, frame: ServerFrame) => this.delivery.toConn(conn, frame);
     const error = (conn: Connection, code: ErrorCode, message: string, ref?: string) => this.error(conn, code, message, ref);
@@ -68,12 +77,27 @@ export class ChatServer {
         new Listener({ host: limits.host, port, protocol, maxClients: limits.maxClients, handshakeTimeout: limits.handshakeTimeout, tls: options.tls }, listenerHost),
     );
     this.output = new OutputQueue(limits.maxQueue, (conn) => this.slowReader(conn));
-    // Rooms go through the bus again in the next step (busEvents.ts).
-    this.registry = new Registry({ opened: () => undefined, closed: () => undefined });
+    this.registry = new Registry({ opened: (room) => this.router.watchRoom(room), closed: (room) => this.router.unwatchRoom(room) });
     this.delivery = new Delivery(this.registry, this.output);
     const limit = new RateLimit(limits.rate, limits.burst, { send, shut });
+    const online = (name: string) => this.membership.online(name);
+    this.files = new FileRelay(
+      {
+        sendAll: (conns, frame) => this.delivery.toConns(conns, frame),
+        error,
+        charge: (conn, ref) => limit.charge(conn, ref),
+        online,
+        publish: (target, e) => ('room' in target ? this.router.toRoom(target.room, e) : this.router.toPerson(target.person, e)),
+      },
+      limits.maxFileSize,
+    );
+    this.router = new BusRouter(this.bus, this.registry, this.directory, this.delivery, this.files, {
+      local: (id) => this.conns.get(id),
+      roster: () => [...this.registry.everyone()].map((c) => ({ name: c.session.name, rooms: [...c.session.rooms] })),
+      warn,
+    });
     this.handshake = new Handshake(options, { send, error, shut, admit: (conn, hello) => this.membership.admit(conn, hello) });
-    this.membership = new Membership(this.registry, this.store, this.delivery, limits, {
+    this.membership = new Membership(this.registry, this.directory, this.store, this.bus, this.router, this.delivery, limits, {
       error,
       report,
       replace: (old) => {
@@ -81,9 +105,8 @@ export class ChatServer {
         this.drop(old, 'replaced');
       },
     });
-    this.messages = new MessageRelay(this.registry, this.store, this.delivery, limit, { error, warn }, limits.typingInterval);
+    this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, online }, limits.typingInterval);
     this.requests = new HistoryRequests(this.registry, this.store, this.delivery, { error });
-    this.files = new FileRelay(this.registry, { sendAll: (conns, frame) => this.delivery.toConns(conns, frame), error, charge: (conn, ref) => limit.charge(conn, ref) }, limits.maxFileSize);
   }
 
   /** True when clients must prove they know a password before the welcome. */
@@ -110,6 +133,7 @@ export class ChatServer {
       await Promise.all(this.listeners.map((l) => l.close()));
       throw err;
     });
+    this.router.start();
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweepTimer.unref();
     return addr;
@@ -125,9 +149,9 @@ export class ChatServer {
     return this.listeners.map((l) => ({ protocol: l.protocol.name, address: l.address() }));
   }
 
-  /** Names of everyone who completed the handshake. */
+  /** Names of everyone who completed the handshake, on this node and (with a shared bus) the others. */
   users(): string[] {
-    return this.registry.users();
+    return this.membership.users();
   }
 
   /** Number of open sockets, handshake or not. */
@@ -139,12 +163,14 @@ export class ChatServer {
   async close(reason = 'server shutting down'): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     const closed = Promise.all(this.listeners.map((l) => l.close()));
-    for (const c of [...this.conns]) this.shut(c, { type: 'bye', reason }, 'bye', reason);
+    for (const c of [...this.conns.values()]) this.shut(c, { type: 'bye', reason }, 'bye', reason);
     this.output.flush();
     const deadline = Date.now() + 2000;
     while (this.conns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    for (const c of [...this.conns]) c.socket.destroy();
+    for (const c of [...this.conns.values()]) c.socket.destroy();
     await closed;
+    this.router.stop();
+    await this.bus.close();
     await this.store.close();
   }
 
@@ -152,40 +178,36 @@ export class ChatServer {
 
   private connect(socket: net.Socket, address: string, protocol: WireProtocol): { refuse(code: ErrorCode, message: string, reason: string): void } {
     const conn = new Connection(socket, address, protocol, this.limits, {
-      frame: (c, f) => this.onFrame(c, f),
-      reject: (c, code, message, ref) => {
-        if (c.closing) return;
-        this.alive(c);
-        this.error(c, code, message, ref);
-      },
+      input: (c, unit) => this.onInput(c, unit),
       reply: (c, bytes) => this.delivery.raw(c, bytes),
       variantChanged: (c) => this.registry.regroup(c),
       overflow: (c, bytes) =>
         this.shut(c, { type: 'error', code: 'frame_too_large', message: `a line of ${bytes} bytes or more exceeds the limit of ${this.limits.maxLine} bytes` }, 'frame_too_large', 'line too long'),
       closed: (c) => this.drop(c, 'connection closed'),
     });
-    this.conns.add(conn);
+    this.conns.set(conn.id, conn);
     return { refuse: (code, message, reason) => this.shut(conn, { type: 'error', code, message }, code, reason) };
   }
 
-  private alive(conn: Connection): void {
-    conn.lastFrame = Date.now();
-    conn.pinged = false;
-  }
-
-  private onFrame(conn: Connection, f: ClientFrame): void {
+  /** One unit of a connection's input, in order; a promise when handling it has to wait (see Connection). */
+  private onInput(conn: Connection, unit: Input): void | Promise<void> {
     if (conn.closing) return;
-    this.alive(conn);
+    if (unit instanceof Rejection) return this.error(conn, unit.code, unit.message, unit.ref);
     try {
-      this.dispatch(conn, f);
+      const pending = this.dispatch(conn, unit);
+      if (pending) return pending.catch((err: unknown) => this.internalError(conn, unit, err));
     } catch (err) {
-      // A bug must not take the server down or leak a stack trace to the client.
-      this.events.fire({ type: 'warn', message: `internal error handling ${f.type}: ${(err as Error).stack ?? err}` });
-      this.error(conn, 'bad_frame', 'the server could not handle that frame');
+      this.internalError(conn, unit, err);
     }
   }
 
-  private dispatch(conn: Connection, f: ClientFrame): void {
+  /** A bug must not take the server down or leak a stack trace to the client. */
+  private internalError(conn: Connection, f: ClientFrame, err: unknown): void {
+    this.events.fire({ type: 'warn', message: `internal error handling ${f.type}: ${(err as Error).stack ?? err}` });
+    this.error(conn, 'bad_frame', 'the server could not handle that frame');
+  }
+
+  private dispatch(conn: Connection, f: ClientFrame): void | Promise<void> {
     if (f.type === 'ping') return this.delivery.toConn(conn, f.id === undefined ? { type: 'pong' } : { type: 'pong', id: f.id });
     if (f.type === 'pong') return;
     const phase = conn.session.phase;
@@ -211,7 +233,7 @@ export class ChatServer {
       case 'search':
         return this.requests.search(conn, f);
       case 'who':
-        return this.delivery.toConn(conn, { type: 'users', ...(f.id !== undefined && { id: f.id }), users: this.registry.users() });
+        return this.delivery.toConn(conn, { type: 'users', ...(f.id !== undefined && { id: f.id }), users: this.membership.users() });
       case 'file_offer':
         return this.files.offer(conn, f);
       case 'file_chunk':
@@ -227,7 +249,7 @@ export class ChatServer {
 
   /** Forget a connection that closed. */
   private drop(conn: Connection, reason: string): void {
-    if (!this.conns.delete(conn)) return;
+    if (!this.conns.delete(conn.id)) return;
     conn.closing = true;
     conn.stopReading();
     this.output.discard(conn);
@@ -265,7 +287,8 @@ export class ChatServer {
   private sweep(): void {
     const now = Date.now();
     this.handshake.sweep(now);
-    for (const c of this.conns) {
+    this.membership.sweep(now);
+    for (const c of this.conns.values()) {
       if (c.closing) continue;
       if (!c.session.ready) {
         if (now - c.connectedAt > this.limits.handshakeTimeout && !c.session.authTimer) {

@@ -37,11 +37,26 @@ export class Session {
   }
 }
 
+/** An input unit the codec could not accept; it is answered in order with the frames around it. */
+export class Rejection {
+  constructor(
+    readonly code: ErrorCode,
+    readonly message: string,
+    readonly ref: string | undefined,
+  ) {}
+}
+
+/** One unit of a connection's input, in arrival order. */
+export type Input = ClientFrame | Rejection;
+
 /** What a connection reports to the server. */
 export interface ConnectionHandlers {
-  frame(conn: Connection, f: ClientFrame): void;
-  /** An input unit the codec could not accept (answered with an error; the connection stays). */
-  reject(conn: Connection, code: ErrorCode, message: string, ref: string | undefined): void;
+  /**
+   * Handle one unit of input. A handler that must wait (for the store, for a
+   * bus lease) returns a promise, which must not reject; the connection
+   * handles its next unit only after it settles.
+   */
+  input(conn: Connection, unit: Input): void | Promise<void>;
   /** Bytes the codec answers by itself. */
   reply(conn: Connection, bytes: Buffer): void;
   /** The codec's shared-frame variant changed. */
@@ -54,6 +69,12 @@ export interface ConnectionHandlers {
 
 /** Lines read from one connection before others get a turn (see charge()). */
 const LINES_PER_TURN = 64;
+let serial = 0;
+/** Input units waiting behind an unfinished one before reading stops. */
+const MAX_BACKLOG = 32;
+/** Why reading is stopped: bits, so each reason is lifted on its own. */
+const PACING = 1;
+const BACKLOG = 2;
 
 /**
  * The socket side of a connection: reading with backpressure, the output
@@ -62,6 +83,8 @@ const LINES_PER_TURN = 64;
 export class Connection {
   /** Set once the server decided to close it; nothing more is read or queued. */
   closing = false;
+  /** Unique among this server's connections; bus events name their sender's connection by it. */
+  readonly id: number;
   readonly session: Session;
   readonly connectedAt: number;
   /** When the last complete frame arrived, and whether a ping is out since. */
@@ -79,6 +102,11 @@ export class Connection {
 
   /** Bytes to frames and frames to bytes, in this connection's wire protocol. */
   readonly codec: Codec;
+  /** Units that arrived while an earlier one was still being handled, oldest first. */
+  private backlog: Input[] = [];
+  private busy = false;
+  /** Reasons reading is stopped (PACING, BACKLOG); reading resumes when none is left. */
+  private held = 0;
   /** Input budget in lines (see ServerOptions.lineRate). */
   private readonly lines: TokenBucket;
   /** lineRate 0 turns input pacing off, the turn-taking included. */
@@ -92,20 +120,15 @@ export class Connection {
     limits: { maxLine: number; lineRate: number; rate: number; burst: number },
     private readonly handlers: ConnectionHandlers,
   ) {
+    this.id = ++serial;
     this.connectedAt = this.lastFrame = Date.now();
     this.session = new Session(new TokenBucket(limits.rate, limits.burst));
     this.lines = new TokenBucket(limits.lineRate, limits.lineRate * 2);
     this.paced = limits.lineRate > 0;
     this.codec = protocol.open(
       {
-        frame: (f) => {
-          this.handlers.frame(this, f);
-          this.charge();
-        },
-        reject: (code, message, ref) => {
-          this.handlers.reject(this, code, message, ref);
-          this.charge();
-        },
+        frame: (f) => this.receive(f),
+        reject: (code, message, ref) => this.receive(new Rejection(code, message, ref)),
         reply: (bytes) => this.handlers.reply(this, bytes),
         variantChanged: () => this.handlers.variantChanged(this),
         overflow: (bytes) => this.handlers.overflow(this, bytes),
@@ -124,6 +147,56 @@ export class Connection {
   }
 
   /**
+   * One unit of input, in order: handled at once unless an earlier one is
+   * still in progress; then it waits, and past MAX_BACKLOG waiting units
+   * reading stops (backpressure) until they are handled.
+   */
+  private receive(unit: Input): void {
+    if (this.closing) return;
+    this.lastFrame = Date.now();
+    this.pinged = false;
+    if (this.busy) {
+      this.backlog.push(unit);
+      if (this.backlog.length >= MAX_BACKLOG) this.hold(BACKLOG);
+    } else {
+      this.run(unit);
+    }
+    this.charge();
+  }
+
+  private run(unit: Input): void {
+    const pending = this.handlers.input(this, unit);
+    if (!pending) return;
+    this.busy = true;
+    void pending.then(() => this.next());
+  }
+
+  /** The unit in progress is done: handle the waiting ones, in order, until one has to wait again. */
+  private next(): void {
+    this.busy = false;
+    while (!this.busy && this.backlog.length > 0 && !this.closing) this.run(this.backlog.shift()!);
+    if (this.busy) return;
+    this.backlog = [];
+    this.release(BACKLOG);
+  }
+
+  private hold(reason: number): void {
+    if (this.held === 0) {
+      this.codec.pause();
+      this.socket.pause();
+    }
+    this.held |= reason;
+  }
+
+  private release(reason: number): void {
+    if ((this.held & reason) === 0) return;
+    this.held &= ~reason;
+    if (this.held !== 0 || this.closing) return;
+    this.socket.resume();
+    this.codec.resume();
+  }
+
+  /**
    * Charge one line to the input budget. When the budget is spent, and briefly
    * every LINES_PER_TURN lines, stop reading (the kernel buffers, then the
    * sender blocks: backpressure, not a disconnect) so one connection's flood
@@ -133,13 +206,11 @@ export class Connection {
     if (this.closing || !this.paced) return;
     const within = this.lines.charge();
     if (within && ++this.linesThisTurn < LINES_PER_TURN) return;
-    this.codec.pause();
-    this.socket.pause();
+    if (this.held & PACING) return; // a pause is already timed
+    this.hold(PACING);
     const go = () => {
       this.linesThisTurn = 0;
-      if (this.closing) return;
-      this.socket.resume();
-      this.codec.resume();
+      this.release(PACING);
     };
     if (within) setImmediate(go);
     else setTimeout(go, this.lines.wait(0)).unref(); // until the debt is paid

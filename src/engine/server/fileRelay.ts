@@ -1,19 +1,27 @@
 import { DEFAULT_ROOM, FILE_CHUNK_BYTES, dmKey, safeFileName, type ErrorCode, type FileChunkFrame, type FileOfferFrame, type ServerFrame } from '../protocol';
+import type { FileEvent } from './busEvents';
 import type { Connection } from './connection';
-import type { Registry } from './registry';
 
 /** What file relay needs from the server. */
 export interface FileRelayHost {
-  /** The same frame to several connections (encoded once). */
+  /** A shared frame to a few local connections (encoded once per codec variant). */
   sendAll(conns: Iterable<Connection>, frame: ServerFrame): void;
   error(conn: Connection, code: ErrorCode, message: string, ref?: string): void;
   /** Charge a frame to the sender's rate limit; false (and answered) when over it. */
   charge(conn: Connection, ref: string): boolean;
+  /** The canonical name of someone online on any node, or undefined. */
+  online(name: string): string | undefined;
+  /** Publish a file event on a room's topic, or on a person's. */
+  publish(target: Target, e: FileEvent): void;
 }
 
-/** A file being relayed: recipients are fixed when it is offered. */
-interface Transfer {
-  recipients: Connection[];
+/** Where a file goes: a room, or one person. */
+export type Target = { room: string } | { person: string };
+
+/** The sender's side of a transfer: what it offered, and how far it got. */
+interface Outgoing {
+  /** Undefined for a note to oneself: nobody else receives it. */
+  target?: Target;
   size: number;
   received: number;
   next: number;
@@ -23,15 +31,18 @@ interface Transfer {
 const MAX_PARALLEL_FILES = 4;
 
 /**
- * Relays offered files chunk by chunk, in order, to the recipients fixed at
- * the offer. Nothing is stored: a chunk is forwarded as it arrives.
+ * Relays offered files chunk by chunk, in order, through the bus. The
+ * sender's node checks the offer and every chunk; each node that receives
+ * the offer fixes its own local recipients, and forwards the chunks to
+ * them. Nothing is stored: a chunk is forwarded as it arrives.
  */
 export class FileRelay {
-  /** Transfers by sender, then by transfer id. */
-  private readonly sending = new Map<Connection, Map<string, Transfer>>();
+  /** Transfers by sending connection, then by transfer id. */
+  private readonly outgoing = new Map<Connection, Map<string, Outgoing>>();
+  /** Local recipients of transfers offered on any node, by `node/connection/id`. */
+  private readonly incoming = new Map<string, Connection[]>();
 
   constructor(
-    private readonly registry: Registry,
     private readonly host: FileRelayHost,
     private readonly maxFileSize: number,
   ) {}
@@ -40,27 +51,26 @@ export class FileRelay {
     // An offer costs a message token, so files cannot dodge the rate limit.
     if (!this.host.charge(conn, f.id)) return;
     if (f.size > this.maxFileSize) return this.host.error(conn, 'file_too_large', `files are limited to ${this.maxFileSize} bytes on this server`, f.id);
-    const mine = this.sending.get(conn);
+    const mine = this.outgoing.get(conn);
     if (mine?.has(f.id)) return this.host.error(conn, 'bad_file', 'a transfer with this id is already running', f.id);
     if (mine && mine.size >= MAX_PARALLEL_FILES) return this.host.error(conn, 'bad_file', `at most ${MAX_PARALLEL_FILES} files at once`, f.id);
     const name = conn.session.name;
     let room: string;
     let to: string | undefined;
-    let recipients: Connection[];
+    let target: Target | undefined;
     if (f.to !== undefined) {
-      const peer = this.registry.find(f.to);
-      if (!peer) return this.host.error(conn, 'no_such_user', `nobody called ${f.to} is online`, f.id);
-      to = peer.session.name;
-      room = dmKey(name, peer.session.name);
-      recipients = peer === conn ? [] : [peer];
+      to = this.host.online(f.to);
+      if (to === undefined) return this.host.error(conn, 'no_such_user', `nobody called ${f.to} is online`, f.id);
+      room = dmKey(name, to);
+      if (to !== name) target = { person: to };
     } else {
       room = f.room ?? DEFAULT_ROOM;
       if (!conn.session.rooms.has(room)) return this.host.error(conn, 'not_in_room', `join ${room} before sending files to it`, f.id);
-      recipients = [...(this.registry.room(room)?.members ?? [])].filter((c) => c !== conn);
+      target = { room };
     }
-    this.transfers(conn).set(f.id, { recipients, size: f.size, received: 0, next: 0 });
-    this.host.sendAll([conn, ...recipients], {
-      type: 'file_offer',
+    this.transfers(conn).set(f.id, { target, size: f.size, received: 0, next: 0 });
+    const offer = {
+      type: 'file_offer' as const,
       id: f.id,
       sender: name,
       room,
@@ -69,12 +79,14 @@ export class FileRelay {
       size: f.size,
       sha256: f.sha256,
       ts: new Date().toISOString(),
-    });
+    };
+    this.host.sendAll([conn], offer); // the sender's acknowledgement
+    if (target) this.host.publish(target, { kind: 'file_offer', offer, origin: conn.id });
     if (f.size === 0) this.finish(conn, f.id);
   }
 
   chunk(conn: Connection, f: FileChunkFrame): void {
-    const t = this.sending.get(conn)?.get(f.id);
+    const t = this.outgoing.get(conn)?.get(f.id);
     if (!t) return this.host.error(conn, 'bad_file', 'no file with this id is being sent; send file_offer first', f.id);
     const bytes = Math.floor((f.data.length * 3) / 4) - (f.data.endsWith('==') ? 2 : f.data.endsWith('=') ? 1 : 0);
     if (f.index !== t.next || bytes > FILE_CHUNK_BYTES || t.received + bytes > t.size) {
@@ -83,31 +95,66 @@ export class FileRelay {
     }
     t.next++;
     t.received += bytes;
-    this.host.sendAll(t.recipients, { type: 'file_chunk', id: f.id, sender: conn.session.name, index: f.index, data: f.data });
+    if (t.target) this.host.publish(t.target, { kind: 'file_chunk', chunk: { type: 'file_chunk', id: f.id, sender: conn.session.name, index: f.index, data: f.data }, origin: conn.id });
     if (t.received === t.size) this.finish(conn, f.id);
+  }
+
+  /** A file event from the bus (this node's own included): to the local recipients. `recipients` fixes them at the offer. */
+  relay(e: FileEvent, node: string, recipients: () => Connection[]): void {
+    switch (e.kind) {
+      case 'file_offer': {
+        const to = recipients();
+        if (to.length === 0) return;
+        this.incoming.set(transferKey(node, e.origin, e.offer.id), to);
+        return this.host.sendAll(to, e.offer);
+      }
+      case 'file_chunk': {
+        const to = this.incoming.get(transferKey(node, e.origin, e.chunk.id));
+        if (to) this.host.sendAll(to, e.chunk);
+        return;
+      }
+      case 'file_done': {
+        const key = transferKey(node, e.origin, e.id);
+        const to = this.incoming.get(key);
+        this.incoming.delete(key);
+        if (to) this.host.sendAll(to, { type: 'file_done', id: e.id, sender: e.sender });
+        return;
+      }
+      case 'file_abort': {
+        const key = transferKey(node, e.origin, e.id);
+        this.incoming.delete(key);
+        return;
+      }
+    }
   }
 
   /** The sender is gone: forget its transfers. */
   dropped(conn: Connection): void {
-    this.sending.delete(conn);
+    this.outgoing.delete(conn);
   }
 
   private finish(conn: Connection, id: string): void {
     const t = this.forget(conn, id);
-    this.host.sendAll([conn, ...(t?.recipients ?? [])], { type: 'file_done', id, sender: conn.session.name });
+    const sender = conn.session.name;
+    this.host.sendAll([conn], { type: 'file_done', id, sender });
+    if (t?.target) this.host.publish(t.target, { kind: 'file_done', id, sender, origin: conn.id });
   }
 
-  private transfers(conn: Connection): Map<string, Transfer> {
-    let m = this.sending.get(conn);
-    if (!m) this.sending.set(conn, (m = new Map()));
+  private transfers(conn: Connection): Map<string, Outgoing> {
+    let m = this.outgoing.get(conn);
+    if (!m) this.outgoing.set(conn, (m = new Map()));
     return m;
   }
 
-  private forget(conn: Connection, id: string): Transfer | undefined {
-    const m = this.sending.get(conn);
+  private forget(conn: Connection, id: string): Outgoing | undefined {
+    const m = this.outgoing.get(conn);
     const t = m?.get(id);
     m?.delete(id);
-    if (m?.size === 0) this.sending.delete(conn);
+    if (m?.size === 0) this.outgoing.delete(conn);
     return t;
   }
+}
+
+function transferKey(node: string, origin: number, id: string): string {
+  return `${node}/${origin}/${id}`;
 }

@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_ROOM, PROTOCOL_VERSION, isDmKey, nameProblem, roomProblem, type ErrorCode, type HelloFrame, type RoomInfo } from '../protocol';
+import type { Bus } from '../buses/bus';
 import type { Store } from '../store';
+import { foldName } from '../stores/store';
 import { VERSION } from '../version';
+import { nameLease } from './busEvents';
+import type { BusRouter } from './busRouter';
 import type { Connection } from './connection';
 import type { Delivery } from './delivery';
+import type { Directory } from './directory';
 import type { Limits, ServerEvent } from './options';
 import type { Registry } from './registry';
 
@@ -17,36 +22,57 @@ export interface MembershipHost {
 
 /** A session token as the server makes them; a client's own is kept only when it looks like one. */
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
+/** How long a name's lease on the bus lasts, and how often this node renews the leases of its people. */
+export const NAME_LEASE_MS = 30_000;
+export const NAME_RENEW_MS = 10_000;
 
 /**
- * Arrivals, departures, joins, leaves and renames: changes the registry and
- * tells everyone concerned (presence), and builds the welcome and joined
- * replies.
+ * Arrivals, departures, joins, leaves and renames: changes the registry,
+ * claims names across nodes (bus leases), publishes presence, and builds the
+ * welcome and joined replies.
  */
 export class Membership {
+  private renewedAt = Date.now();
+
   constructor(
     private readonly registry: Registry,
+    private readonly directory: Directory,
     private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly router: BusRouter,
     private readonly delivery: Delivery,
     private readonly limits: Limits,
     private readonly host: MembershipHost,
   ) {}
 
+  /** Everyone online on any node, this one's first. */
+  users(): string[] {
+    return [...this.registry.users(), ...this.directory.names()];
+  }
+
+  /** The canonical name of someone online on any node (`BOB` finds `bob`), or undefined. */
+  online(name: string): string | undefined {
+    return this.registry.find(name)?.session.name ?? this.directory.find(name);
+  }
+
   /** Take the name asked for in the hello (or the next free one) and send the welcome. */
-  admit(conn: Connection, f: HelloFrame): void {
+  async admit(conn: Connection, f: HelloFrame): Promise<void> {
     const s = conn.session;
-    let name = f.name;
-    const holder = this.registry.find(name);
+    const holder = this.registry.find(f.name);
+    let wanted = f.name;
     if (holder && f.session !== undefined && holder.session.token === f.session) {
-      // The same client reconnecting while its old socket lingers: the new one wins.
+      // The same client reconnecting while its old socket lingers: the new one wins, and keeps the lease.
+      wanted = holder.session.name;
+      this.registry.reserve(wanted, conn);
       this.host.replace(holder);
-    } else if (holder) {
-      name = this.registry.freeName(name);
     }
+    const name = await this.claim(conn, wanted);
+    if (name === undefined) return; // it closed meanwhile
     s.name = name;
     s.token = f.session && SESSION_TOKEN.test(f.session) ? f.session : randomBytes(16).toString('base64url');
     s.phase = 'ready';
     this.registry.add(conn);
+    this.router.watchPerson(name);
     this.registry.join(conn, DEFAULT_ROOM);
     this.delivery.toConn(conn, {
       type: 'welcome',
@@ -57,12 +83,12 @@ export class Membership {
       room: DEFAULT_ROOM,
       rooms: this.roomList(),
       joined: [...s.rooms],
-      users: this.registry.users(),
+      users: this.users(),
       history: this.store.history(DEFAULT_ROOM, { limit: this.limits.historyOnJoin }).messages,
       limits: { maxLine: this.limits.maxLine, rate: this.limits.rate, burst: this.limits.burst },
     });
-    this.delivery.toEveryone({ type: 'presence', event: 'online', name }, conn);
-    this.delivery.toRoom(DEFAULT_ROOM, { type: 'presence', event: 'join', name, room: DEFAULT_ROOM }, conn);
+    this.router.toPeople({ kind: 'online', name, origin: conn.id });
+    this.router.toPeople({ kind: 'join', name, room: DEFAULT_ROOM, origin: conn.id });
     this.host.report({ type: 'online', name, address: conn.address });
   }
 
@@ -73,13 +99,13 @@ export class Membership {
     this.delivery.toConn(conn, {
       type: 'joined',
       room,
-      members: [...(this.registry.room(room)?.members ?? [])].map((c) => c.session.name),
+      members: [...[...(this.registry.room(room)?.members ?? [])].map((c) => c.session.name), ...this.directory.members(room)],
       seq: this.store.lastSeq(room),
       history: this.store.history(room, { limit: this.limits.historyOnJoin }).messages,
     });
     if (!fresh) return;
     const name = conn.session.name;
-    this.delivery.toRoom(room, { type: 'presence', event: 'join', name, room }, conn);
+    this.router.toPeople({ kind: 'join', name, room, origin: conn.id });
     this.host.report({ type: 'join', name, room });
   }
 
@@ -87,42 +113,112 @@ export class Membership {
     if (!this.registry.leave(conn, room)) return this.host.error(conn, 'not_in_room', `you are not in ${room}`);
     const name = conn.session.name;
     this.delivery.toConn(conn, { type: 'left', room });
-    this.delivery.toRoom(room, { type: 'presence', event: 'leave', name, room });
+    this.router.toPeople({ kind: 'leave', name, room });
     this.host.report({ type: 'leave', name, room });
   }
 
-  rename(conn: Connection, name: string): void {
+  async rename(conn: Connection, name: string): Promise<void> {
     const why = nameProblem(name);
     if (why) return this.host.error(conn, 'bad_name', why);
     const from = conn.session.name;
     if (name === from) return;
-    const holder = this.registry.find(name);
-    if (holder && holder !== conn) return this.host.error(conn, 'bad_name', `${name} is taken`);
+    const sameKey = foldName(name) === foldName(from);
+    if (!sameKey) {
+      if (this.registry.isTaken(name) || this.directory.find(name) !== undefined) return this.host.error(conn, 'bad_name', `${name} is taken`);
+      this.registry.reserve(name, conn);
+      const ours = await this.lease(name);
+      if (!ours || conn.closing) {
+        this.registry.unreserve(name, conn);
+        if (ours) this.unlease(name);
+        if (!ours) this.host.error(conn, 'bad_name', `${name} is taken`);
+        return;
+      }
+    }
     this.registry.rename(conn, name);
-    this.delivery.toEveryone({ type: 'presence', event: 'rename', name, from });
+    if (!sameKey) {
+      this.router.unwatchPerson(from);
+      this.unlease(from);
+    }
+    this.router.watchPerson(name);
+    this.router.toPeople({ kind: 'rename', from, name });
     this.host.report({ type: 'rename', from, name });
   }
 
   /** A connection is gone: out of every room and off the list, and everyone is told. */
   depart(conn: Connection, reason: string): void {
     const s = conn.session;
+    this.registry.unreserve(s.name, conn);
     const wasReady = this.registry.remove(conn);
     for (const room of [...s.rooms]) {
       this.registry.leave(conn, room);
-      if (wasReady) this.delivery.toRoom(room, { type: 'presence', event: 'leave', name: s.name, room });
+      if (wasReady) this.router.toPeople({ kind: 'leave', name: s.name, room });
     }
     if (!wasReady) return;
-    this.delivery.toEveryone({ type: 'presence', event: 'offline', name: s.name });
+    this.router.unwatchPerson(s.name);
+    // A reconnect of the same session may have taken the name over already.
+    if (!this.registry.isTaken(s.name)) this.unlease(s.name);
+    this.router.toPeople({ kind: 'offline', name: s.name });
     this.host.report({ type: 'offline', name: s.name, reason });
+  }
+
+  /** Once a second: renew this node's name leases well before they run out. */
+  sweep(now: number): void {
+    if (now - this.renewedAt < NAME_RENEW_MS) return;
+    this.renewedAt = now;
+    for (const name of this.registry.users()) {
+      void this.lease(name).then((ours) => {
+        if (!ours) this.host.report({ type: 'warn', message: `another node took the name ${name} while this one held it` });
+      });
+    }
+  }
+
+  /**
+   * Claim a name on every node: this one first (a reservation), then the
+   * bus lease. When either is taken, the next free `name2`, `name3`... is
+   * tried. Undefined when the connection closed meanwhile.
+   */
+  private async claim(conn: Connection, wanted: string): Promise<string | undefined> {
+    const refused = new Set<string>();
+    const taken = (n: string) => (this.registry.isTaken(n) && !this.reservedFor(n, conn)) || this.directory.find(n) !== undefined || refused.has(foldName(n));
+    let name = taken(wanted) ? this.registry.freeName(wanted, taken) : wanted;
+    for (;;) {
+      this.registry.reserve(name, conn);
+      const ours = await this.lease(name);
+      if (conn.closing) {
+        this.registry.unreserve(name, conn);
+        if (ours && !this.registry.isTaken(name)) this.unlease(name);
+        return undefined;
+      }
+      if (ours) return name;
+      this.registry.unreserve(name, conn);
+      refused.add(foldName(name));
+      name = this.registry.freeName(wanted, taken);
+    }
+  }
+
+  private reservedFor(name: string, conn: Connection): boolean {
+    return this.registry.isReservedFor(name, conn);
+  }
+
+  private lease(name: string): Promise<boolean> {
+    return this.bus.lease(nameLease(name), NAME_LEASE_MS).catch((err: unknown) => {
+      // A bus that cannot answer must not keep people out: the name is checked on this node only.
+      this.host.report({ type: 'warn', message: `name lease for ${name} failed: ${(err as Error).message}` });
+      return true;
+    });
+  }
+
+  private unlease(name: string): void {
+    this.bus.unlease(nameLease(name)).catch((err: unknown) => this.host.report({ type: 'warn', message: `releasing the name lease for ${name} failed: ${(err as Error).message}` }));
   }
 
   private roomList(): RoomInfo[] {
     // Counts, not member lists: with everyone in `general`, names would repeat
     // `users` and make each welcome twice as large on a busy server.
-    const names = new Set<string>([DEFAULT_ROOM, ...this.registry.roomNames(), ...this.store.rooms()]);
+    const names = new Set<string>([DEFAULT_ROOM, ...this.registry.roomNames(), ...this.directory.roomNames(), ...this.store.rooms()]);
     return [...names]
       .filter((r) => !isDmKey(r))
       .sort()
-      .map((name) => ({ name, count: this.registry.room(name)?.members.size ?? 0, seq: this.store.lastSeq(name) }));
+      .map((name) => ({ name, count: (this.registry.room(name)?.members.size ?? 0) + this.directory.count(name), seq: this.store.lastSeq(name) }));
   }
 }

@@ -1,24 +1,26 @@
 import { DEFAULT_ROOM, MAX_TEXT_CHARS, dmKey, type ChatMessage, type ErrorCode, type SendFrame } from '../protocol';
 import type { Store } from '../store';
+import type { BusRouter } from './busRouter';
 import type { Connection } from './connection';
 import type { Delivery } from './delivery';
 import type { RateLimit } from './rateLimit';
-import type { Registry } from './registry';
 
 /** What message relay needs from the server. */
 export interface MessageRelayHost {
   error(conn: Connection, code: ErrorCode, message: string, ref?: string): void;
   warn(message: string): void;
+  /** The canonical name of someone online on any node, or undefined. */
+  online(name: string): string | undefined;
 }
 
 /**
  * Chat messages and typing notices: checks them, stores messages (once,
- * whatever the resends) and hands them on to the room or the person.
+ * whatever the resends) and publishes them to the room or the person.
  */
 export class MessageRelay {
   constructor(
-    private readonly registry: Registry,
     private readonly store: Store,
+    private readonly router: BusRouter,
     private readonly delivery: Delivery,
     private readonly limit: RateLimit,
     private readonly host: MessageRelayHost,
@@ -32,11 +34,11 @@ export class MessageRelay {
     const dup = this.store.findById(name, f.id);
     if (dup) return this.delivery.toConn(conn, dup); // a resend: the echo is its acknowledgement
     let room: string;
-    let peer: Connection | undefined;
+    let to: string | undefined;
     if (f.to !== undefined) {
-      peer = this.registry.find(f.to);
-      if (!peer) return this.host.error(conn, 'no_such_user', `nobody called ${f.to} is online`, f.id);
-      room = dmKey(name, peer.session.name);
+      to = this.host.online(f.to);
+      if (to === undefined) return this.host.error(conn, 'no_such_user', `nobody called ${f.to} is online`, f.id);
+      room = dmKey(name, to);
     } else {
       room = f.room ?? DEFAULT_ROOM;
       if (!conn.session.rooms.has(room)) return this.host.error(conn, 'not_in_room', `join ${room} before writing to it`, f.id);
@@ -49,7 +51,7 @@ export class MessageRelay {
       sender: name,
       text: f.text,
       ts: new Date().toISOString(),
-      ...(peer && { to: peer.session.name }),
+      ...(to !== undefined && { to }),
       // Copy the known fields only: extra client fields would be stored and
       // echoed to everyone, and a deeply nested one breaks JSON.stringify for
       // every later welcome and history reply (found by the chaos fuzz test).
@@ -63,13 +65,10 @@ export class MessageRelay {
       this.host.warn((err as Error).message);
       return this.host.error(conn, 'store_failed', 'the server could not save your message; it was not delivered, try again later', f.id);
     }
-    const self = conn.codec.echoesOwn ? undefined : conn;
-    if (peer) {
-      const to = peer === conn ? [conn] : [conn, peer];
-      this.delivery.toConns(to.filter((c) => c !== self), msg);
-    } else {
-      this.delivery.toRoom(room, msg, self);
-    }
+    if (to === undefined) return this.router.toRoom(room, { kind: 'message', message: msg, origin: conn.id });
+    // A direct message: the sender's copy (its acknowledgement) straight away, the other's through the bus.
+    if (conn.codec.echoesOwn) this.delivery.toConns([conn], msg);
+    if (to !== name) this.router.toPerson(to, { kind: 'message', message: msg, origin: conn.id });
   }
 
   typing(conn: Connection, room: string | undefined, to: string | undefined): void {
@@ -78,13 +77,13 @@ export class MessageRelay {
     const now = Date.now();
     if (now - (s.typingAt.get(target) ?? 0) < this.typingInterval) return; // relayed at most once per interval
     if (to !== undefined) {
-      const peer = this.registry.find(to);
-      if (!peer) return this.host.error(conn, 'no_such_user', `nobody called ${to} is online`);
+      const peer = this.host.online(to);
+      if (peer === undefined) return this.host.error(conn, 'no_such_user', `nobody called ${to} is online`);
       s.typingAt.set(target, now);
-      return this.delivery.toConn(peer, { type: 'typing', name: s.name, to: peer.session.name });
+      return this.router.toPerson(peer, { kind: 'typing', name: s.name, to: peer });
     }
     if (!s.rooms.has(target)) return this.host.error(conn, 'not_in_room', `you are not in ${target}`);
     s.typingAt.set(target, now);
-    this.delivery.toRoom(target, { type: 'typing', name: s.name, room: target }, conn);
+    this.router.toRoom(target, { kind: 'typing', name: s.name, room: target, origin: conn.id });
   }
 }

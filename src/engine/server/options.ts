@@ -1,7 +1,7 @@
 import { DEFAULT_MAX_LINE } from '../lineCodec';
 import { DEFAULT_HOST, DEFAULT_PORT, type ErrorCode } from '../protocol';
 import type { KdfParams, ThrottleOptions } from '../auth';
-import type { Bus } from '../bus';
+import type { Bus } from '../buses/bus';
 import type { WireProtocol } from './codec';
 import type { Store } from '../store';
 
@@ -51,7 +51,9 @@ export interface ServerOptions {
    * port, which always speaks JSON lines.
    */
   extraPorts?: Array<{ port: number; protocol: WireProtocol }>;
+  /** Where history is kept. Default: a MemoryStore of its own. */
   store?: Store;
+  /** What connects this server to other nodes (see server/busEvents.ts). Default: a LocalBus of its own, a single node. */
   bus?: Bus;
 }
 

@@ -57,6 +57,8 @@ export interface RegistryHooks {
 export class Registry {
   /** Ready connections by folded name. */
   private readonly byKey = new Map<string, Connection>();
+  /** Names being claimed (while the bus lease is asked for), by folded name. */
+  private readonly claims = new Map<string, Connection>();
   private readonly rooms = new Map<string, Room>();
 
   constructor(private readonly hooks: RegistryHooks) {}
@@ -76,18 +78,40 @@ export class Registry {
     return this.byKey.get(foldName(name));
   }
 
-  /** `name` with the smallest number appended that nobody holds: alice2, alice3... */
-  freeName(name: string): string {
+  /** True when a name is held or being claimed here. */
+  isTaken(name: string): boolean {
+    const key = foldName(name);
+    return this.byKey.has(key) || this.claims.has(key);
+  }
+
+  /** Hold a name for a connection while its claim is checked elsewhere. */
+  reserve(name: string, conn: Connection): void {
+    this.claims.set(foldName(name), conn);
+  }
+
+  isReservedFor(name: string, conn: Connection): boolean {
+    return this.claims.get(foldName(name)) === conn;
+  }
+
+  unreserve(name: string, conn: Connection): void {
+    const key = foldName(name);
+    if (this.claims.get(key) === conn) this.claims.delete(key);
+  }
+
+  /** `name` with the smallest number appended that is not taken: alice2, alice3... */
+  freeName(name: string, taken: (candidate: string) => boolean): string {
     for (let i = 2; ; i++) {
       const suffix = String(i);
       const candidate = [...name].slice(0, 32 - suffix.length).join('') + suffix;
-      if (!this.find(candidate)) return candidate;
+      if (!taken(candidate)) return candidate;
     }
   }
 
-  /** Enter a ready connection under its session's name (which the caller made sure is free). */
+  /** Enter a ready connection under its session's name (which the caller made sure is free, or reserved for it). */
   add(conn: Connection): void {
-    this.byKey.set(foldName(conn.session.name), conn);
+    const key = foldName(conn.session.name);
+    this.byKey.set(key, conn);
+    if (this.claims.get(key) === conn) this.claims.delete(key);
   }
 
   /** Forget a connection's name; false when it did not hold one. */
