@@ -493,6 +493,17 @@ export function isDmKey(room: string): boolean {
   return room.startsWith('@');
 }
 
+/**
+ * The two participants of a DM key (`@a,b`), or undefined when the key is not
+ * one. Names cannot hold "," (see nameProblem), so the first comma splits it.
+ */
+export function dmParticipants(key: string): [string, string] | undefined {
+  if (!isDmKey(key)) return undefined;
+  const comma = key.indexOf(',');
+  if (comma === -1) return undefined;
+  return [key.slice(1, comma), key.slice(comma + 1)];
+}
+
 /** Raw bytes per file chunk: base64 of this fits well inside the default 64 KiB line. */
 export const FILE_CHUNK_BYTES = 32 * 1024;
 

@@ -97,6 +97,11 @@ export class LocalBus implements Bus {
     return () => undefined;
   }
 
+  /** Subscriptions are live at once in-process. */
+  settled(): Promise<void> {
+    return Promise.resolve();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
