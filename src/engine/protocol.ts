@@ -135,6 +135,8 @@ export interface SearchRequest {
   query: string;
   room?: string;
   limit?: number;
+  /** The `next` of an earlier page: go on from there. */
+  cursor?: string;
 }
 /** Change your display name. */
 export interface NickFrame {
@@ -263,6 +265,8 @@ export interface SearchResultsFrame {
   id?: string;
   query: string;
   messages: ChatMessage[];
+  /** Present when more results may follow: send the search again with this as `cursor`. A page may be short, even empty, and still have one. */
+  next?: string;
 }
 /** Reply to who. */
 export interface UsersFrame {
@@ -390,7 +394,7 @@ function problem(o: Record<string, unknown>): string | undefined {
       return;
     case 'search':
       if (typeof o.query !== 'string') return 'search needs a string "query"';
-      if (!optStr(o, 'room') || !optStr(o, 'id')) return '"room" and "id" must be strings';
+      if (!optStr(o, 'room') || !optStr(o, 'id') || !optStr(o, 'cursor')) return '"room", "id" and "cursor" must be strings';
       if (!optInt(o, 'limit')) return '"limit" must be a non-negative integer';
       return;
     case 'nick':

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChatClient } from '../../src/engine/chatClient';
 import { ChatServer } from '../../src/engine/server/chatServer';
-import { FileStore } from '../../src/engine/fileStore';
+import { FileStore } from '../../src/engine/stores/fileStore';
 import type { ChatMessage, ErrorFrame } from '../../src/engine/protocol';
 import { CLI, report, sleep, waitUntil } from './support';
 
@@ -84,7 +84,7 @@ describe('chaos (quick): bad data directory', function () {
 
   /** A server on a FileStore in `dir`, plus two engine clients. */
   async function chat(dir: string): Promise<{ server: ChatServer; alice: ChatClient; bob: ChatClient; bobGot: ChatMessage[]; aliceErrors: ErrorFrame[]; warnings: string[] }> {
-    const server = new ChatServer({ port: 0, store: FileStore.open(dir) });
+    const server = new ChatServer({ port: 0, store: await FileStore.open(dir) });
     const { port } = await server.listen();
     const warnings: string[] = [];
     server.onEvent((e) => {

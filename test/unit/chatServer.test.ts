@@ -1,11 +1,51 @@
 import * as assert from 'node:assert/strict';
 import { Harness, framesOf, nextEvent } from '../support/harness';
 import { ChatServer, ListenError } from '../../src/engine/server/chatServer';
+import { MemoryStore } from '../../src/engine/stores/memoryStore';
+import type { AppendResult, HistoryPage, HistoryQuery, MessageDraft } from '../../src/engine/stores/store';
 import type { RawClient } from '../support/rawClient';
+
+/** A MemoryStore whose appends, or history reads, wait until a test opens the gate. */
+class GatedStore extends MemoryStore {
+  gateAppends = false;
+  /** 'after': read the page, then wait (it misses what is said meanwhile); 'before': wait, then read (it holds it). */
+  gateHistory: false | 'after' | 'before' = false;
+  private waiting: Array<() => void> = [];
+  /** Calls that are waiting at the gate now. */
+  get held(): number {
+    return this.waiting.length;
+  }
+  open(): void {
+    this.gateAppends = this.gateHistory = false;
+    for (const w of this.waiting.splice(0)) w();
+  }
+  private gate(): Promise<void> {
+    return new Promise((r) => this.waiting.push(r));
+  }
+  override async append(draft: MessageDraft): Promise<AppendResult> {
+    if (this.gateAppends) await this.gate();
+    return super.append(draft);
+  }
+  override async history(room: string, q: HistoryQuery): Promise<HistoryPage> {
+    if (this.gateHistory === 'before') await this.gate();
+    const page = await super.history(room, q);
+    if (this.gateHistory === 'after') await this.gate();
+    return page;
+  }
+}
 
 describe('ChatServer', () => {
   const h = new Harness();
   afterEach(() => h.cleanup());
+
+  /** Resolves once `check` holds, looking again on every turn of the event loop (for server state no event reports). */
+  async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline) assert.fail('the condition never held');
+      await new Promise((r) => setImmediate(r));
+    }
+  }
 
   /** Sends a room message and waits for the sender's own echo (its acknowledgement). */
   async function say(c: RawClient, id: string, text: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
@@ -318,6 +358,58 @@ describe('ChatServer', () => {
         await c.waitClosed();
       }
     });
+  });
+
+  describe('an asynchronous store', () => {
+    it("handles one connection's frames in order while the store is slow, and stops reading it past a short backlog", async () => {
+      const store = new GatedStore();
+      const { server, port } = await h.server({ store, rate: 0 });
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      store.gateAppends = true;
+      const n = 200;
+      a.client.sendRaw(Array.from({ length: n }, (_, i) => JSON.stringify({ type: 'message', id: `m${i}`, text: `${i}` }) + '\n').join(''));
+      // The first append waits at the gate; the rest wait behind it, and past the backlog the socket is paused.
+      const conn = [...(server as unknown as { conns: Map<number, { session: { name: string }; socket: { isPaused(): boolean } }> }).conns.values()].find((c) => c.session.name === 'alice')!;
+      await until(() => store.held === 1 && conn.socket.isPaused());
+      // bob is served meanwhile.
+      b.client.send({ type: 'who', id: 'w' });
+      assert.deepEqual((await b.client.waitFor((f) => f.type === 'users')).users, ['alice', 'bob']);
+      store.open();
+      for (let i = 0; i < n; i++) {
+        const m = await b.client.waitFor((f) => f.type === 'message');
+        assert.deepEqual([m.id, m.seq], [`m${i}`, i + 1]);
+      }
+      assert.equal(conn.socket.isPaused(), false);
+    });
+
+    for (const gate of ['after', 'before'] as const) {
+      it(`a newcomer gets what was said while its history was read, after its welcome and once (read ${gate === 'after' ? 'before' : 'after'} it was said)`, async () => {
+        const store = new GatedStore();
+        const { port } = await h.server({ store });
+        const a = await h.raw(port, 'alice');
+        await say(a.client, 'before', 'in the history');
+        store.gateHistory = gate;
+        const b = await h.rawNoHello(port);
+        b.send({ type: 'hello', v: 1, name: 'bob' });
+        await until(() => store.held === 1);
+        await say(a.client, 'meanwhile', 'not in the history');
+        store.open();
+        const welcome = await b.next();
+        assert.equal(welcome?.type, 'welcome');
+        const history = (welcome?.history as Array<{ id: string }>).map((m) => m.id);
+        if (gate === 'after') {
+          assert.deepEqual(history, ['before']);
+          const m = await b.next();
+          assert.deepEqual([m?.type, m?.id, m?.seq], ['message', 'meanwhile', 2]);
+        } else {
+          assert.deepEqual(history, ['before', 'meanwhile']);
+        }
+        b.send({ type: 'ping', id: 'p' });
+        await b.waitFor((f) => f.type === 'pong');
+        assert.equal(framesOf(b, 'message').length, 0, 'delivered once');
+      });
+    }
   });
 
   describe('listen errors', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileStore } from '../../src/engine/fileStore';
+import { FileStore } from '../../src/engine/stores/fileStore';
 import type { ChatMessage } from '../../src/engine/protocol';
 import { Harness } from '../support/harness';
 
@@ -22,7 +22,7 @@ describe('FileStore behind a server', () => {
 
   it('continues history and seq after a restart', async () => {
     const dir = h.tmpDir();
-    const first = await h.server({ store: FileStore.open(dir) });
+    const first = await h.server({ store: await FileStore.open(dir) });
     const a = await h.raw(first.port, 'alice');
     for (const id of ['m1', 'm2', 'm3']) {
       a.client.send({ type: 'message', id, room: 'general', text: id });
@@ -30,7 +30,7 @@ describe('FileStore behind a server', () => {
     }
     await h.stop(first.server);
 
-    const second = await h.server({ store: FileStore.open(dir) });
+    const second = await h.server({ store: await FileStore.open(dir) });
     const b = await h.raw(second.port, 'alice');
     assert.deepEqual((b.welcome.history as ChatMessage[]).map((m) => m.id), ['m1', 'm2', 'm3']);
     b.client.send({ type: 'message', id: 'm4', room: 'general', text: 'after the restart' });
@@ -47,7 +47,7 @@ describe('FileStore behind a server', () => {
     fs.mkdirSync(path.join(dir, 'rooms'), { recursive: true });
     const good = JSON.stringify(msg('general', 1, 'kept')) + '\n';
     fs.writeFileSync(path.join(dir, 'rooms', 'general.jsonl'), good + '{"type":"message","id":"torn","seq":2,"ro');
-    const store = FileStore.open(dir);
+    const store = await FileStore.open(dir);
     const { port } = await h.server({ store });
     const a = await h.raw(port, 'alice');
     assert.deepEqual((a.welcome.history as ChatMessage[]).map((m) => m.text), ['kept']);

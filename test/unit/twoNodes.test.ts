@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Harness, framesOf } from '../support/harness';
 import type { RawClient } from '../support/rawClient';
 import { LocalBus, LocalBusHub } from '../../src/engine/buses/localBus';
-import { MemoryStore } from '../../src/engine/store';
+import { MemoryStore } from '../../src/engine/stores/memoryStore';
 
 /**
  * Two server nodes on one bus (two LocalBus instances on one hub) and one

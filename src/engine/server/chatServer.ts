@@ -1,6 +1,7 @@
 import type * as net from 'node:net';
 import { jsonProtocol } from '../codecs/json/jsonCodec';
-import { MemoryStore, type Store } from '../store';
+import { MemoryStore } from '../stores/memoryStore';
+import type { Store } from '../stores/store';
 import { LocalBus } from '../buses/localBus';
 import type { Bus } from '../buses/bus';
 import { Emitter } from '../events';
@@ -100,6 +101,7 @@ export class ChatServer {
     this.membership = new Membership(this.registry, this.directory, this.store, this.bus, this.router, this.delivery, limits, {
       error,
       report,
+      shut,
       replace: (old) => {
         this.shut(old, { type: 'error', code: 'replaced', message: 'this session reconnected from elsewhere' }, 'replaced', 'replaced by a reconnect');
         this.drop(old, 'replaced');

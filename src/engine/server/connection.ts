@@ -35,6 +35,15 @@ export class Session {
   get ready(): boolean {
     return this.phase === 'ready';
   }
+
+  /**
+   * Who writes this session's messages, as the Store de-duplicates and
+   * authorizes them: for now the name it sent them under. Identity keys
+   * (issue 10) replace it here, and only here.
+   */
+  get author(): string {
+    return this.name;
+  }
 }
 
 /** An input unit the codec could not accept; it is answered in order with the frames around it. */

@@ -4,6 +4,9 @@ import type { Connection } from './connection';
 import type { OutputQueue } from './outputQueue';
 import type { Registry } from './registry';
 
+/** Room frames held for a member still reading the room's history before it is cut as a slow reader. */
+const MAX_CATCH_UP = 10_000;
+
 /**
  * Puts frames on the output queue of the connections they are for: one, a
  * few, a room's members, or everyone. A frame for several connections is
@@ -45,6 +48,13 @@ export class Delivery {
     for (const group of r.groups.values()) {
       const buf = group.encoder.encode(frame);
       if (buf) this.output.fanOut(group, buf, except && group.members.has(except) ? except : undefined);
+    }
+    if (r.catchingUp.size === 0) return;
+    for (const [c, waiting] of r.catchingUp) {
+      if (c === except) continue;
+      // A store that never answers must not grow this without bound.
+      if (waiting.length >= MAX_CATCH_UP) this.output.overflow(c);
+      else waiting.push(frame);
     }
   }
 

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_ROOM, PROTOCOL_VERSION, isDmKey, nameProblem, roomProblem, type ErrorCode, type HelloFrame, type RoomInfo } from '../protocol';
+import { DEFAULT_ROOM, PROTOCOL_VERSION, nameProblem, roomProblem, type ChatMessage, type ErrorCode, type HelloFrame, type RoomInfo, type ServerFrame } from '../protocol';
 import type { Bus } from '../buses/bus';
-import type { Store } from '../store';
-import { foldName } from '../stores/store';
+import { foldName, type Store } from '../stores/store';
 import { VERSION } from '../version';
 import { nameLease } from './busEvents';
 import type { BusRouter } from './busRouter';
@@ -17,6 +16,7 @@ export interface MembershipHost {
   error(conn: Connection, code: ErrorCode, message: string, ref?: string): void;
   /** Close the older connection of a session that reconnected. */
   replace(old: Connection): void;
+  shut(conn: Connection, last: ServerFrame, code: ErrorCode, reason: string): void;
   report(e: ServerEvent): void;
 }
 
@@ -70,10 +70,21 @@ export class Membership {
     if (name === undefined) return; // it closed meanwhile
     s.name = name;
     s.token = f.session && SESSION_TOKEN.test(f.session) ? f.session : randomBytes(16).toString('base64url');
+    // In the room before its history is read, so what is said meanwhile waits for it (see Room.catchingUp).
+    this.registry.join(conn, DEFAULT_ROOM);
+    let history: ChatMessage[];
+    let rooms: RoomInfo[];
+    try {
+      await this.bus.settled();
+      [history, rooms] = await Promise.all([this.store.history(DEFAULT_ROOM, { limit: this.limits.historyOnJoin }).then((p) => p.messages), this.roomList()]);
+    } catch (err) {
+      this.host.report({ type: 'warn', message: `cannot read history for a welcome: ${(err as Error).message}` });
+      return this.host.shut(conn, { type: 'error', code: 'store_failed', message: 'the server cannot read its history right now; try again later' }, 'store_failed', 'history unreadable at the welcome');
+    }
+    if (conn.closing) return; // depart() gave the name back
     s.phase = 'ready';
     this.registry.add(conn);
     this.router.watchPerson(name);
-    this.registry.join(conn, DEFAULT_ROOM);
     this.delivery.toConn(conn, {
       type: 'welcome',
       v: PROTOCOL_VERSION,
@@ -81,29 +92,34 @@ export class Membership {
       session: s.token,
       server: { version: VERSION, history: this.store.id },
       room: DEFAULT_ROOM,
-      rooms: this.roomList(),
+      rooms,
       joined: [...s.rooms],
       users: this.users(),
-      history: this.store.history(DEFAULT_ROOM, { limit: this.limits.historyOnJoin }).messages,
+      history,
       limits: { maxLine: this.limits.maxLine, rate: this.limits.rate, burst: this.limits.burst },
     });
+    this.goLive(conn, DEFAULT_ROOM, history);
     this.router.toPeople({ kind: 'online', name, origin: conn.id });
     this.router.toPeople({ kind: 'join', name, room: DEFAULT_ROOM, origin: conn.id });
     this.host.report({ type: 'online', name, address: conn.address });
   }
 
-  join(conn: Connection, room: string): void {
+  async join(conn: Connection, room: string): Promise<void> {
     const why = roomProblem(room);
     if (why) return this.host.error(conn, 'bad_room', why);
     const fresh = this.registry.join(conn, room);
+    await this.bus.settled();
+    const [page, seq] = await Promise.all([this.store.history(room, { limit: this.limits.historyOnJoin }), this.store.lastSeq(room)]);
+    if (conn.closing) return;
     this.delivery.toConn(conn, {
       type: 'joined',
       room,
       members: [...[...(this.registry.room(room)?.members ?? [])].map((c) => c.session.name), ...this.directory.members(room)],
-      seq: this.store.lastSeq(room),
-      history: this.store.history(room, { limit: this.limits.historyOnJoin }).messages,
+      seq,
+      history: page.messages,
     });
     if (!fresh) return;
+    this.goLive(conn, room, page.messages);
     const name = conn.session.name;
     this.router.toPeople({ kind: 'join', name, room, origin: conn.id });
     this.host.report({ type: 'join', name, room });
@@ -147,18 +163,28 @@ export class Membership {
   /** A connection is gone: out of every room and off the list, and everyone is told. */
   depart(conn: Connection, reason: string): void {
     const s = conn.session;
+    const claimed = this.registry.isReservedFor(s.name, conn);
     this.registry.unreserve(s.name, conn);
     const wasReady = this.registry.remove(conn);
     for (const room of [...s.rooms]) {
       this.registry.leave(conn, room);
       if (wasReady) this.router.toPeople({ kind: 'leave', name: s.name, room });
     }
+    // A reconnect of the same session may have taken the name over already.
+    if ((wasReady || claimed) && !this.registry.isTaken(s.name)) this.unlease(s.name);
     if (!wasReady) return;
     this.router.unwatchPerson(s.name);
-    // A reconnect of the same session may have taken the name over already.
-    if (!this.registry.isTaken(s.name)) this.unlease(s.name);
     this.router.toPeople({ kind: 'offline', name: s.name });
     this.host.report({ type: 'offline', name: s.name, reason });
+  }
+
+  /** After its welcome or joined reply, a member gets what was said meanwhile (what its history did not hold), then live frames. */
+  private goLive(conn: Connection, room: string, history: ChatMessage[]): void {
+    const seen = history.length > 0 ? history[history.length - 1].seq : 0;
+    for (const frame of this.registry.live(conn, room)) {
+      if (frame.type === 'message' && frame.seq <= seen) continue;
+      this.delivery.toConns([conn], frame);
+    }
   }
 
   /** Once a second: renew this node's name leases well before they run out. */
@@ -212,13 +238,11 @@ export class Membership {
     this.bus.unlease(nameLease(name)).catch((err: unknown) => this.host.report({ type: 'warn', message: `releasing the name lease for ${name} failed: ${(err as Error).message}` }));
   }
 
-  private roomList(): RoomInfo[] {
+  private async roomList(): Promise<RoomInfo[]> {
     // Counts, not member lists: with everyone in `general`, names would repeat
     // `users` and make each welcome twice as large on a busy server.
-    const names = new Set<string>([DEFAULT_ROOM, ...this.registry.roomNames(), ...this.directory.roomNames(), ...this.store.rooms()]);
-    return [...names]
-      .filter((r) => !isDmKey(r))
-      .sort()
-      .map((name) => ({ name, count: (this.registry.room(name)?.members.size ?? 0) + this.directory.count(name), seq: this.store.lastSeq(name) }));
+    const seqs = new Map((await this.store.rooms()).map((r) => [r.name, r.lastSeq]));
+    const names = new Set<string>([DEFAULT_ROOM, ...this.registry.roomNames(), ...this.directory.roomNames(), ...seqs.keys()]);
+    return [...names].sort().map((name) => ({ name, count: (this.registry.room(name)?.members.size ?? 0) + this.directory.count(name), seq: seqs.get(name) ?? 0 }));
   }
 }

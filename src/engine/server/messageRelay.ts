@@ -1,5 +1,5 @@
-import { DEFAULT_ROOM, MAX_TEXT_CHARS, dmKey, type ChatMessage, type ErrorCode, type SendFrame } from '../protocol';
-import type { Store } from '../store';
+import { DEFAULT_ROOM, MAX_TEXT_CHARS, dmKey, type ErrorCode, type SendFrame } from '../protocol';
+import type { AppendResult, MessageDraft, Store } from '../stores/store';
 import type { BusRouter } from './busRouter';
 import type { Connection } from './connection';
 import type { Delivery } from './delivery';
@@ -27,12 +27,10 @@ export class MessageRelay {
     private readonly typingInterval: number,
   ) {}
 
-  message(conn: Connection, f: SendFrame): void {
+  async message(conn: Connection, f: SendFrame): Promise<void> {
     if (!this.limit.charge(conn, f.id)) return;
     if (f.text.length > MAX_TEXT_CHARS) return this.host.error(conn, 'too_long', `a message has at most ${MAX_TEXT_CHARS} characters`, f.id);
     const name = conn.session.name;
-    const dup = this.store.findById(name, f.id);
-    if (dup) return this.delivery.toConn(conn, dup); // a resend: the echo is its acknowledgement
     let room: string;
     let to: string | undefined;
     if (f.to !== undefined) {
@@ -43,12 +41,11 @@ export class MessageRelay {
       room = f.room ?? DEFAULT_ROOM;
       if (!conn.session.rooms.has(room)) return this.host.error(conn, 'not_in_room', `join ${room} before writing to it`, f.id);
     }
-    const msg: ChatMessage = {
-      type: 'message',
+    const draft: MessageDraft = {
       id: f.id,
-      seq: this.store.lastSeq(room) + 1,
       room,
       sender: name,
+      author: conn.session.author,
       text: f.text,
       ts: new Date().toISOString(),
       ...(to !== undefined && { to }),
@@ -59,12 +56,17 @@ export class MessageRelay {
         snippet: { lang: f.snippet.lang, file: f.snippet.file, startLine: f.snippet.startLine, endLine: f.snippet.endLine, code: f.snippet.code },
       }),
     };
+    let stored: AppendResult;
     try {
-      this.store.append(msg);
+      // The store gives the seq, and recognises a resend (same author, same id).
+      stored = await this.store.append(draft);
     } catch (err) {
       this.host.warn((err as Error).message);
       return this.host.error(conn, 'store_failed', 'the server could not save your message; it was not delivered, try again later', f.id);
     }
+    const msg = stored.message;
+    // A resend: the original goes back to the sender as its acknowledgement, and to nobody else again.
+    if (stored.duplicate) return this.delivery.toConn(conn, msg);
     if (to === undefined) return this.router.toRoom(room, { kind: 'message', message: msg, origin: conn.id });
     // A direct message: the sender's copy (its acknowledgement) straight away, the other's through the bus.
     if (conn.codec.echoesOwn) this.delivery.toConns([conn], msg);

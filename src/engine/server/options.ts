@@ -3,7 +3,7 @@ import { DEFAULT_HOST, DEFAULT_PORT, type ErrorCode } from '../protocol';
 import type { KdfParams, ThrottleOptions } from '../auth';
 import type { Bus } from '../buses/bus';
 import type { WireProtocol } from './codec';
-import type { Store } from '../store';
+import type { Store } from '../stores/store';
 
 /** Server settings; every field has a documented default (docs/protocol.md, "Limits"). */
 export interface ServerOptions {

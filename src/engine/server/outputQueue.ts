@@ -95,6 +95,11 @@ export class OutputQueue {
     }
   }
 
+  /** A connection has more waiting for it than it may: cut it as a slow reader. */
+  overflow(conn: Connection): void {
+    if (!conn.closing) this.slowReader(conn);
+  }
+
   /** Everything queued for a connection as one Buffer (shared segments are joined once, not per member). */
   take(conn: Connection): Buffer | undefined {
     const p = conn.pending;

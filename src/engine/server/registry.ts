@@ -1,4 +1,4 @@
-import { isDmKey } from '../protocol';
+import { isDmKey, type ServerFrame } from '../protocol';
 import { foldName } from '../stores/store';
 import type { FrameEncoder } from './codec';
 import type { Connection } from './connection';
@@ -20,11 +20,32 @@ export class VariantGroup implements FanoutGroup {
 export class Room {
   readonly members = new Set<Connection>();
   readonly groups = new Map<FrameEncoder, VariantGroup>();
+  /**
+   * Members that joined but are still reading the room's history: the room's
+   * frames wait for them here, and go out after their welcome or joined
+   * reply, so nothing published meanwhile is lost or comes first.
+   */
+  readonly catchingUp = new Map<Connection, ServerFrame[]>();
 
   constructor(readonly name: string) {}
 
+  /** A new member starts out catching up. */
   add(conn: Connection): void {
     this.members.add(conn);
+    this.catchingUp.set(conn, []);
+  }
+
+  /** A member has its history: from now on it shares the room's live frames. Returns what waited for it. */
+  live(conn: Connection): ServerFrame[] {
+    const waiting = this.catchingUp.get(conn);
+    if (!waiting) return [];
+    this.catchingUp.delete(conn);
+    this.group(conn);
+    return waiting;
+  }
+
+  /** Put a live member in the group of its codec's variant. */
+  group(conn: Connection): void {
     const encoder = conn.codec.variant;
     let group = this.groups.get(encoder);
     if (!group) this.groups.set(encoder, (group = new VariantGroup(encoder)));
@@ -34,6 +55,7 @@ export class Room {
 
   delete(conn: Connection): void {
     this.members.delete(conn);
+    if (this.catchingUp.delete(conn)) return;
     for (const [encoder, group] of this.groups) {
       if (!group.members.delete(conn)) continue;
       group.seg = undefined; // nor may a member that left receive what comes after
@@ -139,7 +161,10 @@ export class Registry {
     return this.rooms.keys();
   }
 
-  /** Put a connection in a room; false when it was there already. */
+  /**
+   * Put a connection in a room, catching up (see Room.catchingUp) until
+   * live() is called; false when it was there already.
+   */
   join(conn: Connection, name: string): boolean {
     if (conn.session.rooms.has(name)) return false;
     conn.session.rooms.add(name);
@@ -151,6 +176,11 @@ export class Registry {
     }
     room.add(conn);
     return true;
+  }
+
+  /** A member that caught up with a room's history goes live; returns the frames that waited for it. */
+  live(conn: Connection, name: string): ServerFrame[] {
+    return this.rooms.get(name)?.live(conn) ?? [];
   }
 
   /** Take a connection out of a room; false when it was not in it. */
@@ -171,8 +201,10 @@ export class Registry {
     for (const name of conn.session.rooms) {
       const room = this.rooms.get(name);
       if (!room) continue;
+      if (room.catchingUp.has(conn)) continue; // grouped when it goes live
       room.delete(conn);
-      room.add(conn);
+      room.members.add(conn);
+      room.group(conn);
     }
   }
 
