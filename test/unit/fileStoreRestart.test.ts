@@ -10,11 +10,8 @@ function msg(room: string, seq: number, text = `text ${seq}`): ChatMessage {
 }
 
 /**
- * The server over a data directory: what a restart keeps. These still run the
- * server over the old synchronous FileStore (src/engine/fileStore.ts); the
- * new one (src/engine/stores/fileStore.ts) has its own tests in
- * test/unit/fileStore.test.ts and test/contract/. When the server moves to the
- * async Store, these move with it.
+ * The server over a data directory: what a restart keeps. The store itself
+ * has its own tests in test/unit/fileStore.test.ts and test/contract/.
  */
 describe('FileStore behind a server', () => {
   const h = new Harness();
