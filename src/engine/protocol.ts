@@ -39,7 +39,9 @@ export type ErrorCode =
   | 'store_failed'
   | 'replaced'
   | 'file_too_large'
-  | 'bad_file';
+  | 'bad_file'
+  /** A join past the rooms one person may be in, or past the rooms the server keeps; the message names the limit. */
+  | 'too_many_rooms';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -317,6 +319,18 @@ export interface FileDoneEvent {
   sender: string;
 }
 
+/**
+ * A relayed file will not be completed: its sender disconnected, sent a bad
+ * chunk, or went silent. Receivers drop what they collected of it.
+ */
+export interface FileAbortEvent {
+  type: 'file_abort';
+  id: string;
+  sender: string;
+  /** Why, in words for a person. */
+  reason: string;
+}
+
 /** Everything a server may send. */
 export type ServerFrame =
   | ChallengeFrame
@@ -335,7 +349,8 @@ export type ServerFrame =
   | PongFrame
   | FileOfferEvent
   | FileChunkEvent
-  | FileDoneEvent;
+  | FileDoneEvent
+  | FileAbortEvent;
 
 // ---------------------------------------------------------------- validation
 
@@ -506,6 +521,18 @@ export function dmParticipants(key: string): [string, string] | undefined {
   const comma = key.indexOf(',');
   if (comma === -1) return undefined;
   return [key.slice(1, comma), key.slice(comma + 1)];
+}
+
+/**
+ * Whom `me` talks to in a DM conversation: the other participant, or `me`
+ * itself in a note to oneself (`@alice,alice`). Undefined when `me` is not
+ * one of the two. Use this, never a split of the key: a filter for "the name
+ * that is not mine" finds nobody in a note to oneself.
+ */
+export function dmPeer(key: string, me: string): string | undefined {
+  const pair = dmParticipants(key);
+  if (!pair || !pair.includes(me)) return undefined;
+  return pair[0] === me ? pair[1] : pair[0];
 }
 
 /** Raw bytes per file chunk: base64 of this fits well inside the default 64 KiB line. */

@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { Harness, framesOf, nextEvent } from '../support/harness';
+import { createHash } from 'node:crypto';
+import { ChatClient } from '../../src/engine/chatClient';
+import { dmPeer } from '../../src/engine/protocol';
 import { ChatServer, ListenError } from '../../src/engine/server/chatServer';
 import { MemoryStore } from '../../src/engine/stores/memoryStore';
 import type { AppendResult, HistoryPage, HistoryQuery, MessageDraft } from '../../src/engine/stores/store';
@@ -37,6 +40,12 @@ class GatedStore extends MemoryStore {
 describe('ChatServer', () => {
   const h = new Harness();
   afterEach(() => h.cleanup());
+
+  /** A ping round trip: whatever the server queued for this client before is in by then. */
+  async function settle(c: RawClient): Promise<void> {
+    c.send({ type: 'ping', id: 'settle' });
+    await c.waitFor((f) => f.type === 'pong' && f.id === 'settle');
+  }
 
   /** Resolves once `check` holds, looking again on every turn of the event loop (for server state no event reports). */
   async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -153,8 +162,8 @@ describe('ChatServer', () => {
       assert.equal(second.welcome.name, 'alice2');
       assert.equal(third.welcome.name, 'ALICE3', 'names are unique regardless of case');
       assert.equal((await say(second.client, 's', 'hi')).sender, 'alice2');
-      const online = await first.client.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === 'alice2');
-      assert.ok(online);
+      const online = await first.client.waitFor((f) => f.type === 'presence' && f.event === 'online');
+      assert.deepEqual(online, { type: 'presence', event: 'online', name: 'alice2' });
     });
 
     it('delivers a direct message to the recipient and the sender only', async () => {
@@ -357,6 +366,96 @@ describe('ChatServer', () => {
         assert.deepEqual(await c.waitFor((f) => f.type === 'bye'), { type: 'bye', reason: 'server shutting down' });
         await c.waitClosed();
       }
+    });
+  });
+
+  describe('files', () => {
+    const data = Buffer.alloc(70_000, 7);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const chunk = (i: number) => data.subarray(i * 32_768, (i + 1) * 32_768).toString('base64');
+
+    /** What the server still holds for file transfers (none once a transfer is over, however it ended). */
+    function held(server: ChatServer): number {
+      const files = (server as unknown as { files: { outgoing: Map<unknown, Map<string, unknown>>; incoming: Map<string, unknown> } }).files;
+      return [...files.outgoing.values()].reduce((n, m) => n + m.size, 0) + files.incoming.size;
+    }
+
+    it('a sender that drops mid-file: its receivers get file_abort, and the server forgets the transfer', async () => {
+      const { server, port } = await h.server();
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      const c = await h.raw(port, 'carol');
+      a.client.send({ type: 'file_offer', id: 'room', name: 'x.bin', size: data.length, sha256 });
+      a.client.send({ type: 'file_offer', id: 'dm', to: 'carol', name: 'y.bin', size: data.length, sha256 });
+      a.client.send({ type: 'file_chunk', id: 'room', index: 0, data: chunk(0) });
+      await b.client.waitFor((f) => f.type === 'file_chunk' && f.id === 'room');
+      await c.client.waitFor((f) => f.type === 'file_offer' && f.id === 'dm');
+      assert.equal(held(server), 4, 'two sent by alice, two received here (the room file by bob and carol, the DM by carol)');
+      a.client.close();
+      assert.deepEqual(await b.client.waitFor((f) => f.type === 'file_abort'), { type: 'file_abort', id: 'room', sender: 'alice', reason: 'the sender disconnected' });
+      const cAborts = [await c.client.waitFor((f) => f.type === 'file_abort'), await c.client.waitFor((f) => f.type === 'file_abort')];
+      assert.deepEqual(cAborts.map((f) => f.id).sort(), ['dm', 'room']);
+      assert.equal(held(server), 0);
+      assert.equal(framesOf(b.client, 'file_abort').length, 0, 'bob was not offered the DM, so hears nothing of it');
+    });
+
+    it('a bad chunk: the sender gets bad_file, the receivers file_abort', async () => {
+      const { server, port } = await h.server();
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      a.client.send({ type: 'file_offer', id: 'f', name: 'x.bin', size: data.length, sha256 });
+      a.client.send({ type: 'file_chunk', id: 'f', index: 0, data: chunk(0) });
+      a.client.send({ type: 'file_chunk', id: 'f', index: 2, data: chunk(2) });
+      const err = await a.client.waitFor((f) => f.type === 'error');
+      assert.deepEqual([err.code, err.ref], ['bad_file', 'f']);
+      const abort = await b.client.waitFor((f) => f.type === 'file_abort');
+      assert.deepEqual([abort.id, abort.sender], ['f', 'alice']);
+      assert.match(abort.reason as string, /out of order/);
+      assert.equal(held(server), 0);
+    });
+
+    it('a sender that stalls past fileIdleTimeout: told, and its receivers get file_abort', async function () {
+      this.timeout(10_000);
+      const { server, port } = await h.server({ fileIdleTimeout: 200 });
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      a.client.send({ type: 'file_offer', id: 'f', name: 'x.bin', size: data.length, sha256 });
+      await b.client.waitFor((f) => f.type === 'file_offer');
+      const abort = await b.client.waitFor((f) => f.type === 'file_abort', 5000);
+      assert.equal(abort.reason, 'the sender stopped sending it');
+      const err = await a.client.waitFor((f) => f.type === 'error', 5000);
+      assert.deepEqual([err.code, err.ref], ['bad_file', 'f']);
+      assert.equal(held(server), 0);
+    });
+
+    it('a file in a DM with oneself stays in that DM', async () => {
+      const { port } = await h.server();
+      const b = await h.raw(port, 'bob');
+      const alice = new ChatClient({ host: '127.0.0.1', port, name: 'alice', reconnect: false });
+      h.own(() => alice.dispose());
+      await alice.connect();
+      const me = dmPeer('@alice,alice', alice.name);
+      assert.equal(me, 'alice', 'the peer of a note to oneself is oneself');
+      const offers: Array<{ room: string; to?: string }> = [];
+      const raw = (alice as unknown as { socket: import('node:net').Socket }).socket;
+      raw.on('data', (d: Buffer) => {
+        for (const line of d.toString().split('\n')) if (line.includes('"file_offer"')) offers.push(JSON.parse(line) as { room: string; to?: string });
+      });
+      await alice.sendFile(Buffer.from('note to self'), 'todo.txt', { to: me });
+      assert.deepEqual(
+        offers.map((o) => [o.room, o.to]),
+        [['@alice,alice', 'alice']],
+      );
+      await settle(b.client);
+      assert.equal(framesOf(b.client, 'file_offer').length, 0, 'nobody else, and not #general');
+    });
+
+    it('dmPeer: the other participant, oneself in a note to oneself, nobody for an outsider', () => {
+      assert.equal(dmPeer('@alice,bob', 'alice'), 'bob');
+      assert.equal(dmPeer('@alice,bob', 'bob'), 'alice');
+      assert.equal(dmPeer('@alice,alice', 'alice'), 'alice');
+      assert.equal(dmPeer('@alice,bob', 'carol'), undefined);
+      assert.equal(dmPeer('general', 'alice'), undefined);
     });
   });
 

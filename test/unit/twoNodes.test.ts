@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Harness, framesOf } from '../support/harness';
 import type { RawClient } from '../support/rawClient';
 import { LocalBus, LocalBusHub } from '../../src/engine/buses/localBus';
+import type { BusEvent } from '../../src/engine/buses/bus';
 import { MemoryStore } from '../../src/engine/stores/memoryStore';
 
 /**
@@ -138,5 +139,30 @@ describe('two nodes on one bus', () => {
       ['froom'],
       'carol, on the sender’s node, got the room file and not the DM',
     );
+  });
+
+  it("receivers of a file whose node went silent get file_abort once the transfer is stale", async function () {
+    this.timeout(10_000);
+    const hub = new LocalBusHub();
+    const store = new MemoryStore();
+    /** Node A's bus, which can stop publishing (its node is cut off, or dead). */
+    class Severable extends LocalBus {
+      severed = false;
+      override publish(topic: string, event: BusEvent): void {
+        if (!this.severed) super.publish(topic, event);
+      }
+    }
+    const busA = new Severable(hub);
+    const a = await h.server({ bus: busA, store, fileIdleTimeout: 200 });
+    const b = await h.server({ bus: new LocalBus(hub), store, fileIdleTimeout: 200 });
+    const alice = await h.raw(a.port, 'alice');
+    const bob = await h.raw(b.port, 'bob');
+    const data = Buffer.alloc(50_000, 1);
+    alice.client.send({ type: 'file_offer', id: 'f', name: 'x.bin', size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
+    await bob.client.waitFor((f) => f.type === 'file_offer');
+    busA.severed = true;
+    alice.client.close(); // its abort never leaves node A
+    const abort = await bob.client.waitFor((f) => f.type === 'file_abort', 5000);
+    assert.deepEqual(abort, { type: 'file_abort', id: 'f', sender: 'alice', reason: 'the transfer stalled' });
   });
 });

@@ -23,6 +23,7 @@ import { resolveLimits, type Limits, type ServerEvent, type ServerOptions } from
 import { OutputQueue } from './outputQueue';
 import { RateLimit } from './rateLimit';
 import { Registry } from './registry';
+import { RoomLimits } from './roomLimits';
 
 export { ListenError, describeListenError } from './listener';
 export type { ServerEvent, ServerOptions } from './options';
@@ -86,11 +87,12 @@ export class ChatServer {
       {
         sendAll: (conns, frame) => this.delivery.toConns(conns, frame),
         error,
-        charge: (conn, ref) => limit.charge(conn, ref),
+        charge: (conn, ref) => limit.charge(conn, ref, 'file'),
         online,
         publish: (target, e) => ('room' in target ? this.router.toRoom(target.room, e) : this.router.toPerson(target.person, e)),
       },
       limits.maxFileSize,
+      limits.fileIdleTimeout,
     );
     this.router = new BusRouter(this.bus, this.registry, this.directory, this.delivery, this.files, {
       local: (id) => this.conns.get(id),
@@ -98,7 +100,8 @@ export class ChatServer {
       warn,
     });
     this.handshake = new Handshake(options, { send, error, shut, admit: (conn, hello) => this.membership.admit(conn, hello) });
-    this.membership = new Membership(this.registry, this.directory, this.store, this.bus, this.router, this.delivery, limits, {
+    const roomLimits = new RoomLimits(limits, (room) => this.registry.room(room) !== undefined);
+    this.membership = new Membership(this.registry, roomLimits, this.directory, this.store, this.bus, this.router, this.delivery, limits, {
       error,
       report,
       shut,
@@ -107,8 +110,8 @@ export class ChatServer {
         this.drop(old, 'replaced');
       },
     });
-    this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, online }, limits.typingInterval);
-    this.requests = new HistoryRequests(this.registry, this.store, this.delivery, { error });
+    this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, online, touch: (room) => roomLimits.touch(room) }, limits.typingInterval);
+    this.requests = new HistoryRequests(this.registry, this.store, this.delivery, limit, { error });
   }
 
   /** True when clients must prove they know a password before the welcome. */
@@ -131,6 +134,7 @@ export class ChatServer {
     // TLS and password settings first, so no client ever meets a half-configured server.
     if (this.listeners[0].configError) throw this.listeners[0].configError;
     await this.handshake.prepare();
+    await this.membership.start();
     const [addr] = await Promise.all(this.listeners.map((l) => l.listen())).catch(async (err: unknown) => {
       await Promise.all(this.listeners.map((l) => l.close()));
       throw err;
@@ -290,6 +294,7 @@ export class ChatServer {
     const now = Date.now();
     this.handshake.sweep(now);
     this.membership.sweep(now);
+    this.files.sweep(now);
     for (const c of this.conns.values()) {
       if (c.closing) continue;
       if (!c.session.ready) {

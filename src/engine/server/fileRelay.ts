@@ -25,6 +25,17 @@ interface Outgoing {
   size: number;
   received: number;
   next: number;
+  /** When the offer or the last chunk arrived. */
+  at: number;
+}
+
+/** A receiving node's side: its local recipients, fixed at the offer. */
+interface Incoming {
+  to: Connection[];
+  sender: string;
+  id: string;
+  /** When the last event of the transfer arrived. */
+  at: number;
 }
 
 /** Files one connection may be sending at once. */
@@ -34,17 +45,21 @@ const MAX_PARALLEL_FILES = 4;
  * Relays offered files chunk by chunk, in order, through the bus. The
  * sender's node checks the offer and every chunk; each node that receives
  * the offer fixes its own local recipients, and forwards the chunks to
- * them. Nothing is stored: a chunk is forwarded as it arrives.
+ * them. Nothing is stored: a chunk is forwarded as it arrives. A transfer
+ * that will not complete is announced to its receivers (`file_abort`) and
+ * forgotten on every node.
  */
 export class FileRelay {
   /** Transfers by sending connection, then by transfer id. */
   private readonly outgoing = new Map<Connection, Map<string, Outgoing>>();
   /** Local recipients of transfers offered on any node, by `node/connection/id`. */
-  private readonly incoming = new Map<string, Connection[]>();
+  private readonly incoming = new Map<string, Incoming>();
 
   constructor(
     private readonly host: FileRelayHost,
     private readonly maxFileSize: number,
+    /** A transfer with no chunk for this long is given up (its sender is stuck, or its node died). */
+    private readonly idleMs: number,
   ) {}
 
   offer(conn: Connection, f: FileOfferFrame): void {
@@ -68,7 +83,7 @@ export class FileRelay {
       if (!conn.session.rooms.has(room)) return this.host.error(conn, 'not_in_room', `join ${room} before sending files to it`, f.id);
       target = { room };
     }
-    this.transfers(conn).set(f.id, { target, size: f.size, received: 0, next: 0 });
+    this.transfers(conn).set(f.id, { target, size: f.size, received: 0, next: 0, at: Date.now() });
     const offer = {
       type: 'file_offer' as const,
       id: f.id,
@@ -90,11 +105,12 @@ export class FileRelay {
     if (!t) return this.host.error(conn, 'bad_file', 'no file with this id is being sent; send file_offer first', f.id);
     const bytes = Math.floor((f.data.length * 3) / 4) - (f.data.endsWith('==') ? 2 : f.data.endsWith('=') ? 1 : 0);
     if (f.index !== t.next || bytes > FILE_CHUNK_BYTES || t.received + bytes > t.size) {
-      this.forget(conn, f.id);
+      this.abort(conn, f.id, 'the sender sent a chunk out of order or too large');
       return this.host.error(conn, 'bad_file', 'chunks must come in order, at most 32768 bytes each, and add up to the offered size; transfer cancelled', f.id);
     }
     t.next++;
     t.received += bytes;
+    t.at = Date.now();
     if (t.target) this.host.publish(t.target, { kind: 'file_chunk', chunk: { type: 'file_chunk', id: f.id, sender: conn.session.name, index: f.index, data: f.data }, origin: conn.id });
     if (t.received === t.size) this.finish(conn, f.id);
   }
@@ -105,32 +121,56 @@ export class FileRelay {
       case 'file_offer': {
         const to = recipients();
         if (to.length === 0) return;
-        this.incoming.set(transferKey(node, e.origin, e.offer.id), to);
+        this.incoming.set(transferKey(node, e.origin, e.offer.id), { to, sender: e.offer.sender, id: e.offer.id, at: Date.now() });
         return this.host.sendAll(to, e.offer);
       }
       case 'file_chunk': {
-        const to = this.incoming.get(transferKey(node, e.origin, e.chunk.id));
-        if (to) this.host.sendAll(to, e.chunk);
-        return;
+        const t = this.incoming.get(transferKey(node, e.origin, e.chunk.id));
+        if (!t) return;
+        t.at = Date.now();
+        return this.host.sendAll(t.to, e.chunk);
       }
-      case 'file_done': {
-        const key = transferKey(node, e.origin, e.id);
-        const to = this.incoming.get(key);
-        this.incoming.delete(key);
-        if (to) this.host.sendAll(to, { type: 'file_done', id: e.id, sender: e.sender });
-        return;
-      }
+      case 'file_done':
       case 'file_abort': {
         const key = transferKey(node, e.origin, e.id);
+        const t = this.incoming.get(key);
+        if (!t) return;
         this.incoming.delete(key);
-        return;
+        if (e.kind === 'file_done') return this.host.sendAll(t.to, { type: 'file_done', id: e.id, sender: e.sender });
+        return this.host.sendAll(t.to, { type: 'file_abort', id: e.id, sender: e.sender, reason: e.reason });
       }
     }
   }
 
-  /** The sender is gone: forget its transfers. */
+  /** The sender is gone: its unfinished transfers are aborted everywhere. */
   dropped(conn: Connection): void {
-    this.outgoing.delete(conn);
+    for (const id of [...(this.outgoing.get(conn)?.keys() ?? [])]) this.abort(conn, id, 'the sender disconnected');
+  }
+
+  /**
+   * Once a second: give up transfers that stalled. A sender with no chunk for
+   * idleMs is told and its receivers get `file_abort`; receivers of a
+   * transfer whose events stopped for twice that (its node may have died)
+   * get `file_abort` from here.
+   */
+  sweep(now: number): void {
+    for (const [conn, transfers] of [...this.outgoing]) {
+      for (const [id, t] of [...transfers]) {
+        if (now - t.at < this.idleMs) continue;
+        this.abort(conn, id, 'the sender stopped sending it');
+        this.host.error(conn, 'bad_file', `no chunk for ${Math.round(this.idleMs / 1000)} s; transfer cancelled`, id);
+      }
+    }
+    for (const [key, t] of [...this.incoming]) {
+      if (now - t.at < 2 * this.idleMs) continue;
+      this.incoming.delete(key);
+      this.host.sendAll(t.to, { type: 'file_abort', id: t.id, sender: t.sender, reason: 'the transfer stalled' });
+    }
+  }
+
+  private abort(conn: Connection, id: string, reason: string): void {
+    const t = this.forget(conn, id);
+    if (t?.target) this.host.publish(t.target, { kind: 'file_abort', id, sender: conn.session.name, reason, origin: conn.id });
   }
 
   private finish(conn: Connection, id: string): void {

@@ -2,6 +2,7 @@ import { isDmKey, type ErrorCode, type HistoryRequest, type SearchRequest } from
 import type { SearchPage, Store } from '../stores/store';
 import type { Connection } from './connection';
 import type { Delivery } from './delivery';
+import type { RateLimit } from './rateLimit';
 import type { Registry } from './registry';
 
 /** What history requests need from the server. */
@@ -17,17 +18,20 @@ const MAX_QUERY_CHARS = 200;
 
 /**
  * Answers history pages and searches, only over what the asker may read.
- * Paging and the bound on each search's work belong to the store.
+ * Each is charged to the asker's rate limit (a search costs more); paging
+ * and the bound on each search's work belong to the store.
  */
 export class HistoryRequests {
   constructor(
     private readonly registry: Registry,
     private readonly store: Store,
     private readonly delivery: Delivery,
+    private readonly limit: RateLimit,
     private readonly host: HistoryRequestsHost,
   ) {}
 
   async history(conn: Connection, f: HistoryRequest): Promise<void> {
+    if (!this.limit.charge(conn, f.id, 'history')) return;
     if (!this.registry.canSee(conn, f.room)) return this.host.error(conn, 'not_in_room', `join ${f.room} to read its history`, f.id);
     const limit = clamp(f.limit ?? 50, 0, MAX_HISTORY_PAGE);
     const page = await this.store.history(f.room, { before: f.before, after: f.after, limit });
@@ -35,6 +39,7 @@ export class HistoryRequests {
   }
 
   async search(conn: Connection, f: SearchRequest): Promise<void> {
+    if (!this.limit.charge(conn, f.id, 'search')) return;
     const only = f.room;
     if (only !== undefined && !this.registry.canSee(conn, only)) return this.host.error(conn, 'not_in_room', `join ${only} to search it`, f.id);
     const name = conn.session.name;

@@ -10,6 +10,7 @@ import type { Delivery } from './delivery';
 import type { Directory } from './directory';
 import type { Limits, ServerEvent } from './options';
 import type { Registry } from './registry';
+import type { RoomLimits } from './roomLimits';
 
 /** What membership needs from the server. */
 export interface MembershipHost {
@@ -36,6 +37,7 @@ export class Membership {
 
   constructor(
     private readonly registry: Registry,
+    private readonly roomLimits: RoomLimits,
     private readonly directory: Directory,
     private readonly store: Store,
     private readonly bus: Bus,
@@ -44,6 +46,11 @@ export class Membership {
     private readonly limits: Limits,
     private readonly host: MembershipHost,
   ) {}
+
+  /** Before the port opens: the rooms the store has are kept like any other. */
+  async start(): Promise<void> {
+    this.roomLimits.seed((await this.store.rooms()).map((r) => r.name));
+  }
 
   /** Everyone online on any node, this one's first. */
   users(): string[] {
@@ -107,6 +114,9 @@ export class Membership {
   async join(conn: Connection, room: string): Promise<void> {
     const why = roomProblem(room);
     if (why) return this.host.error(conn, 'bad_room', why);
+    const refusal = this.roomLimits.refusal(conn.session, room);
+    if (refusal) return this.host.error(conn, 'too_many_rooms', refusal);
+    this.roomLimits.touch(room);
     const fresh = this.registry.join(conn, room);
     await this.bus.settled();
     const [page, seq] = await Promise.all([this.store.history(room, { limit: this.limits.historyOnJoin }), this.store.lastSeq(room)]);
@@ -127,6 +137,7 @@ export class Membership {
 
   leave(conn: Connection, room: string): void {
     if (!this.registry.leave(conn, room)) return this.host.error(conn, 'not_in_room', `you are not in ${room}`);
+    this.roomLimits.touch(room);
     const name = conn.session.name;
     this.delivery.toConn(conn, { type: 'left', room });
     this.router.toPeople({ kind: 'leave', name, room });
@@ -168,6 +179,7 @@ export class Membership {
     const wasReady = this.registry.remove(conn);
     for (const room of [...s.rooms]) {
       this.registry.leave(conn, room);
+      this.roomLimits.touch(room);
       if (wasReady) this.router.toPeople({ kind: 'leave', name: s.name, room });
     }
     // A reconnect of the same session may have taken the name over already.
@@ -189,6 +201,7 @@ export class Membership {
 
   /** Once a second: renew this node's name leases well before they run out. */
   sweep(now: number): void {
+    this.roomLimits.expire(now);
     if (now - this.renewedAt < NAME_RENEW_MS) return;
     this.renewedAt = now;
     for (const name of this.registry.users()) {
@@ -242,7 +255,7 @@ export class Membership {
     // Counts, not member lists: with everyone in `general`, names would repeat
     // `users` and make each welcome twice as large on a busy server.
     const seqs = new Map((await this.store.rooms()).map((r) => [r.name, r.lastSeq]));
-    const names = new Set<string>([DEFAULT_ROOM, ...this.registry.roomNames(), ...this.directory.roomNames(), ...seqs.keys()]);
+    const names = new Set<string>([...this.roomLimits.names(), ...this.directory.roomNames()]);
     return [...names].sort().map((name) => ({ name, count: (this.registry.room(name)?.members.size ?? 0) + this.directory.count(name), seq: seqs.get(name) ?? 0 }));
   }
 }

@@ -11,6 +11,8 @@ export interface MessageRelayHost {
   warn(message: string): void;
   /** The canonical name of someone online on any node, or undefined. */
   online(name: string): string | undefined;
+  /** A room was used (it is kept; see RoomLimits). */
+  touch(room: string): void;
 }
 
 /**
@@ -28,7 +30,7 @@ export class MessageRelay {
   ) {}
 
   async message(conn: Connection, f: SendFrame): Promise<void> {
-    if (!this.limit.charge(conn, f.id)) return;
+    if (!this.limit.charge(conn, f.id, 'message')) return;
     if (f.text.length > MAX_TEXT_CHARS) return this.host.error(conn, 'too_long', `a message has at most ${MAX_TEXT_CHARS} characters`, f.id);
     const name = conn.session.name;
     let room: string;
@@ -67,7 +69,10 @@ export class MessageRelay {
     const msg = stored.message;
     // A resend: the original goes back to the sender as its acknowledgement, and to nobody else again.
     if (stored.duplicate) return this.delivery.toConn(conn, msg);
-    if (to === undefined) return this.router.toRoom(room, { kind: 'message', message: msg, origin: conn.id });
+    if (to === undefined) {
+      this.host.touch(room);
+      return this.router.toRoom(room, { kind: 'message', message: msg, origin: conn.id });
+    }
     // A direct message: the sender's copy (its acknowledgement) straight away, the other's through the bus.
     if (conn.codec.echoesOwn) this.delivery.toConns([conn], msg);
     if (to !== name) this.router.toPerson(to, { kind: 'message', message: msg, origin: conn.id });

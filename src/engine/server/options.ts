@@ -28,6 +28,14 @@ export interface ServerOptions {
   historyOnJoin?: number;
   /** Largest file a client may offer, in bytes. Default 10 MiB. */
   maxFileSize?: number;
+  /** Milliseconds a file transfer may go without a chunk before it is aborted for everyone. Default 60000. */
+  fileIdleTimeout?: number;
+  /** Rooms the server keeps at once: with people in them, or used within roomIdleMs. Default 1000. */
+  maxRooms?: number;
+  /** Rooms one person may be in at once, `general` included. Default 50. */
+  maxRoomsPerPerson?: number;
+  /** Milliseconds an empty room is remembered after its last activity; then it is forgotten (its history stays in the store). Default 600000 (10 min). */
+  roomIdleMs?: number;
   /** Minimum milliseconds between relayed typing notices per sender and target. Default 2000. */
   typingInterval?: number;
   /**
@@ -76,6 +84,10 @@ export function resolveLimits(options: ServerOptions): Limits {
     typingInterval: options.typingInterval ?? 2000,
     lineRate: options.rate === 0 ? 0 : (options.lineRate ?? 200),
     maxFileSize: options.maxFileSize ?? 10 * 1024 * 1024,
+    fileIdleTimeout: options.fileIdleTimeout ?? 60_000,
+    maxRooms: options.maxRooms ?? 1000,
+    maxRoomsPerPerson: options.maxRoomsPerPerson ?? 50,
+    roomIdleMs: options.roomIdleMs ?? 10 * 60_000,
   };
 }
 

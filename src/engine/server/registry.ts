@@ -1,4 +1,4 @@
-import { isDmKey, type ServerFrame } from '../protocol';
+import { dmParticipants, isDmKey, type ServerFrame } from '../protocol';
 import { foldName } from '../stores/store';
 import type { FrameEncoder } from './codec';
 import type { Connection } from './connection';
@@ -210,7 +210,7 @@ export class Registry {
 
   /** True when a connection may read a room or DM conversation. */
   canSee(conn: Connection, room: string): boolean {
-    if (isDmKey(room)) return room.slice(1).split(',').includes(conn.session.name);
+    if (isDmKey(room)) return dmParticipants(room)?.includes(conn.session.name) ?? false;
     return conn.session.rooms.has(room);
   }
 }
