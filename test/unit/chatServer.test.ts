@@ -482,6 +482,20 @@ describe('ChatServer', () => {
       assert.equal(conn.socket.isPaused(), false);
     });
 
+    it('frames sent right behind the hello, in the same write, wait for the welcome', async () => {
+      const store = new GatedStore();
+      const { port } = await h.server({ store });
+      store.gateHistory = 'before';
+      const c = await h.rawNoHello(port);
+      c.sendRaw([{ type: 'hello', v: 1, name: 'eager' }, { type: 'message', id: 'm1', text: 'first words' }, { type: 'join', room: 'dev' }].map((f) => JSON.stringify(f) + '\n').join(''));
+      await until(() => store.held === 1);
+      store.open();
+      assert.equal((await c.next())?.type, 'welcome');
+      const m = await c.next();
+      assert.deepEqual([m?.type, m?.id, m?.sender], ['message', 'm1', 'eager']);
+      assert.equal((await c.next())?.type, 'joined');
+    });
+
     for (const gate of ['after', 'before'] as const) {
       it(`a newcomer gets what was said while its history was read, after its welcome and once (read ${gate === 'after' ? 'before' : 'after'} it was said)`, async () => {
         const store = new GatedStore();

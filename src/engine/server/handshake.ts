@@ -10,7 +10,7 @@ export interface HandshakeHost {
   error(conn: Connection, code: ErrorCode, message: string, ref?: string): void;
   shut(conn: Connection, last: ServerFrame, code: ErrorCode, reason: string): void;
   /** The hello is accepted (and the password proven): give the connection its name and the welcome. */
-  admit(conn: Connection, hello: HelloFrame): void;
+  admit(conn: Connection, hello: HelloFrame): Promise<void>;
 }
 
 /** Password settings. */
@@ -58,14 +58,15 @@ export class Handshake {
     this.password = undefined;
   }
 
-  hello(conn: Connection, f: HelloFrame): void {
+  /** A promise while admission waits (for a name lease, for history): the connection's next frame waits too. */
+  hello(conn: Connection, f: HelloFrame): void | Promise<void> {
     if (conn.session.phase !== 'hello') return this.host.error(conn, 'already_ready', 'the handshake is already done');
     if (f.v !== PROTOCOL_VERSION) return this.host.error(conn, 'bad_version', `this server speaks protocol version ${PROTOCOL_VERSION}`);
     const why = nameProblem(f.name);
     if (why) return this.host.error(conn, 'bad_name', why);
     // The name is claimed only after the password: a stranger must not even push someone to "alice2".
     if (this.authKey) return this.challenge(conn, f);
-    this.host.admit(conn, f);
+    return this.host.admit(conn, f);
   }
 
   /** Ask for proof of the password: a fresh nonce per connection, the salt of this server start. */
@@ -77,7 +78,7 @@ export class Handshake {
     this.host.send(conn, { type: 'challenge', nonce: s.nonce.toString('hex'), salt: this.salt.toString('hex'), kdf: { name: 'scrypt', ...this.kdf } });
   }
 
-  auth(conn: Connection, f: AuthFrame): void {
+  auth(conn: Connection, f: AuthFrame): void | Promise<void> {
     const s = conn.session;
     const { nonce, hello } = s;
     if (s.phase !== 'auth' || !nonce || !hello || !this.authKey) return this.host.error(conn, 'bad_frame', 'no challenge is pending');
