@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { runServe } from './serve';
 import { runConnect } from './connect';
 import { VERSION } from '../engine/version';
+import { AddressError, parseHostPort } from '../engine/address';
+import { defaultName } from '../engine/defaultName';
 
 const HELP = `tcp-chat: a team chat over TCP you run yourself
 
@@ -30,7 +32,8 @@ serve options:
   --password-file FILE    require the password in FILE (or set TCP_CHAT_PASSWORD)
 
 connect options:
-  --name NAME         your display name (default: your login name)
+  --name NAME         your display name (default: your login name, or guest when
+                      a server would refuse it, as it refuses root)
   --tls               connect with TLS; the server's certificate is pinned on first use
   --fingerprint FP    trust exactly this SHA-256 certificate fingerprint (implies --tls)
   --trust-new         the pinned certificate changed and you know why: ask again
@@ -42,7 +45,7 @@ Passwords are never taken as a flag: anyone on the machine can read flags with p
 In the terminal client, type a line to send it to the current room, or:
   /join ROOM    switch to ROOM (joining it)
   /leave ROOM   leave ROOM
-  /msg NAME TEXT  send a direct message
+  /msg NAME TEXT  send a direct message ("double quotes" around a name with spaces)
   /who          list who is online
   /nick NAME    change your name
   /history      show earlier messages of the current room
@@ -143,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw new UsageError(`unknown command "${command}"; try tcp-chat --help`);
   } catch (err) {
-    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || err instanceof AddressError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`tcp-chat: ${(err as Error).message}\n`);
       return 2;
     }
@@ -158,20 +161,6 @@ function int(v: string | undefined, flag: string, min: number, max: number): num
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, not "${v}"`);
   return n;
-}
-
-/** Splits "host:port" (or "[v6]:port", or a bare port). */
-export function parseHostPort(s: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s.trim()) ?? /^()()(\d+)$/.exec(s.trim());
-  if (!m) throw new UsageError(`"${s}" is not HOST:PORT, for example 127.0.0.1:12345`);
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) throw new UsageError(`port ${port} is out of range 1-65535`);
-  return { host: m[1] || m[2] || '127.0.0.1', port };
-}
-
-function defaultName(): string {
-  const n = (process.env.USER ?? process.env.USERNAME ?? 'guest').slice(0, 32);
-  return n || 'guest';
 }
 
 main(process.argv.slice(2)).then(

@@ -318,16 +318,12 @@ export interface FileDoneEvent {
   id: string;
   sender: string;
 }
-
-/**
- * A relayed file will not be completed: its sender disconnected, sent a bad
- * chunk, or went silent. Receivers drop what they collected of it.
- */
+/** A transfer was cancelled (its sender dropped, sent a bad chunk, or went silent): receivers discard what they hold of it. */
 export interface FileAbortEvent {
   type: 'file_abort';
   id: string;
   sender: string;
-  /** Why, in words for a person. */
+  /** Why, for a person. */
   reason: string;
 }
 
@@ -507,6 +503,18 @@ export function dmKey(a: string, b: string): string {
   return a < b ? `@${a},${b}` : `@${b},${a}`;
 }
 
+/**
+ * The other person in a DM key, seen from `me`: `me` again for a conversation
+ * with yourself; undefined when `me` is not in it, or it is not a DM key.
+ */
+export function dmPeer(key: string, me: string): string | undefined {
+  const both = dmParticipants(key);
+  if (!both) return undefined;
+  if (both[0] === me) return both[1];
+  if (both[1] === me) return both[0];
+  return undefined;
+}
+
 /** True when a room key names a direct conversation. */
 export function isDmKey(room: string): boolean {
   return room.startsWith('@');
@@ -521,18 +529,6 @@ export function dmParticipants(key: string): [string, string] | undefined {
   const comma = key.indexOf(',');
   if (comma === -1) return undefined;
   return [key.slice(1, comma), key.slice(comma + 1)];
-}
-
-/**
- * Whom `me` talks to in a DM conversation: the other participant, or `me`
- * itself in a note to oneself (`@alice,alice`). Undefined when `me` is not
- * one of the two. Use this, never a split of the key: a filter for "the name
- * that is not mine" finds nobody in a note to oneself.
- */
-export function dmPeer(key: string, me: string): string | undefined {
-  const pair = dmParticipants(key);
-  if (!pair || !pair.includes(me)) return undefined;
-  return pair[0] === me ? pair[1] : pair[0];
 }
 
 /** Raw bytes per file chunk: base64 of this fits well inside the default 64 KiB line. */

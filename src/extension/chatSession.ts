@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ChatClient, ConnectError, type ClientOptions, type ClientState } from '../engine/chatClient';
+import { ChatClient } from '../engine/client/chatClient';
+import type { ClientOptions, ClientState } from '../engine/client/clientOptions';
+import { ConnectError } from '../engine/client/connectError';
 import { DEFAULT_ROOM, isDmKey, type ChatMessage, type Snippet } from '../engine/protocol';
 import { Conversation, TYPING_MS, type SavedConversation } from './conversation';
 import { ChatPanel, type PanelHandler } from './chatPanel';

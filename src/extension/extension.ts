@@ -7,7 +7,7 @@ import { ServerTrust } from './serverTrust';
 import { readSettings } from './settings';
 import { formatBytes } from './incomingFiles';
 import * as path from 'node:path';
-import { ConnectError } from '../engine/chatClient';
+import { ConnectError } from '../engine/client/connectError';
 import { isLoopback } from '../engine/exposure';
 import { nameProblem, roomProblem, type ChatMessage, type Snippet } from '../engine/protocol';
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { Harness, framesOf, nextEvent } from '../support/harness';
 import { createHash } from 'node:crypto';
-import { ChatClient } from '../../src/engine/chatClient';
+import { ChatClient } from '../../src/engine/client/chatClient';
 import { dmPeer } from '../../src/engine/protocol';
 import { ChatServer, ListenError } from '../../src/engine/server/chatServer';
 import { MemoryStore } from '../../src/engine/stores/memoryStore';
