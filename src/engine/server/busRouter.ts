@@ -35,9 +35,10 @@ export class BusRouter {
     private readonly host: BusRouterHost,
   ) {}
 
-  /** Join the bus: listen to `people`, and ask the other nodes who they hold. */
-  start(): void {
+  /** Join the bus: listen to `people`, and once that is live, ask the other nodes who they hold. */
+  async start(): Promise<void> {
     this.watch(PEOPLE_TOPIC, (e, from) => this.onPeople(e as unknown as PeopleEvent, from));
+    await this.bus.settled();
     this.toPeople({ kind: 'roster?' });
   }
 

@@ -139,7 +139,7 @@ export class ChatServer {
       await Promise.all(this.listeners.map((l) => l.close()));
       throw err;
     });
-    this.router.start();
+    await this.router.start();
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweepTimer.unref();
     return addr;

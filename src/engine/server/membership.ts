@@ -77,8 +77,10 @@ export class Membership {
     if (name === undefined) return; // it closed meanwhile
     s.name = name;
     s.token = f.session && SESSION_TOKEN.test(f.session) ? f.session : randomBytes(16).toString('base64url');
-    // In the room before its history is read, so what is said meanwhile waits for it (see Room.catchingUp).
+    // In the room before its history is read, so what is said meanwhile waits for it (see Room.catchingUp),
+    // and its own topic live before anyone can hear of it.
     this.registry.join(conn, DEFAULT_ROOM);
+    this.router.watchPerson(name);
     let history: ChatMessage[];
     let rooms: RoomInfo[];
     try {
@@ -91,7 +93,6 @@ export class Membership {
     if (conn.closing) return; // depart() gave the name back
     s.phase = 'ready';
     this.registry.add(conn);
-    this.router.watchPerson(name);
     this.delivery.toConn(conn, {
       type: 'welcome',
       v: PROTOCOL_VERSION,
@@ -182,10 +183,12 @@ export class Membership {
       this.roomLimits.touch(room);
       if (wasReady) this.router.toPeople({ kind: 'leave', name: s.name, room });
     }
-    // A reconnect of the same session may have taken the name over already.
-    if ((wasReady || claimed) && !this.registry.isTaken(s.name)) this.unlease(s.name);
+    // A reconnect of the same session may have taken the name, its lease and its topic over already.
+    if ((wasReady || claimed) && !this.registry.isTaken(s.name)) {
+      this.unlease(s.name);
+      this.router.unwatchPerson(s.name);
+    }
     if (!wasReady) return;
-    this.router.unwatchPerson(s.name);
     this.router.toPeople({ kind: 'offline', name: s.name });
     this.host.report({ type: 'offline', name: s.name, reason });
   }
