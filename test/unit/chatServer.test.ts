@@ -142,6 +142,15 @@ describe('ChatServer', () => {
       }
     });
 
+    it("delivers a snippet's defined fields, git remote and commit included, and drops anything else", async () => {
+      const { port } = await h.server();
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      const snippet = { lang: 'ts', file: 'src/a.ts', startLine: 3, endLine: 4, code: 'x()', remote: 'https://git.example/team/app.git', commit: 'a'.repeat(40) };
+      a.client.send({ type: 'message', id: 's1', text: 'look', snippet: { ...snippet, extra: { deep: [1, 2] } } });
+      assert.deepEqual((await b.client.waitFor((f) => f.type === 'message')).snippet, snippet);
+    });
+
     it('numbers messages by room, rising by one', async () => {
       const { port } = await h.server();
       const { client } = await h.raw(port, 'alice');

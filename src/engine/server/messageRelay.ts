@@ -1,4 +1,4 @@
-import { DEFAULT_ROOM, MAX_TEXT_CHARS, dmKey, type ErrorCode, type SendFrame } from '../protocol';
+import { DEFAULT_ROOM, MAX_TEXT_CHARS, dmKey, type ErrorCode, type SendFrame, type Snippet } from '../protocol';
 import type { AppendResult, MessageDraft, Store } from '../stores/store';
 import type { BusRouter } from './busRouter';
 import type { Connection } from './connection';
@@ -54,9 +54,7 @@ export class MessageRelay {
       // Copy the known fields only: extra client fields would be stored and
       // echoed to everyone, and a deeply nested one breaks JSON.stringify for
       // every later welcome and history reply (found by the chaos fuzz test).
-      ...(f.snippet !== undefined && {
-        snippet: { lang: f.snippet.lang, file: f.snippet.file, startLine: f.snippet.startLine, endLine: f.snippet.endLine, code: f.snippet.code },
-      }),
+      ...(f.snippet !== undefined && { snippet: knownSnippetFields(f.snippet) }),
     };
     let stored: AppendResult;
     try {
@@ -93,4 +91,17 @@ export class MessageRelay {
     s.typingAt.set(target, now);
     this.router.toRoom(target, { kind: 'typing', name: s.name, room: target, origin: conn.id });
   }
+}
+
+/** The fields of a snippet the protocol defines (the guard has checked them), and nothing else. */
+function knownSnippetFields(s: Snippet): Snippet {
+  return {
+    lang: s.lang,
+    file: s.file,
+    startLine: s.startLine,
+    endLine: s.endLine,
+    code: s.code,
+    ...(s.remote !== undefined && { remote: s.remote }),
+    ...(s.commit !== undefined && { commit: s.commit }),
+  };
 }
