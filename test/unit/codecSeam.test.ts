@@ -24,7 +24,8 @@ class CountingEncoder implements FrameEncoder {
 function capProtocol(plain: CountingEncoder, stamped: CountingEncoder): WireProtocol {
   class CapCodec implements Codec {
     variant: FrameEncoder = plain;
-    echoesOwn = false;
+    readonly sharedEcho = false;
+    private echo = false;
     private readonly decoder: LineDecoder;
     constructor(sink: CodecSink, maxLine: number) {
       this.decoder = new LineDecoder(
@@ -32,7 +33,7 @@ function capProtocol(plain: CountingEncoder, stamped: CountingEncoder): WireProt
           line: (text) => {
             if (text === 'CAP time' || text === 'CAP echo') {
               if (text === 'CAP time') this.variant = stamped;
-              else this.echoesOwn = true;
+              else this.echo = true;
               sink.reply(Buffer.from(JSON.stringify({ type: 'cap', ack: text.slice(4) }) + '\n'));
               if (text === 'CAP time') sink.variantChanged();
               return;
@@ -49,8 +50,10 @@ function capProtocol(plain: CountingEncoder, stamped: CountingEncoder): WireProt
     push(chunk: Buffer): void {
       this.decoder.push(chunk);
     }
-    encode(frame: ServerFrame): Buffer {
-      return encodeFrame(frame);
+    /** Its own messages come here (sharedEcho is false): dropped, or with "CAP echo" marked as this connection's echo. */
+    encode(frame: ServerFrame): Buffer | undefined {
+      if (frame.type === 'message' && !this.echo) return undefined;
+      return encodeFrame(frame.type === 'message' ? { ...frame, echo: true } as ServerFrame : frame);
     }
     pause(): void {
       this.decoder.pause();
@@ -133,7 +136,7 @@ describe('codec seam', () => {
     assert.equal((await json[1].client.waitFor((f) => f.type === 'message')).stamp, undefined);
   });
 
-  it('a codec that does not echo keeps the sender out of its own room and direct messages, and one that does gets them', async () => {
+  it("a codec without a shared echo gets its own messages through its encode(): dropped, or tagged for it alone", async () => {
     const { port, capPort } = await twoPorts();
     const j = await h.raw(port, 'jay');
     const c = await RawClient.hello(capPort, 'quiet');
@@ -145,7 +148,18 @@ describe('codec seam', () => {
     c.client.sendRaw('CAP echo\n');
     await c.client.waitFor((f) => f.type === 'cap');
     c.client.send({ type: 'message', id: 'r2', text: 'again' });
-    // The first frame it gets back is r2: r1 and d1 never came.
-    assert.equal((await c.client.waitFor((f) => f.type === 'message')).id, 'r2');
+    c.client.send({ type: 'message', id: 'd2', to: 'jay', text: 'again, to jay' });
+    // The first frames it gets back are r2 and d2, tagged by its codec: r1 and d1 never came.
+    const own = [await c.client.waitFor((f) => f.type === 'message'), await c.client.waitFor((f) => f.type === 'message')];
+    assert.deepEqual(
+      own.map((m) => [m.id, m.echo]),
+      [
+        ['r2', true],
+        ['d2', true],
+      ],
+    );
+    // Everyone else gets the shared copy, untagged.
+    const r2 = await j.client.waitFor((f) => f.type === 'message' && f.id === 'r2');
+    assert.equal(r2.echo, undefined);
   });
 });

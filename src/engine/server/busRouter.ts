@@ -97,7 +97,9 @@ export class BusRouter {
     switch (e.kind) {
       case 'message': {
         const sender = this.origin(from, e.origin);
-        return this.delivery.toRoom(room, e.message, sender && !sender.codec.echoesOwn ? sender : undefined);
+        if (!sender || sender.codec.sharedEcho) return this.delivery.toRoom(room, e.message);
+        this.delivery.toRoom(room, e.message, sender);
+        return this.delivery.toConn(sender, e.message); // its codec's own copy (see Codec.sharedEcho)
       }
       case 'typing':
         return this.delivery.toRoom(room, { type: 'typing', name: e.name, room }, this.origin(from, e.origin));

@@ -20,11 +20,14 @@ export interface Codec {
    */
   readonly variant: FrameEncoder;
   /**
-   * Whether this connection receives its own room and direct messages back.
-   * JSON clients do (the echo is their acknowledgement); an IRC client only
-   * with the echo-message capability.
+   * How the sender's own room messages come back to it. True: in the shared
+   * bytes of its variant, like everyone else's copy (JSON, where the echo is
+   * the acknowledgement). False: the server leaves the sender out of the
+   * shared copy and asks this codec's `encode()` for it, so the codec can tag
+   * it (IRC's labeled-response) or drop it (IRC without echo-message).
+   * Direct messages always come back through `encode()`.
    */
-  readonly echoesOwn: boolean;
+  readonly sharedEcho: boolean;
   /** Bytes from the socket; complete input units are reported to the sink in order. */
   push(chunk: Buffer): void;
   /** A frame for this connection only (a welcome, a reply, an error). Undefined: nothing to send in this protocol. */

@@ -11,7 +11,7 @@ export const JSON_FRAMES: FrameEncoder = { encode: encodeFrame };
  */
 export class JsonCodec implements Codec {
   readonly variant = JSON_FRAMES;
-  readonly echoesOwn = true;
+  readonly sharedEcho = true;
   private readonly decoder: LineDecoder;
 
   constructor(sink: CodecSink, maxLine: number) {
