@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Pool, type PoolClient } from 'pg';
 import { redactSecrets, redactUrl } from '../redactUrl';
 import { applyMigrations } from './postgresMigrations';
@@ -65,6 +66,7 @@ export class PostgresStore implements Store {
   private constructor(
     readonly id: string,
     private readonly pool: Pool,
+    private readonly connections: Set<unknown>,
     private readonly url: string,
     options: PostgresStoreOptions,
   ) {
@@ -94,6 +96,10 @@ export class PostgresStore implements Store {
     });
     // An idle connection that breaks (the server restarted) must not crash the process; the pool replaces it.
     pool.on('error', (err) => warn(`idle connection to ${redactUrl(url)} failed: ${redactSecrets(err.message, url)}`));
+    // pool.end() resolves before its connections' sockets have closed; close() waits for them through these.
+    const connections = new Set<unknown>();
+    pool.on('connect', (c) => connections.add(c));
+    pool.on('remove', (c) => connections.delete(c));
     let client: PoolClient | undefined;
     try {
       client = await pool.connect();
@@ -105,7 +111,7 @@ export class PostgresStore implements Store {
       await applyMigrations(client);
       const { rows } = await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'history_id'");
       if (!rows[0]) throw new StoreError('the database has no history id (meta.history_id): was it edited by hand?');
-      const store = new PostgresStore(rows[0].value, pool, url, options);
+      const store = new PostgresStore(rows[0].value, pool, connections, url, options);
       await store.markOversizedRooms(client);
       return store;
     } catch (err) {
@@ -241,7 +247,17 @@ export class PostgresStore implements Store {
     if (this.pruneTimer) clearTimeout(this.pruneTimer);
     this.pruneTimer = undefined;
     await this.pruning;
+    // An error on a connection that is closing concerns nobody any more.
+    this.pool.removeAllListeners('error');
+    this.pool.on('error', () => undefined);
     await this.pool.end();
+    // So that a server stopped right after close() (tests, a shutdown) finds no connection of ours left.
+    const giveUp = AbortSignal.timeout(5000);
+    try {
+      while (this.connections.size > 0) await once(this.pool, 'remove', { signal: giveUp });
+    } catch {
+      // A socket that has not closed within 5 s is left to the OS: close() must not hang on it.
+    }
   }
 
   private async pruneDirty(): Promise<number> {
