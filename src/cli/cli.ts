@@ -2,13 +2,15 @@ import { parseArgs } from 'node:util';
 import { runServe } from './serve';
 import { runConnect } from './connect';
 import { AddressError, parseHostPort } from '../engine/address';
-import { defaultName } from '../engine/defaultName';
+import { FALLBACK_NAME, defaultName } from '../engine/defaultName';
+import { InviteError, parseInvite } from '../shared/inviteLink';
 
 const HELP = `tcp-chat: a team chat over TCP you run yourself
 
 Usage:
   tcp-chat serve   [options]            run a chat server
   tcp-chat connect HOST:PORT [options]  chat from this terminal
+  tcp-chat connect 'tcp-chat://HOST:PORT/ROOM#FINGERPRINT'   the same, from an invite
   tcp-chat --help | --version
 
 serve options:
@@ -131,13 +133,18 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (positionals.length !== 1) throw new UsageError('connect needs one HOST:PORT, for example: tcp-chat connect 127.0.0.1:12345 --name alice');
-      const { host, port } = parseHostPort(positionals[0]);
+      // An invite (tcp-chat://HOST:PORT/ROOM#FINGERPRINT) carries the room and the certificate to expect.
+      const invite = /^tcp-chat:/i.test(positionals[0]) ? parseInvite(positionals[0]) : undefined;
+      const { host, port } = invite ?? parseHostPort(positionals[0]);
+      const name = values.name ?? defaultName();
+      if (values.name === undefined && name === FALLBACK_NAME) process.stderr.write(`tcp-chat: your login name cannot be a chat name (a server refuses names like root or admin); joining as ${FALLBACK_NAME}. Choose one with --name NAME.\n`);
       return await runConnect({
         host,
         port,
-        name: values.name ?? defaultName(),
-        tls: values.tls === true || values.fingerprint !== undefined,
-        fingerprint: values.fingerprint,
+        name,
+        room: invite?.room,
+        tls: values.tls === true || values.fingerprint !== undefined || invite?.fingerprint !== undefined,
+        fingerprint: values.fingerprint ?? invite?.fingerprint,
         trustNew: values['trust-new'] ?? false,
         knownHosts: values['known-hosts'],
         passwordFile: values['password-file'],
@@ -145,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw new UsageError(`unknown command "${command}"; try tcp-chat --help`);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof AddressError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || err instanceof AddressError || err instanceof InviteError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`tcp-chat: ${(err as Error).message}\n`);
       return 2;
     }
