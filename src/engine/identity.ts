@@ -108,6 +108,11 @@ export function newGuestId(): string {
   return GUEST + randomBytes(9).toString('base64url');
 }
 
+/** True for an identity id of any kind (a display name never holds ":", see nameProblem). */
+export function isIdentityId(s: string): boolean {
+  return s.startsWith(ED25519) || s.startsWith(GUEST) || s.startsWith(CERT);
+}
+
 /** True for a guest id: a connection that proved no identity. */
 export function isGuestId(id: string): boolean {
   return id.startsWith(GUEST);

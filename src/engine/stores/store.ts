@@ -68,9 +68,10 @@ export interface MessageDraft {
   /** The display name it was sent under. */
   sender: string;
   /**
-   * Who wrote it, for de-duplication and authorization: the identity key's
-   * fingerprint, or a guest marker. A resend is recognised by author plus id,
-   * so it is still delivered once after a reconnect under another name.
+   * Who wrote it: the sender's identity id (`ed25519:…`, or `guest:…` for a
+   * connection that proved no key; see identity.ts). A resend is recognised
+   * by author plus id, so it is still delivered once after a reconnect under
+   * another name. Public: the stored message carries it as `author`.
    */
   author: string;
   text: string;
