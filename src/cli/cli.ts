@@ -6,12 +6,14 @@ import { runIdentity } from './identityCommand';
 import { runNames } from './names';
 import { AddressError, parseHostPort } from '../engine/address';
 import { defaultDataDir } from '../engine/certificate';
+import { InviteError, parseInvite } from '../shared/inviteLink';
 
 const HELP = `tcp-chat: a team chat over TCP you run yourself
 
 Usage:
   tcp-chat serve   [options]            run a chat server
   tcp-chat connect HOST:PORT [options]  chat from this terminal
+  tcp-chat connect 'tcp-chat://HOST:PORT/ROOM#FINGERPRINT'   the same, from an invite
   tcp-chat names list --data DIR        who owns which name on a server
   tcp-chat names release NAME --data DIR   free a name (its owner lost their key)
   tcp-chat identity show                your identity key's fingerprint
@@ -157,13 +159,16 @@ async function main(argv: string[]): Promise<number> {
       }
       if (values.guest && values.identity !== undefined) throw new UsageError('--guest connects without a key, so it does not go with --identity: give one or the other');
       if (positionals.length !== 1) throw new UsageError('connect needs one HOST:PORT, for example: tcp-chat connect 127.0.0.1:12345 --name alice');
-      const { host, port } = parseHostPort(positionals[0]);
+      // An invite (tcp-chat://HOST:PORT/ROOM#FINGERPRINT) carries the room and the certificate to expect.
+      const invite = /^tcp-chat:/i.test(positionals[0]) ? parseInvite(positionals[0]) : undefined;
+      const { host, port } = invite ?? parseHostPort(positionals[0]);
       return await runConnect({
         host,
         port,
         name: values.name,
-        tls: values.tls === true || values.fingerprint !== undefined,
-        fingerprint: values.fingerprint,
+        room: invite?.room,
+        tls: values.tls === true || values.fingerprint !== undefined || invite?.fingerprint !== undefined,
+        fingerprint: values.fingerprint ?? invite?.fingerprint,
         trustNew: values['trust-new'] ?? false,
         knownHosts: values['known-hosts'],
         passwordFile: values['password-file'],
@@ -204,7 +209,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw new UsageError(`unknown command "${command}"; try tcp-chat --help`);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof AddressError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || err instanceof AddressError || err instanceof InviteError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`tcp-chat: ${(err as Error).message}\n`);
       return 2;
     }

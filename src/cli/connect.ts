@@ -34,6 +34,8 @@ export interface ConnectArgs {
   knownHosts?: string;
   /** File holding the password; TCP_CHAT_PASSWORD is read when absent. */
   passwordFile?: string;
+  /** A room to join once connected (an invite link names one). */
+  room?: string;
 }
 
 /** Strip terminal control sequences so remote text cannot repaint the screen. */
@@ -176,6 +178,7 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     }
     print(`* ${w.users.length} online: ${everyone().join(', ')}`);
     for (const m of w.history) show(m);
+    if (a.room && a.room !== DEFAULT_ROOM) client.join(a.room);
   } catch (err) {
     rl.close();
     process.stderr.write(`tcp-chat: ${err instanceof ConnectError ? explain(err, address, knownFile) : String(err)}\n`);

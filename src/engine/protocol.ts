@@ -54,6 +54,10 @@ export interface Snippet {
   startLine: number;
   endLine: number;
   code: string;
+  /** The sender's git remote URL (credentials removed), when the file is in a repository with one. */
+  remote?: string;
+  /** The sender's checked-out commit (40 hex digits), when the file is in a git repository. */
+  commit?: string;
 }
 
 /** A message as the server stores and delivers it. */
@@ -405,7 +409,9 @@ function isSnippet(v: unknown): v is Snippet {
     typeof v.file === 'string' &&
     typeof v.code === 'string' &&
     Number.isSafeInteger(v.startLine) &&
-    Number.isSafeInteger(v.endLine)
+    Number.isSafeInteger(v.endLine) &&
+    (v.remote === undefined || (typeof v.remote === 'string' && v.remote.length <= 512)) &&
+    (v.commit === undefined || (typeof v.commit === 'string' && /^[0-9a-f]{40,64}$/.test(v.commit)))
   );
 }
 
