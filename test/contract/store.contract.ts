@@ -268,6 +268,17 @@ export function describeStoreContract(label: string, make: (options?: StoreFixtu
         assert.equal(await store.claimName('bob', 'key-n'), 'key-n');
       });
 
+      it('lists the names an identity owns, oldest claim first, and forgets released ones', async () => {
+        assert.deepEqual(await store.namesOf('ed25519:key-a'), []);
+        await store.claimName('Alice', 'ed25519:key-a');
+        await store.claimName('carol', 'ed25519:key-b');
+        await store.claimName('alice2', 'ed25519:key-a');
+        assert.deepEqual(await store.namesOf('ed25519:key-a'), ['alice', 'alice2']);
+        await store.releaseName('alice');
+        assert.deepEqual(await store.namesOf('ed25519:key-a'), ['alice2']);
+        assert.deepEqual(await store.namesOf('ed25519:key-b'), ['carol']);
+      });
+
       it('handles concurrent claims of one name: exactly one wins', async () => {
         const owners = await Promise.all(['k1', 'k2', 'k3', 'k4'].map((k) => store.claimName('dana', k)));
         assert.equal(new Set(owners).size, 1);

@@ -141,6 +141,13 @@ export class FileStore implements Store {
     return this.names.claim(name, identity);
   }
 
+  async namesOf(identity: string): Promise<string[]> {
+    return this.names
+      .entries()
+      .filter(([, owner]) => owner === identity)
+      .map(([name]) => name);
+  }
+
   /** Every claimed name (folded) and its owner: for the operator's `tcp-chat names list`; not part of the Store seam. */
   async nameClaims(): Promise<Array<{ name: string; identity: string }>> {
     return this.names.entries().map(([name, identity]) => ({ name, identity }));

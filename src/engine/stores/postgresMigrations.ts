@@ -22,7 +22,8 @@ export interface Migration {
  *   messages across rooms for search paging. `tsv` is the full-text index
  *   over the text, with the 'simple' configuration (no stemming, no stop
  *   words), so names, identifiers and code words match as typed.
- * - `names` holds name claims, keyed by the folded name (see foldName).
+ * - `names` holds name claims, keyed by the folded name (see foldName);
+ *   migration 2 indexes them by identity, for the per-identity claim cap.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -101,6 +102,11 @@ BEGIN
 END
 $$;
 `,
+  },
+  {
+    version: 2,
+    name: 'names by identity',
+    sql: 'CREATE INDEX names_identity ON names (identity);',
   },
 ];
 

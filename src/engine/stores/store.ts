@@ -52,6 +52,9 @@ export interface Store {
    */
   claimName(name: string, identity: string): Promise<string>;
 
+  /** The names (folded) an identity owns, oldest claim first: the server caps how many one identity may claim. */
+  namesOf(identity: string): Promise<string[]>;
+
   /** Forget who owns a name (the operator's `tcp-chat names release`). Resolves true when there was a claim. */
   releaseName(name: string): Promise<boolean>;
 
