@@ -4,6 +4,7 @@ import { runServe } from './serve';
 import { runConnect } from './connect';
 import { runIdentity } from './identityCommand';
 import { runNames } from './names';
+import { VERSION } from '../engine/version';
 import { AddressError, parseHostPort } from '../engine/address';
 import { defaultDataDir } from '../engine/certificate';
 import { InviteError, parseInvite } from '../shared/inviteLink';
@@ -82,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command === '--version' || command === '-v') {
-    process.stdout.write('tcp-chat 0.1.0\n');
+    process.stdout.write(`tcp-chat ${VERSION}\n`);
     return 0;
   }
   try {

@@ -40,6 +40,8 @@ export type ErrorCode =
   | 'replaced'
   | 'file_too_large'
   | 'bad_file'
+  /** A join past the rooms one person may be in, or past the rooms the server keeps; the message names the limit. */
+  | 'too_many_rooms'
   /** The server admits only people who prove an identity key (`serve --require-identity`); a hello without `key` gets this. */
   | 'identity_required'
   /** The name belongs to another identity, and the hello insisted on it. */
@@ -161,6 +163,8 @@ export interface SearchRequest {
   query: string;
   room?: string;
   limit?: number;
+  /** The `next` of an earlier page: go on from there. */
+  cursor?: string;
 }
 /** Change your display name. */
 export interface NickFrame {
@@ -305,6 +309,8 @@ export interface SearchResultsFrame {
   id?: string;
   query: string;
   messages: ChatMessage[];
+  /** Present when more results may follow: send the search again with this as `cursor`. A page may be short, even empty, and still have one. */
+  next?: string;
 }
 /** Reply to who. */
 export interface UsersFrame {
@@ -356,7 +362,7 @@ export interface FileDoneEvent {
   id: string;
   sender: string;
 }
-/** A transfer was cancelled (its sender dropped, or a chunk was bad): receivers discard what they hold of it. */
+/** A transfer was cancelled (its sender dropped, sent a bad chunk, or went silent): receivers discard what they hold of it. */
 export interface FileAbortEvent {
   type: 'file_abort';
   id: string;
@@ -449,7 +455,7 @@ function problem(o: Record<string, unknown>): string | undefined {
       return;
     case 'search':
       if (typeof o.query !== 'string') return 'search needs a string "query"';
-      if (!optStr(o, 'room') || !optStr(o, 'id')) return '"room" and "id" must be strings';
+      if (!optStr(o, 'room') || !optStr(o, 'id') || !optStr(o, 'cursor')) return '"room", "id" and "cursor" must be strings';
       if (!optInt(o, 'limit')) return '"limit" must be a non-negative integer';
       return;
     case 'nick':

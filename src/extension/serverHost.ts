@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { ChatServer, ListenError } from '../engine/chatServer';
-import { FileStore, StoreError } from '../engine/fileStore';
+import { ChatServer, ListenError } from '../engine/server/chatServer';
+import { FileStore } from '../engine/stores/fileStore';
 import { loadCertificate, loadOrCreateCertificate } from '../engine/certificate';
-import type { Store } from '../engine/store';
+import { StoreError, type Store } from '../engine/stores/store';
 
 /**
  * The chat server hosted inside the extension host (Chat: Start Server). Its
@@ -57,7 +57,7 @@ export class ServerHost implements vscode.Disposable {
       tlsMaterial = { cert: m.cert, key: m.key };
     }
     try {
-      store = FileStore.open(dataDir);
+      store = await FileStore.open(dataDir);
     } catch (err) {
       // History on disk is a convenience; a server without it still works.
       this.log.warn(`${err instanceof StoreError ? err.message : String(err)}; keeping history in memory`);
