@@ -29,6 +29,8 @@ export interface ServeArgs {
   key?: string;
   /** File holding the password; TCP_CHAT_PASSWORD is read when absent. */
   passwordFile?: string;
+  /** Admit only people who prove an identity key: guests get `identity_required`. */
+  requireIdentity?: boolean;
 }
 
 function log(line: string): void {

@@ -37,6 +37,11 @@ export class NameClaimsFile {
     return this.owners.size;
   }
 
+  /** Every claimed name (folded) with its owner, in the order first claimed. */
+  entries(): Array<[name: string, identity: string]> {
+    return [...this.owners];
+  }
+
   owner(name: string): string | undefined {
     return this.owners.get(foldName(name));
   }
