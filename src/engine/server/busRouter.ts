@@ -101,6 +101,8 @@ export class BusRouter {
         this.delivery.toRoom(room, e.message, sender);
         return this.delivery.toConn(sender, e.message); // its codec's own copy (see Codec.sharedEcho)
       }
+      case 'update':
+        return this.delivery.toRoom(room, { type: 'update', room, rev: e.rev, message: e.message });
       case 'typing':
         return this.delivery.toRoom(room, { type: 'typing', name: e.name, room }, this.origin(from, e.origin));
       case 'file_offer':
@@ -121,6 +123,9 @@ export class BusRouter {
       case 'message':
         // The sender's own copy went to it directly; a note to oneself is not delivered twice.
         if (person && person !== this.origin(from, e.origin)) this.delivery.toConns([person], e.message);
+        return;
+      case 'update':
+        if (person) this.delivery.toConns([person], { type: 'update', room: e.message.room, rev: e.rev, message: e.message });
         return;
       case 'typing':
         if (person) this.delivery.toConn(person, { type: 'typing', name: e.name, to: e.to });

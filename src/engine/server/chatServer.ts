@@ -11,6 +11,7 @@ import { VERSION } from '../version';
 import type { WireProtocol } from './codec';
 import { BusRouter } from './busRouter';
 import { Connection, Rejection, type Input } from './connection';
+import { ConversationRelay } from './conversationRelay';
 import { Delivery } from './delivery';
 import { Directory } from './directory';
 import { FileRelay } from './fileRelay';
@@ -61,6 +62,7 @@ export class ChatServer {
   private readonly messages: MessageRelay;
   private readonly requests: HistoryRequests;
   private readonly files: FileRelay;
+  private readonly conversation: ConversationRelay;
 
   constructor(options: ServerOptions = {}) {
     const limits = (this.limits = resolveLimits(options));
@@ -112,6 +114,7 @@ export class ChatServer {
     });
     this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, online, touch: (room) => roomLimits.touch(room) }, limits.typingInterval);
     this.requests = new HistoryRequests(this.registry, this.store, this.delivery, limit, { error });
+    this.conversation = new ConversationRelay(this.store, this.registry, this.router, this.delivery, limit, { error, warn });
   }
 
   /** True when clients must prove they know a password before the welcome. */
@@ -244,6 +247,14 @@ export class ChatServer {
         return this.files.offer(conn, f);
       case 'file_chunk':
         return this.files.chunk(conn, f);
+      case 'react':
+        return this.conversation.react(conn, f);
+      case 'edit':
+        return this.conversation.edit(conn, f);
+      case 'delete':
+        return this.conversation.delete(conn, f);
+      case 'changes':
+        return this.conversation.changes(conn, f);
       default:
         return assertNever(f);
     }

@@ -11,6 +11,7 @@ import type { Directory } from './directory';
 import type { Limits, ServerEvent } from './options';
 import type { Registry } from './registry';
 import type { RoomLimits } from './roomLimits';
+import { attachQuotes } from './conversationRelay';
 
 /** What membership needs from the server. */
 export interface MembershipHost {
@@ -85,7 +86,7 @@ export class Membership {
     let rooms: RoomInfo[];
     try {
       await this.bus.settled();
-      [history, rooms] = await Promise.all([this.store.history(DEFAULT_ROOM, { limit: this.limits.historyOnJoin }).then((p) => p.messages), this.roomList()]);
+      [history, rooms] = await Promise.all([this.store.history(DEFAULT_ROOM, { limit: this.limits.historyOnJoin }).then((p) => attachQuotes(this.store, p.messages)), this.roomList()]);
     } catch (err) {
       this.host.report({ type: 'warn', message: `cannot read history for a welcome: ${(err as Error).message}` });
       return this.host.shut(conn, { type: 'error', code: 'store_failed', message: 'the server cannot read its history right now; try again later' }, 'store_failed', 'history unreadable at the welcome');
@@ -120,17 +121,19 @@ export class Membership {
     this.roomLimits.touch(room);
     const fresh = this.registry.join(conn, room);
     await this.bus.settled();
-    const [page, seq] = await Promise.all([this.store.history(room, { limit: this.limits.historyOnJoin }), this.store.lastSeq(room)]);
+    const [page, seq, rev] = await Promise.all([this.store.history(room, { limit: this.limits.historyOnJoin }), this.store.lastSeq(room), this.store.lastRev(room)]);
+    const history = await attachQuotes(this.store, page.messages);
     if (conn.closing) return;
     this.delivery.toConn(conn, {
       type: 'joined',
       room,
       members: [...[...(this.registry.room(room)?.members ?? [])].map((c) => c.session.name), ...this.directory.members(room)],
       seq,
-      history: page.messages,
+      rev,
+      history,
     });
     if (!fresh) return;
-    this.goLive(conn, room, page.messages);
+    this.goLive(conn, room, history);
     const name = conn.session.name;
     this.router.toPeople({ kind: 'join', name, room, origin: conn.id });
     this.host.report({ type: 'join', name, room });
@@ -257,8 +260,13 @@ export class Membership {
   private async roomList(): Promise<RoomInfo[]> {
     // Counts, not member lists: with everyone in `general`, names would repeat
     // `users` and make each welcome twice as large on a busy server.
-    const seqs = new Map((await this.store.rooms()).map((r) => [r.name, r.lastSeq]));
+    const stored = new Map((await this.store.rooms()).map((r) => [r.name, r]));
     const names = new Set<string>([...this.roomLimits.names(), ...this.directory.roomNames()]);
-    return [...names].sort().map((name) => ({ name, count: (this.registry.room(name)?.members.size ?? 0) + this.directory.count(name), seq: seqs.get(name) ?? 0 }));
+    return [...names].sort().map((name) => ({
+      name,
+      count: (this.registry.room(name)?.members.size ?? 0) + this.directory.count(name),
+      seq: stored.get(name)?.lastSeq ?? 0,
+      rev: stored.get(name)?.lastRev ?? 0,
+    }));
   }
 }
