@@ -30,8 +30,9 @@ export class Harness {
     await server.close();
   }
 
-  async raw(port: number, name: string): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
-    const r = await RawClient.hello(port, name);
+  /** A raw client welcomed as a guest; `extra` adds hello fields (a session token to come back as the same guest). */
+  async raw(port: number, name: string, extra: Record<string, unknown> = {}): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
+    const r = await RawClient.hello(port, name, '127.0.0.1', extra);
     this.clients.push(r.client);
     return r;
   }

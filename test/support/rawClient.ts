@@ -36,10 +36,10 @@ export class RawClient {
     });
   }
 
-  /** Connect and complete the handshake; resolves with the welcome frame. */
-  static async hello(port: number, name: string, host = '127.0.0.1'): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
+  /** Connect and complete the handshake (as a guest: no key); resolves with the welcome frame. `extra` adds hello fields (a session). */
+  static async hello(port: number, name: string, host = '127.0.0.1', extra: Record<string, unknown> = {}): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
     const client = await RawClient.connect(port, host);
-    client.send({ type: 'hello', v: 1, name });
+    client.send({ type: 'hello', v: 1, name, ...extra });
     const welcome = await client.waitFor((f) => f.type === 'welcome');
     return { client, welcome };
   }
