@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { tlsBinding, type Identity } from '../../src/engine/identity';
 
 /**
  * A test client that speaks only the documented JSON lines over a plain
@@ -42,6 +43,20 @@ export class RawClient {
     client.send({ type: 'hello', v: 1, name, ...extra });
     const welcome = await client.waitFor((f) => f.type === 'welcome');
     return { client, welcome };
+  }
+
+  /**
+   * Send a hello with the public key of `identity` and answer the server's one
+   * challenge with the signature (docs/protocol.md, Identities); resolves with
+   * the frame that ends the attempt: the welcome, or an error (name_claimed,
+   * auth_failed...). `extra` adds hello fields (insist, session).
+   */
+  async helloWithKey(name: string, identity: Identity, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    this.send({ type: 'hello', v: 1, name, key: identity.publicKey, ...extra });
+    const challenge = await this.waitFor((f) => f.type === 'challenge' || f.type === 'error');
+    if (challenge.type === 'error') return challenge;
+    this.send({ type: 'auth', signature: identity.signChallenge(challenge.nonce as string, tlsBinding(this.socket)) });
+    return this.waitFor((f) => f.type === 'welcome' || f.type === 'error');
   }
 
   send(frame: unknown): void {
