@@ -282,4 +282,20 @@ describe('identities on the server', function () {
     c.client.send({ type: 'message', id: 'once', room: 'general', text: 'mine' });
     assert.equal((await bob.client.waitFor((f) => f.type === 'message' && f.id === 'once')).text, 'mine');
   });
+  it('releases a name for the operator (the editor\'s Chat: Release Name): the next key owns it', async () => {
+    const { server, port } = await h.server();
+    const watcher = await h.raw(port, 'watcher');
+    const lost = generateIdentity();
+    const a = await h.keyed(port, 'alice', lost);
+    a.client.close();
+    await watcher.client.waitFor((f) => f.type === 'presence' && f.event === 'offline' && f.name === 'alice');
+    const next = generateIdentity();
+    const refused = await (await h.rawNoHello(port)).helloWithKey('alice', next, { insist: true });
+    assert.equal(refused.code, 'name_claimed');
+    assert.equal(await server.releaseName('Alice'), lost.id);
+    assert.equal(await server.releaseName('alice'), undefined, 'nothing left to release');
+    const taken = await h.keyed(port, 'alice', next, { insist: true });
+    assert.equal(taken.welcome.name, 'alice');
+    assert.equal(await server.store.nameOwner('alice'), next.id);
+  });
 });

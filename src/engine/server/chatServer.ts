@@ -162,6 +162,18 @@ export class ChatServer {
     return this.membership.users();
   }
 
+  /**
+   * The operator frees a name whose owner lost their key (the editor's "Chat:
+   * Release Name", like `tcp-chat names release`): the next key to use it owns
+   * it. Resolves with the identity that owned it, or undefined when nobody did.
+   * Whoever is online under it keeps it until they leave.
+   */
+  async releaseName(name: string): Promise<string | undefined> {
+    const owner = await this.store.nameOwner(name);
+    if (owner !== undefined) await this.store.releaseName(name);
+    return owner;
+  }
+
   /** Number of open sockets, handshake or not. */
   get connectionCount(): number {
     return this.conns.size;
