@@ -1,12 +1,15 @@
 import * as assert from 'node:assert/strict';
-import { generateIdentity, isGuestId } from '../../src/engine/identity';
+import { authProof, deriveKey } from '../../src/engine/auth';
+import { generateCertificate } from '../../src/engine/certificate';
+import { ChatClient } from '../../src/engine/client/chatClient';
+import { generateIdentity, isGuestId, tlsBinding } from '../../src/engine/identity';
 import { dmKey, type ChatMessage } from '../../src/engine/protocol';
 import { LocalBus, LocalBusHub } from '../../src/engine/buses/localBus';
 import { FileStore } from '../../src/engine/stores/fileStore';
 import { MemoryStore } from '../../src/engine/stores/memoryStore';
 import { PostgresStore } from '../../src/engine/stores/postgresStore';
 import { Harness } from '../support/harness';
-import type { RawClient } from '../support/rawClient';
+import { RawClient } from '../support/rawClient';
 import { startPostgres, type RealPostgres } from '../support/realServers';
 
 /**
@@ -204,6 +207,33 @@ describe('identities on the server', function () {
     const bad = await h.rawNoHello(port);
     bad.send({ type: 'hello', v: 1, name: 'mallory', key: 'not-a-key' });
     assert.equal((await bad.waitFor((f) => f.type === 'error')).code, 'bad_frame');
+  });
+
+  it('proves the key and the password in one challenge, bound to its TLS session: a signature relayed from another session fails', async () => {
+    const kdf = { N: 2 ** 10, r: 8, p: 1, keylen: 32 };
+    const { server, port } = await h.server({ tls: await generateCertificate(), password: 'pw', passwordKdf: kdf });
+    const key = generateIdentity();
+    const client = new ChatClient({ host: '127.0.0.1', port, name: 'alice', identity: key, password: 'pw', tls: { fingerprint: server.fingerprint }, reconnect: false });
+    h.own(() => client.dispose());
+    await client.connect();
+    assert.deepEqual([client.name, client.id, client.guest], ['alice', key.id, false]);
+
+    // A server in the middle that the victim connected to (session one) relays the challenge of its own session to the real server (two).
+    const one = await RawClient.connectTls(port);
+    const two = await RawClient.connectTls(port);
+    h.own(() => (one.close(), two.close()));
+    for (const c of [one, two]) c.send({ type: 'hello', v: 1, name: 'bob', key: key.publicKey });
+    const [c1, c2] = [await one.waitFor((f) => f.type === 'challenge'), await two.waitFor((f) => f.type === 'challenge')];
+    assert.deepEqual([c2.identity, typeof c2.salt, (c2.kdf as { name: string }).name], [true, 'string', 'scrypt'], 'one challenge for both proofs');
+    const proof = async (c: Record<string, unknown>) => authProof(await deriveKey('pw', Buffer.from(c.salt as string, 'hex'), kdf), Buffer.from(c.nonce as string, 'hex'));
+    // Signed over its own session, the proof holds...
+    one.send({ type: 'auth', proof: await proof(c1), signature: key.signChallenge(c1.nonce as string, tlsBinding(one.socket)) });
+    assert.equal((await one.waitFor((f) => f.type === 'welcome' || f.type === 'error')).type, 'welcome');
+    // ...and relayed into another session, where the binding differs, it does not.
+    two.send({ type: 'auth', proof: await proof(c2), signature: key.signChallenge(c2.nonce as string, tlsBinding(one.socket)) });
+    const relayed = await two.waitFor((f) => f.type === 'error', 10_000);
+    assert.equal(relayed.code, 'auth_failed');
+    assert.match(String(relayed.message), /identity proof did not verify/);
   });
 
   it('keeps DMs through a rename: the conversation belongs to the identities, and the new name is claimed beside the old', async () => {
