@@ -142,6 +142,18 @@ describe('identities on the server', function () {
     assert.deepEqual((page.messages as ChatMessage[]).map((m) => m.id), ['d1']);
   });
 
+  it('never serves a DM kept under names, from before identities, to whoever now has those names', async () => {
+    const dir = h.tmpDir();
+    const old = await FileStore.open(dir);
+    // As a server before identities stored it: keyed by the two names, the author a name.
+    await old.append({ id: 'o1', room: '@alice,bob', sender: 'alice', author: 'alice', text: 'an old secret', ts: new Date().toISOString() });
+    await old.close();
+    const { port } = await h.server({ store: await FileStore.open(dir) });
+    const alice = await h.keyed(port, 'alice', generateIdentity());
+    assert.equal((await history(alice.client, '@alice,bob')).code, 'not_in_room');
+    assert.deepEqual(await search(alice.client, 'secret'), []);
+  });
+
   it('lets a guest use only unclaimed names, marks it a guest everywhere, claims nothing for it, and frees its name when it leaves', async () => {
     const store = new MemoryStore();
     const { port } = await h.server({ store });
