@@ -89,6 +89,31 @@ describe('Replies, reactions, edits and deletes', function () {
     assert.deepEqual(await search(bob, 'teh'), [], 'the old text is not searchable');
   });
 
+  it('a guest changes its messages only within its session: a newcomer under the same name cannot', async () => {
+    const { port, alice, bob } = await room();
+    const m = await say(alice, 'a1', 'guest words');
+    alice.close();
+    await bob.waitFor((f) => f.type === 'presence' && f.event === 'offline' && f.name === 'alice');
+    const impostor = (await h.raw(port, 'alice')).client;
+    impostor.send({ type: 'edit', id: 'x1', room: 'general', seq: m.seq, text: 'not mine' });
+    assert.equal((await refusal(impostor, 'x1')).code, 'not_allowed');
+    impostor.send({ type: 'delete', id: 'x2', room: 'general', seq: m.seq });
+    assert.equal((await refusal(impostor, 'x2')).code, 'not_allowed');
+  });
+
+  it('a guest that reconnects with its session token is still the author', async () => {
+    const { port, bob } = await room();
+    const first = await h.raw(port, 'carol');
+    const m = await say(first.client, 'c1', 'carol was here');
+    first.client.close();
+    await bob.waitFor((f) => f.type === 'presence' && f.event === 'offline' && f.name === 'carol');
+    const again = await h.rawNoHello(port);
+    again.send({ type: 'hello', v: 1, name: 'carol', session: first.welcome.session });
+    await again.waitFor((f) => f.type === 'welcome');
+    again.send({ type: 'edit', id: 'e1', room: 'general', seq: m.seq, text: 'carol is back' });
+    assert.equal((await update(bob)).text, 'carol is back');
+  });
+
   it('only the author deletes; a delete erases the text from history and search and leaves "deleted"', async () => {
     const { alice, bob, mallory } = await room();
     const m = await say(alice, 'a1', 'oops, my password is hunter2');
@@ -148,6 +173,19 @@ describe('Replies, reactions, edits and deletes', function () {
     assert.equal((await refusal(mallory, 'r5')).code, 'not_in_room');
     mallory.send({ type: 'delete', id: 'r6', room: 'dev', seq: dev.seq });
     assert.equal((await refusal(mallory, 'r6')).code, 'not_in_room');
+  });
+
+  it('in a direct conversation, changes reach both people and nobody else', async () => {
+    const { alice, bob, mallory } = await room();
+    alice.send({ type: 'message', id: 'dm1', to: 'bob', text: 'just between us' });
+    const m = (await bob.waitFor((f) => f.type === 'message' && f.id === 'dm1')) as unknown as ChatMessage;
+    bob.send({ type: 'react', id: 'r1', room: m.room, seq: m.seq, emoji: '🤫', on: true });
+    const [atAlice, atBob] = await Promise.all([update(alice), update(bob)]);
+    assert.deepEqual(atAlice.reactions, [{ emoji: '🤫', count: 1, people: ['bob'] }]);
+    assert.deepEqual(atBob, atAlice);
+    mallory.send({ type: 'react', id: 'r2', room: m.room, seq: m.seq, emoji: '👀', on: true });
+    assert.equal((await refusal(mallory, 'r2')).code, 'not_in_room');
+    assert.equal(mallory.frames.filter((f) => f.type === 'update').length, 0);
   });
 
   it('rate-limits reactions like messages and caps distinct reactions per message', async () => {
