@@ -12,7 +12,8 @@ import { DEFAULT_ROOM, isDmKey, nameProblem, type ChatMessage, type Person } fro
 import { assertNever } from '../shared/assertNever';
 import { NoAnswer, askLine, canAsk } from './ask';
 import { KeyWatch } from './keyWatch';
-import { COMMANDS, parseCommand } from './parseCommand';
+import { COMMANDS, parseCommand, type Command } from './parseCommand';
+import { MessageLines, bodyOf, clean, describeUpdate, quoteLine, reactionsLine } from './messageLines';
 
 /** Flags of `tcp-chat connect`. */
 export interface ConnectArgs {
@@ -38,11 +39,6 @@ export interface ConnectArgs {
   room?: string;
 }
 
-/** Strip terminal control sequences so remote text cannot repaint the screen. */
-function clean(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
-}
 
 /** A name as the terminal shows it: marked when the person proved no identity key. */
 function label(name: string, guest: boolean | undefined): string {
@@ -123,14 +119,43 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
   const guestByName = (n: string) => client.person(n)?.guest;
   const everyone = () => (client.people.length > 0 ? client.people.map((p) => label(p.name, p.guest)) : client.users.map(clean));
   const keys = new KeyWatch(a.knownPeople ?? path.join(defaultDataDir(), 'known_people.json'), address, (line) => print(`! ${clean(line)}`));
+  const lines = new MessageLines();
+  /** Ids of reactions, edits and deletes sent, until refused (or forgotten after 1,000 more). */
+  const changesSent = new Set<string>();
+  const numberOf = (r: string, seq: number) => lines.numberIfSeen(r, seq);
   const show = (m: ChatMessage) => {
     const mine = m.author !== undefined ? m.author === client.id : m.sender === client.name;
     const where = isDmKey(m.room) ? (mine && m.to !== undefined ? `-> ${clean(m.to)}` : '(dm)') : m.room === room ? '' : `#${m.room}`;
-    const body = m.snippet ? `${m.text}\n${clean(m.snippet.code)}` : m.text;
     const guest = m.author !== undefined ? isGuestId(m.author) : guestByName(m.sender);
-    print(`[${time(m.ts)}] ${where ? where + ' ' : ''}<${label(m.sender, guest)}> ${clean(body)}`);
+    const quote = quoteLine(m, numberOf);
+    if (quote) print(quote);
+    print(`[${lines.number(m)}] ${time(m.ts)} ${where ? where + ' ' : ''}<${label(m.sender, guest)}> ${bodyOf(m)}`);
+    const reacted = reactionsLine(m.reactions);
+    if (reacted) print(reacted);
   };
   client.onMessage(show);
+  client.onUpdate((m) => {
+    const before = lines.previous(m);
+    if (!before) return; // never shown here: nothing on screen to correct
+    print(describeUpdate(lines.number(m), m, before));
+  });
+  /** Send a reaction, edit, delete or reply for message `n`, or say why not. */
+  const act = (c: Extract<Command, { kind: 'reply' | 'react' | 'edit' | 'delete' }>) => {
+    const m = lines.find(c.n);
+    if (!m) return print(`! no message [${c.n}] here: use the number printed before a message`);
+    const mine = m.author !== undefined && m.author === client.id;
+    if (c.kind === 'reply') {
+      const peer = isDmKey(m.room) ? (mine ? m.to : m.sender) : undefined;
+      client.send(c.text, peer !== undefined ? { to: peer, replyTo: m.seq } : { room: m.room, replyTo: m.seq });
+      return;
+    }
+    if (c.kind === 'edit' && !mine) return print(`! [${c.n}] is not your message: only its author can edit it`);
+    const sent = c.kind === 'react' ? client.react(m.room, m.seq, c.emoji, c.on) : c.kind === 'edit' ? client.edit(m.room, m.seq, c.text) : client.deleteMessage(m.room, m.seq);
+    if (sent === false) return print('! not connected: try again once reconnected');
+    // A refusal names the frame; it is not a message the outbox retries, so it is printed (see onServerError).
+    changesSent.add(sent);
+    if (changesSent.size > 1000) changesSent.delete(changesSent.values().next().value as string);
+  };
   client.onPresence((p) => {
     if (p.id !== undefined && p.event !== 'offline' && p.event !== 'leave') keys.see([{ name: p.name, id: p.id, ...(p.guest && { guest: true }) }], client.id);
     const who = label(p.name, p.guest);
@@ -151,7 +176,7 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
   });
   // Errors about a message we sent arrive as onSendFailed (or are retried); print the rest once.
   client.onServerError((e) => {
-    if (e.ref === undefined) print(`! ${clean(e.message)} (${e.code})`);
+    if (e.ref === undefined || changesSent.delete(e.ref)) print(`! ${clean(e.message)} (${e.code})`);
   });
   client.onSendFailed((f) => print(`! not sent: ${clean(f.error.message)}`));
   client.onDropped((why) => print(`! ${why}; reconnecting…`));
@@ -254,6 +279,12 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
             },
             (e: Error) => print(`! ${e.message}`),
           );
+          break;
+        case 'reply':
+        case 'react':
+        case 'edit':
+        case 'delete':
+          act(c);
           break;
         case 'usage':
           print(c.usage);
