@@ -87,8 +87,10 @@ describe('Terminal client: message lines', () => {
   it('keeps hostile quotes and reaction names from repainting the terminal', () => {
     const hostile = 'evil\u001b[2J\u001b]0;pwned\u0007\u202eright-to-left';
     const q = quoteLine(msg({ seq: 2, replyTo: 1, reply: { seq: 1, sender: hostile, excerpt: `line one\n${hostile}` } }), () => 1);
+    // eslint-disable-next-line no-control-regex -- control characters are what must not get through
     assert.ok(q && !/[\u0000-\u001f\u202e]/.test(q), JSON.stringify(q));
     const r = reactionsLine([{ emoji: '👍', count: 2, people: [hostile, 'carol'] }]);
+    // eslint-disable-next-line no-control-regex -- control characters are what must not get through
     assert.ok(r && !/[\u0000-\u001f\u202e]/.test(r), JSON.stringify(r));
     assert.equal(quoteLine(msg({ replyTo: 1, reply: { seq: 1, sender: 'bob', deleted: true } }), () => undefined), '  ↪ (message deleted)');
     assert.equal(describeUpdate(3, msg({ deleted: true, text: '' }), msg({})), "* [3] bob's message was deleted");
