@@ -88,8 +88,6 @@ export interface RoomMsg {
   unreadFrom?: number;
   /** Who is in this room (for @-completion). */
   members?: string[];
-  /** Scroll to this message and mark it (a message link was opened). */
-  focusSeq?: number;
 }
 /** A message changed (edited, deleted, reacted to): its whole latest state, to replace by seq. */
 export interface UpdateMsg {
