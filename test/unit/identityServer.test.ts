@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { authProof, deriveKey } from '../../src/engine/auth';
 import { generateCertificate } from '../../src/engine/certificate';
 import { ChatClient } from '../../src/engine/client/chatClient';
@@ -305,6 +306,21 @@ describe('identities on the server', function () {
     // What one window sends, the other sees too.
     first.client.send({ type: 'message', id: 'd2', to: 'bob', text: 'from window one' });
     await second.client.waitFor((f) => f.type === 'message' && f.id === 'd2');
+  });
+
+  it('relays a file to a DM to every connection of the recipient\'s identity, under the identities\' DM key, and to nobody else', async () => {
+    const { port } = await h.server();
+    const bobKey = generateIdentity();
+    const alice = await h.keyed(port, 'alice', generateIdentity());
+    const bob = await h.keyed(port, 'bob', bobKey);
+    const bobElsewhere = await h.keyed(port, 'bob', bobKey);
+    const carol = await h.raw(port, 'carol');
+    const sha256 = createHash('sha256').update('').digest('hex');
+    alice.client.send({ type: 'file_offer', id: 'f1', to: 'bob', name: 'plan.txt', size: 0, sha256 });
+    const key = dmKey(alice.welcome.id as string, bobKey.id);
+    for (const w of [bob, bobElsewhere]) assert.equal((await w.client.waitFor((f) => f.type === 'file_offer' && f.id === 'f1')).room, key);
+    await settle(carol.client);
+    assert.equal(carol.client.frames.filter((f) => f.type === 'file_offer').length, 0);
   });
 
   it('de-duplicates by identity: a resend after a reconnect under another name is delivered once', async () => {
