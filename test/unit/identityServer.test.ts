@@ -336,6 +336,11 @@ describe('identities on the server', function () {
     // What one window sends, the other sees too.
     first.client.send({ type: 'message', id: 'd2', to: 'bob', text: 'from window one' });
     await second.client.waitFor((f) => f.type === 'message' && f.id === 'd2');
+    // One window closing leaves the other subscribed to the identity's DMs.
+    second.client.close();
+    await bob.client.waitFor((f) => f.type === 'presence' && f.event === 'offline' && f.name === 'alice2');
+    bob.client.send({ type: 'message', id: 'd3', to: 'alice', text: 'still there?' });
+    await first.client.waitFor((f) => f.type === 'message' && f.id === 'd3');
   });
 
   it('relays a file to a DM to every connection of the recipient\'s identity, under the identities\' DM key, and to nobody else', async () => {
