@@ -69,6 +69,13 @@ export class RawClient {
     return this.waitFor((f) => f.type === 'welcome' || f.type === 'error');
   }
 
+  /** A round trip (ping, pong): every frame the server sent before it has arrived. */
+  async settle(): Promise<void> {
+    const id = `settle-${++this.requests}`;
+    this.send({ type: 'ping', id });
+    await this.waitFor((f) => f.type === 'pong' && f.id === id);
+  }
+
   /** A `history` request; resolves with its reply, or with the error about it (not_in_room...). */
   history(room: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
     return this.request({ type: 'history', room, ...extra }, 'history');

@@ -7,7 +7,6 @@ import { generateIdentity, isGuestId, tlsBinding } from '../../src/engine/identi
 import { dmKey, type ChatMessage } from '../../src/engine/protocol';
 import { FileStore } from '../../src/engine/stores/fileStore';
 import { MemoryStore } from '../../src/engine/stores/memoryStore';
-import { StoreError } from '../../src/engine/stores/store';
 import { Harness } from '../support/harness';
 import { RawClient } from '../support/rawClient';
 
@@ -17,50 +16,6 @@ import { RawClient } from '../support/rawClient';
  * guests, DMs that belong to identities, dedupe by identity. The client's
  * side is in clientIdentity.test.ts.
  */
-
-/** A round trip: every frame the server sent before the pong has arrived. */
-async function settle(c: RawClient, id = 'settle'): Promise<void> {
-  c.send({ type: 'ping', id });
-  await c.waitFor((f) => f.type === 'pong' && f.id === id);
-}
-
-/**
- * A MemoryStore whose claims can be held back or made to fail: a database
- * that is slow or down, at the one seam the server reaches it through (the
- * real stores pass the same Store contract, test/contract).
- */
-class GatedStore extends MemoryStore {
-  fail = false;
-  private gate?: Promise<void>;
-  private open?: () => void;
-  /** Resolves when a claim reaches the store while it is held. */
-  entered?: Promise<void>;
-  private enter?: () => void;
-
-  hold(): void {
-    this.gate = new Promise((r) => (this.open = r));
-    this.entered = new Promise((r) => (this.enter = r));
-  }
-
-  release(): void {
-    this.open?.();
-    this.gate = undefined;
-  }
-
-  override async claimName(name: string, identity: string): Promise<string> {
-    if (this.gate) {
-      this.enter?.();
-      await this.gate;
-    }
-    if (this.fail) throw new StoreError('could not save the name claim: the database is down');
-    return super.claimName(name, identity);
-  }
-}
-
-/** Resolves once `check` holds, looking again every few milliseconds (for state the server announces with no event); the test's timeout bounds it. */
-async function eventually(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((r) => setTimeout(r, 5));
-}
 
 /** What a search over everything the asker may read finds. */
 async function found(c: RawClient, query: string): Promise<ChatMessage[]> {
@@ -354,7 +309,7 @@ describe('identities on the server', function () {
     alice.client.send({ type: 'file_offer', id: 'f1', to: 'bob', name: 'plan.txt', size: 0, sha256 });
     const key = dmKey(alice.welcome.id as string, bobKey.id);
     for (const w of [bob, bobElsewhere]) assert.equal((await w.client.waitFor((f) => f.type === 'file_offer' && f.id === 'f1')).room, key);
-    await settle(carol.client);
+    await carol.client.settle();
     assert.equal(carol.client.frames.filter((f) => f.type === 'file_offer').length, 0);
   });
 
@@ -371,63 +326,13 @@ describe('identities on the server', function () {
     again.client.send({ type: 'message', id: 'once', room: 'general', text: 'only once' });
     const echo = await again.client.waitFor((f) => f.type === 'message' && f.id === 'once');
     assert.deepEqual(echo, original, 'the original comes back as the acknowledgement');
-    await settle(bob.client);
+    await bob.client.settle();
     assert.equal(bob.client.frames.filter((f) => f.type === 'message' && f.id === 'once').length, 0, 'bob got it once');
     // The same id from another identity is another message.
     const c = await h.keyed(port, 'carol', generateIdentity());
     c.client.send({ type: 'message', id: 'once', room: 'general', text: 'mine' });
     assert.equal((await bob.client.waitFor((f) => f.type === 'message' && f.id === 'once')).text, 'mine');
   });
-  it('gives a name back when its claim cannot be written: the arrival hears store_failed, and the name is free again at once', async () => {
-    const store = new GatedStore();
-    const { port } = await h.server({ store });
-    await store.claimName('alice', generateIdentity().id);
-    const key = generateIdentity();
-    store.fail = true;
-    const first = await h.rawNoHello(port);
-    // alice is someone else's, so this arrival would be alice2, whose claim fails.
-    const failed = await first.helloWithKey('alice', key);
-    assert.deepEqual([failed.type, failed.code], ['error', 'store_failed']);
-    await first.waitClosed();
-    store.fail = false;
-    const again = await h.keyed(port, 'alice', key);
-    assert.equal(again.welcome.name, 'alice2', 'not alice3: nothing still holds alice2');
-  });
-
-  it('gives a name back when the arrival leaves while its claim is being written, and never lists it', async () => {
-    const store = new GatedStore();
-    const { server, port } = await h.server({ store });
-    const watcher = await h.raw(port, 'watcher');
-    const key = generateIdentity();
-    store.hold();
-    const leaving = await h.rawNoHello(port);
-    leaving.send({ type: 'hello', v: 1, name: 'alice', key: key.publicKey });
-    const challenge = await leaving.waitFor((f) => f.type === 'challenge');
-    leaving.send({ type: 'auth', signature: key.signChallenge(challenge.nonce as string) });
-    await store.entered;
-    leaving.close();
-    await eventually(() => server.connectionCount === 1);
-    store.release();
-    // The claim was written (the key is the first to use the name), but the name is free to use.
-    const back = await h.keyed(port, 'alice', key);
-    assert.equal(back.welcome.name, 'alice');
-    assert.deepEqual(server.users(), ['watcher', 'alice']);
-    await settle(watcher.client);
-    assert.equal(watcher.client.frames.filter((f) => f.type === 'presence' && f.event === 'online').length, 1, 'only the arrival that stayed was announced');
-  });
-
-  it('gives a new name back when a nick\'s claim cannot be written', async () => {
-    const store = new GatedStore();
-    const { port } = await h.server({ store });
-    const a = await h.keyed(port, 'alice', generateIdentity());
-    store.fail = true;
-    a.client.send({ type: 'nick', name: 'alicia' });
-    assert.equal((await a.client.waitFor((f) => f.type === 'error')).code, 'store_failed');
-    store.fail = false;
-    const other = await h.keyed(port, 'alicia', generateIdentity());
-    assert.equal(other.welcome.name, 'alicia', 'alicia is not held by the failed nick');
-  });
-
   it('releases a name for the operator (the editor\'s Chat: Release Name): the next key owns it', async () => {
     const { server, port } = await h.server();
     const watcher = await h.raw(port, 'watcher');
