@@ -189,7 +189,11 @@ export class Membership {
       return this.host.error(conn, 'store_failed', 'the server cannot check name claims right now; try again later');
     }
     if (refusal !== undefined) return this.host.error(conn, 'bad_name', refusal);
-    if (conn.closing) return;
+    if (conn.closing) {
+      // depart() gave back the old name only: the new one is held for nobody now.
+      if (foldName(name) !== foldName(from)) this.names.give(conn, name);
+      return;
+    }
     this.registry.rename(conn, name);
     if (foldName(name) !== foldName(from)) this.names.give(conn, from);
     this.router.toPeople({ kind: 'rename', from, ...conn.session.person });
