@@ -83,8 +83,8 @@ export class MentionPicker {
   close(): void {
     this.el.hidden = true;
     this.matches = [];
+    // No aria-expanded: a textarea may not carry it (axe: aria-allowed-attr); the active option says enough.
     this.textarea.removeAttribute('aria-activedescendant');
-    this.textarea.setAttribute('aria-expanded', 'false');
   }
 
   private take(i: number): void {
@@ -112,7 +112,6 @@ export class MentionPicker {
       }),
     );
     this.el.hidden = false;
-    this.textarea.setAttribute('aria-expanded', 'true');
     this.textarea.setAttribute('aria-activedescendant', `mention-${this.selected}`);
   }
 }

@@ -370,6 +370,7 @@ export class MessageList {
         let h = (row.cont ? 4 : 28) + Math.min(lines, MAX_BODY_LINES) * LINE_PX + 4;
         if (row.msg.snippet) h += 44 + Math.min(row.msg.snippet.code.split('\n', 21).length, 20) * 18;
         if (row.msg.replyTo !== undefined) h += 24;
+        if (row.msg.edited) h += 16;
         if (row.msg.reactions?.length) h += 28;
         return h;
       }

@@ -131,13 +131,6 @@ function buildMsg(node: HTMLElement, row: MsgRow, ctx: RowContext): HTMLElement 
     head.append(you);
   }
   head.append(timeElement(m.ts));
-  if (m.edited && !m.deleted) {
-    const edited = document.createElement('span');
-    edited.className = 'msg-edited';
-    edited.textContent = '(edited)';
-    edited.title = `Edited ${formatFullTime(String(m.edited))}`;
-    head.append(edited);
-  }
   main.append(head);
   const quote = renderQuote(m);
   if (quote) main.append(quote);
@@ -157,6 +150,14 @@ function buildMsg(node: HTMLElement, row: MsgRow, ctx: RowContext): HTMLElement 
     }
   }
   main.append(body);
+  // Below the text, not in the header: a continuation row hides its header.
+  if (m.edited && !m.deleted) {
+    const edited = document.createElement('div');
+    edited.className = 'msg-edited';
+    edited.textContent = '(edited)';
+    edited.title = `Edited ${formatFullTime(String(m.edited))}`;
+    main.append(edited);
+  }
   if (!m.deleted && m.snippet && typeof m.snippet.code === 'string') main.append(renderSnippet(m, ctx.purify(), ctx.snippetStatus(m.seq)));
   const reactions = renderReactions(m, ctx.me());
   if (reactions) main.append(reactions);

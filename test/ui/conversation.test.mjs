@@ -155,7 +155,8 @@ describe('TCP Chat panel: replies, reactions, edits, deletes, @-completion, unre
     await page.keyboard.press('Enter');
     const upd = await raw.waitFor((f) => f.type === 'update' && f.message.seq === sent.seq, 30_000);
     assert.equal(upd.message.text, 'the build is green');
-    await row.locator('.msg-edited', { hasText: '(edited)' }).waitFor({ timeout: 30_000 });
+    await row.locator('.msg-edited', { hasText: '(edited)' }).waitFor({ state: 'visible', timeout: 30_000 });
+    assert.ok((await row.locator('.msg-edited').boundingBox())?.height > 0, '"(edited)" takes space on screen, also on a continuation row');
     assert.match(await row.locator('.msg-body').innerText(), /the build is green/);
     assert.equal(await frame.inputValue('#composer'), '', 'the composer is free again');
     // Someone else's message offers no edit or delete.
@@ -183,12 +184,12 @@ describe('TCP Chat panel: replies, reactions, edits, deletes, @-completion, unre
     await page.keyboard.type('thanks @raw', { delay: 20 });
     const option = frame.locator('#mention-list [role="option"]', { hasText: `@${PEER}` });
     await option.waitFor({ timeout: 15_000 });
-    assert.equal(await frame.locator('#composer').getAttribute('aria-expanded'), 'true');
+    assert.equal(await frame.locator('#composer').getAttribute('aria-activedescendant'), 'mention-0');
     await page.keyboard.press('Enter');
     assert.equal(await frame.inputValue('#composer'), `thanks @${PEER} `);
     assert.ok(await frame.locator('#mention-list').isHidden());
     await page.keyboard.press('Enter');
-    await raw.waitFor((f) => f.type === 'message' && f.text === `thanks @${PEER}`, 30_000);
+    await raw.waitFor((f) => f.type === 'message' && f.text.trim() === `thanks @${PEER}`, 30_000);
   });
 
   it('shows a "new messages" line where you left off, with a way to jump to it', async () => {
