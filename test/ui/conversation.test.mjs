@@ -218,16 +218,33 @@ describe('TCP Chat panel: replies, reactions, edits, deletes, @-completion, unre
     const { row } = await peerSays('c-link', 'the release notes are in #dev');
     await act(row, 'Copy Link to Message');
     await page.locator('.statusbar', { hasText: 'Link to the message copied' }).waitFor({ timeout: 15_000 });
-    // A picture of the panel with a reply and reactions (the README shows it).
-    const { m } = await peerSays('c-shot', 'Should we cut the release today?');
-    raw.send({ type: 'react', id: 'r-shot', room: 'general', seq: m.seq, emoji: '👍', on: true });
-    const sent = await (async () => {
-      const row2 = frame.locator('#messages .row.msg[data-id="c-shot"]');
-      await act(row2, 'Reply');
-      return iSay('Yes, after the parser fix lands');
-    })();
-    await frame.locator(`#messages .row.msg[data-id="${sent.id}"] .msg-quote`).waitFor({ timeout: 30_000 });
-    await frame.locator('#messages .row.msg[data-id="c-shot"] .reaction').waitFor({ timeout: 30_000 });
+    // A picture of the panel with a reply and reactions (the README shows it), in a room of its own.
+    raw.send({ type: 'join', room: 'release' });
+    await raw.waitFor((f) => f.type === 'joined' && f.room === 'release', 30_000);
+    await runCommand(page, 'Chat: Join Room');
+    await answerInput(page, 'release', { title: 'Chat: Join Room' });
+    await frame.locator('.side [role="option"][data-room="release"][aria-selected="true"]').waitFor({ state: 'attached', timeout: 30_000 });
+    const say = async (id, text, extra = {}) => {
+      raw.send({ type: 'message', id, room: 'release', text, ...extra });
+      return raw.waitFor((f) => f.type === 'message' && f.id === id, 30_000);
+    };
+    await say('r-1', 'The parser fix is merged. Tests are green on all three platforms.');
+    const q = await say('r-2', 'Should we cut **v0.2** today?');
+    raw.send({ type: 'react', id: 'r-3', room: 'release', seq: q.seq, emoji: '🚀', on: true });
+    const row2 = frame.locator('#messages .row.msg[data-id="r-2"]');
+    await row2.waitFor({ timeout: 30_000 });
+    await act(row2, 'Add reaction');
+    await row2.locator('.reaction-picker button[aria-label="React with 👍"]').click({ timeout: 15_000 });
+    await row2.locator('.reaction[data-emoji="👍"][aria-pressed="true"]').waitFor({ timeout: 30_000 });
+    await act(row2, 'Reply');
+    await frame.click('#composer');
+    await page.keyboard.type('Yes, after lunch. I will write the release notes.', { delay: 5 });
+    await page.keyboard.press('Enter');
+    const sent = await raw.waitFor((f) => f.type === 'message' && f.replyTo === q.seq, 30_000);
+    const r4 = await say('r-4', 'Great, I will tag it.', { replyTo: sent.seq });
+    raw.send({ type: 'react', id: 'r-5', room: 'release', seq: sent.seq, emoji: '🎉', on: true });
+    await frame.locator(`#messages .row.msg[data-id="${r4.id}"] .msg-quote`).waitFor({ timeout: 30_000 });
+    await frame.locator(`#messages .row.msg[data-id="${sent.id}"] .reaction[data-emoji="🎉"]`).waitFor({ timeout: 30_000 });
     await assertAccessible(frame, 'replies and reactions', { theme: 'Light Modern' });
     await page.mouse.move(0, 0);
     await webviewElement(page).screenshot({ path: path.join(shots, 'panel-conversation-light.png') });
