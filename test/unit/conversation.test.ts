@@ -255,6 +255,16 @@ describe('Replies, reactions, edits and deletes', function () {
       });
     });
     const [one, two, dev] = ids.map((id) => echoed.get(id)!);
+    // A DM too: it has no joined reply to carry its rev after a reconnect.
+    await h.raw(port, 'bob');
+    const dmId = c.send('between us', { to: 'bob' });
+    const dm = await new Promise<ChatMessage>((resolve) => {
+      const sub = c.onMessage((m) => {
+        if (m.id !== dmId) return;
+        sub.dispose();
+        resolve(m);
+      });
+    });
     c.edit('general', one.seq, 'first, edited live');
     const live = await nextEvent(c.onUpdate);
     assert.equal(live.text, 'first, edited live');
@@ -268,11 +278,12 @@ describe('Replies, reactions, edits and deletes', function () {
     await store.mutate('general', one.seq, { kind: 'edit', text: 'first, edited while away', ts: new Date().toISOString() }, 'bob');
     await store.mutate('general', two.seq, { kind: 'delete', ts: new Date().toISOString() }, 'alice');
     await store.mutate('dev', dev.seq, { kind: 'react', emoji: '🎉', on: true, name: 'bob' }, 'bob');
+    await store.mutate(dm.room, dm.seq, { kind: 'edit', text: 'between us, edited', ts: new Date().toISOString() }, 'alice');
     await store.close();
 
     const caughtUp = new Promise<void>((resolve) => {
       const sub = c.onUpdate(() => {
-        if (updates.length >= 4) {
+        if (updates.length >= 5) {
           sub.dispose();
           resolve();
         }
@@ -284,7 +295,8 @@ describe('Replies, reactions, edits and deletes', function () {
     assert.equal(latest.get(`general/${one.seq}`)?.text, 'first, edited while away');
     assert.equal(latest.get(`general/${two.seq}`)?.deleted, true);
     assert.deepEqual(latest.get(`dev/${dev.seq}`)?.reactions, [{ emoji: '🎉', count: 1, people: ['bob'] }]);
-    assert.equal(updates.length, 4, 'each change once');
+    assert.equal(latest.get(`${dm.room}/${dm.seq}`)?.text, 'between us, edited', 'the DM caught up too');
+    assert.equal(updates.length, 5, 'each change once');
     assert.equal(c.rev('general'), 3);
     assert.equal(c.rev('dev'), 1);
   });

@@ -387,6 +387,8 @@ export class ChatClient extends ClientEvents {
     switch (f.type) {
       case 'message':
         this.ackIfMine(f);
+        // A DM has no joined reply to carry its rev: from its first message on, its changes are caught up after a reconnect.
+        if (isDmKey(f.room) && this.changeTracker.rev(f.room) === undefined) this.changeTracker.sync(f.room, 0);
         return this.tracker.accept(f);
       case 'presence':
         this.online.apply(f);
