@@ -47,6 +47,8 @@ describe('two nodes on a real Redis', function () {
     // The name is held on node A: node B gives the next one.
     const second = await h.raw(b.port, 'ALICE');
     assert.equal(second.welcome.name, 'ALICE2');
+    // Node A learns of the arrival through Redis; ask who is online once it has.
+    await alice.client.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === 'ALICE2', 10_000);
     alice.client.send({ type: 'who', id: 'w' });
     assert.deepEqual(((await alice.client.waitFor((f) => f.type === 'users', 10_000)).users as string[]).sort(), ['ALICE2', 'alice', 'bob']);
     // A file offered on node A, relayed chunk by chunk to node B.
