@@ -12,6 +12,7 @@ import { SnippetOpener } from './snippetOpener';
 import { describeMigration, migrateSettings, type MovedSetting } from './settingsMigration';
 import { registerCommands } from './commands/registerCommands';
 import { CommandId } from './commandIds';
+import { IDENTITY_SECRET, IdentityKeeper } from './identityKeeper';
 import type { ChatMessage } from '../engine/protocol';
 
 /** What `activate` returns: a small view used by the integration tests. */
@@ -52,12 +53,19 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
   const panels = store.add(new PanelHost(context.extensionUri));
   const snippets = store.add(new SnippetOpener(() => panels.panel?.panel.viewColumn));
   const session = store.add(
-    new ChatSession({ panels, log, snippets, conversationFile: vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'conversation.json').fsPath }),
+    new ChatSession({ panels, log, snippets, knownPeople: context.globalState, conversationFile: vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'conversation.json').fsPath }),
   );
   const host = store.add(new ServerHost(context.globalStorageUri, log));
   const status = store.add(new ChatStatusBar(session, host));
   const trust = new ServerTrust(context.globalState, context.secrets);
-  const connector = new Connector(context.globalState, session, host, trust, log);
+  const identities = new IdentityKeeper(context.secrets);
+  // An import in another window replaced the key: the next connect here uses it too.
+  store.add(
+    context.secrets.onDidChange((e) => {
+      if (e.key === IDENTITY_SECRET) identities.forget();
+    }),
+  );
+  const connector = new Connector(context.globalState, session, host, trust, log, identities);
 
   // Settings moved from chat.* to tcpChat.*: move the user's values once, and say so once.
   const migration = migrateSettings(context.globalState, context.workspaceState, log).then(

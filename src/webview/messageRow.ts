@@ -3,6 +3,7 @@ import type { ChatMessage, SnippetStatusMsg, SystemLine } from '../shared/panelP
 import { formatDay, formatFullTime, formatTime } from './formatTime';
 import { renderMarkdown } from './renderMarkdown';
 import { renderSnippet } from './snippetView';
+import { fromGuest } from './personText';
 
 export interface RowBase {
   key: string;
@@ -108,6 +109,14 @@ function buildMsg(node: HTMLElement, row: MsgRow, ctx: RowContext): HTMLElement 
   sender.className = 'msg-sender';
   sender.textContent = String(m.sender);
   head.append(sender);
+  // A guest proved no key: the same name may be someone else tomorrow.
+  if (fromGuest(m)) {
+    const guest = document.createElement('span');
+    guest.className = 'msg-guest';
+    guest.textContent = 'guest';
+    guest.title = `${String(m.sender)} proved no identity key: anyone may use this name once they leave`;
+    head.append(guest);
+  }
   if (own) {
     const you = document.createElement('span');
     you.className = 'msg-you';
