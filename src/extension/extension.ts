@@ -80,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
     },
   );
 
-  registerCommands(store, { session, host, trust, connector, log, ready: migration });
+  registerCommands(store, { session, host, trust, connector, identities, log, ready: migration });
   const invites = new InviteUriHandler(connector, session, log);
   store.add(vscode.window.registerUriHandler(invites));
   store.add(

@@ -98,6 +98,23 @@ export class ServerHost implements vscode.Disposable {
     }
   }
 
+  /** The identity id that owns a name on this server, if anyone does. */
+  async nameOwner(name: string): Promise<string | undefined> {
+    return this.server?.store.nameOwner(name);
+  }
+
+  /**
+   * Forget who owns a name on this server (the operator's "release"), so the
+   * next key to use it owns it: for a person who lost their key. The running
+   * server asks the store on every hello, so it takes effect at once.
+   */
+  async releaseName(name: string): Promise<boolean> {
+    if (!this.server) return false;
+    const released = await this.server.store.releaseName(name);
+    if (released) this.log.info(`server: released the name "${name}"`);
+    return released;
+  }
+
   async stop(): Promise<void> {
     const s = this.server;
     if (!s) return;
