@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fingerprintOf } from '../engine/identity';
-import { FileStore } from '../engine/stores/fileStore';
+import { NameClaimsFile } from '../engine/stores/nameClaimsFile';
 import { StoreError } from '../engine/stores/store';
 
 /** What `tcp-chat names` does. */
@@ -14,8 +14,9 @@ const DATA_MARKS = ['rooms', 'names.jsonl', 'history-id'];
  * The operator's name commands, on a server's data directory (the FileStore):
  * `release` forgets who owns a name, so the next key to use it owns it (a
  * person who lost their key gets their name back this way); `list` shows who
- * owns what. They work on the files, so a server running on the same
- * directory learns of a release when it restarts.
+ * owns what. They read and append `names.jsonl` only, never the history, so
+ * they are safe beside a server running on the same directory, which reads
+ * what they appended at its next arrival (NameClaimsFile).
  */
 export async function runNames(a: NamesArgs): Promise<number> {
   const problem = dataDirProblem(a.data);
@@ -23,36 +24,37 @@ export async function runNames(a: NamesArgs): Promise<number> {
     process.stderr.write(`tcp-chat: ${problem}\n`);
     return 1;
   }
-  let store: FileStore;
+  const file = path.join(a.data, 'names.jsonl');
+  let claims: NameClaimsFile;
   try {
-    store = await FileStore.open(a.data);
+    claims = NameClaimsFile.load(file);
   } catch (err) {
-    process.stderr.write(`tcp-chat: ${err instanceof StoreError ? err.message : String(err)}\n`);
+    process.stderr.write(`tcp-chat: cannot read the name claims in ${file}: ${(err as Error).message}. Fix its permissions or move the damaged file away\n`);
     return 1;
   }
   try {
     if (a.action === 'list') {
-      const claims = await store.nameClaims();
-      if (claims.length === 0) process.stdout.write(`nobody has claimed a name in ${a.data}\n`);
-      for (const c of claims) process.stdout.write(`${c.name}\t${fingerprintOf(c.identity)}\t${c.identity}\n`);
+      const entries = claims.entries();
+      if (entries.length === 0) process.stdout.write(`nobody has claimed a name in ${a.data}\n`);
+      for (const [name, identity] of entries) process.stdout.write(`${name}\t${fingerprintOf(identity)}\t${identity}\n`);
       return 0;
     }
-    const owner = await store.nameOwner(a.name);
+    const owner = claims.owner(a.name);
     if (owner === undefined) {
       process.stderr.write(`tcp-chat: nobody has claimed "${a.name}" in ${a.data}, so there is nothing to release (tcp-chat names list --data ${a.data} shows the claims)\n`);
       return 1;
     }
-    await store.releaseName(a.name);
+    claims.release(a.name);
     process.stdout.write(
-      `released "${a.name}" (it belonged to the key ${fingerprintOf(owner)}): the next key to use it owns it.\n` +
-        `A server running on ${a.data} now keeps the old claim until it restarts.\n`,
+      `released "${a.name}" (it belonged to the key ${fingerprintOf(owner)}): the next key to use it owns it, ` +
+        `on a server running on ${a.data} too (someone online under it now keeps it until they leave).\n`,
     );
     return 0;
   } catch (err) {
     process.stderr.write(`tcp-chat: ${err instanceof StoreError ? err.message : String(err)}\n`);
     return 1;
   } finally {
-    await store.close();
+    claims.close();
   }
 }
 

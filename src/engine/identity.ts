@@ -108,6 +108,15 @@ export function newGuestId(): string {
   return GUEST + randomBytes(9).toString('base64url');
 }
 
+/**
+ * The guest id of a session: derived from its secret token, so a guest that
+ * reconnects with its token keeps its id (its direct messages, its resends)
+ * on any node, and nobody can work back from the public id to the token.
+ */
+export function guestIdOfSession(token: string): string {
+  return GUEST + createHash('sha256').update(`tcp-chat guest\n${token}`, 'utf8').digest('base64url').slice(0, 16);
+}
+
 /** True for an identity id of any kind (a display name never holds ":", see nameProblem). */
 export function isIdentityId(s: string): boolean {
   return s.startsWith(ED25519) || s.startsWith(GUEST) || s.startsWith(CERT);

@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import { tlsBinding, type Identity } from '../../src/engine/identity';
 
 /**
  * A test client that speaks only the documented JSON lines over a plain
@@ -36,12 +37,26 @@ export class RawClient {
     });
   }
 
-  /** Connect and complete the handshake; resolves with the welcome frame. */
-  static async hello(port: number, name: string, host = '127.0.0.1'): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
+  /** Connect and complete the handshake (as a guest: no key); resolves with the welcome frame. `extra` adds hello fields (a session). */
+  static async hello(port: number, name: string, host = '127.0.0.1', extra: Record<string, unknown> = {}): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
     const client = await RawClient.connect(port, host);
-    client.send({ type: 'hello', v: 1, name });
+    client.send({ type: 'hello', v: 1, name, ...extra });
     const welcome = await client.waitFor((f) => f.type === 'welcome');
     return { client, welcome };
+  }
+
+  /**
+   * Send a hello with the public key of `identity` and answer the server's one
+   * challenge with the signature (docs/protocol.md, Identities); resolves with
+   * the frame that ends the attempt: the welcome, or an error (name_claimed,
+   * auth_failed...). `extra` adds hello fields (insist, session).
+   */
+  async helloWithKey(name: string, identity: Identity, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    this.send({ type: 'hello', v: 1, name, key: identity.publicKey, ...extra });
+    const challenge = await this.waitFor((f) => f.type === 'challenge' || f.type === 'error');
+    if (challenge.type === 'error') return challenge;
+    this.send({ type: 'auth', signature: identity.signChallenge(challenge.nonce as string, tlsBinding(this.socket)) });
+    return this.waitFor((f) => f.type === 'welcome' || f.type === 'error');
   }
 
   send(frame: unknown): void {

@@ -7,7 +7,7 @@ import { fingerprintOf, generateIdentity, importIdentity, loadIdentity } from '.
 import { FileStore } from '../../src/engine/stores/fileStore';
 import { parseCommand } from '../../src/cli/parseCommand';
 import { Harness } from '../support/harness';
-import { canSpawnInTerminal, ensureCliBuilt, runCli, spawnCli, spawnCliInTerminal, waitForOutput } from '../support/cliProcess';
+import { canSpawnInTerminal, ensureCliBuilt, runCli, spawnCli, spawnCliInTerminal, startCliServer, waitForOutput } from '../support/cliProcess';
 
 /**
  * What a process prints, read in order: each expect() looks only past the
@@ -181,7 +181,10 @@ describe('tcp-chat identity and names (CLI)', function () {
 
     const released = await runCli(['names', 'release', 'ALICE', '--data', dir]);
     assert.equal(released.code, 0, released.stderr);
-    assert.equal(released.stdout, `released "ALICE" (it belonged to the key ${fingerprintOf(alice.id)}): the next key to use it owns it.\nA server running on ${dir} now keeps the old claim until it restarts.\n`);
+    assert.equal(
+      released.stdout,
+      `released "ALICE" (it belonged to the key ${fingerprintOf(alice.id)}): the next key to use it owns it, on a server running on ${dir} too (someone online under it now keeps it until they leave).\n`,
+    );
     const reopened = await FileStore.open(dir);
     assert.equal(await reopened.nameOwner('alice'), undefined);
     assert.notEqual(await reopened.nameOwner('bob'), undefined);
@@ -190,6 +193,31 @@ describe('tcp-chat identity and names (CLI)', function () {
     const twice = await runCli(['names', 'release', 'alice', '--data', dir]);
     assert.equal(twice.code, 1);
     assert.match(twice.stderr, /nobody has claimed "alice" in .*, so there is nothing to release/);
+  });
+
+  it('names release frees a name on a tcp-chat serve running on the same directory, without a restart', async () => {
+    const dir = h.tmpDir();
+    const server = await startCliServer(['--port', '0', '--host', '127.0.0.1', '--data', dir, '--quiet']);
+    h.own(async () => {
+      server.proc.kill('SIGTERM');
+      await server.exited;
+    });
+    const watcher = await h.raw(server.port, 'watcher');
+    const lost = generateIdentity();
+    const first = await h.keyed(server.port, 'alice', lost);
+    first.client.close();
+    await watcher.client.waitFor((f) => f.type === 'presence' && f.event === 'offline' && f.name === 'alice');
+    const next = generateIdentity();
+    const before = await h.rawNoHello(server.port);
+    assert.equal((await before.helloWithKey('alice', next, { insist: true })).code, 'name_claimed', 'the lost key owns it');
+
+    const released = await runCli(['names', 'release', 'alice', '--data', dir]);
+    assert.equal(released.code, 0, released.stderr);
+    const after = await (await h.rawNoHello(server.port)).helloWithKey('alice', next, { insist: true });
+    assert.equal(after.type, 'welcome', 'the running server read the release');
+    assert.equal(after.name, 'alice');
+    const list = await runCli(['names', 'list', '--data', dir]);
+    assert.match(list.stdout, new RegExp(`^alice\\t${fingerprintOf(next.id)}\\t${next.id}$`, 'm'), 'and the new key owns it');
   });
 
   it('names refuses a missing directory, or one that is not a data directory, without writing to it', async () => {

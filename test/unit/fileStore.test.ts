@@ -135,6 +135,23 @@ describe('FileStore (stores/)', () => {
     assert.equal(await s3.nameOwner('carol'), undefined);
   });
 
+  it('reads the claims and releases another writer appended to names.jsonl while it is open (the operator\'s names release)', async () => {
+    const dir = h.tmpDir();
+    const server = await open(dir);
+    await server.claimName('alice', 'ed25519:key-a');
+    const operator = await open(dir);
+    assert.equal(await operator.releaseName('ALICE'), true);
+    assert.equal(await server.nameOwner('alice'), undefined, 'released without a restart');
+    assert.equal(await server.claimName('alice', 'ed25519:key-b'), 'ed25519:key-b');
+    assert.equal(await operator.nameOwner('alice'), 'ed25519:key-b');
+    // A line being written (no newline yet) is read once it is whole.
+    fs.appendFileSync(path.join(dir, 'names.jsonl'), '{"release":"al');
+    assert.equal(await server.nameOwner('alice'), 'ed25519:key-b');
+    fs.appendFileSync(path.join(dir, 'names.jsonl'), 'ice"}\n');
+    assert.equal(await server.nameOwner('alice'), undefined);
+    await operator.close();
+  });
+
   it('rejects with a StoreError and keeps nothing when a message cannot be written', async () => {
     const dir = h.tmpDir();
     let fail = true;

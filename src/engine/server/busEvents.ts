@@ -1,5 +1,5 @@
 import type { BusEvent } from '../buses/bus';
-import type { ChatMessage, FileChunkEvent, FileOfferEvent } from '../protocol';
+import type { ChatMessage, FileChunkEvent, FileOfferEvent, Person } from '../protocol';
 import { foldName } from '../stores/store';
 
 /**
@@ -15,8 +15,9 @@ import { foldName } from '../stores/store';
  * Topics (see the functions below):
  * - `room:<room>`: room messages, typing, files offered to the room (only the
  *   nodes with members in the room subscribe);
- * - `person:<folded name>`: direct messages, typing and files for one person,
- *   subscribed by the node that holds that person;
+ * - `person:<identity id>`: direct messages, typing and files for one
+ *   identity, subscribed by every node that holds a connection of it (one
+ *   person may have two windows open, on two nodes);
  * - `people`: arrivals, departures, renames, joins and leaves, which every
  *   node hears, and the roster exchange that lets a node that starts late
  *   learn who is on the others.
@@ -40,19 +41,18 @@ export type FileEvent =
   | { kind: 'file_done'; id: string; sender: string; origin: number }
   | { kind: 'file_abort'; id: string; sender: string; reason: string; origin: number };
 
-/** One person as a roster lists them. */
-export interface RosterEntry {
-  name: string;
+/** One person as a roster lists them: their name, identity, and rooms. */
+export interface RosterEntry extends Person {
   rooms: string[];
 }
 
 /** Events on the `people` topic. */
 export type PeopleEvent =
-  | { kind: 'online'; name: string; origin: number }
+  | ({ kind: 'online'; origin: number } & Person)
   | { kind: 'offline'; name: string }
-  | { kind: 'rename'; from: string; name: string }
+  | ({ kind: 'rename'; from: string } & Person)
   /** Joins and leaves travel here, not on the room's topic: every node keeps room sizes and member lists. */
-  | { kind: 'join'; name: string; room: string; origin: number }
+  | ({ kind: 'join'; room: string; origin: number } & Person)
   | { kind: 'leave'; name: string; room: string }
   /** A node that started asks the others who they hold. */
   | { kind: 'roster?' }
@@ -66,8 +66,9 @@ export function roomTopic(room: string): string {
   return 'room:' + room;
 }
 
-export function personTopic(name: string): string {
-  return 'person:' + foldName(name);
+/** The topic of one identity's direct messages, typing and files (ids are case-sensitive, so never folded). */
+export function personTopic(id: string): string {
+  return 'person:' + id;
 }
 
 /** The lease that makes a name unique across nodes. */

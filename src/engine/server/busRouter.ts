@@ -1,4 +1,5 @@
 import type { Bus, BusEvent } from '../buses/bus';
+import type { Person } from '../protocol';
 import { asBusEvent, PEOPLE_TOPIC, personTopic, roomTopic, type PeopleEvent, type PersonEvent, type RosterEntry, type RoomEvent } from './busEvents';
 import type { Connection } from './connection';
 import type { Delivery } from './delivery';
@@ -18,13 +19,15 @@ export interface BusRouterHost {
 /**
  * The node's side of the Bus: publishes what happens here as events, keeps
  * this node subscribed to the topics its connections need (their rooms, their
- * own names, `people`), and turns every event that arrives, its own included,
+ * identities, `people`), and turns every event that arrives, its own included,
  * into frames for the local connections concerned. With LocalBus the round
  * trip is a synchronous call, so a room message is still encoded once per
  * codec variant and appended once per room segment.
  */
 export class BusRouter {
   private readonly subscriptions = new Map<string, () => void>();
+  /** Local sessions of each identity that watch its topic: one subscription for all of them. */
+  private readonly watchers = new Map<string, number>();
 
   constructor(
     private readonly bus: Bus,
@@ -52,8 +55,9 @@ export class BusRouter {
     this.bus.publish(roomTopic(room), asBusEvent(e));
   }
 
-  toPerson(name: string, e: PersonEvent): void {
-    this.bus.publish(personTopic(name), asBusEvent(e));
+  /** To every connection of an identity, on any node. */
+  toPerson(id: string, e: PersonEvent): void {
+    this.bus.publish(personTopic(id), asBusEvent(e));
   }
 
   toPeople(e: PeopleEvent): void {
@@ -69,13 +73,18 @@ export class BusRouter {
     this.unwatch(roomTopic(room));
   }
 
-  /** A person arrived here (or took a new name): their direct messages come to this node. */
-  watchPerson(name: string): void {
-    this.watch(personTopic(name), (e, from) => this.onPerson(name, e as unknown as PersonEvent, from));
+  /** A connection of this identity arrived here: its direct messages come to this node. Call once per session. */
+  watchPerson(id: string): void {
+    this.watchers.set(id, (this.watchers.get(id) ?? 0) + 1);
+    this.watch(personTopic(id), (e, from) => this.onPerson(id, e as unknown as PersonEvent, from));
   }
 
-  unwatchPerson(name: string): void {
-    this.unwatch(personTopic(name));
+  /** A session that watched its identity left; the topic is dropped with the last of them. */
+  unwatchPerson(id: string): void {
+    const left = (this.watchers.get(id) ?? 1) - 1;
+    if (left > 0) return void this.watchers.set(id, left);
+    this.watchers.delete(id);
+    this.unwatch(personTopic(id));
   }
 
   private watch(topic: string, listener: (e: BusEvent, from: string) => void): void {
@@ -115,22 +124,26 @@ export class BusRouter {
     }
   }
 
-  private onPerson(name: string, e: PersonEvent, from: string): void {
-    const person = this.registry.find(name);
+  /** An event for an identity: to each of its connections here, never to the one that caused it. */
+  private onPerson(id: string, e: PersonEvent, from: string): void {
+    const conns = this.registry.withId(id);
     switch (e.kind) {
-      case 'message':
-        // The sender's own copy went to it directly; a note to oneself is not delivered twice.
-        if (person && person !== this.origin(from, e.origin)) this.delivery.toConns([person], e.message);
-        return;
+      case 'message': {
+        // The sender's own copy went to it directly; its other windows get this one.
+        const sender = this.origin(from, e.origin);
+        return this.delivery.toConns(
+          conns.filter((c) => c !== sender),
+          e.message,
+        );
+      }
       case 'typing':
-        if (person) this.delivery.toConn(person, { type: 'typing', name: e.name, to: e.to });
-        return;
+        return this.delivery.toConns(conns, { type: 'typing', name: e.name, to: e.to });
       case 'file_offer':
       case 'file_chunk':
       case 'file_done':
       case 'file_abort': {
         const sender = this.origin(from, e.origin);
-        return this.files.relay(e, from, () => (person && person !== sender ? [person] : []));
+        return this.files.relay(e, from, () => conns.filter((c) => c !== sender));
       }
       default:
         return this.unknown(e);
@@ -141,17 +154,17 @@ export class BusRouter {
     const mine = from === this.bus.nodeId;
     switch (e.kind) {
       case 'online':
-        if (!mine) this.directory.online(e.name, from);
-        return this.delivery.toEveryone({ type: 'presence', event: 'online', name: e.name }, this.origin(from, e.origin));
+        if (!mine) this.directory.online(e, from);
+        return this.delivery.toEveryone({ type: 'presence', event: 'online', name: e.name, ...who(e) }, this.origin(from, e.origin));
       case 'offline':
         if (!mine) this.directory.offline(e.name);
         return this.delivery.toEveryone({ type: 'presence', event: 'offline', name: e.name });
       case 'rename':
-        if (!mine) this.directory.rename(e.from, e.name, from);
-        return this.delivery.toEveryone({ type: 'presence', event: 'rename', name: e.name, from: e.from });
+        if (!mine) this.directory.rename(e.from, e, from);
+        return this.delivery.toEveryone({ type: 'presence', event: 'rename', name: e.name, from: e.from, ...who(e) });
       case 'join':
-        if (!mine) this.directory.joined(e.name, e.room, from);
-        return this.delivery.toRoom(e.room, { type: 'presence', event: 'join', name: e.name, room: e.room }, this.origin(from, e.origin));
+        if (!mine) this.directory.joined(e, e.room, from);
+        return this.delivery.toRoom(e.room, { type: 'presence', event: 'join', name: e.name, room: e.room, ...who(e) }, this.origin(from, e.origin));
       case 'leave':
         if (!mine) this.directory.left(e.name, e.room);
         return this.delivery.toRoom(e.room, { type: 'presence', event: 'leave', name: e.name, room: e.room });
@@ -171,4 +184,9 @@ export class BusRouter {
     const kind = (e as { kind?: unknown }).kind;
     this.host.warn(`ignored a bus event of unknown kind ${JSON.stringify(kind)}`);
   }
+}
+
+/** The identity fields of a presence frame. */
+function who(p: Person): { id: string; guest?: true } {
+  return p.guest ? { id: p.id, guest: true } : { id: p.id };
 }

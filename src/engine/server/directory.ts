@@ -1,35 +1,37 @@
+import type { Person } from '../protocol';
 import { foldName } from '../stores/store';
 import type { RosterEntry } from './busEvents';
 
 /** A person held by another node. */
 interface RemotePerson {
-  name: string;
+  person: Person;
   node: string;
   rooms: Set<string>;
 }
 
 /**
- * Who is on the other nodes of a shared bus, and in which rooms, as their
- * presence events and rosters tell it. Local people are the Registry's; this
- * holds only the others, so a single node keeps it empty.
+ * Who is on the other nodes of a shared bus, with their identities, and in
+ * which rooms, as their presence events and rosters tell it. Local people are
+ * the Registry's; this holds only the others, so a single node keeps it empty.
  */
 export class Directory {
   private readonly people = new Map<string, RemotePerson>();
   /** Folded names of the remote members of each room. */
   private readonly rooms = new Map<string, Set<string>>();
 
-  /** The remote person holding a name (folded), if any. */
-  find(name: string): string | undefined {
-    return this.people.get(foldName(name))?.name;
+  /** The remote person holding a name (compared folded), if any. */
+  find(name: string): Person | undefined {
+    return this.people.get(foldName(name))?.person;
   }
 
-  names(): string[] {
-    return [...this.people.values()].map((p) => p.name);
+  /** Everyone on the other nodes. */
+  all(): Person[] {
+    return [...this.people.values()].map((p) => p.person);
   }
 
   /** Remote members of a room. */
   members(room: string): string[] {
-    return [...(this.rooms.get(room) ?? [])].map((k) => this.people.get(k)?.name ?? k);
+    return [...(this.rooms.get(room) ?? [])].map((k) => this.people.get(k)?.person.name ?? k);
   }
 
   count(room: string): number {
@@ -41,14 +43,14 @@ export class Directory {
     return this.rooms.keys();
   }
 
-  online(name: string, node: string): void {
-    const key = foldName(name);
+  online(person: Person, node: string): void {
+    const key = foldName(person.name);
     const known = this.people.get(key);
     if (known) {
-      known.name = name;
+      known.person = copy(person);
       known.node = node;
     } else {
-      this.people.set(key, { name, node, rooms: new Set() });
+      this.people.set(key, { person: copy(person), node, rooms: new Set() });
     }
   }
 
@@ -60,17 +62,17 @@ export class Directory {
     this.people.delete(key);
   }
 
-  rename(from: string, name: string, node: string): void {
+  rename(from: string, person: Person, node: string): void {
     const p = this.people.get(foldName(from));
     const rooms = p ? [...p.rooms] : [];
     this.offline(from);
-    this.online(name, node);
-    for (const room of rooms) this.joined(name, room, node);
+    this.online(person, node);
+    for (const room of rooms) this.joined(person, room, node);
   }
 
-  joined(name: string, room: string, node: string): void {
-    const key = foldName(name);
-    if (!this.people.has(key)) this.online(name, node);
+  joined(person: Person, room: string, node: string): void {
+    const key = foldName(person.name);
+    if (!this.people.has(key)) this.online(person, node);
     this.people.get(key)?.rooms.add(room);
     let set = this.rooms.get(room);
     if (!set) this.rooms.set(room, (set = new Set()));
@@ -85,10 +87,10 @@ export class Directory {
 
   /** Everything a node holds, replacing what was known of it. */
   roster(node: string, people: readonly RosterEntry[]): void {
-    for (const p of [...this.people.values()]) if (p.node === node) this.offline(p.name);
+    for (const p of [...this.people.values()]) if (p.node === node) this.offline(p.person.name);
     for (const p of people) {
-      this.online(p.name, node);
-      for (const room of p.rooms) this.joined(p.name, room, node);
+      this.online(p, node);
+      for (const room of p.rooms) this.joined(p, room, node);
     }
   }
 
@@ -98,4 +100,9 @@ export class Directory {
     set.delete(key);
     if (set.size === 0) this.rooms.delete(room);
   }
+}
+
+/** Only the Person fields of an event or roster entry (they carry more). */
+function copy(p: Person): Person {
+  return p.guest ? { name: p.name, id: p.id, guest: true } : { name: p.name, id: p.id };
 }

@@ -148,11 +148,6 @@ export class FileStore implements Store {
       .map(([name]) => name);
   }
 
-  /** Every claimed name (folded) and its owner: for the operator's `tcp-chat names list`; not part of the Store seam. */
-  async nameClaims(): Promise<Array<{ name: string; identity: string }>> {
-    return this.names.entries().map(([name, identity]) => ({ name, identity }));
-  }
-
   async releaseName(name: string): Promise<boolean> {
     this.assertOpen();
     return this.names.release(name);
