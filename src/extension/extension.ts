@@ -14,6 +14,7 @@ import { registerCommands } from './commands/registerCommands';
 import { CommandId } from './commandIds';
 import { IDENTITY_SECRET, IdentityKeeper } from './identityKeeper';
 import type { ChatMessage } from '../engine/protocol';
+import type { PersonView } from '../shared/panelProtocol';
 
 /** What `activate` returns: a small view used by the integration tests. */
 export interface TcpChatApi {
@@ -30,7 +31,18 @@ export interface TcpChatApi {
     unread: number;
     /** The room or DM key the panel shows. */
     room: string;
+    /** Your identity id on the server (`ed25519:…`, or `guest:…`), once welcomed. */
+    id?: string;
+    guest: boolean;
   };
+  /** The identity key kept in SecretStorage (its id), if one was made; and what a fresh activation (a reload) reads there. */
+  identity(): Promise<{ stored?: string; afterReload?: string }>;
+  /** Who is online as the panel lists them (guests marked, keyed people with a fingerprint). */
+  people(): PersonView[];
+  /** The texts of a conversation's quiet lines (notices, warnings, renames), oldest first. */
+  systemLines(room: string): string[];
+  /** Sends to the conversation the panel shows, as the panel's composer does. */
+  send(text: string): void;
   received(): ChatMessage[];
   /** Texts of the notifications raised so far (mentions, direct messages). */
   notifications(): string[];
@@ -107,7 +119,17 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
       tooltip: status.tooltip,
       unread: session.convo.unread,
       room: session.convo.active,
+      id: session.convo.myId ?? undefined,
+      guest: session.convo.guest,
     }),
+    identity: async () => ({
+      stored: (await identities.peek())?.id,
+      // What activate() does after a reload: a new keeper over the same SecretStorage.
+      afterReload: (await new IdentityKeeper(context.secrets).peek())?.id,
+    }),
+    people: () => session.convo.people.views(),
+    send: (text) => session.sendToActive(text),
+    systemLines: (room) => session.convo.items(room).flatMap((i) => (i.type === 'system' ? [i.text] : [])),
     received: () => session.received(),
     notifications: () => session.notifier.shown.slice(),
     panel: () => {

@@ -109,10 +109,9 @@ export class ServerHost implements vscode.Disposable {
    * server asks the store on every hello, so it takes effect at once.
    */
   async releaseName(name: string): Promise<boolean> {
-    if (!this.server) return false;
-    const released = await this.server.store.releaseName(name);
-    if (released) this.log.info(`server: released the name "${name}"`);
-    return released;
+    const owner = await this.server?.releaseName(name);
+    if (owner !== undefined) this.log.info(`server: released the name "${name}" (it belonged to ${owner})`);
+    return owner !== undefined;
   }
 
   async stop(): Promise<void> {
