@@ -78,9 +78,10 @@ export class Sidebar {
         const isMe = p.name === me;
         const dot = el('span', 'presence');
         dot.setAttribute('aria-hidden', 'true');
-        const parts: HTMLElement[] = [dot, el('bdi', 'person-name', p.name)];
+        const parts: (Node | string)[] = [dot, el('bdi', 'person-name', p.name)];
         // Guests are marked in words, not colour alone: anyone may use their name once they leave.
-        if (p.guest) parts.push(el('span', 'person-guest', 'guest'));
+        // The space keeps the visible text "bob guest" inside the accessible name (axe: label-content-name-mismatch).
+        if (p.guest) parts.push(' ', el('span', 'person-guest', 'guest'));
         if (isMe) {
           li.classList.add('me');
           li.append(...parts, el('span', 'person-you', '(you)'));
