@@ -298,7 +298,7 @@ export class ChatSession implements vscode.Disposable {
           this.log.info(`server notice: ${w.notice}`);
         }
         this.post(this.convo.initMessage(this.incoming.views()));
-        for (const p of w.people ?? []) this.checkKey(p);
+        this.checkKeys(w.people ?? []);
         this.changed.fire();
       }),
       c.onJoined((j) => {
@@ -317,7 +317,7 @@ export class ChatSession implements vscode.Disposable {
       c.onPresence((p) => {
         const line = this.convo.applyPresence(p);
         if (line) this.system(line.room, line.text);
-        if (p.id !== undefined && p.event !== 'offline' && p.event !== 'leave') this.checkKey(p.guest ? { name: p.name, id: p.id, guest: true } : { name: p.name, id: p.id });
+        if (p.id !== undefined && p.event !== 'offline' && p.event !== 'leave') this.checkKeys([p.guest ? { name: p.name, id: p.id, guest: true } : { name: p.name, id: p.id }]);
         this.post({ type: 'users', people: this.convo.people.views() });
         if (p.event === 'rename') this.postRooms(); // a direct conversation's label follows its person
         this.changed.fire();
@@ -410,21 +410,22 @@ export class ChatSession implements vscode.Disposable {
    * SSH's for a changed host key, where the person looks and in the old
    * direct conversation. Remembered per server in global state.
    */
-  private checkKey(p: Person): void {
+  private checkKeys(people: readonly Person[]): void {
     const server = this.convo.address;
     const store = this.deps.knownPeople;
-    if (!server || !store || p.id === this.convo.myId) return;
-    this.known ??= KnownPeople.fromJSON(store.get(KNOWN_PEOPLE_KEY));
-    const before = JSON.stringify(this.known.toJSON());
-    const change = this.known.see(server, p);
-    if (JSON.stringify(this.known.toJSON()) !== before) void Promise.resolve(store.update(KNOWN_PEOPLE_KEY, this.known.toJSON())).catch((err: Error) => this.log.warn(`could not remember who is who: ${err.message}`));
-    if (!change) return;
-    const text = keyChangeWarning(change);
-    this.log.warn(text);
-    const rooms = new Set([this.convo.active, DEFAULT_ROOM]);
-    const myId = this.convo.myId;
-    if (myId !== null && this.convo.hasRoom(dmKey(myId, change.was))) rooms.add(dmKey(myId, change.was));
-    for (const room of rooms) this.system(room, text);
+    if (!server || !store) return;
+    const known = (this.known ??= KnownPeople.fromJSON(store.get(KNOWN_PEOPLE_KEY)));
+    const { changes, learned } = known.seeAll(server, people, this.convo.myId ?? undefined);
+    for (const change of changes) {
+      const text = keyChangeWarning(change);
+      this.log.warn(text);
+      const rooms = new Set([this.convo.active, DEFAULT_ROOM]);
+      const myId = this.convo.myId;
+      if (myId !== null && this.convo.hasRoom(dmKey(myId, change.was))) rooms.add(dmKey(myId, change.was));
+      for (const room of rooms) this.system(room, text);
+    }
+    // One write per welcome or presence, and only when something new was learned.
+    if (learned) void Promise.resolve(store.update(KNOWN_PEOPLE_KEY, known.toJSON())).catch((err: Error) => this.log.warn(`could not remember who is who: ${err.message}`));
   }
 
   private system(room: string, text: string): void {
