@@ -3,7 +3,8 @@ import { ChatClient } from '../engine/client/chatClient';
 import type { ClientOptions } from '../engine/client/clientOptions';
 import { ConnectError } from '../engine/client/connectError';
 import { DEFAULT_ROOM, dmKey, isDmKey, type ChatMessage, type Person, type Snippet } from '../engine/protocol';
-import { KnownPeople, keyChangeWarning } from '../engine/knownPeople';
+import { keyChangeWarning } from '../engine/knownPeople';
+import { KeyChangeWatch } from './keyChangeWatch';
 import { Conversation, TYPING_MS, panelState } from './conversation';
 import { openChatLink } from './linkOpener';
 import { ConversationFile } from './conversationFile';
@@ -26,9 +27,6 @@ export interface SessionDeps {
   /** Where the identity last seen behind each name is kept, per server (global state), to warn when a key changes. */
   knownPeople?: Pick<vscode.Memento, 'get' | 'update'>;
 }
-
-/** The global-state key of the KnownPeople record (name → identity id, per server). */
-export const KNOWN_PEOPLE_KEY = 'tcpChat.knownPeople';
 
 /** Messages the test API keeps (the newest). */
 const RECEIVED_CAP = 10_000;
@@ -57,8 +55,8 @@ export class ChatSession implements vscode.Disposable {
   private readonly file?: ConversationFile;
   private readonly panels: PanelHost;
   private readonly log: vscode.LogOutputChannel;
-  /** Loaded once; saved after each change. */
-  private known?: KnownPeople;
+  /** Names seen with another key than before (undefined: not watched). */
+  private readonly keys?: KeyChangeWatch;
 
   constructor(private readonly deps: SessionDeps) {
     this.panels = deps.panels;
@@ -67,6 +65,7 @@ export class ChatSession implements vscode.Disposable {
       this.switchRoom(room);
       this.openPanel();
     });
+    if (deps.knownPeople) this.keys = new KeyChangeWatch(deps.knownPeople, (m) => this.log.warn(m));
     this.panelSubs = [this.panels.onDidReceiveMessage((m) => this.onPanelMessage(m)), this.panels.onDidChangeVisibility((v) => this.onVisibility(v))];
     if (deps.conversationFile) {
       this.file = new ConversationFile(deps.conversationFile, () => this.convo.snapshot(), (m) => this.log.warn(m));
@@ -412,11 +411,8 @@ export class ChatSession implements vscode.Disposable {
    */
   private checkKeys(people: readonly Person[]): void {
     const server = this.convo.address;
-    const store = this.deps.knownPeople;
-    if (!server || !store) return;
-    const known = (this.known ??= KnownPeople.fromJSON(store.get(KNOWN_PEOPLE_KEY)));
-    const { changes, learned } = known.seeAll(server, people, this.convo.myId ?? undefined);
-    for (const change of changes) {
+    if (!server || !this.keys) return;
+    for (const change of this.keys.see(server, people, this.convo.myId ?? undefined)) {
       const text = keyChangeWarning(change);
       this.log.warn(text);
       const rooms = new Set([this.convo.active, DEFAULT_ROOM]);
@@ -424,8 +420,6 @@ export class ChatSession implements vscode.Disposable {
       if (myId !== null && this.convo.hasRoom(dmKey(myId, change.was))) rooms.add(dmKey(myId, change.was));
       for (const room of rooms) this.system(room, text);
     }
-    // One write per welcome or presence, and only when something new was learned.
-    if (learned) void Promise.resolve(store.update(KNOWN_PEOPLE_KEY, known.toJSON())).catch((err: Error) => this.log.warn(`could not remember who is who: ${err.message}`));
   }
 
   private system(room: string, text: string): void {
