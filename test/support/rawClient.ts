@@ -1,4 +1,5 @@
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { tlsBinding, type Identity } from '../../src/engine/identity';
 
 /**
@@ -33,6 +34,14 @@ export class RawClient {
   static connect(port: number, host = '127.0.0.1'): Promise<RawClient> {
     return new Promise((resolve, reject) => {
       const s = net.connect({ port, host }, () => resolve(new RawClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** Connect over TLS, trusting any certificate (the tests that use it check the handshake, not the certificate). */
+  static connectTls(port: number, host = '127.0.0.1'): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = tls.connect({ port, host, rejectUnauthorized: false }, () => resolve(new RawClient(s)));
       s.once('error', reject);
     });
   }

@@ -220,6 +220,21 @@ describe('tcp-chat identity and names (CLI)', function () {
     assert.match(list.stdout, new RegExp(`^alice\\t${fingerprintOf(next.id)}\\t${next.id}$`, 'm'), 'and the new key owns it');
   });
 
+  it('serve --require-identity turns a guest away with identity_required and admits a key', async () => {
+    const server = await startCliServer(['--port', '0', '--host', '127.0.0.1', '--require-identity']);
+    h.own(async () => {
+      server.proc.kill('SIGTERM');
+      await server.exited;
+    });
+    const guest = await h.rawNoHello(server.port);
+    guest.send({ type: 'hello', v: 1, name: 'nc-user' });
+    const refused = await guest.waitFor((f) => f.type === 'error');
+    assert.equal(refused.code, 'identity_required');
+    assert.match(String(refused.message), /editor extension or tcp-chat connect/);
+    const keyed = await h.keyed(server.port, 'nc-user', generateIdentity());
+    assert.equal(keyed.welcome.guest, false);
+  });
+
   it('names refuses a missing directory, or one that is not a data directory, without writing to it', async () => {
     const missing = path.join(os.tmpdir(), `tcp-chat-no-such-dir-${process.pid}`);
     const r = await runCli(['names', 'list', '--data', missing]);

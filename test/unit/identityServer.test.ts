@@ -1,10 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { generateIdentity, isGuestId } from '../../src/engine/identity';
+import { authProof, deriveKey } from '../../src/engine/auth';
+import { generateCertificate } from '../../src/engine/certificate';
+import { ChatClient } from '../../src/engine/client/chatClient';
+import { generateIdentity, isGuestId, tlsBinding } from '../../src/engine/identity';
 import { dmKey, type ChatMessage } from '../../src/engine/protocol';
+import { LocalBus, LocalBusHub } from '../../src/engine/buses/localBus';
 import { FileStore } from '../../src/engine/stores/fileStore';
 import { MemoryStore } from '../../src/engine/stores/memoryStore';
+import { PostgresStore } from '../../src/engine/stores/postgresStore';
 import { Harness } from '../support/harness';
-import type { RawClient } from '../support/rawClient';
+import { RawClient } from '../support/rawClient';
+import { startPostgres, type RealPostgres } from '../support/realServers';
 
 /**
  * The server's side of identities (issue 10, docs/security.md "Identities"),
@@ -136,6 +142,18 @@ describe('identities on the server', function () {
     assert.deepEqual((page.messages as ChatMessage[]).map((m) => m.id), ['d1']);
   });
 
+  it('never serves a DM kept under names, from before identities, to whoever now has those names', async () => {
+    const dir = h.tmpDir();
+    const old = await FileStore.open(dir);
+    // As a server before identities stored it: keyed by the two names, the author a name.
+    await old.append({ id: 'o1', room: '@alice,bob', sender: 'alice', author: 'alice', text: 'an old secret', ts: new Date().toISOString() });
+    await old.close();
+    const { port } = await h.server({ store: await FileStore.open(dir) });
+    const alice = await h.keyed(port, 'alice', generateIdentity());
+    assert.equal((await history(alice.client, '@alice,bob')).code, 'not_in_room');
+    assert.deepEqual(await search(alice.client, 'secret'), []);
+  });
+
   it('lets a guest use only unclaimed names, marks it a guest everywhere, claims nothing for it, and frees its name when it leaves', async () => {
     const store = new MemoryStore();
     const { port } = await h.server({ store });
@@ -201,6 +219,33 @@ describe('identities on the server', function () {
     const bad = await h.rawNoHello(port);
     bad.send({ type: 'hello', v: 1, name: 'mallory', key: 'not-a-key' });
     assert.equal((await bad.waitFor((f) => f.type === 'error')).code, 'bad_frame');
+  });
+
+  it('proves the key and the password in one challenge, bound to its TLS session: a signature relayed from another session fails', async () => {
+    const kdf = { N: 2 ** 10, r: 8, p: 1, keylen: 32 };
+    const { server, port } = await h.server({ tls: await generateCertificate(), password: 'pw', passwordKdf: kdf });
+    const key = generateIdentity();
+    const client = new ChatClient({ host: '127.0.0.1', port, name: 'alice', identity: key, password: 'pw', tls: { fingerprint: server.fingerprint }, reconnect: false });
+    h.own(() => client.dispose());
+    await client.connect();
+    assert.deepEqual([client.name, client.id, client.guest], ['alice', key.id, false]);
+
+    // A server in the middle that the victim connected to (session one) relays the challenge of its own session to the real server (two).
+    const one = await RawClient.connectTls(port);
+    const two = await RawClient.connectTls(port);
+    h.own(() => (one.close(), two.close()));
+    for (const c of [one, two]) c.send({ type: 'hello', v: 1, name: 'bob', key: key.publicKey });
+    const [c1, c2] = [await one.waitFor((f) => f.type === 'challenge'), await two.waitFor((f) => f.type === 'challenge')];
+    assert.deepEqual([c2.identity, typeof c2.salt, (c2.kdf as { name: string }).name], [true, 'string', 'scrypt'], 'one challenge for both proofs');
+    const proof = async (c: Record<string, unknown>) => authProof(await deriveKey('pw', Buffer.from(c.salt as string, 'hex'), kdf), Buffer.from(c.nonce as string, 'hex'));
+    // Signed over its own session, the proof holds...
+    one.send({ type: 'auth', proof: await proof(c1), signature: key.signChallenge(c1.nonce as string, tlsBinding(one.socket)) });
+    assert.equal((await one.waitFor((f) => f.type === 'welcome' || f.type === 'error')).type, 'welcome');
+    // ...and relayed into another session, where the binding differs, it does not.
+    two.send({ type: 'auth', proof: await proof(c2), signature: key.signChallenge(c2.nonce as string, tlsBinding(one.socket)) });
+    const relayed = await two.waitFor((f) => f.type === 'error', 10_000);
+    assert.equal(relayed.code, 'auth_failed');
+    assert.match(String(relayed.message), /identity proof did not verify/);
   });
 
   it('keeps DMs through a rename: the conversation belongs to the identities, and the new name is claimed beside the old', async () => {
@@ -297,5 +342,55 @@ describe('identities on the server', function () {
     const taken = await h.keyed(port, 'alice', next, { insist: true });
     assert.equal(taken.welcome.name, 'alice');
     assert.equal(await server.store.nameOwner('alice'), next.id);
+  });
+});
+
+describe('identities on a cluster over PostgreSQL', function () {
+  this.timeout(60_000);
+  const h = new Harness();
+  let pg: RealPostgres;
+  before(async () => {
+    pg = await startPostgres();
+  });
+  after(async () => {
+    await pg?.dispose();
+  });
+  afterEach(() => h.cleanup());
+
+  it('holds a claim made on one node on every node and after every node restarts, and a key\'s DMs reach its windows on both nodes', async () => {
+    const url = await pg.createDatabase();
+    const hub = new LocalBusHub();
+    const a = await h.server({ bus: new LocalBus(hub), store: await PostgresStore.open(url) });
+    const b = await h.server({ bus: new LocalBus(hub), store: await PostgresStore.open(url) });
+    const aliceKey = generateIdentity();
+    const alice = await h.keyed(a.port, 'alice', aliceKey);
+    const bob = await h.keyed(b.port, 'bob', generateIdentity());
+    assert.deepEqual(bob.welcome.users, ['bob', 'alice'], 'node B knows she is on node A');
+    // Her second window, on the other node: a temporary name, and both windows get what bob writes.
+    const window2 = await h.keyed(b.port, 'alice', aliceKey);
+    assert.equal(window2.welcome.name, 'alice2');
+    bob.client.send({ type: 'message', id: 'd1', to: 'alice', text: 'the launch code is 7431' });
+    const key = dmKey(aliceKey.id, bob.welcome.id as string);
+    for (const w of [alice, window2]) assert.equal((await w.client.waitFor((f) => f.type === 'message' && f.id === 'd1', 10_000)).room, key);
+    alice.client.close();
+    window2.client.close();
+    await bob.client.waitFor((f) => f.type === 'presence' && f.event === 'offline' && f.name === 'alice');
+    await bob.client.waitFor((f) => f.type === 'presence' && f.event === 'offline' && f.name === 'alice2');
+
+    // A stranger on the other node than the one she claimed it on.
+    const stranger = await h.rawNoHello(b.port);
+    assert.equal((await stranger.helloWithKey('alice', generateIdentity(), { insist: true })).code, 'name_claimed');
+    assert.equal((await stranger.helloWithKey('alice', generateIdentity())).name, 'alice2');
+    assert.equal((await history(stranger, key)).code, 'not_in_room');
+    assert.deepEqual(await search(stranger, 'launch'), []);
+
+    await h.stop(a.server);
+    await h.stop(b.server);
+    const c = await h.server({ store: await PostgresStore.open(url) });
+    const guest = await h.raw(c.port, 'alice');
+    assert.equal(guest.welcome.name, 'alice3', 'alice is still hers after the restart, and alice2 the keyed stranger\'s');
+    const back = await h.keyed(c.port, 'alice', aliceKey);
+    assert.equal(back.welcome.name, 'alice');
+    assert.deepEqual(((await history(back.client, key)).messages as ChatMessage[]).map((m) => m.id), ['d1']);
   });
 });
