@@ -92,7 +92,7 @@ export class PeopleBook {
 
   /** Everyone online as the panel shows them: guests marked, keyed people with their key's short fingerprint. */
   views(): PersonView[] {
-    return this.online.map((p) => ({ name: p.name, ...(p.id !== undefined && !isGuestId(p.id) && !p.guest && { fingerprint: fingerprintOf(p.id) }), ...((p.guest || (p.id !== undefined && isGuestId(p.id))) && { guest: true }) }));
+    return this.online.map((p) => ({ name: p.name, ...(p.id !== undefined && { id: p.id }), ...(p.id !== undefined && !isGuestId(p.id) && !p.guest && { fingerprint: fingerprintOf(p.id) }), ...((p.guest || (p.id !== undefined && isGuestId(p.id))) && { guest: true }) }));
   }
 
   /** What survives a reload: the names of identities (the people online come with the next welcome). */

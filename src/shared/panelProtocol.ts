@@ -33,6 +33,8 @@ export interface RoomView {
 /** Someone online, as the people list and its hover text show them. */
 export interface PersonView {
   name: string;
+  /** Their identity id (public), so a message's `author` can be matched to them. */
+  id?: string;
   /** Proved no identity key: may use only names nobody has claimed (see docs/security.md). */
   guest?: true;
   /** Short fingerprint of their identity key (`3f2a 9c11 07be 4d5e`), to compare with them another way. */

@@ -6,7 +6,7 @@ import { el, iconButton, roomTitle } from './dom';
 import { FileOffers } from './fileOffers';
 import { icon } from './icons';
 import { MessageList } from './messageList';
-import { cleanPeople } from './personText';
+import { cleanPeople, senderHover } from './personText';
 import { isSafeHref } from './sanitizeHtml';
 import { SearchBox } from './searchBox';
 import { Sidebar } from './sidebar';
@@ -107,6 +107,11 @@ export class ChatView {
     messages.tabIndex = 0;
     messages.setAttribute('role', 'region');
     messages.setAttribute('aria-label', 'Messages');
+    // A sender's hover card: the key that wrote the message, as the people list knows it right now.
+    messages.addEventListener('mouseover', (e) => {
+      const s = (e.target as Element).closest?.<HTMLElement>('.msg-sender[data-author]');
+      if (s) s.title = senderHover(s.textContent ?? '', s.dataset.author, this.people);
+    });
     const jump = el('button', 'jump');
     jump.type = 'button';
     jump.hidden = true;

@@ -108,6 +108,8 @@ function buildMsg(node: HTMLElement, row: MsgRow, ctx: RowContext): HTMLElement 
   const sender = document.createElement('bdi');
   sender.className = 'msg-sender';
   sender.textContent = String(m.sender);
+  // Its hover text is filled in when hovered, from the people online then (see ChatView).
+  if (typeof m.author === 'string') sender.dataset.author = m.author;
   head.append(sender);
   // A guest proved no key: the same name may be someone else tomorrow.
   if (fromGuest(m)) {

@@ -14,6 +14,18 @@ export function personHover(p: PersonView, isMe: boolean): string {
   return first;
 }
 
+/**
+ * The hover text of a message's sender: the fingerprint of the key that wrote
+ * it, when its author is online now (the people list knows every key online);
+ * nothing to add otherwise.
+ */
+export function senderHover(sender: string, author: string | undefined, people: readonly PersonView[]): string {
+  const p = author === undefined ? undefined : people.find((x) => x.id === author);
+  if (p?.fingerprint !== undefined) return `${sender}: identity key ${p.fingerprint}${p.name !== sender ? ` (now ${p.name})` : ''}`;
+  if (author !== undefined && author.startsWith('guest:')) return `${sender}: a guest, with no identity key`;
+  return sender;
+}
+
 /** What a screen reader hears for someone in the people list (the visible "guest" tag included). */
 export function personLabel(p: PersonView, isMe: boolean): string {
   return `${p.name}${isMe ? ' (you)' : ''}${p.guest ? ', guest' : ''}, online${isMe ? '' : '. Send a direct message'}`;
@@ -35,7 +47,7 @@ export function cleanPeople(v: unknown): PersonView[] {
     if (typeof p !== 'object' || p === null) continue;
     const o = p as Record<string, unknown>;
     if (typeof o.name !== 'string') continue;
-    out.push({ name: o.name, ...(o.guest === true && { guest: true }), ...(typeof o.fingerprint === 'string' && { fingerprint: o.fingerprint }) });
+    out.push({ name: o.name, ...(typeof o.id === 'string' && { id: o.id }), ...(o.guest === true && { guest: true }), ...(typeof o.fingerprint === 'string' && { fingerprint: o.fingerprint }) });
   }
   return out;
 }

@@ -110,8 +110,8 @@ describe('direct conversations keyed by identities (issue 10)', () => {
       { name: 'nc', id: g, guest: true },
     ]);
     assert.deepEqual(c.people.views(), [
-      { name: 'alice', fingerprint: fingerprintOf(alice) },
-      { name: 'nc', guest: true },
+      { name: 'alice', id: alice, fingerprint: fingerprintOf(alice) },
+      { name: 'nc', id: g, guest: true },
     ]);
     assert.equal(c.guest, false);
     c.myId = g;

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { cleanPeople, fromGuest, personHover, personLabel } from '../../src/webview/personText';
+import { cleanPeople, fromGuest, personHover, personLabel, senderHover } from '../../src/webview/personText';
 
 describe('how the panel speaks of people', () => {
   it('a keyed person’s hover card shows their key’s short fingerprint', () => {
@@ -17,6 +17,18 @@ describe('how the panel speaks of people', () => {
     assert.equal(personLabel({ name: 'me', guest: true }, true), 'me (you), guest, online');
   });
 
+  it('a message sender’s hover card shows the fingerprint of the key that wrote it, matched by author id, not by name', () => {
+    const people = [
+      { name: 'robert', id: 'ed25519:bob', fingerprint: '1111 2222 3333 4444' },
+      { name: 'bob', id: 'ed25519:stranger', fingerprint: '9999 8888 7777 6666' },
+    ];
+    assert.equal(senderHover('bob', 'ed25519:bob', people), 'bob: identity key 1111 2222 3333 4444 (now robert)');
+    assert.equal(senderHover('bob', 'ed25519:stranger', people), 'bob: identity key 9999 8888 7777 6666');
+    assert.equal(senderHover('bob', 'ed25519:gone', people), 'bob', 'an author offline now: nothing claimed');
+    assert.equal(senderHover('nc', 'guest:1', people), 'nc: a guest, with no identity key');
+    assert.equal(senderHover('old', undefined, people), 'old');
+  });
+
   it('a message is from a guest only when the server’s author id says so', () => {
     assert.equal(fromGuest({ author: 'guest:abc' }), true);
     assert.equal(fromGuest({ author: 'ed25519:abc' }), false);
@@ -24,7 +36,11 @@ describe('how the panel speaks of people', () => {
   });
 
   it('people from the host are data until checked', () => {
-    assert.deepEqual(cleanPeople([{ name: 'a', guest: true }, { name: 'b', fingerprint: 'f', evil: '<img>' }, { name: 3 }, null, 'c', { name: 'd', guest: 'yes' }]), [{ name: 'a', guest: true }, { name: 'b', fingerprint: 'f' }, { name: 'd' }]);
+    assert.deepEqual(cleanPeople([{ name: 'a', guest: true }, { name: 'b', id: 'ed25519:x', fingerprint: 'f', evil: '<img>' }, { name: 3 }, null, 'c', { name: 'd', guest: 'yes', id: 7 }]), [
+      { name: 'a', guest: true },
+      { name: 'b', id: 'ed25519:x', fingerprint: 'f' },
+      { name: 'd' },
+    ]);
     assert.deepEqual(cleanPeople(undefined), []);
   });
 });
