@@ -67,7 +67,10 @@ export class Crowd {
 
   /** Connects a client to `first`, with the other nodes as its fallbacks. */
   async add(name: string, first: ClusterNode, all: readonly ClusterNode[], options: { reconnect?: boolean } = {}): Promise<ChatClient> {
-    const others = all.filter((n) => n !== first).map((n) => n.endpoint);
+    // Each client lists the other nodes from a different start, so the clients of a dead node spread over the live ones.
+    const rest = all.filter((n) => n !== first).map((n) => n.endpoint);
+    const turn = rest.length > 0 ? this.clients.length % rest.length : 0;
+    const others = [...rest.slice(turn), ...rest.slice(0, turn)];
     const c = new ChatClient({ ...first.endpoint, servers: others, name, minBackoff: 100, maxBackoff: 2000, connectTimeout: 5000, pingInterval: 3000, requestTimeout: 10_000, ...options });
     const got: ChatMessage[] = [];
     this.got.set(c, got);
