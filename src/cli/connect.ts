@@ -94,7 +94,15 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     const body = m.snippet ? `${m.text}\n${clean(m.snippet.code)}` : m.text;
     print(`[${time(m.ts)}] ${where ? where + ' ' : ''}<${clean(m.sender)}> ${clean(body)}`);
   };
-  client.onMessage(show);
+  // A message the server could not store (store_failed) is resent until it can: say so once, not on every retry.
+  let waitingForStore = false;
+  client.onMessage((m) => {
+    show(m);
+    if (waitingForStore && m.sender === client.name && client.unacked === 0) {
+      waitingForStore = false;
+      print('* the server stores messages again; everything you wrote was sent');
+    }
+  });
   client.onPresence((p) => {
     if (p.event === 'online') print(`* ${clean(p.name)} is online`);
     else if (p.event === 'offline') print(`* ${clean(p.name)} went offline`);
@@ -110,6 +118,10 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
   // Errors about a message we sent arrive as onSendFailed (or are retried); print the rest once.
   client.onServerError((e) => {
     if (e.ref === undefined) print(`! ${clean(e.message)} (${e.code})`);
+    else if (e.code === 'store_failed' && !waitingForStore) {
+      waitingForStore = true;
+      print('! the server cannot store messages right now; yours are kept and resent until it can');
+    }
   });
   client.onSendFailed((f) => print(`! not sent: ${clean(f.error.message)}`));
   client.onDropped((why) => print(`! ${why}; reconnecting…`));

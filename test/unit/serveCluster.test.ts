@@ -108,6 +108,26 @@ describe('tcp-chat serve and connect in a cluster', function () {
     assert.ok(a.output().split('\n').length > 8, 'the node printed enough to make the check mean something');
   });
 
+  it('the terminal client says once that messages wait for PostgreSQL, and when they went out', async () => {
+    const ownPg = await startPostgres();
+    h.own(() => ownPg.dispose());
+    const node = await startNode('solo', await ownPg.createDatabase(), '', []);
+    nodes.push(node);
+    const p = spawnCli(['connect', `127.0.0.1:${node.port}`, '--name', 'dave'], true);
+    h.own(() => killed(p));
+    let out = '';
+    p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await eventually(() => /\* 1 online: dave/.test(out), () => out, 20_000);
+    await ownPg.stop();
+    for (const line of ['first while down', 'second while down']) p.stdin!.write(`${line}\n`);
+    await eventually(() => out.includes('! the server cannot store messages right now; yours are kept and resent until it can'), () => out, 30_000);
+    await ownPg.start();
+    await eventually(() => out.includes('* the server stores messages again; everything you wrote was sent'), () => out, 60_000);
+    assert.equal(out.split('! the server cannot store').length, 2, `said once, not on every retry:\n${out}`);
+    assert.match(out, /<dave> first while down\n(.*\n)*.*<dave> second while down\n\* the server stores messages again/);
+    p.stdin!.end();
+  });
+
   it('tcp-chat connect HOST:PORT,HOST:PORT moves past a dead server and names the node it reached', async () => {
     const url = await pg.createDatabase();
     const b = await startNode('B', url, redis.url);
