@@ -9,6 +9,8 @@ export type Command =
   | { kind: 'leave'; room?: string }
   | { kind: 'msg'; to: string; text: string }
   | { kind: 'who' }
+  /** Show the identity key behind a name. */
+  | { kind: 'whois'; name: string }
   | { kind: 'nick'; name: string }
   | { kind: 'history' }
   | { kind: 'search'; query: string }
@@ -17,7 +19,7 @@ export type Command =
   | { kind: 'unknown'; command: string };
 
 /** The commands, for the hint after an unknown one. */
-export const COMMANDS = ['/join', '/leave', '/msg', '/who', '/nick', '/history', '/search', '/quit'] as const;
+export const COMMANDS = ['/join', '/leave', '/msg', '/who', '/whois', '/nick', '/history', '/search', '/quit'] as const;
 
 /**
  * Reads one line of the terminal client. A line that does not start with `/`
@@ -46,6 +48,8 @@ export function parseCommand(input: string): Command {
     }
     case '/who':
       return { kind: 'who' };
+    case '/whois':
+      return rest ? { kind: 'whois', name: unquote(rest) } : { kind: 'usage', usage: 'usage: /whois NAME' };
     case '/nick':
       return rest ? { kind: 'nick', name: unquote(rest) } : { kind: 'usage', usage: 'usage: /nick NAME' };
     case '/history':

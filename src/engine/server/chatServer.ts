@@ -20,6 +20,7 @@ import { Handshake } from './handshake';
 import { HistoryRequests } from './historyRequests';
 import { Listener } from './listener';
 import { Membership } from './membership';
+import { Names } from './names';
 import { MessageRelay } from './messageRelay';
 import { resolveLimits, type Limits, type ServerEvent, type ServerOptions } from './options';
 import { OutputQueue } from './outputQueue';
@@ -87,13 +88,13 @@ export class ChatServer {
     this.registry = new Registry({ opened: (room) => this.router.watchRoom(room), closed: (room) => this.router.unwatchRoom(room) });
     this.delivery = new Delivery(this.registry, this.output);
     const limit = new RateLimit(limits.rate, limits.burst, { send, shut });
-    const online = (name: string) => this.membership.online(name);
+    const person = (name: string) => this.membership.person(name);
     this.files = new FileRelay(
       {
         sendAll: (conns, frame) => this.delivery.toConns(conns, frame),
         error,
         charge: (conn, ref) => limit.charge(conn, ref, 'file'),
-        online,
+        person,
         publish: (target, e) => ('room' in target ? this.router.toRoom(target.room, e) : this.router.toPerson(target.person, e)),
       },
       limits.maxFileSize,
@@ -101,12 +102,13 @@ export class ChatServer {
     );
     this.router = new BusRouter(this.bus, this.store, this.registry, this.directory, this.delivery, this.files, {
       local: (id) => this.conns.get(id),
-      roster: () => [...this.registry.everyone()].map((c) => ({ name: c.session.name, rooms: [...c.session.rooms], session: sessionHash(c.session.token) })),
+      roster: () => [...this.registry.everyone()].map((c) => ({ ...c.session.person, rooms: [...c.session.rooms], session: sessionHash(c.session.token) })),
       moved: (conn) => this.membership.movedAway(conn),
       warn,
     }, options.cluster);
-    this.handshake = new Handshake(options, { send, error, shut, admit: (conn, hello) => this.membership.admit(conn, hello) });
+    this.handshake = new Handshake(options, { send, error, shut, admit: (conn, hello, proven) => this.membership.admit(conn, hello, proven) });
     const roomLimits = new RoomLimits(limits, (room) => this.registry.room(room) !== undefined);
+    const names = new Names(this.registry, this.directory, this.store, this.bus, limits.maxNamesPerIdentity, report);
     this.membership = new Membership(
       this.registry,
       roomLimits,
@@ -115,6 +117,7 @@ export class ChatServer {
       this.bus,
       this.router,
       this.delivery,
+      names,
       limits,
       {
         error,
@@ -127,7 +130,7 @@ export class ChatServer {
       },
       () => this.nodeName,
     );
-    this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, online, touch: (room) => roomLimits.touch(room) }, limits.typingInterval);
+    this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, person, touch: (room) => roomLimits.touch(room) }, limits.typingInterval);
     this.requests = new HistoryRequests(this.registry, this.store, this.delivery, limit, { error });
   }
 
@@ -183,6 +186,18 @@ export class ChatServer {
   /** Names of everyone who completed the handshake, on this node and (with a shared bus) the others. */
   users(): string[] {
     return this.membership.users();
+  }
+
+  /**
+   * The operator frees a name whose owner lost their key (the editor's "Chat:
+   * Release Name", like `tcp-chat names release`): the next key to use it owns
+   * it. Resolves with the identity that owned it, or undefined when nobody did.
+   * Whoever is online under it keeps it until they leave.
+   */
+  async releaseName(name: string): Promise<string | undefined> {
+    const owner = await this.store.nameOwner(name);
+    if (owner !== undefined) await this.store.releaseName(name);
+    return owner;
   }
 
   /** Number of open sockets, handshake or not. */
@@ -264,7 +279,7 @@ export class ChatServer {
       case 'search':
         return this.requests.search(conn, f);
       case 'who':
-        return this.delivery.toConn(conn, { type: 'users', ...(f.id !== undefined && { id: f.id }), users: this.membership.users() });
+        return this.who(conn, f.id);
       case 'file_offer':
         return this.files.offer(conn, f);
       case 'file_chunk':
@@ -272,6 +287,12 @@ export class ChatServer {
       default:
         return assertNever(f);
     }
+  }
+
+  /** Who is online: names for clients before identities, and people with their identities. */
+  private who(conn: Connection, id: string | undefined): void {
+    const people = this.membership.people();
+    this.delivery.toConn(conn, { type: 'users', ...(id !== undefined && { id }), users: people.map((p) => p.name), people });
   }
 
   private error(conn: Connection, code: ErrorCode, message: string, ref?: string): void {
