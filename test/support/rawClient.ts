@@ -11,6 +11,7 @@ export class RawClient {
   private buf = '';
   private waiters: Array<() => void> = [];
   closed = false;
+  private requests = 0;
 
   private constructor(readonly socket: net.Socket) {
     socket.setEncoding('utf8');
@@ -66,6 +67,29 @@ export class RawClient {
     if (challenge.type === 'error') return challenge;
     this.send({ type: 'auth', signature: identity.signChallenge(challenge.nonce as string, tlsBinding(this.socket)) });
     return this.waitFor((f) => f.type === 'welcome' || f.type === 'error');
+  }
+
+  /** A round trip (ping, pong): every frame the server sent before it has arrived. */
+  async settle(): Promise<void> {
+    const id = `settle-${++this.requests}`;
+    this.send({ type: 'ping', id });
+    await this.waitFor((f) => f.type === 'pong' && f.id === id);
+  }
+
+  /** A `history` request; resolves with its reply, or with the error about it (not_in_room...). */
+  history(room: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    return this.request({ type: 'history', room, ...extra }, 'history');
+  }
+
+  /** A `search` request; resolves with its reply, or with the error about it. */
+  search(query: string, room?: string): Promise<Record<string, unknown>> {
+    return this.request({ type: 'search', query, ...(room !== undefined && { room }) }, 'search_results');
+  }
+
+  private request(frame: Record<string, unknown>, reply: string): Promise<Record<string, unknown>> {
+    const id = `req-${++this.requests}`;
+    this.send({ ...frame, id });
+    return this.waitFor((f) => (f.type === reply && f.id === id) || (f.type === 'error' && f.ref === id));
   }
 
   send(frame: unknown): void {

@@ -1,16 +1,14 @@
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { authProof, deriveKey } from '../../src/engine/auth';
 import { generateCertificate } from '../../src/engine/certificate';
 import { ChatClient } from '../../src/engine/client/chatClient';
 import { generateIdentity, isGuestId, tlsBinding } from '../../src/engine/identity';
 import { dmKey, type ChatMessage } from '../../src/engine/protocol';
-import { LocalBus, LocalBusHub } from '../../src/engine/buses/localBus';
 import { FileStore } from '../../src/engine/stores/fileStore';
 import { MemoryStore } from '../../src/engine/stores/memoryStore';
-import { PostgresStore } from '../../src/engine/stores/postgresStore';
 import { Harness } from '../support/harness';
 import { RawClient } from '../support/rawClient';
-import { startPostgres, type RealPostgres } from '../support/realServers';
 
 /**
  * The server's side of identities (issue 10, docs/security.md "Identities"),
@@ -19,23 +17,11 @@ import { startPostgres, type RealPostgres } from '../support/realServers';
  * side is in clientIdentity.test.ts.
  */
 
-/** A round trip: every frame the server sent before the pong has arrived. */
-async function settle(c: RawClient, id = 'settle'): Promise<void> {
-  c.send({ type: 'ping', id });
-  await c.waitFor((f) => f.type === 'pong' && f.id === id);
-}
-
-async function history(c: RawClient, room: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-  const id = `h${Math.random()}`;
-  c.send({ type: 'history', id, room, ...extra });
-  return c.waitFor((f) => (f.type === 'history' && f.id === id) || (f.type === 'error' && f.ref === id));
-}
-
-async function search(c: RawClient, query: string, room?: string): Promise<ChatMessage[]> {
-  const id = `s${Math.random()}`;
-  c.send({ type: 'search', id, query, ...(room !== undefined && { room }) });
-  const r = await c.waitFor((f) => (f.type === 'search_results' && f.id === id) || (f.type === 'error' && f.ref === id));
-  return r.type === 'error' ? [] : (r.messages as ChatMessage[]);
+/** What a search over everything the asker may read finds. */
+async function found(c: RawClient, query: string): Promise<ChatMessage[]> {
+  const reply = await c.search(query);
+  assert.equal(reply.type, 'search_results', JSON.stringify(reply));
+  return reply.messages as ChatMessage[];
 }
 
 describe('identities on the server', function () {
@@ -89,14 +75,14 @@ describe('identities on the server', function () {
     for (const stranger of [guest, keyedStranger]) {
       // 4. It reads nothing of alice's: not the DM by its key, not by the old name-keyed form, not a catch-up, not a search.
       for (const room of [key, '@alice,bob']) {
-        const reply = await history(stranger, room);
+        const reply = await stranger.history(room);
         assert.deepEqual([reply.type, reply.code], ['error', 'not_in_room'], `history of ${room}`);
-        const catchUp = await history(stranger, room, { after: 0, limit: 500 });
+        const catchUp = await stranger.history(room, { after: 0, limit: 500 });
         assert.deepEqual([catchUp.type, catchUp.code], ['error', 'not_in_room'], `catch-up of ${room}`);
-        assert.deepEqual(await search(stranger, 'launch', room), [], `search in ${room}`);
+        assert.equal((await stranger.search('launch', room)).code, 'not_in_room', `search in ${room}`);
       }
-      assert.deepEqual(await search(stranger, 'launch'), []);
-      assert.deepEqual(await search(stranger, '7431'), []);
+      assert.deepEqual(await found(stranger, 'launch'), []);
+      assert.deepEqual(await found(stranger, '7431'), []);
       assert.ok(!JSON.stringify(stranger.frames).includes('7431'), 'nothing of the DM reached it');
     }
     // A DM "to alice" does not reach a stranger either: nobody is online as alice.
@@ -114,9 +100,9 @@ describe('identities on the server', function () {
     const back = await h.keyed(port, 'alice', aliceKey);
     assert.equal(back.welcome.name, 'alice');
     assert.equal(back.welcome.notice, undefined);
-    const mine = await history(back.client, key);
+    const mine = await back.client.history(key);
     assert.deepEqual((mine.messages as ChatMessage[]).map((m) => m.text), ['the launch code is 7431']);
-    assert.deepEqual((await search(back.client, 'launch')).map((m) => m.id), ['dm1']);
+    assert.deepEqual((await found(back.client, 'launch')).map((m) => m.id), ['dm1']);
   });
 
   it('gives a name to the first key that uses it, and keeps it for that key across a restart with a data directory', async () => {
@@ -135,10 +121,10 @@ describe('identities on the server', function () {
     const second = await h.server({ store });
     const stranger = await h.keyed(second.port, 'alice', generateIdentity());
     assert.equal(stranger.welcome.name, 'alice2');
-    assert.deepEqual([(await history(stranger.client, dmKey(aliceKey.id, bobKey.id))).code], ['not_in_room']);
+    assert.deepEqual([(await stranger.client.history(dmKey(aliceKey.id, bobKey.id))).code], ['not_in_room']);
     const again = await h.keyed(second.port, 'Alice', aliceKey);
     assert.equal(again.welcome.name, 'Alice', 'the owner, under any spelling');
-    const page = await history(again.client, dmKey(aliceKey.id, bobKey.id));
+    const page = await again.client.history(dmKey(aliceKey.id, bobKey.id));
     assert.deepEqual((page.messages as ChatMessage[]).map((m) => m.id), ['d1']);
   });
 
@@ -150,8 +136,8 @@ describe('identities on the server', function () {
     await old.close();
     const { port } = await h.server({ store: await FileStore.open(dir) });
     const alice = await h.keyed(port, 'alice', generateIdentity());
-    assert.equal((await history(alice.client, '@alice,bob')).code, 'not_in_room');
-    assert.deepEqual(await search(alice.client, 'secret'), []);
+    assert.equal((await alice.client.history('@alice,bob')).code, 'not_in_room');
+    assert.deepEqual(await found(alice.client, 'secret'), []);
   });
 
   it('lets a guest use only unclaimed names, marks it a guest everywhere, claims nothing for it, and frees its name when it leaves', async () => {
@@ -262,7 +248,7 @@ describe('identities on the server', function () {
     b.client.send({ type: 'message', id: 'd2', to: 'alicia', text: 'after' });
     const got = await a.client.waitFor((f) => f.type === 'message' && f.id === 'd2');
     assert.equal(got.room, key, 'the same conversation');
-    const page = await history(a.client, key);
+    const page = await a.client.history(key);
     assert.deepEqual((page.messages as ChatMessage[]).map((m) => m.text), ['before', 'after']);
     assert.deepEqual((await store.namesOf(aliceKey.id)).sort(), ['alice', 'alicia']);
     // The old name stays hers: nobody else can take it while she is alicia.
@@ -305,6 +291,26 @@ describe('identities on the server', function () {
     // What one window sends, the other sees too.
     first.client.send({ type: 'message', id: 'd2', to: 'bob', text: 'from window one' });
     await second.client.waitFor((f) => f.type === 'message' && f.id === 'd2');
+    // One window closing leaves the other subscribed to the identity's DMs.
+    second.client.close();
+    await bob.client.waitFor((f) => f.type === 'presence' && f.event === 'offline' && f.name === 'alice2');
+    bob.client.send({ type: 'message', id: 'd3', to: 'alice', text: 'still there?' });
+    await first.client.waitFor((f) => f.type === 'message' && f.id === 'd3');
+  });
+
+  it('relays a file to a DM to every connection of the recipient\'s identity, under the identities\' DM key, and to nobody else', async () => {
+    const { port } = await h.server();
+    const bobKey = generateIdentity();
+    const alice = await h.keyed(port, 'alice', generateIdentity());
+    const bob = await h.keyed(port, 'bob', bobKey);
+    const bobElsewhere = await h.keyed(port, 'bob', bobKey);
+    const carol = await h.raw(port, 'carol');
+    const sha256 = createHash('sha256').update('').digest('hex');
+    alice.client.send({ type: 'file_offer', id: 'f1', to: 'bob', name: 'plan.txt', size: 0, sha256 });
+    const key = dmKey(alice.welcome.id as string, bobKey.id);
+    for (const w of [bob, bobElsewhere]) assert.equal((await w.client.waitFor((f) => f.type === 'file_offer' && f.id === 'f1')).room, key);
+    await carol.client.settle();
+    assert.equal(carol.client.frames.filter((f) => f.type === 'file_offer').length, 0);
   });
 
   it('de-duplicates by identity: a resend after a reconnect under another name is delivered once', async () => {
@@ -320,7 +326,7 @@ describe('identities on the server', function () {
     again.client.send({ type: 'message', id: 'once', room: 'general', text: 'only once' });
     const echo = await again.client.waitFor((f) => f.type === 'message' && f.id === 'once');
     assert.deepEqual(echo, original, 'the original comes back as the acknowledgement');
-    await settle(bob.client);
+    await bob.client.settle();
     assert.equal(bob.client.frames.filter((f) => f.type === 'message' && f.id === 'once').length, 0, 'bob got it once');
     // The same id from another identity is another message.
     const c = await h.keyed(port, 'carol', generateIdentity());
@@ -342,55 +348,5 @@ describe('identities on the server', function () {
     const taken = await h.keyed(port, 'alice', next, { insist: true });
     assert.equal(taken.welcome.name, 'alice');
     assert.equal(await server.store.nameOwner('alice'), next.id);
-  });
-});
-
-describe('identities on a cluster over PostgreSQL', function () {
-  this.timeout(60_000);
-  const h = new Harness();
-  let pg: RealPostgres;
-  before(async () => {
-    pg = await startPostgres();
-  });
-  after(async () => {
-    await pg?.dispose();
-  });
-  afterEach(() => h.cleanup());
-
-  it('holds a claim made on one node on every node and after every node restarts, and a key\'s DMs reach its windows on both nodes', async () => {
-    const url = await pg.createDatabase();
-    const hub = new LocalBusHub();
-    const a = await h.server({ bus: new LocalBus(hub), store: await PostgresStore.open(url) });
-    const b = await h.server({ bus: new LocalBus(hub), store: await PostgresStore.open(url) });
-    const aliceKey = generateIdentity();
-    const alice = await h.keyed(a.port, 'alice', aliceKey);
-    const bob = await h.keyed(b.port, 'bob', generateIdentity());
-    assert.deepEqual(bob.welcome.users, ['bob', 'alice'], 'node B knows she is on node A');
-    // Her second window, on the other node: a temporary name, and both windows get what bob writes.
-    const window2 = await h.keyed(b.port, 'alice', aliceKey);
-    assert.equal(window2.welcome.name, 'alice2');
-    bob.client.send({ type: 'message', id: 'd1', to: 'alice', text: 'the launch code is 7431' });
-    const key = dmKey(aliceKey.id, bob.welcome.id as string);
-    for (const w of [alice, window2]) assert.equal((await w.client.waitFor((f) => f.type === 'message' && f.id === 'd1', 10_000)).room, key);
-    alice.client.close();
-    window2.client.close();
-    await bob.client.waitFor((f) => f.type === 'presence' && f.event === 'offline' && f.name === 'alice');
-    await bob.client.waitFor((f) => f.type === 'presence' && f.event === 'offline' && f.name === 'alice2');
-
-    // A stranger on the other node than the one she claimed it on.
-    const stranger = await h.rawNoHello(b.port);
-    assert.equal((await stranger.helloWithKey('alice', generateIdentity(), { insist: true })).code, 'name_claimed');
-    assert.equal((await stranger.helloWithKey('alice', generateIdentity())).name, 'alice2');
-    assert.equal((await history(stranger, key)).code, 'not_in_room');
-    assert.deepEqual(await search(stranger, 'launch'), []);
-
-    await h.stop(a.server);
-    await h.stop(b.server);
-    const c = await h.server({ store: await PostgresStore.open(url) });
-    const guest = await h.raw(c.port, 'alice');
-    assert.equal(guest.welcome.name, 'alice3', 'alice is still hers after the restart, and alice2 the keyed stranger\'s');
-    const back = await h.keyed(c.port, 'alice', aliceKey);
-    assert.equal(back.welcome.name, 'alice');
-    assert.deepEqual(((await history(back.client, key)).messages as ChatMessage[]).map((m) => m.id), ['d1']);
   });
 });

@@ -7,9 +7,13 @@ import type { Directory } from './directory';
 import type { ServerEvent } from './options';
 import type { Registry } from './registry';
 
-/** How long a name's lease on the bus lasts, and how often this node renews the leases of its people. */
-export const NAME_LEASE_MS = 30_000;
-export const NAME_RENEW_MS = 10_000;
+/**
+ * How long a name's lease on the bus lasts, and how often this node renews
+ * the leases of its people: the names of a node that dies are free again
+ * within NAME_LEASE_MS, about when the heartbeat takes its people offline.
+ */
+export const NAME_LEASE_MS = 15_000;
+export const NAME_RENEW_MS = 5_000;
 /** Suffixes tried for a free name before giving up (`alice2` … `alice1000`). */
 const MAX_SUFFIX = 1000;
 
@@ -70,7 +74,8 @@ export class Names {
       if (othersName) notice = `${this.belongs(wanted, s.guest)}, so you are ${name}.${s.guest ? '' : ` If ${wanted} is yours and your key is lost, the server's operator can release it.`}`;
       else if (secondWindow) notice = `${wanted} is already open with your key elsewhere, so this connection is ${name} until that one closes; ${name} is not claimed for you.`;
       if (!s.guest && nameOwner === undefined && !secondWindow) {
-        const claim = await this.claim(s.id, name);
+        const claim = await this.claimHeld(conn, name);
+        if (claim === undefined) return undefined; // it closed meanwhile, and the name is given back
         if (claim === 'taken') {
           // Someone claimed it between the check and now: give it back and go on.
           this.give(conn, name);
@@ -99,7 +104,13 @@ export class Names {
       if (!(await this.take(conn, name))) return `${name} is taken`;
     }
     if (s.guest || owner !== undefined) return undefined;
-    const claim = await this.claim(s.id, name);
+    let claim: 'claimed' | 'taken' | 'cap';
+    try {
+      claim = await this.claim(s.id, name);
+    } catch (err) {
+      if (!sameKey) this.give(conn, name);
+      throw err;
+    }
     // A new spelling of the name in use (Alice for alice) is not refused over the cap: it stays unclaimed, as it was.
     if (claim === 'claimed' || (claim === 'cap' && sameKey)) return undefined;
     if (!sameKey) this.give(conn, name);
@@ -139,6 +150,24 @@ export class Names {
     this.registry.unreserve(name, conn);
     if (ours && !this.registry.isTaken(name)) this.unlease(name);
     return false;
+  }
+
+  /**
+   * Claim a name the connection holds (reserved and leased). Whatever goes
+   * wrong meanwhile (the store fails, the connection closes) gives the name
+   * back: nobody else would, as the connection is not known by it yet.
+   */
+  private async claimHeld(conn: Connection, name: string): Promise<'claimed' | 'taken' | 'cap' | undefined> {
+    let claim: 'claimed' | 'taken' | 'cap';
+    try {
+      claim = await this.claim(conn.session.id, name);
+    } catch (err) {
+      this.give(conn, name);
+      throw err;
+    }
+    if (!conn.closing) return claim;
+    this.give(conn, name);
+    return undefined;
   }
 
   /** Claim a name for a key: 'cap' when the key owns as many names as it may. */
