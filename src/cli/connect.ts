@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import type { Endpoint } from '../engine/address';
 import { ChatClient } from '../engine/client/chatClient';
 import type { ClientTlsOptions } from '../engine/client/clientOptions';
 import { ConnectError } from '../engine/client/connectError';
@@ -19,6 +20,8 @@ import { MessageLines, bodyOf, clean, describeUpdate, quoteLine, reactionsLine }
 export interface ConnectArgs {
   host: string;
   port: number;
+  /** More nodes of the same cluster, tried in turn after host:port. */
+  servers?: Endpoint[];
   /** The name asked for; when absent, the login name, or a suggestion the person confirms (see chooseName). */
   name?: string;
   /** The identity key file (made on first use); absent for a guest, who proves no key. */
@@ -105,7 +108,7 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     // Without a terminal nobody can answer, so an unknown certificate is refused and explained.
     tlsOptions = { fingerprint, ...(process.stdin.isTTY && { verify: (fp: string) => askTrust(rl, address, fp, pinned, knownFile) }) };
   }
-  const client = new ChatClient({ host: a.host, port: a.port, name, identity, ...(password !== undefined && { password }), ...(tlsOptions && { tls: tlsOptions }) });
+  const client = new ChatClient({ host: a.host, port: a.port, ...(a.servers?.length && { servers: a.servers }), name, identity, ...(password !== undefined && { password }), ...(tlsOptions && { tls: tlsOptions }) });
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   let room = DEFAULT_ROOM;
   const print = (line: string) => {
@@ -133,7 +136,15 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     const reacted = reactionsLine(m.reactions);
     if (reacted) print(reacted);
   };
-  client.onMessage(show);
+  // A message the server could not store (store_failed) is resent until it can: say so once, not on every retry.
+  let waitingForStore = false;
+  client.onMessage((m) => {
+    show(m);
+    if (waitingForStore && m.sender === client.name && client.unacked === 0) {
+      waitingForStore = false;
+      print('* the server stores messages again; everything you wrote was sent');
+    }
+  });
   client.onUpdate((m) => {
     const before = lines.previous(m);
     if (!before) return; // never shown here: nothing on screen to correct
@@ -177,6 +188,10 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
   // Errors about a message we sent arrive as onSendFailed (or are retried); print the rest once.
   client.onServerError((e) => {
     if (e.ref === undefined || changesSent.delete(e.ref)) print(`! ${clean(e.message)} (${e.code})`);
+    else if (e.code === 'store_failed' && !waitingForStore) {
+      waitingForStore = true;
+      print('! the server cannot store messages right now; yours are kept and resent until it can');
+    }
   });
   client.onSendFailed((f) => print(`! not sent: ${clean(f.error.message)}`));
   client.onDropped((why) => print(`! ${why}; reconnecting…`));
@@ -184,7 +199,8 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     if (s !== 'connected' || !client.welcome) return;
     // Servers that predate identities send no id: nobody there proves a key, so nobody is marked.
     const you = client.id === undefined ? clean(client.name) : label(client.name, client.guest);
-    print(`* connected to ${client.address} as ${you}${client.id !== undefined && client.guest ? ': without an identity key, only names nobody has claimed are yours to use' : ''}`);
+    const node = client.node !== undefined ? ` (node ${clean(client.node)})` : '';
+    print(`* connected to ${client.address}${node} as ${you}${client.id !== undefined && client.guest ? ': without an identity key, only names nobody has claimed are yours to use' : ''}`);
   });
 
   try {

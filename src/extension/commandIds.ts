@@ -20,6 +20,9 @@ export const CommandId = {
   saveFile: 'tcpChat.saveFile',
   openSnippet: 'tcpChat.openSnippet',
   compareSnippet: 'tcpChat.compareSnippet',
+  exportIdentity: 'tcpChat.exportIdentity',
+  importIdentity: 'tcpChat.importIdentity',
+  releaseName: 'tcpChat.releaseName',
 } as const;
 
 /** One of the ids above. */

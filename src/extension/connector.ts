@@ -1,12 +1,14 @@
 import * as vscode from 'vscode';
 import { ConnectError } from '../engine/client/connectError';
 import { nameProblem } from '../engine/protocol';
-import { AddressError, parseHostPort } from '../engine/address';
+import { AddressError, formatHostPort, parseHostPorts, type Endpoint } from '../engine/address';
 import type { ChatSession } from './chatSession';
 import type { ServerHost } from './serverHost';
 import type { ServerTrust } from './serverTrust';
 import { askDisplayName, chooseDisplayName } from './displayName';
 import { readSettings } from './settings';
+import type { IdentityKeeper } from './identityKeeper';
+import type { Identity } from '../engine/identity';
 
 const RECENT_KEY = 'tcpChat.recentServers';
 /** The server to rejoin when a window reloads with the chat open; cleared by Chat: Disconnect. */
@@ -16,6 +18,8 @@ const LAST_KEY = 'tcpChat.lastConnection';
 export interface ConnectRequest {
   host?: string;
   port?: number;
+  /** More nodes of the same cluster, tried in turn after host:port. */
+  servers?: Endpoint[];
   name?: string;
   /** No error messages (a reconnect after a reload). */
   quiet?: boolean;
@@ -27,6 +31,7 @@ export interface ConnectRequest {
 export interface LastConnection {
   host: string;
   port: number;
+  servers?: Endpoint[];
   name?: string;
 }
 
@@ -42,6 +47,7 @@ export class Connector {
     private readonly host: ServerHost,
     private readonly trust: ServerTrust,
     private readonly log: vscode.LogOutputChannel,
+    private readonly identities: IdentityKeeper,
   ) {}
 
   /** The connection a reload should pick up, if any. */
@@ -51,9 +57,11 @@ export class Connector {
 
   /** Connects and opens the chat beside the code; false when it did not connect (the user was told why). */
   async connect(req: ConnectRequest = {}): Promise<boolean> {
-    const target = req.host !== undefined && req.port !== undefined ? { host: req.host, port: req.port } : await this.pickServer();
+    const target = req.host !== undefined && req.port !== undefined ? { host: req.host, port: req.port, servers: req.servers ?? [] } : await this.pickServer();
     if (!target) return false;
-    const name = req.name ?? (await this.resolveName());
+    // Made on the first connect and kept in SecretStorage: the key that makes the name yours on the server.
+    const identity = await this.identities.get();
+    const name = req.name ?? (await this.resolveName(identity.id));
     if (name === undefined) return false;
     const why = nameProblem(name);
     if (why) {
@@ -61,11 +69,12 @@ export class Connector {
       return false;
     }
     const ok = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Connecting to {0}:{1}…', target.host, target.port), cancellable: false }, () =>
-      this.connectSecurely(target.host, target.port, name, req),
+      this.connectSecurely(target.host, target.port, name, identity, { ...req, servers: target.servers }),
     );
     if (!ok) return false;
-    await this.remember(`${target.host}:${target.port}`);
-    await this.state.update(LAST_KEY, { host: target.host, port: target.port, name: req.name } satisfies LastConnection);
+    // A cluster is remembered as its list, the way it was typed.
+    await this.remember([target, ...target.servers].map(formatHostPort).join(','));
+    await this.state.update(LAST_KEY, { host: target.host, port: target.port, ...(target.servers.length > 0 && { servers: target.servers }), name: req.name } satisfies LastConnection);
     this.session.openPanel(true);
     return true;
   }
@@ -76,8 +85,8 @@ export class Connector {
   }
 
   /** The name from settings, git or the login; asks when the default is not allowed. Undefined: the user cancelled. */
-  private async resolveName(): Promise<string | undefined> {
-    const choice = await chooseDisplayName(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+  private async resolveName(identityId: string): Promise<string | undefined> {
+    const choice = await chooseDisplayName(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, identityId);
     if ('name' in choice) {
       this.log.info(`display name "${choice.name}" from ${choice.source}`);
       return choice.name;
@@ -86,7 +95,7 @@ export class Connector {
     return askDisplayName(choice.suggestion, choice.refused);
   }
 
-  private async connectSecurely(h: string, port: number, name: string, req: ConnectRequest): Promise<boolean> {
+  private async connectSecurely(h: string, port: number, name: string, identity: Identity, req: ConnectRequest): Promise<boolean> {
     const address = `${h}:${port}`;
     const trust = this.trust;
     const quiet = req.quiet === true;
@@ -97,6 +106,8 @@ export class Connector {
       const stored = await trust.password(address);
       try {
         await this.session.connect(h, port, name, {
+          identity,
+          ...(req.servers?.length && { servers: req.servers }),
           tls: useTls ? { fingerprint: req.fingerprint ?? trust.pin(address), verify: (fp) => trust.askFirstUse(address, fp) } : undefined,
           password: async () => {
             if (typed !== undefined) return typed;
@@ -170,14 +181,14 @@ export class Connector {
     return false;
   }
 
-  /** Ask for host:port, offering recent servers and the one this window hosts. */
-  private async pickServer(): Promise<{ host: string; port: number } | undefined> {
+  /** Ask for host:port (or a cluster's list, host1:port,host2:port), offering recent servers and the one this window hosts. */
+  private async pickServer(): Promise<{ host: string; port: number; servers: Endpoint[] } | undefined> {
     const recent = this.state.get<string[]>(RECENT_KEY, []);
     const local = this.host.address ? `${connectHostFor(this.host.address.host)}:${this.host.address.port}` : undefined;
     const suggestions = [...new Set([...(local ? [local] : []), ...recent, `127.0.0.1:${readSettings().serverPort}`])];
     const qp = vscode.window.createQuickPick();
     qp.title = vscode.l10n.t('Chat: Connect');
-    qp.placeholder = vscode.l10n.t('host:port of a TCP Chat server, e.g. 192.168.1.20:12345');
+    qp.placeholder = vscode.l10n.t('host:port of a TCP Chat server, e.g. 192.168.1.20:12345 (a cluster: host1:12345,host2:12345)');
     const base = suggestions.map((label) => ({ label, description: label === local ? vscode.l10n.t('this window’s server') : recent.includes(label) ? vscode.l10n.t('recent') : vscode.l10n.t('default') }));
     qp.items = base;
     qp.onDidChangeValue((v) => {
@@ -195,7 +206,8 @@ export class Connector {
     if (!chosen) return undefined;
     // The terminal client reads addresses with the same helper, so both accept the same things.
     try {
-      return parseHostPort(chosen);
+      const [first, ...servers] = parseHostPorts(chosen);
+      return { ...first, servers };
     } catch (err) {
       if (!(err instanceof AddressError)) throw err;
       void vscode.window.showErrorMessage(vscode.l10n.t('Chat: {0}', err.message));

@@ -1,5 +1,6 @@
-import type { RoomView } from '../shared/panelProtocol';
+import type { PersonView, RoomView } from '../shared/panelProtocol';
 import { el, iconButton } from './dom';
+import { personHover, personLabel } from './personText';
 
 /** What the sidebar asks of the view around it. */
 export interface SidebarHost {
@@ -66,33 +67,40 @@ export class Sidebar {
     if (focused && stop?.dataset.room === focused) stop.focus();
   }
 
-  renderPeople(users: string[], me: string | null, connected: boolean): void {
-    const names = [...new Set(users.filter((u) => typeof u === 'string'))].sort((a, b) => (a === me ? -1 : b === me ? 1 : a.localeCompare(b)));
-    this.peopleCount.textContent = String(names.length);
-    this.peopleCount.setAttribute('aria-label', `${names.length} online`);
+  renderPeople(people: PersonView[], me: string | null, connected: boolean): void {
+    const seen = new Set<string>();
+    const list = people.filter((p) => !seen.has(p.name) && seen.add(p.name)).sort((a, b) => (a.name === me ? -1 : b.name === me ? 1 : a.name.localeCompare(b.name)));
+    this.peopleCount.textContent = String(list.length);
+    this.peopleCount.setAttribute('aria-label', `${list.length} online`);
     this.people.replaceChildren(
-      ...names.map((name) => {
+      ...list.map((p) => {
         const li = el('li', 'person');
+        const isMe = p.name === me;
         const dot = el('span', 'presence');
         dot.setAttribute('aria-hidden', 'true');
-        const label = el('bdi', 'person-name', name);
-        if (name === me) {
+        const parts: (Node | string)[] = [dot, el('bdi', 'person-name', p.name)];
+        // Guests are marked in words, not colour alone: anyone may use their name once they leave.
+        // The space keeps the visible text "bob guest" inside the accessible name (axe: label-content-name-mismatch).
+        if (p.guest) parts.push(' ', el('span', 'person-guest', 'guest'));
+        if (isMe) {
           li.classList.add('me');
-          li.append(dot, label, el('span', 'person-you', '(you)'));
-          li.setAttribute('aria-label', `${name} (you), online`);
+          li.append(...parts, el('span', 'person-you', '(you)'));
+          li.setAttribute('aria-label', personLabel(p, true));
+          li.title = personHover(p, true);
         } else {
           const b = el('button', 'person-btn');
           b.type = 'button';
-          b.dataset.person = name;
-          b.setAttribute('aria-label', `${name}, online. Send a direct message`);
-          b.title = `Message ${name}`;
-          b.append(dot, label);
+          b.dataset.person = p.name;
+          b.setAttribute('aria-label', personLabel(p, false));
+          b.title = personHover(p, false);
+          b.append(...parts);
           li.append(b);
         }
+        if (p.guest) li.classList.add('guest');
         return li;
       }),
     );
-    if (!names.length) this.people.append(el('li', 'room-empty', connected ? 'Nobody else here' : 'Not connected'));
+    if (!list.length) this.people.append(el('li', 'room-empty', connected ? 'Nobody else here' : 'Not connected'));
   }
 
   private head(title: string, id: string, btn: HTMLButtonElement, command: 'joinRoom' | 'directMessage'): HTMLElement {

@@ -78,8 +78,9 @@ describe('panel message handling', () => {
     it('keeps room members for @-completion through joins, leaves and renames', () => {
       const c = new Conversation();
       c.me = 'alice';
-      c.users = ['alice', 'bob'];
-      assert.deepEqual(c.membersOf('general'), ['alice', 'bob'], 'general: everyone online until a joined list says otherwise');
+      c.applyPresence({ type: 'presence', event: 'online', name: 'alice', id: 'guest:a', guest: true });
+      c.applyPresence({ type: 'presence', event: 'online', name: 'bob', id: 'guest:b', guest: true });
+      assert.deepEqual(c.membersOf('general').sort(), ['alice', 'bob'], 'general: everyone online until a joined list says otherwise');
       c.setMembers('dev', ['alice', 'bob']);
       c.applyPresence({ type: 'presence', event: 'join', name: 'carol', room: 'dev' });
       c.applyPresence({ type: 'presence', event: 'leave', name: 'bob', room: 'dev' });
@@ -174,8 +175,8 @@ describe('panel message handling', () => {
     it('follows renames, including your own', () => {
       const c = new Conversation();
       c.me = 'alice';
-      c.users = ['alice', 'bob'];
-      c.rename('alice', 'ally');
+      c.people.reset(['alice', 'bob']);
+      c.applyPresence({ type: 'presence', event: 'rename', name: 'ally', from: 'alice' });
       assert.equal(c.me, 'ally');
       assert.deepEqual(c.users, ['ally', 'bob']);
     });

@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { guestIdOfSession } from '../identity';
 import { DEFAULT_ROOM, PROTOCOL_VERSION, nameProblem, roomProblem, type ChatMessage, type ErrorCode, type HelloFrame, type Person, type RoomInfo, type ServerFrame } from '../protocol';
 import type { Bus } from '../buses/bus';
-import { foldName, type Store } from '../stores/store';
+import { foldName, type HistoryPage, type Store } from '../stores/store';
 import { VERSION } from '../version';
+import { nameLease, sessionHash } from './busEvents';
 import type { BusRouter } from './busRouter';
 import type { Connection } from './connection';
 import type { Delivery } from './delivery';
 import type { Directory } from './directory';
-import { NAME_RENEW_MS, type NameChoice, type Names } from './names';
+import { NAME_LEASE_MS, NAME_RENEW_MS, type NameChoice, type Names } from './names';
 import type { Limits, ServerEvent } from './options';
 import type { Registry } from './registry';
 import type { RoomLimits } from './roomLimits';
@@ -33,6 +34,8 @@ const SESSION_TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
  */
 export class Membership {
   private renewedAt = Date.now();
+  /** Connections whose session reconnected on another node: they leave without telling anyone. */
+  private readonly moved = new WeakSet<Connection>();
 
   constructor(
     private readonly registry: Registry,
@@ -45,6 +48,8 @@ export class Membership {
     private readonly names: Names,
     private readonly limits: Limits,
     private readonly host: MembershipHost,
+    /** Names this node in welcomes (see ChatServer.nodeName). */
+    private readonly node: () => string | undefined = () => undefined,
   ) {}
 
   /** Before the port opens: the rooms the store has are kept like any other. */
@@ -90,7 +95,9 @@ export class Membership {
     }
     let choice: NameChoice;
     try {
-      choice = await this.names.choose(conn, wanted, f.insist === true);
+      // A session that holds the name on another node (alive or lately dead) moves here with it.
+      const moved = !holder && f.session !== undefined ? await this.moveHere(conn, f.name, f.session) : undefined;
+      choice = moved !== undefined ? { name: moved } : await this.names.choose(conn, wanted, f.insist === true);
     } catch (err) {
       this.registry.unreserve(wanted, conn);
       return this.storeFailed(conn, 'cannot read or write name claims', err);
@@ -110,7 +117,7 @@ export class Membership {
     let history: ChatMessage[];
     let rooms: RoomInfo[];
     try {
-      await this.bus.settled();
+      await this.router.ready(DEFAULT_ROOM);
       [history, rooms] = await Promise.all([this.store.history(DEFAULT_ROOM, { limit: this.limits.historyOnJoin }).then((p) => attachQuotes(this.store, p.messages)), this.roomList()]);
     } catch (err) {
       return this.storeFailed(conn, 'cannot read history for a welcome', err);
@@ -118,12 +125,13 @@ export class Membership {
     if (conn.closing) return; // depart() gave the name back
     s.phase = 'ready';
     this.registry.add(conn);
+    const node = this.node();
     this.delivery.toConn(conn, {
       type: 'welcome',
       v: PROTOCOL_VERSION,
       name,
       session: s.token,
-      server: { version: VERSION, history: this.store.id },
+      server: { version: VERSION, history: this.store.id, ...(node !== undefined && { node }) },
       room: DEFAULT_ROOM,
       rooms,
       joined: [...s.rooms],
@@ -136,7 +144,7 @@ export class Membership {
       people: this.people(),
     });
     this.goLive(conn, DEFAULT_ROOM, history);
-    this.router.toPeople({ kind: 'online', ...s.person, origin: conn.id });
+    this.router.toPeople({ kind: 'online', ...s.person, origin: conn.id, session: sessionHash(s.token) });
     this.router.toPeople({ kind: 'join', ...s.person, room: DEFAULT_ROOM, origin: conn.id });
     this.host.report({ type: 'online', name, address: conn.address });
   }
@@ -148,9 +156,20 @@ export class Membership {
     if (refusal) return this.host.error(conn, 'too_many_rooms', refusal);
     this.roomLimits.touch(room);
     const fresh = this.registry.join(conn, room);
-    await this.bus.settled();
-    const [page, seq, rev] = await Promise.all([this.store.history(room, { limit: this.limits.historyOnJoin }), this.store.lastSeq(room), this.store.lastRev(room)]);
-    const history = await attachQuotes(this.store, page.messages);
+    let page: HistoryPage;
+    let seq: number;
+    let rev: number;
+    let history: ChatMessage[];
+    try {
+      await this.router.ready(room);
+      [page, seq, rev] = await Promise.all([this.store.history(room, { limit: this.limits.historyOnJoin }), this.store.lastSeq(room), this.store.lastRev(room)]);
+      history = await attachQuotes(this.store, page.messages);
+    } catch (err) {
+      if (conn.closing) return;
+      this.host.report({ type: 'warn', message: `cannot read history for a join: ${(err as Error).message}` });
+      if (fresh) this.registry.leave(conn, room);
+      return this.host.error(conn, 'store_failed', `the server cannot read the history of ${room} right now; try again later`);
+    }
     if (conn.closing) return;
     this.delivery.toConn(conn, {
       type: 'joined',
@@ -200,16 +219,23 @@ export class Membership {
     this.host.report({ type: 'rename', from, name });
   }
 
-  /** A connection is gone: out of every room and off the list, and everyone is told. */
+  /** A local session reconnected on another node: this connection closes, and nobody is told the person left. */
+  movedAway(conn: Connection): void {
+    this.moved.add(conn);
+    this.host.replace(conn);
+  }
+
+  /** A connection is gone: out of every room and off the list, and everyone is told (unless it moved to another node). */
   depart(conn: Connection, reason: string): void {
     const s = conn.session;
+    const quiet = this.moved.has(conn);
     const claimed = this.registry.isReservedFor(s.name, conn);
     this.registry.unreserve(s.name, conn);
     const wasReady = this.registry.remove(conn);
     for (const room of [...s.rooms]) {
       this.registry.leave(conn, room);
       this.roomLimits.touch(room);
-      if (wasReady) this.router.toPeople({ kind: 'leave', name: s.name, room });
+      if (wasReady && !quiet) this.router.toPeople({ kind: 'leave', name: s.name, room });
     }
     // A reconnect of the same session may have taken the name and its lease over already (give() leaves them).
     if (wasReady || claimed) this.names.give(conn, s.name);
@@ -218,7 +244,7 @@ export class Membership {
       this.router.unwatchPerson(s.id);
     }
     if (!wasReady) return;
-    this.router.toPeople({ kind: 'offline', name: s.name });
+    if (!quiet) this.router.toPeople({ kind: 'offline', name: s.name });
     this.host.report({ type: 'offline', name: s.name, reason });
   }
 
@@ -243,6 +269,32 @@ export class Membership {
   private storeFailed(conn: Connection, what: string, err: unknown): void {
     this.host.report({ type: 'warn', message: `${what}: ${(err as Error).message}` });
     this.host.shut(conn, { type: 'error', code: 'store_failed', message: 'the server cannot read its history right now; try again later' }, 'store_failed', `${what} at the welcome`);
+  }
+
+  /**
+   * A hello whose session holds `name` on another node (alive, or dead for
+   * less than a minute): the client moved here. It takes the name over, lease
+   * and all, without waiting for the old node's lease to run out; the old
+   * node, if it is alive, closes its connection when it hears (BusRouter).
+   * Undefined when the session does not prove it, or the name belongs to
+   * another identity than the one this connection proved.
+   */
+  private async moveHere(conn: Connection, name: string, token: string): Promise<string | undefined> {
+    const canonical = this.directory.movable(name, sessionHash(token));
+    if (canonical === undefined || this.registry.isTaken(canonical)) return undefined;
+    const owner = await this.store.nameOwner(canonical);
+    if ((owner !== undefined && owner !== conn.session.id) || conn.closing || this.registry.isTaken(canonical)) return undefined;
+    this.registry.reserve(canonical, conn);
+    // Held here from now on: not someone on another node any more (this node's own `online` will say so to the others).
+    this.directory.offline(canonical);
+    try {
+      await this.bus.takeLease(nameLease(canonical), NAME_LEASE_MS);
+    } catch (err) {
+      this.host.report({ type: 'warn', message: `taking over the name lease for ${canonical} failed: ${(err as Error).message}` });
+    }
+    if (!conn.closing) return canonical;
+    this.registry.unreserve(canonical, conn);
+    return undefined;
   }
 
   private async roomList(): Promise<RoomInfo[]> {

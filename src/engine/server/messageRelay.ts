@@ -84,7 +84,7 @@ export class MessageRelay {
     }
     // A direct message: the sender's copy (its acknowledgement) straight away; every connection of
     // the other identity, and the sender's other windows, through the bus.
-    this.delivery.toConn(conn, msg);
+    this.router.direct(conn, msg);
     this.router.toPerson(peer.id, { kind: 'message', message: msg, origin: conn.id });
     if (peer.id !== s.id) this.router.toPerson(s.id, { kind: 'message', message: msg, origin: conn.id });
   }

@@ -7,9 +7,13 @@ import type { Directory } from './directory';
 import type { ServerEvent } from './options';
 import type { Registry } from './registry';
 
-/** How long a name's lease on the bus lasts, and how often this node renews the leases of its people. */
-export const NAME_LEASE_MS = 30_000;
-export const NAME_RENEW_MS = 10_000;
+/**
+ * How long a name's lease on the bus lasts, and how often this node renews
+ * the leases of its people: the names of a node that dies are free again
+ * within NAME_LEASE_MS, about when the heartbeat takes its people offline.
+ */
+export const NAME_LEASE_MS = 15_000;
+export const NAME_RENEW_MS = 5_000;
 /** Suffixes tried for a free name before giving up (`alice2` … `alice1000`). */
 const MAX_SUFFIX = 1000;
 

@@ -181,6 +181,10 @@ export class FileStore implements Store {
     else this.unscrubbed.add(room);
   }
 
+  async conversationsOf(participant: string): Promise<RoomSummary[]> {
+    return this.index.conversationsOf(participant);
+  }
+
   async nameOwner(name: string): Promise<string | undefined> {
     return this.names.owner(name);
   }

@@ -63,6 +63,13 @@ export interface Store {
   /** The room's newest rev, 0 when nothing in it ever changed. */
   lastRev(room: string): Promise<number>;
 
+  /**
+   * The direct conversations (DM keys) `participant` takes part in, with their
+   * newest seq: what a server node reads to catch a person up on direct
+   * messages its bus may have dropped.
+   */
+  conversationsOf(participant: string): Promise<RoomSummary[]>;
+
   /** The identity that owns a name (compared folded, see foldName), or undefined when nobody has claimed it. */
   nameOwner(name: string): Promise<string | undefined>;
 
