@@ -380,7 +380,9 @@ export class ChatSession implements vscode.Disposable {
         if (p.id !== undefined && p.event !== 'offline' && p.event !== 'leave') this.checkKeys([p.guest ? { name: p.name, id: p.id, guest: true } : { name: p.name, id: p.id }]);
         this.post({ type: 'users', people: this.convo.people.views() });
         if (p.event === 'rename') this.postRooms(); // a direct conversation's label follows its person
-        if (p.room !== undefined) this.post({ type: 'members', room: p.room, members: this.convo.membersOf(p.room) });
+        // Who @-completion offers: the room someone joined or left, or (a rename) the room in view.
+        const membersOf = p.room ?? (p.event === 'rename' ? this.convo.active : undefined);
+        if (membersOf !== undefined) this.post({ type: 'members', room: membersOf, members: this.convo.membersOf(membersOf) });
         this.changed.fire();
       }),
       c.onTyping((t) => {
