@@ -312,6 +312,8 @@ export interface UsersFrame {
   type: 'users';
   id?: string;
   users: string[];
+  /** Who of them is away, with their messages; absent when nobody is. */
+  away?: Record<string, string>;
 }
 /** A problem with something the client sent, or the reason for a close. */
 export interface ErrorFrame {

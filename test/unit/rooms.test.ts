@@ -53,6 +53,12 @@ describe('room moderation', function () {
     return c.waitFor((f) => f.type === 'room_info' && f.id === id);
   }
 
+  async function whoIs(c: RawClient): Promise<Frame> {
+    const id = `w${++ids}`;
+    c.send({ type: 'who', id });
+    return c.waitFor((f) => f.type === 'users' && f.id === id);
+  }
+
   /** Change modes and wait for the resulting mode frame. */
   async function mode(c: RawClient, room: string, ...changes: Array<{ mode: string; arg?: string }>): Promise<Frame> {
     c.send({ type: 'mode', room, changes });
@@ -289,6 +295,8 @@ describe('room moderation', function () {
     }
     const carol = await h.raw(port, 'carol');
     assert.deepEqual(carol.welcome.away, { bob: 'lunch, back at 2' });
+    const who = await whoIs(carol.client);
+    assert.deepEqual([who.users, who.away], [['alice', 'bob', 'carol'], { bob: 'lunch, back at 2' }], 'who says who is away (IRC WHOIS 301)');
     bob.client.send({ type: 'away' });
     assert.deepEqual(await carol.client.waitFor((f) => f.type === 'presence' && f.event === 'back'), { type: 'presence', event: 'back', name: 'bob' });
     alice.client.send({ type: 'away', message: 'gone' });
@@ -297,6 +305,7 @@ describe('room moderation', function () {
     await carol.client.waitFor((f) => f.type === 'presence' && f.event === 'offline');
     const dan = await h.raw(port, 'dan');
     assert.equal(dan.welcome.away, undefined, 'nobody is away any more');
+    assert.equal((await whoIs(dan.client)).away, undefined);
   });
 
   it('an operator who renames stays an operator', async () => {

@@ -272,7 +272,7 @@ export class ChatServer {
       case 'search':
         return this.requests.search(conn, f);
       case 'who':
-        return this.delivery.toConn(conn, { type: 'users', ...(f.id !== undefined && { id: f.id }), users: this.membership.users() });
+        return this.who(conn, f.id);
       case 'file_offer':
         return this.files.offer(conn, f);
       case 'file_chunk':
@@ -292,6 +292,12 @@ export class ChatServer {
       default:
         return assertNever(f);
     }
+  }
+
+  /** The `users` reply: everyone online, and who of them is away (what IRC's WHOIS shows as 301). */
+  private who(conn: Connection, id: string | undefined): void {
+    const away = this.away.snapshot();
+    this.delivery.toConn(conn, { type: 'users', ...(id !== undefined && { id }), users: this.membership.users(), ...(away && { away }) });
   }
 
   /** Room settings live in the store: when it fails, the command did nothing, and the client may try again. */
