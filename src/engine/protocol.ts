@@ -324,6 +324,8 @@ export interface ErrorFrame {
   ref?: string;
   /** For rate_limited: milliseconds until a retry can succeed. */
   retryAfter?: number;
+  /** The room a `join` or `leave` was refused for (those frames have no `id`). */
+  room?: string;
 }
 /** The server is closing this connection on purpose. */
 export interface ByeFrame {

@@ -37,6 +37,7 @@ describe('room moderation', function () {
   async function joinRefused(c: RawClient, room: string, key?: string): Promise<string> {
     const r = await join(c, room, key);
     assert.equal(r.type, 'error', `joining ${room} should have been refused, got ${JSON.stringify(r)}`);
+    assert.equal(r.room, room, 'a join refusal names its room (a join has no id to refer to)');
     return String(r.code);
   }
 

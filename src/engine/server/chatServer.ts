@@ -74,7 +74,7 @@ export class ChatServer {
     this.bus = options.bus ?? new LocalBus();
     const report = (e: ServerEvent) => this.events.fire(e);
     const send = (conn: Connection, frame: ServerFrame) => this.delivery.toConn(conn, frame);
-    const error = (conn: Connection, code: ErrorCode, message: string, ref?: string) => this.error(conn, code, message, ref);
+    const error = (conn: Connection, code: ErrorCode, message: string, ref?: string, room?: string) => this.error(conn, code, message, ref, room);
     const shut = (conn: Connection, last: ServerFrame, code: ErrorCode, reason: string) => this.shut(conn, last, code, reason);
     const warn = (message: string) => report({ type: 'warn', message });
 
@@ -308,8 +308,8 @@ export class ChatServer {
     });
   }
 
-  private error(conn: Connection, code: ErrorCode, message: string, ref?: string): void {
-    this.delivery.toConn(conn, { type: 'error', code, message, ...(ref !== undefined && { ref }) });
+  private error(conn: Connection, code: ErrorCode, message: string, ref?: string, room?: string): void {
+    this.delivery.toConn(conn, { type: 'error', code, message, ...(ref !== undefined && { ref }), ...(room !== undefined && { room }) });
   }
 
   /** Forget a connection that closed. */
