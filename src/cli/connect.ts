@@ -9,7 +9,7 @@ import { PASSWORD_ENV, PasswordError, readPassword } from './password';
 import { DEFAULT_ROOM, dmPeer, isDmKey, type ChatMessage } from '../engine/protocol';
 import { assertNever } from '../shared/assertNever';
 import { COMMANDS, parseCommand } from './parseCommand';
-import { awayLine, inviteLine, kickLine, modeLine, modesText, topicChangeLine, topicLine, whoEntry } from './roomLines';
+import { awayLine, inviteLine, kickLine, modeLine, modesLine, topicChangeLine, topicLine, whoEntry } from './roomLines';
 import { clean, time } from './terminalText';
 
 /** Flags of `tcp-chat connect`. */
@@ -226,7 +226,7 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
             break;
           }
           const s = client.settings.get(room);
-          print(s ? `* modes of #${room}: ${modesText(s.modes)}; operators: ${s.ops.map(clean).join(', ') || 'none'}` : `! not in #${room}`);
+          print(s ? modesLine(room, s.modes, s.ops) : `! not in #${room}`);
           break;
         }
         case 'away':
