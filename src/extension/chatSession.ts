@@ -223,6 +223,7 @@ export class ChatSession implements vscode.Disposable {
     switch (msg.type) {
       case 'ready':
         this.post(this.convo.initMessage(this.incoming.views()));
+        this.postUsers();
         return this.post(this.roomSettings());
       case 'send':
         if (msg.text.trim()) this.send(msg.room, msg.text);
@@ -310,6 +311,7 @@ export class ChatSession implements vscode.Disposable {
         this.convo.setBacklog(DEFAULT_ROOM, w.history, first !== undefined && first.seq > 1);
         this.log.info(`connected to ${c.address} as ${w.name}`);
         this.post(this.convo.initMessage(this.incoming.views()));
+        this.postUsers();
         this.post(this.roomSettings());
         this.changed.fire();
       }),
@@ -329,7 +331,7 @@ export class ChatSession implements vscode.Disposable {
       c.onPresence((p) => {
         const line = this.convo.applyPresence(p);
         if (line) this.system(line.room, line.text);
-        this.post({ type: 'users', users: this.convo.users });
+        this.postUsers();
         this.changed.fire();
       }),
       c.onTyping((t) => {
@@ -440,6 +442,11 @@ export class ChatSession implements vscode.Disposable {
 
   private postRooms(): void {
     this.post({ type: 'rooms', rooms: this.convo.roomViews(), active: this.convo.active });
+  }
+
+  /** Who is online, with who of them is away (the people list shows it). */
+  private postUsers(): void {
+    this.post({ type: 'users', users: this.convo.users, away: this.client?.settings.awayNow() ?? {} });
   }
 
   private postTyping(room: string): void {

@@ -36,6 +36,8 @@ export class ChatView {
   private rooms: RoomView[] = [];
   private active = '';
   private users: string[] = [];
+  /** Who is away: name → their message (remote text). */
+  private away: Record<string, string> = {};
   private typingNames: string[] = [];
   private typingTimer = 0;
   private state: PanelState;
@@ -190,6 +192,7 @@ export class ChatView {
         return this.renderRooms();
       case 'users':
         this.users = Array.isArray(msg.users) ? msg.users : [];
+        this.away = typeof msg.away === 'object' && msg.away !== null ? msg.away : {};
         return this.renderPeople();
       case 'typing':
         if (msg.room === this.active) this.setTyping(msg.names);
@@ -348,7 +351,7 @@ export class ChatView {
   private renderPeople(): void {
     const s = this.settings;
     const moderation = s && s.room === this.active && s.operator === true && this.conn === 'connected' ? { room: this.active } : undefined;
-    this.sidebar.renderPeople(this.users, this.me, this.conn === 'connected', moderation);
+    this.sidebar.renderPeople(this.users, this.me, this.conn === 'connected', moderation, this.away);
   }
 
   private renderTopic(): void {
