@@ -143,6 +143,11 @@ export class RoomStates {
     if (!had || v.version > had.version) this.copies.set(room, v);
   }
 
+  /** Read the settings of every room this node keeps a copy of again (events about them may have been lost). */
+  async refresh(): Promise<void> {
+    await Promise.all([...this.copies.keys()].map(async (room) => this.remember(room, await this.read(room))));
+  }
+
   /** The last member on this node left a room: its copy would go stale unwatched. */
   forget(room: string): void {
     if (!this.admitting.has(room)) this.copies.delete(room);
