@@ -1,13 +1,9 @@
 import type { ChatMessage, Reaction } from '../engine/protocol';
+import { clean } from './terminalText';
 
 /** Messages the terminal remembers by number; older ones can no longer be addressed. */
 const MAX_REMEMBERED = 10_000;
 
-/** Strip terminal control sequences so remote text cannot repaint the screen. */
-export function clean(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
-}
 
 /**
  * The numbers the terminal client prints beside messages (`[12]`), which

@@ -13,8 +13,10 @@ import { Notifier } from './notifier';
 import type { PanelHost } from './panelHost';
 import { readSettings } from './settings';
 import { IncomingFiles, formatBytes } from './incomingFiles';
+import { roomSettingsView } from './roomSettingsView';
+import { wireRoomEventLines } from './roomEventLines';
 import { CommandId } from './commandIds';
-import type { FileOfferView, HostToPanel, PanelConnState, PanelToHost, SnippetStatusMsg } from '../shared/panelProtocol';
+import type { FileOfferView, HostToPanel, PanelConnState, PanelToHost, RoomSettingsMsg, SnippetStatusMsg } from '../shared/panelProtocol';
 import { assertNever } from '../shared/assertNever';
 
 /** What the session needs from outside; injected so nothing is reached through a global. */
@@ -217,6 +219,26 @@ export class ChatSession implements vscode.Disposable {
     this.requireClient()?.rename(name);
   }
 
+  /** The topic of a room and what this user may do there, as the panel shows it. */
+  roomSettings(room = this.convo.active): RoomSettingsMsg {
+    return roomSettingsView(room, this.name, this.client?.settings);
+  }
+
+  /** Set a room's topic (empty clears it); a refusal comes back as a line in the panel. */
+  setTopic(room: string, topic: string): void {
+    this.requireClient()?.setTopic(room, topic);
+  }
+
+  /** Put someone out of a room (operators only). */
+  kick(room: string, name: string, reason?: string): void {
+    this.requireClient()?.kick(room, name, reason);
+  }
+
+  /** Ban a name mask from a room (operators only). */
+  ban(room: string, mask: string): void {
+    this.requireClient()?.setModes(room, [{ mode: '+b', arg: mask }]);
+  }
+
   async search(query: string): Promise<ChatMessage[]> {
     const c = this.requireClient();
     if (!c) return [];
@@ -235,6 +257,7 @@ export class ChatSession implements vscode.Disposable {
       members: this.convo.membersOf(room),
       ...(unreadFrom !== undefined && { unreadFrom }),
     });
+    this.post(this.roomSettings());
     this.postRooms();
     this.changed.fire();
   }
@@ -251,7 +274,9 @@ export class ChatSession implements vscode.Disposable {
   private onPanelMessage(msg: PanelToHost): void {
     switch (msg.type) {
       case 'ready':
-        return this.post(this.convo.initMessage(this.incoming.views()));
+        this.post(this.convo.initMessage(this.incoming.views()));
+        this.postUsers();
+        return this.post(this.roomSettings());
       case 'send':
         if (msg.text.trim()) this.send(msg.room, msg.text, undefined, msg.replyTo);
         return;
@@ -293,6 +318,9 @@ export class ChatSession implements vscode.Disposable {
       case 'openSnippet':
       case 'compareSnippet':
         return void this.snippetAction(msg.type, msg.room, msg.seq);
+      case 'moderate':
+        // The commands ask first (a kick's reason, a ban's confirmation).
+        return void vscode.commands.executeCommand(msg.action === 'kick' ? CommandId.kickUser : CommandId.banUser, msg.name);
       default:
         return assertNever(msg);
     }
@@ -354,6 +382,8 @@ export class ChatSession implements vscode.Disposable {
         }
         this.post(this.convo.initMessage(this.incoming.views()));
         this.checkKeys(w.people ?? []);
+        this.postUsers();
+        this.post(this.roomSettings());
         this.changed.fire();
       }),
       c.onJoined((j) => {
@@ -378,7 +408,7 @@ export class ChatSession implements vscode.Disposable {
         const line = this.convo.applyPresence(p);
         if (line) this.system(line.room, line.text);
         if (p.id !== undefined && p.event !== 'offline' && p.event !== 'leave') this.checkKeys([p.guest ? { name: p.name, id: p.id, guest: true } : { name: p.name, id: p.id }]);
-        this.post({ type: 'users', people: this.convo.people.views() });
+        this.postUsers();
         if (p.event === 'rename') this.postRooms(); // a direct conversation's label follows its person
         // Who @-completion offers: the room someone joined or left, or (a rename) the room in view.
         const membersOf = p.room ?? (p.event === 'rename' ? this.convo.active : undefined);
@@ -429,6 +459,18 @@ export class ChatSession implements vscode.Disposable {
       c.onDropped((why) => {
         this.system(this.convo.active, `${why}; reconnecting…`);
         this.log.warn(why);
+      }),
+      ...wireRoomEventLines(c, {
+        me: () => this.name,
+        active: () => this.convo.active,
+        system: (room, text) => this.system(room, text),
+        settingsChanged: (room) => {
+          if (room === this.convo.active) this.post(this.roomSettings(room));
+        },
+        kickedFrom: (room) => {
+          this.convo.forget(room);
+          this.switchRoom(this.convo.active);
+        },
       }),
     );
   }
@@ -500,6 +542,11 @@ export class ChatSession implements vscode.Disposable {
 
   private postRooms(): void {
     this.post({ type: 'rooms', rooms: this.convo.roomViews(), active: this.convo.active });
+  }
+
+  /** Who is online, with who of them is away (the people list shows it). */
+  private postUsers(): void {
+    this.post({ type: 'users', people: this.convo.people.views(), away: this.client?.settings.awayNow() ?? {} });
   }
 
   private postTyping(room: string): void {

@@ -34,6 +34,8 @@ export interface TcpChatApi {
     /** Your identity id on the server (`ed25519:…`, or `guest:…`), once welcomed. */
     id?: string;
     guest: boolean;
+    /** What the panel header shows of that room: its topic ('' for none), and whether this user may set it or moderate the room. */
+    roomSettings: { topic: string; canSetTopic: boolean; operator: boolean };
   };
   /** The identity key kept in SecretStorage (its id), if one was made; and what a fresh activation (a reload) reads there. */
   identity(): Promise<{ stored?: string; afterReload?: string }>;
@@ -127,6 +129,7 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
       room: session.convo.active,
       id: session.convo.myId ?? undefined,
       guest: session.convo.guest,
+      roomSettings: (({ topic, canSetTopic, operator }) => ({ topic, canSetTopic, operator }))(session.roomSettings()),
     }),
     identity: async () => ({
       stored: (await identities.peek())?.id,

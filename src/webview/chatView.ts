@@ -1,18 +1,19 @@
 import type { DOMPurify } from 'dompurify';
-import type { ChatMessage, HostToPanel, InitMsg, PanelConnState, PanelToHost, PersonView, RoomView, SnippetStatusMsg, StatusMsg, ViewItem } from '../shared/panelProtocol';
+import type { ChatMessage, HostToPanel, InitMsg, PanelConnState, PanelToHost, PersonView, RoomSettingsMsg, RoomView, SnippetStatusMsg, StatusMsg, ViewItem } from '../shared/panelProtocol';
 import { assertNever } from '../shared/assertNever';
 import { Composer } from './composer';
 import { el, iconButton, roomTitle } from './dom';
 import { FileOffers } from './fileOffers';
 import { icon } from './icons';
 import { MessageList } from './messageList';
+import { RoomTopic } from './roomTopic';
 import { cleanPeople, senderHover } from './personText';
 import { isSafeHref } from './sanitizeHtml';
 import { SearchBox } from './searchBox';
 import { Sidebar } from './sidebar';
 import type { PanelState, VsCodeApi } from './vscodeApi';
 
-const HOST_TYPES = new Set<string>(['init', 'items', 'room', 'rooms', 'users', 'typing', 'status', 'searchResults', 'file', 'focus', 'showSearch', 'snippetStatus', 'update', 'members', 'jump']);
+const HOST_TYPES = new Set<string>(['init', 'items', 'room', 'rooms', 'users', 'typing', 'status', 'searchResults', 'file', 'focus', 'showSearch', 'snippetStatus', 'roomSettings', 'update', 'members', 'jump']);
 // The host should clear typing itself; this only bounds a stale indicator if it never does.
 const TYPING_STALE_MS = 8_000;
 // Rooms whose loaded pages are kept in memory for switching back.
@@ -40,6 +41,8 @@ export class ChatView {
   private rooms: RoomView[] = [];
   private active = '';
   private people: PersonView[] = [];
+  /** Who is away: name → their message (remote text). */
+  private away: Record<string, string> = {};
   /** You proved no identity key; and your key's fingerprint when you did. */
   private guest = false;
   private fingerprint?: string;
@@ -51,6 +54,8 @@ export class ChatView {
   private saveTimer = 0;
   /** Loaded items per room, so switching back keeps older pages already fetched. */
   private cache = new Map<string, { items: ViewItem[]; more: boolean }>();
+  /** The active room's topic and what this user may do there (see RoomSettingsMsg). */
+  private settings?: RoomSettingsMsg;
   /** What "Open in My Editor" found for a snippet, by `room/seq`. */
   private snippetStatus = new Map<string, SnippetStatusMsg>();
 
@@ -61,6 +66,7 @@ export class ChatView {
   private readonly files: FileOffers;
   private readonly composer: Composer;
   private readonly title: HTMLHeadingElement;
+  private readonly topic: RoomTopic;
   private readonly connLabel: HTMLSpanElement;
   private readonly connectBtn: HTMLButtonElement;
   private readonly sideToggle: HTMLButtonElement;
@@ -81,6 +87,7 @@ export class ChatView {
       pick: (room) => this.pickRoom(room),
       command: (command) => this.post({ type: 'command', command }),
       openDm: (name) => this.post({ type: 'openDm', name }),
+      moderate: (action, name) => this.post({ type: 'moderate', action, name }),
     });
 
     const main = el('main', 'main');
@@ -89,7 +96,8 @@ export class ChatView {
     this.sideToggle.setAttribute('aria-controls', 'side');
     this.sideToggle.setAttribute('aria-expanded', 'false');
     this.sideToggle.addEventListener('click', () => this.toggleSide());
-    this.title = el('h1', 'room-title');
+    this.topic = new RoomTopic(() => this.post({ type: 'command', command: 'setTopic' }));
+    this.title = this.topic.title;
     this.connLabel = el('span', 'conn');
     this.connLabel.setAttribute('role', 'status');
     this.connectBtn = el('button', 'btn primary connect', 'Connect');
@@ -102,8 +110,8 @@ export class ChatView {
     const nameBtn = iconButton('person', 'Set display name');
     nameBtn.addEventListener('click', () => this.post({ type: 'command', command: 'setName' }));
     const tools = el('div', 'tools');
-    tools.append(this.connectBtn, searchBtn, fileBtn, nameBtn);
-    header.append(this.sideToggle, this.title, this.connLabel, tools);
+    tools.append(this.connectBtn, this.topic.button, searchBtn, fileBtn, nameBtn);
+    header.append(this.sideToggle, this.topic.heading, this.connLabel, tools);
 
     this.search = new SearchBox(purify, { search: (query) => this.post({ type: 'search', query }), closed: () => this.composer.focus() });
 
@@ -219,6 +227,7 @@ export class ChatView {
         return this.renderRooms();
       case 'users':
         this.people = cleanPeople(msg.people);
+        this.away = typeof msg.away === 'object' && msg.away !== null ? msg.away : {};
         return this.renderPeople();
       case 'typing':
         if (msg.room === this.active) this.setTyping(msg.names);
@@ -241,6 +250,10 @@ export class ChatView {
           this.announcer.textContent = String(msg.detail ?? '');
         }
         return;
+      case 'roomSettings':
+        this.settings = msg;
+        this.renderTopic();
+        return this.renderPeople();
       default:
         return assertNever(msg);
     }
@@ -271,6 +284,12 @@ export class ChatView {
     }
     const same = this.active === room;
     this.active = room;
+    // The host follows a `room` with the new room's settings; until then, show none.
+    if (!same) {
+      this.settings = undefined;
+      this.renderTopic();
+      this.renderPeople();
+    }
     // Keep older pages already fetched when the host's fresh page continues them.
     const cached = this.cache.get(room);
     let all = items;
@@ -378,7 +397,13 @@ export class ChatView {
   }
 
   private renderPeople(): void {
-    this.sidebar.renderPeople(this.people, this.me, this.conn === 'connected');
+    const s = this.settings;
+    const moderation = s && s.room === this.active && s.operator === true && this.conn === 'connected' ? { room: this.active } : undefined;
+    this.sidebar.renderPeople(this.people, this.me, this.conn === 'connected', moderation, this.away);
+  }
+
+  private renderTopic(): void {
+    this.topic.render(this.settings?.room === this.active ? this.settings : undefined);
   }
 
   private renderTyping(): void {

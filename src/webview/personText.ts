@@ -6,9 +6,14 @@ import type { ChatMessage, PersonView } from '../shared/panelProtocol';
  * it is unit tested without a DOM.
  */
 
-/** The hover card of someone in the people list: how to reach them, and their key's fingerprint to compare another way. */
-export function personHover(p: PersonView, isMe: boolean): string {
-  const first = isMe ? `${p.name} (you)` : `Message ${p.name}`;
+/** How someone's away status reads after their name: `away: lunch`, or `away` with no message. */
+function awayWords(away: string): string {
+  return away ? `away: ${away}` : 'away';
+}
+
+/** The hover card of someone in the people list: how to reach them, whether they are away, and their key's fingerprint to compare another way. */
+export function personHover(p: PersonView, isMe: boolean, away?: string): string {
+  const first = (isMe ? `${p.name} (you)` : `Message ${p.name}`) + (away === undefined ? '' : ` (${awayWords(away)})`);
   if (p.guest) return `${first}\nGuest: no identity key, so ${isMe ? 'you' : 'they'} may use only names nobody has claimed`;
   if (typeof p.fingerprint === 'string') return `${first}\nIdentity key ${p.fingerprint}${isMe ? '' : `\nCompare it with ${p.name} another way to be sure it is them`}`;
   return first;
@@ -26,9 +31,9 @@ export function senderHover(sender: string, author: string | undefined, people: 
   return sender;
 }
 
-/** What a screen reader hears for someone in the people list (the visible "guest" tag included). */
-export function personLabel(p: PersonView, isMe: boolean): string {
-  return `${p.name}${isMe ? ' (you)' : ''}${p.guest ? ', guest' : ''}, online${isMe ? '' : '. Send a direct message'}`;
+/** What a screen reader hears for someone in the people list (the visible "guest" and "away" tags included, in their order). */
+export function personLabel(p: PersonView, isMe: boolean, away?: string): string {
+  return `${p.name}${isMe ? ' (you)' : ''}${p.guest ? ', guest' : ''}, ${away === undefined ? 'online' : awayWords(away)}${isMe ? '' : '. Send a direct message'}`;
 }
 
 /**

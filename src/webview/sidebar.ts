@@ -10,6 +10,13 @@ export interface SidebarHost {
   command(command: 'joinRoom' | 'directMessage'): void;
   /** Start a direct conversation from the people list. */
   openDm(name: string): void;
+  /** An operator's Kick or Ban on someone, for the active room (the host asks before doing it). */
+  moderate(action: 'kick' | 'ban', name: string): void;
+}
+
+/** What the people list offers an operator of the active room: kick and ban, named for it. */
+export interface Moderation {
+  room: string;
 }
 
 /**
@@ -67,7 +74,12 @@ export class Sidebar {
     if (focused && stop?.dataset.room === focused) stop.focus();
   }
 
-  renderPeople(people: PersonView[], me: string | null, connected: boolean): void {
+  /**
+   * `moderation`: this user is an operator of the active room, so each other
+   * person gets Kick and Ban. `away`: name → away message; an away person is
+   * marked in words (a tag, the label, the hover), not by the dot alone.
+   */
+  renderPeople(people: PersonView[], me: string | null, connected: boolean, moderation?: Moderation, away: Record<string, string> = {}): void {
     const seen = new Set<string>();
     const list = people.filter((p) => !seen.has(p.name) && seen.add(p.name)).sort((a, b) => (a.name === me ? -1 : b.name === me ? 1 : a.name.localeCompare(b.name)));
     this.peopleCount.textContent = String(list.length);
@@ -82,25 +94,42 @@ export class Sidebar {
         // Guests are marked in words, not colour alone: anyone may use their name once they leave.
         // The space keeps the visible text "bob guest" inside the accessible name (axe: label-content-name-mismatch).
         if (p.guest) parts.push(' ', el('span', 'person-guest', 'guest'));
+        const message = Object.prototype.hasOwnProperty.call(away, p.name) ? String(away[p.name]) : undefined;
+        if (message !== undefined) {
+          parts.push(' ', el('span', 'person-away', 'away'));
+          li.classList.add('away');
+        }
         if (isMe) {
           li.classList.add('me');
           li.append(...parts, el('span', 'person-you', '(you)'));
-          li.setAttribute('aria-label', personLabel(p, true));
-          li.title = personHover(p, true);
+          li.setAttribute('aria-label', personLabel(p, true, message));
+          li.title = personHover(p, true, message);
         } else {
           const b = el('button', 'person-btn');
           b.type = 'button';
           b.dataset.person = p.name;
-          b.setAttribute('aria-label', personLabel(p, false));
-          b.title = personHover(p, false);
+          b.setAttribute('aria-label', personLabel(p, false, message));
+          b.title = personHover(p, false, message);
           b.append(...parts);
           li.append(b);
+          if (moderation) li.append(this.moderationTools(p.name, moderation.room));
         }
         if (p.guest) li.classList.add('guest');
         return li;
       }),
     );
     if (!list.length) this.people.append(el('li', 'room-empty', connected ? 'Nobody else here' : 'Not connected'));
+  }
+
+  /** Kick and Ban for one person: shown on hover and focus, always in the Tab order. */
+  private moderationTools(name: string, room: string): HTMLElement {
+    const tools = el('span', 'person-tools');
+    const kick = iconButton('kick', `Kick ${name} from #${room}`, 'icon-btn person-tool');
+    kick.dataset.kick = name;
+    const ban = iconButton('ban', `Ban ${name} from #${room}`, 'icon-btn person-tool');
+    ban.dataset.ban = name;
+    tools.append(kick, ban);
+    return tools;
   }
 
   private head(title: string, id: string, btn: HTMLButtonElement, command: 'joinRoom' | 'directMessage'): HTMLElement {
@@ -193,6 +222,11 @@ export class Sidebar {
     const opt = (e.target as Element).closest<HTMLElement>('[role="option"]');
     if (opt?.dataset.room) {
       this.host.pick(opt.dataset.room);
+      return;
+    }
+    const tool = (e.target as Element).closest<HTMLElement>('button[data-kick], button[data-ban]');
+    if (tool) {
+      this.host.moderate(tool.dataset.kick !== undefined ? 'kick' : 'ban', (tool.dataset.kick ?? tool.dataset.ban)!);
       return;
     }
     const person = (e.target as Element).closest<HTMLElement>('button[data-person]');

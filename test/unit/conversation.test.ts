@@ -90,11 +90,12 @@ describe('Replies, reactions, edits and deletes', function () {
   });
 
   it('a guest changes its messages only within its session: a newcomer under the same name cannot', async () => {
+    // bob, not alice: alice came first and operates general, and operators are listed by name (docs/security.md).
     const { port, alice, bob } = await room();
-    const m = await say(alice, 'a1', 'guest words');
-    alice.close();
-    await bob.waitFor((f) => f.type === 'presence' && f.event === 'offline' && f.name === 'alice');
-    const impostor = (await h.raw(port, 'alice')).client;
+    const m = await say(bob, 'b1', 'guest words');
+    bob.close();
+    await alice.waitFor((f) => f.type === 'presence' && f.event === 'offline' && f.name === 'bob');
+    const impostor = (await h.raw(port, 'bob')).client;
     impostor.send({ type: 'edit', id: 'x1', room: 'general', seq: m.seq, text: 'not mine' });
     assert.equal((await refusal(impostor, 'x1')).code, 'not_allowed');
     impostor.send({ type: 'delete', id: 'x2', room: 'general', seq: m.seq });
@@ -140,6 +141,26 @@ describe('Replies, reactions, edits and deletes', function () {
     assert.equal((await refusal(bob, 'r1')).code, 'bad_target');
     const stillReplyable = await say(bob, 'b2', 'noted', { replyTo: m.seq });
     assert.deepEqual(stillReplyable.reply, { seq: m.seq, sender: 'alice', deleted: true });
+  });
+
+  it("a room operator deletes anyone's message in that room; a member who is not one cannot", async () => {
+    const { alice, bob } = await room();
+    alice.send({ type: 'join', room: 'ops-room' });
+    const joined = await alice.waitFor((f) => f.type === 'joined' && f.room === 'ops-room');
+    assert.deepEqual(joined.ops, ['alice'], 'the first to join a new room operates it');
+    bob.send({ type: 'join', room: 'ops-room' });
+    await bob.waitFor((f) => f.type === 'joined' && f.room === 'ops-room');
+    alice.send({ type: 'message', id: 'a-op', room: 'ops-room', text: 'house rules' });
+    const mine = await bob.waitFor((f) => f.type === 'message' && f.id === 'a-op');
+    bob.send({ type: 'message', id: 'b-spam', room: 'ops-room', text: 'buy cheap watches' });
+    const spam = await alice.waitFor((f) => f.type === 'message' && f.id === 'b-spam');
+    bob.send({ type: 'delete', id: 'x1', room: 'ops-room', seq: mine.seq });
+    assert.equal((await refusal(bob, 'x1')).code, 'not_allowed');
+    alice.send({ type: 'edit', id: 'x2', room: 'ops-room', seq: spam.seq, text: 'edited by an operator' });
+    assert.equal((await refusal(alice, 'x2')).code, 'not_allowed', 'operators delete; they do not edit');
+    alice.send({ type: 'delete', id: 'd1', room: 'ops-room', seq: spam.seq });
+    const gone = await update(bob, (m) => m.seq === spam.seq);
+    assert.deepEqual([gone.deleted, gone.sender], [true, 'bob']);
   });
 
   it('reactions: counted, named, toggled by their reactor only, and refused where the reactor cannot see', async () => {

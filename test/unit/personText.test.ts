@@ -15,6 +15,10 @@ describe('how the panel speaks of people', () => {
     assert.equal(personLabel({ name: 'nc', guest: true }, false), 'nc, guest, online. Send a direct message');
     assert.equal(personLabel({ name: 'bob' }, false), 'bob, online. Send a direct message');
     assert.equal(personLabel({ name: 'me', guest: true }, true), 'me (you), guest, online');
+    // Away, in the order the tags show ("nc guest away"), so the visible text stays inside the name.
+    assert.equal(personLabel({ name: 'nc', guest: true }, false, 'lunch'), 'nc, guest, away: lunch. Send a direct message');
+    assert.equal(personLabel({ name: 'me' }, true, ''), 'me (you), away');
+    assert.equal(personHover({ name: 'bob' }, false, 'in a meeting'), 'Message bob (away: in a meeting)');
   });
 
   it('a message sender’s hover card shows the fingerprint of the key that wrote it, matched by author id, not by name', () => {

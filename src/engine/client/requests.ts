@@ -1,4 +1,4 @@
-import type { ChangesFrame, ChangesRequest, ClientFrame, ErrorFrame, HistoryFrame, HistoryRequest, SearchRequest, SearchResultsFrame, ServerFrame, UsersFrame, WhoRequest } from '../protocol';
+import type { ChangesFrame, ChangesRequest, ClientFrame, ErrorFrame, HistoryFrame, HistoryRequest, RoomInfoFrame, RoomInfoRequest, SearchRequest, SearchResultsFrame, ServerFrame, UsersFrame, WhoRequest } from '../protocol';
 import { ConnectError } from './connectError';
 
 /** Each request frame's type, mapped to the frame the server answers it with. */
@@ -7,10 +7,11 @@ export interface Replies {
   search: SearchResultsFrame;
   who: UsersFrame;
   changes: ChangesFrame;
+  room_info: RoomInfoFrame;
 }
 
 /** A frame that asks the server something and waits for the answer under its `id`. */
-export type RequestFrame = HistoryRequest | SearchRequest | WhoRequest | ChangesRequest;
+export type RequestFrame = HistoryRequest | SearchRequest | WhoRequest | ChangesRequest | RoomInfoRequest;
 
 /** A request as the caller writes it: the id is this class's to assign. */
 export type Unsent<F> = F extends RequestFrame ? Omit<F, 'id'> : never;
@@ -24,6 +25,7 @@ const REPLY_TYPE: { [K in keyof Replies]: Replies[K]['type'] } = {
   search: 'search_results',
   who: 'users',
   changes: 'changes',
+  room_info: 'room_info',
 };
 
 /** True when `f` is the kind of frame that answers a `kind` request. */

@@ -11,19 +11,13 @@ import type { Registry } from './registry';
 export interface ConversationRelayHost {
   error(conn: Connection, code: ErrorCode, message: string, ref?: string): void;
   warn(message: string): void;
+  /** Is this session an operator of the room (its settings, see RoomStates)? */
+  operates(session: Session, room: string): boolean;
 }
 
 /** Largest page of changes one request may ask for. */
 const MAX_CHANGES_PAGE = 500;
 
-/**
- * May this session delete any message of `room`? The one place moderation is
- * decided. Room operators come with the rooms work (branch `rooms`, not on
- * main yet): until then nobody moderates, and only authors delete.
- */
-export function canModerate(_session: Session, _room: string): boolean {
-  return false; // TODO(rooms): true for an operator of `room`
-}
 
 /**
  * Reactions, edits and deletes, and the `changes` catch-up: each is checked
@@ -69,6 +63,15 @@ export class ConversationRelay {
     this.delivery.toConn(conn, { type: 'changes', ...(f.id !== undefined && { id: f.id }), room: f.room, rev: page.rev, messages, more: page.more });
   }
 
+  /**
+   * May this session delete any message of `room`? The one place moderation
+   * is decided: an operator of the room (issue 12's room model). Nobody
+   * moderates a direct conversation.
+   */
+  private canModerate(session: Session, room: string): boolean {
+    return !isDmKey(room) && this.host.operates(session, room);
+  }
+
   private async change(conn: Connection, f: ReactFrame | EditFrame | DeleteFrame, change: Change, kind: 'react' | 'edit' | 'delete'): Promise<void> {
     if (!this.limit.charge(conn, f.id, 'message')) return;
     if (!this.registry.canSee(conn, f.room)) return this.host.error(conn, 'not_in_room', `join ${f.room} to change its messages`, f.id);
@@ -78,7 +81,7 @@ export class ConversationRelay {
       if (!target) return this.host.error(conn, 'bad_target', `there is no message ${f.seq} in ${f.room}`, f.id);
       const own = target.author !== undefined && target.author === s.author;
       if (kind === 'edit' && !own) return this.host.error(conn, 'not_allowed', 'only its author can edit a message', f.id);
-      if (kind === 'delete' && !own && !canModerate(s, f.room)) return this.host.error(conn, 'not_allowed', 'only its author (or an operator of the room) can delete a message', f.id);
+      if (kind === 'delete' && !own && !this.canModerate(s, f.room)) return this.host.error(conn, 'not_allowed', 'only its author (or an operator of the room) can delete a message', f.id);
     }
     let result;
     try {
