@@ -32,6 +32,8 @@ serve options:
                       the data directory (--data, or ~/.tcp-chat) and its fingerprint shown
   --cert FILE --key FILE  use this PEM certificate and key instead (implies --tls)
   --password-file FILE    require the password in FILE (or set TCP_CHAT_PASSWORD)
+  --irc-port P        also speak IRC on port P (6667 is usual; off by default): any IRC
+                      client joins the same rooms; with --tls it speaks TLS too (6697)
 
 connect options:
   --name NAME         your display name (default: your login name, or guest when
@@ -87,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
           cert: { type: 'string' },
           key: { type: 'string' },
           'password-file': { type: 'string' },
+          'irc-port': { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
       });
@@ -113,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
         cert: values.cert,
         key: values.key,
         passwordFile: values['password-file'],
+        ircPort: int(values['irc-port'], '--irc-port', 0, 65535),
       });
     }
     if (command === 'connect') {

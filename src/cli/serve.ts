@@ -3,6 +3,8 @@ import { exposureWarning } from '../engine/exposure';
 import { FileStore } from '../engine/stores/fileStore';
 import { DEFAULT_RETENTION, StoreError } from '../engine/stores/store';
 import { CertificateError, defaultDataDir, loadCertificate, loadOrCreateCertificate, type TlsMaterial } from '../engine/certificate';
+import { IrcProtocol } from '../engine/codecs/irc/ircProtocol';
+import { isLoopback } from '../engine/exposure';
 import { PasswordError, readPassword } from './password';
 
 /** How the terminal says to add each safeguard the exposure warning asks for. */
@@ -29,6 +31,8 @@ export interface ServeArgs {
   key?: string;
   /** File holding the password; TCP_CHAT_PASSWORD is read when absent. */
   passwordFile?: string;
+  /** Also speak IRC on this port (0 picks a free one). */
+  ircPort?: number;
 }
 
 function log(line: string): void {
@@ -79,6 +83,7 @@ export async function runServe(a: ServeArgs): Promise<number> {
     store,
     ...(material && { tls: { cert: material.cert, key: material.key } }),
     ...(password !== undefined && { password }),
+    ...(a.ircPort !== undefined && { extraPorts: [{ port: a.ircPort, protocol: new IrcProtocol() }] }),
   });
   server.onEvent((e) => {
     if (e.type === 'warn') return log(`warning: ${e.message}`);
@@ -110,6 +115,13 @@ export async function runServe(a: ServeArgs): Promise<number> {
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   log(`tcp-chat serving on ${shown}:${addr.port} (${server.secure ? 'TLS' : 'plain TCP'}, ${server.requiresPassword ? 'password required' : 'no password'})`);
   if (server.fingerprint) log(`TLS certificate SHA-256 fingerprint: ${server.fingerprint}`);
+  const irc = server.addresses().find((x) => x.protocol === 'irc')?.address;
+  if (irc) {
+    log(`IRC gateway on ${shown}:${irc.port} (${server.secure ? 'TLS' : 'plain TCP'}): point any IRC client at it and /join #general`);
+    if (server.requiresPassword && !server.secure && !isLoopback(addr.address)) {
+      log('warning: IRC clients send the password in the clear, so over plain TCP only those on this machine can log in; add --tls');
+    }
+  }
   const warning = exposureWarning(addr.address, { tls: server.secure, password: server.requiresPassword }, CLI_FIXES);
   if (warning) log(`warning: ${warning}`);
   const local = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '[::1]' : shown;

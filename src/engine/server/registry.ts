@@ -1,7 +1,7 @@
 import { dmParticipants, isDmKey, type ServerFrame } from '../protocol';
 import { foldName } from '../stores/store';
 import type { FrameEncoder } from './codec';
-import type { Connection } from './connection';
+import type { Connection, Session } from './connection';
 import type { FanoutGroup, Segment } from './outputQueue';
 
 /** The members of a room whose codecs share one encoding variant: they share the bytes of every room frame. */
@@ -209,7 +209,7 @@ export class Registry {
   }
 
   /** True when a connection may read a room or DM conversation. */
-  canSee(conn: Connection, room: string): boolean {
+  canSee(conn: { readonly session: Session }, room: string): boolean {
     if (isDmKey(room)) return dmParticipants(room)?.includes(conn.session.name) ?? false;
     return conn.session.rooms.has(room);
   }

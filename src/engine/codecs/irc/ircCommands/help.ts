@@ -1,0 +1,26 @@
+/** What HELP says: per subject, a title line and the lines under it. */
+export const HELP: Readonly<Record<string, readonly string[]>> = {
+  INDEX: [
+    'Help for the TCP Chat IRC gateway',
+    'Rooms are channels and everyone is in #general; panel and terminal users are here too.',
+    'Commands: JOIN PART PRIVMSG NOTICE NICK QUIT NAMES WHO WHOIS LIST TOPIC MODE',
+    '          KICK INVITE ISON USERHOST MOTD LUSERS VERSION TIME INFO SETNAME CHATHISTORY',
+    'HELP <command> tells more about one of them.',
+  ],
+  JOIN: ['JOIN #room[,#room...]', 'Joins rooms, making any that do not exist yet. JOIN 0 leaves every room.', 'Room names are a-z, 0-9, - and _.'],
+  PART: ['PART #room[,#room...] [:reason]', 'Leaves rooms.'],
+  PRIVMSG: ['PRIVMSG <#room|nick> :text', 'Says something in a room, or to one person (a direct message).', 'Files cannot be sent from IRC.'],
+  NOTICE: ['NOTICE <#room|nick> :text', 'Like PRIVMSG, but it never earns an error reply.'],
+  NICK: ['NICK <nick>', 'Changes your nick, which is your name in the chat.'],
+  QUIT: ['QUIT [:reason]', 'Leaves the server.'],
+  NAMES: ['NAMES [#room]', 'Who is in a room.'],
+  WHO: ['WHO <#room|nick|mask>', 'People, with their user, host and real name.'],
+  WHOIS: ['WHOIS <nick>', 'One person: their rooms, how they are connected, and the identity they proved.'],
+  LIST: ['LIST [#room,...]', 'The rooms, with how many people are in each.'],
+  TOPIC: ['TOPIC #room', 'Rooms have no topics on this server yet.'],
+  MODE: ['MODE <#room|nick> [modes]', 'Every room is +n (only members write to it). Your own user mode +i keeps you out of WHO searches.'],
+  KICK: ['KICK #room nick [:reason]', 'This server has no room operators yet, so nobody can kick.'],
+  INVITE: ['INVITE nick #room', 'Rooms are open to everyone, so nobody needs an invitation.'],
+  SETNAME: ['SETNAME :real name', 'Changes your real name (IRCv3 setname).'],
+  CHATHISTORY: ['CHATHISTORY <LATEST|BEFORE|AFTER|AROUND|BETWEEN> <target> ...', 'History from the server (IRCv3 draft/chathistory).'],
+};
