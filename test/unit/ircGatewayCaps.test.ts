@@ -130,6 +130,7 @@ describe('IRC gateway capabilities', function () {
     assert.match(notice.params[1], /^\[file\] report\.pdf \(1\.5 KiB\): open it in the TCP Chat panel/);
     jay.client.send({ type: 'message', id: 'evil', text: 'a\r\nQUIT :pwned\rJOIN #x\u0000\u0001DCC SEND x\u0001 end' });
     await c.waitFor((m) => m.command === 'PRIVMSG' && m.params[1].includes('end'));
+    // eslint-disable-next-line no-control-regex
     assert.ok(c.raw.every((l) => !/[\0\r\x01]/.test(l)), 'no NUL, CR or CTCP marker inside a line');
     assert.ok(!c.raw.some((l) => /^(:\S+ )?(QUIT|JOIN #x)/.test(l)), 'text never became a command');
   });

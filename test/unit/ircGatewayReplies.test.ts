@@ -25,9 +25,9 @@ describe('IRC gateway replies', function () {
     for (const code of ['001', '002', '003', '004', '005', '251', '375', '372', '376', 'JOIN', '353', '366']) assert.ok(codes.includes(code), `${code} in the burst`);
     const tokens = burst.filter((m) => m.command === '005').flatMap((m) => m.params.slice(1, -1));
     for (const t of ['CHANLIMIT=#:7', 'NICKLEN=32', 'LINELEN=512', 'CASEMAPPING=ascii', 'CHANTYPES=#', 'UTF8ONLY', 'CHATHISTORY=100', 'MAXTARGETS=4']) assert.ok(tokens.includes(t), `${t} in ${tokens.join(' ')}`);
-    // Until rooms have operators, nothing claims modes it does not have.
-    assert.ok(tokens.includes('CHANMODES=,,,n'));
-    assert.ok(tokens.includes('PREFIX='));
+    // The room model's modes and limits, as the server enforces them (roomFrames.ts).
+    for (const t of ['CHANMODES=b,k,l,imnt', 'PREFIX=(ov)@+', 'TOPICLEN=390', 'AWAYLEN=300', 'KICKLEN=300', 'MAXLIST=b:100', 'MODES=20']) assert.ok(tokens.includes(t), `${t} in ${tokens.join(' ')}`);
+    assert.deepEqual(burst.find((m) => m.command === '004')?.params.slice(3), ['i', 'biklmnotv', 'bklov']);
     assert.equal(burst.find((m) => m.command === '001')?.params[0], 'ann');
     const join = burst.find((m) => m.command === 'JOIN');
     assert.equal(join?.source, 'ann!~ann@irc');
@@ -67,7 +67,12 @@ describe('IRC gateway replies', function () {
       ['KICK #general jay', '482'],
       ['PRIVMSG a,b,c,d,e :hi', '407'],
       ['HELP NOSUCH', '524'],
-      ['AWAY :lunch', '421'],
+      ['TOPIC #elsewhere :x', '442'],
+      ['MODE #elsewhere +t', '442'],
+      ['KICK #elsewhere jay', '442'],
+      ['INVITE nobody #general', '401'],
+      ['INVITE jay #general', '443'],
+      ['MODE #general +o nobody', '482'],
       [`PRIVMSG #general :${'x'.repeat(600)}`, '417'],
     ];
     for (const [i, [input, code]] of cases.entries()) {
@@ -95,9 +100,9 @@ describe('IRC gateway replies', function () {
 
     c.send('WHO #general');
     const who = await c.until((m) => m.command === '315');
-    assert.deepEqual(who.filter((m) => m.command === '352').map((m) => m.params[5]).sort(), ['ann', 'jay']);
+    assert.deepEqual(who.filter((m) => m.command === '352').map((m) => `${m.params[5]} ${m.params[6]}`).sort(), ['ann H', 'jay H@'], 'jay made #general, so jay is its operator');
     c.send('NAMES #general');
-    assert.deepEqual((await c.numeric('353')).params[3].split(' ').sort(), ['ann', 'jay']);
+    assert.deepEqual((await c.numeric('353')).params[3].split(' ').sort(), ['@jay', 'ann']);
     await c.numeric('366');
     c.send('LIST');
     const list = await c.until((m) => m.command === '323');
@@ -118,7 +123,7 @@ describe('IRC gateway replies', function () {
     c.send('HELP JOIN');
     assert.match((await c.numeric('704')).params[2], /JOIN/);
     c.send('MODE #general');
-    assert.deepEqual((await c.numeric('324')).params.slice(1), ['#general', '+n']);
+    assert.deepEqual((await c.numeric('324')).params.slice(1), ['#general', '+nt']);
     c.send('MODE ann +i');
     assert.deepEqual((await c.waitFor((m) => m.command === 'MODE')).params, ['ann', '+i']);
     c.send('MODE ann');

@@ -1,6 +1,6 @@
 import type { BusEvent } from '../buses/bus';
-import type { ChatMessage, FileChunkEvent, FileOfferEvent } from '../protocol';
-import { foldName } from '../stores/store';
+import type { ChatMessage, FileChunkEvent, FileOfferEvent, ModeChange } from '../protocol';
+import { foldName, type RoomState } from '../stores/store';
 
 /**
  * What server nodes tell each other over the Bus: protocol-neutral events,
@@ -19,7 +19,8 @@ import { foldName } from '../stores/store';
  *   subscribed by the node that holds that person;
  * - `people`: arrivals, departures, renames, joins and leaves, which every
  *   node hears, and the roster exchange that lets a node that starts late
- *   learn who is on the others.
+ *   learn who is on the others; also room settings, kicks and away status
+ *   (RoomEvent below), which server/roomCommands.ts and awayBook.ts hear.
  *
  * Names are unique across nodes through Bus leases on `name:<folded name>`.
  */
@@ -57,7 +58,30 @@ export type PeopleEvent =
   /** A node that started asks the others who they hold. */
   | { kind: 'roster?' }
   /** A node's answer: everyone it holds now, with their rooms (it replaces what was known of that node). */
-  | { kind: 'roster'; people: RosterEntry[] };
+  | { kind: 'roster'; people: RosterEntry[] }
+  | RoomPeopleEvent;
+
+/** What changed in a room's settings, for the frames its members get. */
+export type RoomChange =
+  | { what: 'topic'; by: string; at: string }
+  | { what: 'mode'; by: string; changes: ModeChange[] }
+  | { what: 'invite'; name: string; by: string }
+  /** Nothing members are told of (an invite used up, names following a rename). */
+  | { what: 'quiet' };
+
+/**
+ * Room moderation and away status, on the `people` topic: every node hears
+ * them, in order with the joins and leaves, so each keeps its copy of room
+ * settings and member lists right. The BusRouter leaves them to
+ * RoomCommands and AwayBook, which subscribe to `people` themselves.
+ */
+export type RoomPeopleEvent =
+  /** A room's settings were stored as `version`: nodes refresh their copy and tell their members. */
+  | { kind: 'room_state'; room: string; version: number; state: RoomState; change: RoomChange }
+  /** Someone was put out of a room: the node holding them takes them out; every node tells its members. */
+  | { kind: 'kick'; room: string; name: string; by: string; reason: string }
+  /** Someone went away (with a message) or came back (without one). */
+  | { kind: 'away'; name: string; message?: string };
 
 /** The topic everyone's arrivals, departures and renames travel on. */
 export const PEOPLE_TOPIC = 'people';

@@ -161,6 +161,10 @@ export class BusRouter {
       case 'roster':
         if (!mine) this.directory.roster(from, e.people);
         return;
+      case 'room_state':
+      case 'kick':
+      case 'away':
+        return; // RoomCommands and AwayBook listen to `people` for these themselves
       default:
         return this.unknown(e);
     }

@@ -25,6 +25,9 @@ import { RateLimit } from './rateLimit';
 import { Registry } from './registry';
 import { RoomLimits } from './roomLimits';
 import { ChatServerView } from './serverView';
+import { AwayBook } from './awayBook';
+import { RoomCommands } from './roomCommands';
+import { RoomStates } from './roomStates';
 
 export { ListenError, describeListenError } from './listener';
 export type { ServerEvent, ServerOptions } from './options';
@@ -62,6 +65,9 @@ export class ChatServer {
   private readonly messages: MessageRelay;
   private readonly requests: HistoryRequests;
   private readonly files: FileRelay;
+  private readonly roomStates: RoomStates;
+  private readonly rooms: RoomCommands;
+  private readonly away: AwayBook;
 
   constructor(options: ServerOptions = {}) {
     const limits = (this.limits = resolveLimits(options));
@@ -80,10 +86,18 @@ export class ChatServer {
         new Listener({ host: limits.host, port, protocol, maxClients: limits.maxClients, handshakeTimeout: limits.handshakeTimeout, tls: options.tls }, listenerHost),
     );
     this.output = new OutputQueue(limits.maxQueue, (conn) => this.slowReader(conn));
-    this.registry = new Registry({ opened: (room) => this.router.watchRoom(room), closed: (room) => this.router.unwatchRoom(room) });
+    this.registry = new Registry({
+      opened: (room) => this.router.watchRoom(room),
+      closed: (room) => {
+        this.router.unwatchRoom(room);
+        this.roomStates.forget(room);
+      },
+    });
     this.delivery = new Delivery(this.registry, this.output);
     const limit = new RateLimit(limits.rate, limits.burst, { send, shut });
     const online = (name: string) => this.membership.online(name);
+    this.roomStates = new RoomStates(this.store, { publish: (e) => this.rooms.publish(e), count: (room) => this.rooms.count(room) });
+    const writeRefusal = (conn: Connection, room: string) => this.roomStates.writeRefusal(conn, room);
     this.files = new FileRelay(
       {
         sendAll: (conns, frame) => this.delivery.toConns(conns, frame),
@@ -91,6 +105,7 @@ export class ChatServer {
         charge: (conn, ref) => limit.charge(conn, ref, 'file'),
         online,
         publish: (target, e) => ('room' in target ? this.router.toRoom(target.room, e) : this.router.toPerson(target.person, e)),
+        writeRefusal,
       },
       limits.maxFileSize,
       limits.fileIdleTimeout,
@@ -102,16 +117,29 @@ export class ChatServer {
     });
     this.handshake = new Handshake(options, { send, error, shut, admit: (conn, hello) => this.membership.admit(conn, hello) });
     const roomLimits = new RoomLimits(limits, (room) => this.registry.room(room) !== undefined);
-    this.membership = new Membership(this.registry, roomLimits, this.directory, this.store, this.bus, this.router, this.delivery, limits, {
-      error,
-      report,
-      shut,
-      replace: (old) => {
-        this.shut(old, { type: 'error', code: 'replaced', message: 'this session reconnected from elsewhere' }, 'replaced', 'replaced by a reconnect');
-        this.drop(old, 'replaced');
+    this.rooms = new RoomCommands(this.roomStates, this.bus, this.registry, this.directory, this.delivery, roomLimits, { error, online, report });
+    this.away = new AwayBook(this.bus, this.registry, this.delivery);
+    this.membership = new Membership(
+      this.registry,
+      roomLimits,
+      this.directory,
+      this.store,
+      this.bus,
+      this.router,
+      this.delivery,
+      limits,
+      {
+        error,
+        report,
+        shut,
+        replace: (old) => {
+          this.shut(old, { type: 'error', code: 'replaced', message: 'this session reconnected from elsewhere' }, 'replaced', 'replaced by a reconnect');
+          this.drop(old, 'replaced');
+        },
       },
-    });
-    this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, online, touch: (room) => roomLimits.touch(room) }, limits.typingInterval);
+      { admit: (conn, room, key) => this.roomStates.admit(conn, room, key), away: () => this.away.snapshot() },
+    );
+    this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, online, touch: (room) => roomLimits.touch(room), writeRefusal }, limits.typingInterval);
     this.requests = new HistoryRequests(this.registry, this.store, this.delivery, limit, { error });
     const view = new ChatServerView({
       limits,
@@ -121,6 +149,8 @@ export class ChatServer {
       store: this.store,
       handshake: this.handshake,
       connections: () => this.conns.values(),
+      roomStates: this.roomStates,
+      awayOf: (name) => this.away.of(name),
       warn,
     });
     for (const { protocol } of options.extraPorts ?? []) protocol.attach?.(view);
@@ -151,6 +181,9 @@ export class ChatServer {
       await Promise.all(this.listeners.map((l) => l.close()));
       throw err;
     });
+    // Before the roster question goes out, so the answers about away people are heard.
+    this.rooms.start();
+    this.away.start();
     await this.router.start();
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweepTimer.unref();
@@ -187,6 +220,8 @@ export class ChatServer {
     while (this.conns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const c of [...this.conns.values()]) c.socket.destroy();
     await closed;
+    this.rooms.stop();
+    this.away.stop();
     this.router.stop();
     await this.bus.close();
     await this.store.close();
@@ -247,7 +282,7 @@ export class ChatServer {
       case 'typing':
         return this.messages.typing(conn, f.room, f.to);
       case 'join':
-        return this.membership.join(conn, f.room);
+        return this.membership.join(conn, f.room, f.key);
       case 'leave':
         return this.membership.leave(conn, f.room);
       case 'nick':
@@ -262,9 +297,29 @@ export class ChatServer {
         return this.files.offer(conn, f);
       case 'file_chunk':
         return this.files.chunk(conn, f);
+      case 'topic':
+        return this.roomCommand(conn, f.id, this.rooms.topic(conn, f));
+      case 'mode':
+        return this.roomCommand(conn, f.id, this.rooms.mode(conn, f));
+      case 'kick':
+        return this.roomCommand(conn, f.id, this.rooms.kick(conn, f));
+      case 'invite':
+        return this.roomCommand(conn, f.id, this.rooms.invite(conn, f));
+      case 'room_info':
+        return this.roomCommand(conn, f.id, this.rooms.info(conn, f));
+      case 'away':
+        return this.away.set(conn, f);
       default:
         return assertNever(f);
     }
+  }
+
+  /** Room settings live in the store: when it fails, the command did nothing, and the client may try again. */
+  private roomCommand(conn: Connection, ref: string | undefined, done: Promise<void>): Promise<void> {
+    return done.catch((err: unknown) => {
+      this.events.fire({ type: 'warn', message: `room settings: ${(err as Error).message}` });
+      this.error(conn, 'store_failed', 'the server could not read or save the room\'s settings; nothing was changed, try again later', ref);
+    });
   }
 
   private error(conn: Connection, code: ErrorCode, message: string, ref?: string): void {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_ROOM, PROTOCOL_VERSION, nameProblem, roomProblem, type ChatMessage, type ErrorCode, type HelloFrame, type RoomInfo, type ServerFrame } from '../protocol';
+import { DEFAULT_ROOM, PROTOCOL_VERSION, nameProblem, roomProblem, type ChatMessage, type ErrorCode, type HelloFrame, type RoomInfo, type RoomStateView, type ServerFrame } from '../protocol';
 import type { Bus } from '../buses/bus';
 import { foldName, type Store } from '../stores/store';
 import { VERSION } from '../version';
@@ -11,6 +11,7 @@ import type { Directory } from './directory';
 import type { Limits, ServerEvent } from './options';
 import type { Registry } from './registry';
 import type { RoomLimits } from './roomLimits';
+import type { RoomGate } from './roomStates';
 
 /** What membership needs from the server. */
 export interface MembershipHost {
@@ -45,6 +46,7 @@ export class Membership {
     private readonly delivery: Delivery,
     private readonly limits: Limits,
     private readonly host: MembershipHost,
+    private readonly gate: RoomGate,
   ) {}
 
   /** Before the port opens: the rooms the store has are kept like any other. */
@@ -83,14 +85,23 @@ export class Membership {
     this.router.watchPerson(name);
     let history: ChatMessage[];
     let rooms: RoomInfo[];
+    let general: RoomStateView | undefined;
     try {
       await this.bus.settled();
-      [history, rooms] = await Promise.all([this.store.history(DEFAULT_ROOM, { limit: this.limits.historyOnJoin }).then((p) => p.messages), this.roomList()]);
+      let admitted: Awaited<ReturnType<RoomGate['admit']>>;
+      [history, rooms, admitted] = await Promise.all([
+        this.store.history(DEFAULT_ROOM, { limit: this.limits.historyOnJoin }).then((p) => p.messages),
+        this.roomList(),
+        this.gate.admit(conn, DEFAULT_ROOM),
+      ]);
+      // Nobody is kept out of general (see joinRefusal); its settings go in the welcome.
+      if ('view' in admitted) general = admitted.view;
     } catch (err) {
       this.host.report({ type: 'warn', message: `cannot read history for a welcome: ${(err as Error).message}` });
       return this.host.shut(conn, { type: 'error', code: 'store_failed', message: 'the server cannot read its history right now; try again later' }, 'store_failed', 'history unreadable at the welcome');
     }
     if (conn.closing) return; // depart() gave the name back
+    const away = this.gate.away();
     s.phase = 'ready';
     this.registry.add(conn);
     this.delivery.toConn(conn, {
@@ -105,6 +116,8 @@ export class Membership {
       users: this.users(),
       history,
       limits: { maxLine: this.limits.maxLine, rate: this.limits.rate, burst: this.limits.burst },
+      ...general,
+      ...(away && { away }),
     });
     this.goLive(conn, DEFAULT_ROOM, history);
     this.router.toPeople({ kind: 'online', name, origin: conn.id });
@@ -112,11 +125,21 @@ export class Membership {
     this.host.report({ type: 'online', name, address: conn.address });
   }
 
-  async join(conn: Connection, room: string): Promise<void> {
+  async join(conn: Connection, room: string, key?: string): Promise<void> {
     const why = roomProblem(room);
     if (why) return this.host.error(conn, 'bad_room', why);
     const refusal = this.roomLimits.refusal(conn.session, room);
     if (refusal) return this.host.error(conn, 'too_many_rooms', refusal);
+    let admitted: Awaited<ReturnType<RoomGate['admit']>>;
+    try {
+      // Bans, +i, +k and +l; a new room is made here, with the joiner as its operator.
+      admitted = await this.gate.admit(conn, room, key);
+    } catch (err) {
+      this.host.report({ type: 'warn', message: `cannot read the settings of ${room}: ${(err as Error).message}` });
+      return this.host.error(conn, 'store_failed', `the server cannot read the settings of ${room} right now; try again later`);
+    }
+    if (conn.closing) return;
+    if ('refusal' in admitted) return this.host.error(conn, admitted.refusal.code, admitted.refusal.message);
     this.roomLimits.touch(room);
     const fresh = this.registry.join(conn, room);
     await this.bus.settled();
@@ -128,6 +151,7 @@ export class Membership {
       members: [...[...(this.registry.room(room)?.members ?? [])].map((c) => c.session.name), ...this.directory.members(room)],
       seq,
       history: page.messages,
+      ...admitted.view,
     });
     if (!fresh) return;
     this.goLive(conn, room, page.messages);

@@ -1,3 +1,4 @@
+import type { Ban, RoomStateView } from '../protocol';
 import type { HistoryPage, HistoryQuery, Store } from '../stores/store';
 import type { Connection, Session } from './connection';
 import type { Directory } from './directory';
@@ -5,6 +6,8 @@ import type { Handshake } from './handshake';
 import type { Limits } from './options';
 import type { Registry } from './registry';
 import type { RoomLimits } from './roomLimits';
+import { stateView } from './roomRules';
+import type { RoomStates } from './roomStates';
 
 /** Someone online, as a codec may show them (IRC's WHOIS and WHO). */
 export interface PersonView {
@@ -20,6 +23,13 @@ export interface PersonView {
   secure?: boolean;
   /** The rooms they are in. */
   rooms: string[];
+}
+
+/** A room's settings as a codec may show them (IRC's TOPIC, MODE, NAMES prefixes, ban list). */
+export interface RoomSettingsView extends RoomStateView {
+  bans: Ban[];
+  /** True when the room has a key (+k), shown or not. */
+  keyed: boolean;
 }
 
 /**
@@ -61,6 +71,14 @@ export interface ServerView {
   lastSeq(room: string): Promise<number>;
   /** Check a password sent in the clear (SASL PLAIN), with the server's backoff; see Handshake.verifyPassword. */
   verifyPassword(password: string, from: string): Promise<{ ok: true; key: Buffer } | { ok: false; message: string }>;
+  /**
+   * A room's topic, modes, operators, voices and bans: this node's copy while
+   * it has members there, otherwise read from the store. The key is shown
+   * only when `member`. Rejects when the store cannot be read.
+   */
+  roomSettings(room: string, member: boolean): Promise<RoomSettingsView>;
+  /** Someone's away message, or undefined when they are not away. */
+  awayOf(name: string): string | undefined;
   /** Report something the operator should know (it goes to the server's log). */
   warn(message: string): void;
 }
@@ -74,6 +92,8 @@ export interface ServerViewParts {
   store: Store;
   handshake: Handshake;
   connections(): Iterable<Connection>;
+  roomStates: RoomStates;
+  awayOf(name: string): string | undefined;
   warn(message: string): void;
 }
 
@@ -161,6 +181,15 @@ export class ChatServerView implements ServerView {
 
   verifyPassword(password: string, from: string): Promise<{ ok: true; key: Buffer } | { ok: false; message: string }> {
     return this.p.handshake.verifyPassword(password, from);
+  }
+
+  async roomSettings(room: string, member: boolean): Promise<RoomSettingsView> {
+    const v = this.p.roomStates.copy(room) ?? (await this.p.roomStates.read(room));
+    return { ...stateView(v.state, member), bans: v.state.bans.map((b) => ({ ...b })), keyed: v.state.modes.k !== undefined };
+  }
+
+  awayOf(name: string): string | undefined {
+    return this.p.awayOf(name);
   }
 
   warn(message: string): void {

@@ -25,7 +25,10 @@ export type Request =
   | { kind: 'message'; command: 'PRIVMSG' | 'NOTICE'; target: string; label?: string }
   /** A history page for CHATHISTORY; only the messages with seqs strictly between `above` and `below` are wanted. */
   | { kind: 'history'; target: string; above?: number; below?: number }
-  | { kind: 'ping' };
+  | { kind: 'ping' }
+  /** TOPIC, MODE, KICK or INVITE on a channel; `nick` is the person it is about, `modes` the MODE string asked for. */
+  | { kind: 'room'; command: 'TOPIC' | 'MODE' | 'KICK' | 'INVITE'; channel: string; nick?: string; modes?: string }
+  | { kind: 'away' };
 
 /** Longest `label` tag accepted (labeled-response asks servers to allow 64 bytes). */
 const MAX_LABEL = 64;

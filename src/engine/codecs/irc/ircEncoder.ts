@@ -4,9 +4,10 @@ import { fileOfferToIrc, ircLinesToMessages, type IrcDelivery, type IrcLines } f
 import { serializeIrcMessage, type IrcMessage } from './ircMessage';
 import { channelForRoom } from './ircNames';
 import { msgidFor } from './messageRefs';
+import { modeLine } from './roomFeatures';
 
 /** The capabilities that change what shared frames look like; the others only change replies. */
-export const SHARED_CAPS = ['server-time', 'message-tags', 'account-tag', 'extended-join', 'batch', 'draft/multiline'] as const;
+export const SHARED_CAPS = ['server-time', 'message-tags', 'account-tag', 'extended-join', 'batch', 'draft/multiline', 'away-notify'] as const;
 
 /** What an encoder asks the gateway about people. */
 export interface PeopleLookup {
@@ -53,6 +54,14 @@ export class IrcEncoder implements FrameEncoder {
         return this.typing(frame);
       case 'file_offer':
         return this.fileOffer(frame);
+      case 'topic':
+        return [this.tagged({ source: this.people.maskOf(frame.by), command: 'TOPIC', params: [channelForRoom(frame.room), frame.text] })];
+      case 'mode': {
+        const { modes, args } = modeLine(frame.changes, (n) => this.people.nickOf(n));
+        return modes === '' ? [] : [this.tagged({ source: this.people.maskOf(frame.by), command: 'MODE', params: [channelForRoom(frame.room), modes, ...args] })];
+      }
+      case 'kick':
+        return [this.tagged({ source: this.people.maskOf(frame.by), command: 'KICK', params: [channelForRoom(frame.room), this.people.nickOf(frame.name), frame.reason || frame.by] })];
       default:
         return [];
     }
@@ -102,6 +111,11 @@ export class IrcEncoder implements FrameEncoder {
         return [this.tagged({ source, command: 'QUIT', params: ['Quit: left the chat'] })];
       case 'online':
         return []; // IRC tells of people only in shared channels
+      case 'away':
+      case 'back':
+        // away-notify; a client without it asks (WHO, WHOIS) or meets 301 when it writes to them.
+        if (!this.caps.has('away-notify')) return [];
+        return [this.tagged({ source, command: 'AWAY', params: p.event === 'away' ? [p.message ?? 'away'] : [] })];
     }
   }
 

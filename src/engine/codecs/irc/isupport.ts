@@ -10,7 +10,7 @@ import { RPL, numeric, type ReplyContext } from './numerics';
  */
 
 /** Channel modes by CHANMODES type: A (list), B (always a parameter), C (parameter when set), D (flags). */
-export const CHANNEL_MODES = { list: 'b', alwaysParam: 'k', paramWhenSet: 'l', flags: 'int' } as const;
+export const CHANNEL_MODES = { list: 'b', alwaysParam: 'k', paramWhenSet: 'l', flags: 'imnt' } as const;
 /** Membership modes and their prefixes, most privileged first: room operator, voice. */
 export const MEMBER_MODES = { modes: 'ov', prefixes: '@+' } as const;
 /** User modes: invisible. */

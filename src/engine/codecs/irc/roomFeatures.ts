@@ -1,21 +1,139 @@
+import { MAX_MODE_CHANGES, type ModeChange, type ModeLetter, type RoomModes } from '../../protocol';
+import { ircLower } from './casemap';
+import { stripIrcFormatting } from './ircFormatting';
+
 /**
- * What the chat's room model offers IRC today. Topics, room operators, the
- * channel modes that need them (+t +i +k +l +o +v +b), kick, invite and
- * away arrive with the room model of issue 12; until then every room
- * behaves like an IRC channel with +n (only members write to it) and
- * nothing more, and this is what 004, ISUPPORT and MODE say, so a client
- * reads the truth.
+ * The chat's room model as IRC sees it (roomFrames.ts uses IRC's letters,
+ * so the mapping is one to one): what 004, ISUPPORT and MODE say, and the
+ * translation of MODE strings to the server's mode changes and back.
  */
 export const ROOM_FEATURES = {
-  /** By CHANMODES type: nothing settable; +n is always on. */
-  channelModes: { list: '', alwaysParam: '', paramWhenSet: '', flags: 'n' },
-  /** No room operators or voice yet. */
-  memberModes: { modes: '', prefixes: '' },
-  /** The modes of every room. */
-  modes: '+n',
+  /** By CHANMODES type: bans (a list), the key, the member limit, then the flags; +n is always on. */
+  channelModes: { list: 'b', alwaysParam: 'k', paramWhenSet: 'l', flags: 'imnt' },
+  /** Room operators and voiced members, most privileged first. */
+  memberModes: { modes: 'ov', prefixes: '@+' },
   /** The user modes a client may set: +i. */
   userModes: 'i',
 } as const;
 
-/** Why a room-model command is refused for now (the text of 482 and friends). */
-export const NO_ROOM_OPERATORS = 'this server has no room operators yet, so nobody can do that';
+/** Every channel mode letter the server knows. */
+const KNOWN = 'biklmnotv';
+/** Letters that take a parameter when set, and when unset. */
+const PARAM_ON_SET = 'bklov';
+const PARAM_ON_UNSET = 'bov';
+
+/** `+int` and its parameters, as 324 RPL_CHANNELMODEIS shows them; a key hidden from non-members shows as `<key>` (as InspIRCd does). */
+export function modeString(modes: RoomModes, keyed = modes.k !== undefined): { modes: string; args: string[] } {
+  let flags = '+';
+  const args: string[] = [];
+  for (const letter of ['i', 'm', 'n', 't'] as const) if (modes[letter]) flags += letter;
+  if (keyed) {
+    flags += 'k';
+    args.push(modes.k ?? '<key>');
+  }
+  if (modes.l !== undefined) {
+    flags += 'l';
+    args.push(String(modes.l));
+  }
+  return { modes: flags, args };
+}
+
+/** What a client's `MODE #room <changes> <args…>` asks for. */
+export type ModeRequest =
+  /** `MODE #room b` or `+b` without a mask: list the bans. */
+  | { kind: 'list_bans' }
+  | { kind: 'change'; changes: ModeChange[] }
+  /** A letter the server does not know (472). */
+  | { kind: 'unknown'; letter: string }
+  /** A letter missing its parameter (IRC servers ignore it; so does this one, but nothing else may be left). */
+  | { kind: 'empty' };
+
+/**
+ * Parses IRC mode changes: `+tk key`, `-o+v ann bob`, `+b`. Nick parameters
+ * of o and v are mapped to chat names by `nameOf` (an unknown nick is kept as
+ * typed, so the server answers 441). A letter whose parameter is missing is
+ * skipped, as IRC servers do; more than MAX_MODE_CHANGES are cut.
+ */
+export function parseModeRequest(text: string, params: readonly string[], nameOf: (nick: string) => string | undefined): ModeRequest {
+  const args = [...params];
+  let on = true;
+  const changes: ModeChange[] = [];
+  if (/^\+?b$/.test(text) && args.length === 0) return { kind: 'list_bans' };
+  for (const ch of text) {
+    if (ch === '+' || ch === '-') {
+      on = ch === '+';
+      continue;
+    }
+    if (!KNOWN.includes(ch)) return { kind: 'unknown', letter: ch };
+    const letter = ch as ModeLetter;
+    const sign: '+' | '-' = on ? '+' : '-';
+    const takes = (on ? PARAM_ON_SET : PARAM_ON_UNSET).includes(ch);
+    if (!takes) {
+      changes.push({ mode: `${sign}${letter}` });
+      continue;
+    }
+    const arg = args.shift();
+    if (arg === undefined || arg === '') continue;
+    changes.push({ mode: `${sign}${letter}`, arg: letter === 'o' || letter === 'v' ? (nameOf(arg) ?? arg) : letter === 'b' ? banMaskToChat(arg) : arg });
+  }
+  if (changes.length === 0) return { kind: 'empty' };
+  return { kind: 'change', changes: changes.slice(0, MAX_MODE_CHANGES) };
+}
+
+/**
+ * An IRC ban mask as a chat ban: chat bans match names only, so
+ * `nick!user@host` keeps its nick part (`ann*!*@*` bans `ann*`), and a mask
+ * that is all wildcards past the nick is the same ban. `id:<identity>` stays.
+ */
+export function banMaskToChat(mask: string): string {
+  if (mask.startsWith('id:')) return mask;
+  const bang = mask.indexOf('!');
+  const nick = bang === -1 ? mask.split('@')[0] : mask.slice(0, bang);
+  return ircLower(nick === '' ? '*' : nick);
+}
+
+/** A chat ban as an IRC mask: a name pattern becomes `pattern!*@*`. */
+export function banMaskToIrc(mask: string): string {
+  return mask.startsWith('id:') ? mask : `${mask}!*@*`;
+}
+
+/**
+ * Applied mode changes as one MODE line's mode string and parameters
+ * (`+o-v ann bob`); o and v names become nicks, bans IRC masks.
+ */
+export function modeLine(changes: readonly ModeChange[], nickOf: (name: string) => string): { modes: string; args: string[] } {
+  let out = '';
+  let sign = '';
+  const args: string[] = [];
+  for (const c of changes) {
+    if (c.mode[0] !== sign) out += (sign = c.mode[0]);
+    out += c.mode[1];
+    if (c.arg === undefined) continue;
+    const letter = c.mode[1];
+    args.push(letter === 'o' || letter === 'v' ? nickOf(c.arg) : letter === 'b' ? banMaskToIrc(c.arg) : c.arg);
+  }
+  return { modes: out, args };
+}
+
+/** The NAMES prefix of a member: `@` for operators, `+` for voiced; both with multi-prefix. */
+export function memberPrefix(name: string, ops: ReadonlySet<string>, voiced: ReadonlySet<string>, multi: boolean): string {
+  const o = ops.has(name) ? '@' : '';
+  const v = voiced.has(name) ? '+' : '';
+  return multi ? o + v : o || v;
+}
+
+/**
+ * IRC text for a topic, kick reason or away message: one plain line the
+ * room model accepts (lineTextProblem): formatting and control characters
+ * out, line and direction controls out, cut to `max` characters as IRC
+ * servers cut to TOPICLEN, never inside a character.
+ */
+export function oneLineText(raw: string, max: number): string {
+  const plain = stripIrcFormatting(raw).replace(/[\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '');
+  let out = '';
+  for (const ch of plain) {
+    if (out.length + ch.length > max) break;
+    out += ch;
+  }
+  return out.trim();
+}

@@ -1,13 +1,24 @@
 import type { ChatMessage, ErrorFrame, HistoryFrame, ServerFrame } from '../../protocol';
 import { wrapBatch } from './batches';
-import type { IrcCodec } from './ircCodec';
+import { foldName } from '../../stores/store';
+import type { IrcCodec, Request } from './ircCodec';
 import { joinedReplies } from './ircCommands/channels';
 import { welcomeReplies } from './ircCommands/registration';
 import type { IrcMessage } from './ircMessage';
 import { channelForRoom } from './ircNames';
 import {
   ERR,
+  errBadChannelKey,
+  errBannedFromChan,
   errCannotSendToChan,
+  errChanOPrivsNeeded,
+  errChannelIsFull,
+  errInvalidKey,
+  errInvalidModeParam,
+  errInviteOnlyChan,
+  errUserNotInChannel,
+  errUserOnChannel,
+  rplInviting,
   errErroneusNickname,
   errNicknameInUse,
   errNoSuchChannel,
@@ -48,6 +59,12 @@ export function answerFrame(c: IrcCodec, frame: ServerFrame): { messages: IrcMes
     case 'typing':
     case 'file_offer':
       return { messages: c.variant.lines(frame), reply: false };
+    case 'invite':
+      // To the one invited, an INVITE; to the inviter, 341 as the acknowledgement.
+      if (foldName(frame.name) === foldName(c.session.name)) {
+        return { messages: [{ source: c.gateway.maskOf(frame.by), command: 'INVITE', params: [c.nick, channelForRoom(frame.room)] }], reply: false };
+      }
+      return { messages: [rplInviting(c.reply(), c.gateway.nickOf(frame.name), channelForRoom(frame.room))], reply: true };
     default:
       return { messages: [], reply: false };
   }
@@ -88,11 +105,16 @@ function errorReplies(c: IrcCodec, e: ErrorFrame): IrcMessage[] {
     case 'message':
       if (about.command === 'NOTICE') return []; // a NOTICE never earns a reply
       if (e.code === 'not_in_room') return [errCannotSendToChan(ctx, about.target, `join ${about.target} first`)];
+      if (e.code === 'banned' || e.code === 'moderated') return [errCannotSendToChan(ctx, about.target, e.message)];
       if (e.code === 'no_such_user') return [errNoSuchNick(ctx, about.target)];
       return notice(`Your message to ${about.target} was not sent: ${e.message}`);
     case 'join':
       if (e.code === 'too_many_rooms') return [numeric(ctx, ERR.TOOMANYCHANNELS, about.channel, e.message)];
       if (e.code === 'bad_room') return [errNoSuchChannel(ctx, about.channel, e.message)];
+      if (e.code === 'banned') return [errBannedFromChan(ctx, about.channel)];
+      if (e.code === 'invite_only') return [errInviteOnlyChan(ctx, about.channel)];
+      if (e.code === 'bad_key') return [errBadChannelKey(ctx, about.channel)];
+      if (e.code === 'room_full') return [errChannelIsFull(ctx, about.channel)];
       return notice(`Cannot join ${about.channel}: ${e.message}`);
     case 'part':
       if (e.code === 'not_in_room') return [errNotOnChannel(ctx, about.channel)];
@@ -104,10 +126,37 @@ function errorReplies(c: IrcCodec, e: ErrorFrame): IrcMessage[] {
       if (e.code === 'bad_name') return [/taken/.test(e.message) ? errNicknameInUse(ctx, nick) : errErroneusNickname(ctx, nick, e.message)];
       return notice(e.message);
     }
+    case 'room':
+      return roomErrorReplies(c, about, e);
     case 'history':
       return [standardReply(c.gateway.serverName, 'FAIL', 'CHATHISTORY', e.code === 'not_in_room' ? 'INVALID_TARGET' : 'MESSAGE_ERROR', [about.target], e.message)];
     default:
       return notice(e.message);
+  }
+}
+
+/** A refused TOPIC, MODE, KICK or INVITE as its numeric. */
+function roomErrorReplies(c: IrcCodec, about: Extract<Request, { kind: 'room' }>, e: ErrorFrame): IrcMessage[] {
+  const ctx = c.reply();
+  const nick = about.nick ?? '*';
+  switch (e.code) {
+    case 'not_in_room':
+      return [errNotOnChannel(ctx, about.channel)];
+    case 'not_operator':
+      return [errChanOPrivsNeeded(ctx, about.channel)];
+    case 'user_not_in_room':
+      return [errUserNotInChannel(ctx, nick, about.channel)];
+    case 'user_in_room':
+      return [errUserOnChannel(ctx, nick, about.channel)];
+    case 'no_such_user':
+      return [errNoSuchNick(ctx, nick)];
+    case 'bad_mode': {
+      if (/key/.test(e.message) && about.modes?.includes('k')) return [errInvalidKey(ctx, about.channel)];
+      const letter = about.modes?.replace(/[+-]/g, '')[0] ?? '*';
+      return [errInvalidModeParam(ctx, about.channel, letter, '*', e.message)];
+    }
+    default:
+      return [{ source: c.gateway.serverName, command: 'NOTICE', params: [c.nick, `${about.command} ${about.channel}: ${e.message}`] }];
   }
 }
 

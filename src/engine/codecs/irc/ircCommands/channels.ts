@@ -1,31 +1,13 @@
-import type { ChatMessage, JoinedFrame } from '../../../protocol';
+import type { ChatMessage, JoinedFrame, RoomStateView, Topic } from '../../../protocol';
+import type { RoomSettingsView } from '../../../server/serverView';
+import { foldName } from '../../../stores/store';
 import { ircEquals } from '../casemap';
 import type { IrcCodec } from '../ircCodec';
 import type { IrcMessage } from '../ircMessage';
 import { channelForRoom, isChannelName, roomForChannel } from '../ircNames';
 import { parseJoin } from '../ircToChat';
-import {
-  errChanOPrivsNeeded,
-  errNeedMoreParams,
-  errNoSuchChannel,
-  errNoSuchNick,
-  errNotOnChannel,
-  errUnknownMode,
-  errUserNotInChannel,
-  errUserOnChannel,
-  errUmodeUnknownFlag,
-  errUsersDontMatch,
-  namesReplies,
-  rplChannelModeIs,
-  rplEndOfBanList,
-  rplEndOfNames,
-  rplList,
-  rplListEnd,
-  rplListStart,
-  rplNoTopic,
-  rplUmodeIs,
-} from '../numerics';
-import { NO_ROOM_OPERATORS, ROOM_FEATURES } from '../roomFeatures';
+import { errNeedMoreParams, errNoSuchChannel, errNotOnChannel, namesReplies, rplEndOfNames, rplList, rplListEnd, rplListStart, rplNoTopic, rplTopic, rplTopicWhoTime } from '../numerics';
+import { memberPrefix } from '../roomFeatures';
 import { chathistoryBatch } from '../serverReplies';
 
 /** `JOIN #a,#b [keys]` or `JOIN 0`: each room through the server, which answers with the room's members and history. */
@@ -42,13 +24,13 @@ export async function join(c: IrcCodec, m: IrcMessage): Promise<void> {
       continue;
     }
     if (c.session.rooms.has(r.room)) continue; // already there: servers ignore it
-    await c.request({ type: 'join', room: r.room }, { kind: 'join', channel: channelForRoom(r.room) });
+    await c.request({ type: 'join', room: r.room, ...(r.key !== undefined && { key: r.key }) }, { kind: 'join', channel: channelForRoom(r.room) });
   }
 }
 
-/** The server's answer to a join: JOIN, the members (NAMES), and what was said lately. */
+/** The server's answer to a join: JOIN, the topic, the members (NAMES), and what was said lately. */
 export function joinedReplies(c: IrcCodec, f: JoinedFrame): IrcMessage[] {
-  return joinLines(c, f.room, f.history);
+  return joinLines(c, f.room, f.history, f.modes ? f : undefined);
 }
 
 /**
@@ -56,19 +38,38 @@ export function joinedReplies(c: IrcCodec, f: JoinedFrame): IrcMessage[] {
  * room's recent history, replayed for a client with server-time (so the
  * lines carry their real time) that does not fetch it with CHATHISTORY.
  */
-export function joinLines(c: IrcCodec, room: string, history: readonly ChatMessage[]): IrcMessage[] {
+export function joinLines(c: IrcCodec, room: string, history: readonly ChatMessage[], settings?: Partial<RoomStateView>): IrcMessage[] {
   const channel = channelForRoom(room);
   const params = c.caps.has('extended-join') ? [channel, c.profile.account ?? '*', c.profile.realname] : [channel];
-  const out: IrcMessage[] = [{ source: c.mask(), command: 'JOIN', params }, ...namesOf(c, room)];
+  const out: IrcMessage[] = [{ source: c.mask(), command: 'JOIN', params }, ...topicReplies(c, channel, settings?.topic, false), ...namesOf(c, room, settings)];
   if (history.length > 0 && c.caps.has('server-time') && !c.caps.has('draft/chathistory')) out.push(...chathistoryBatch(c, channel, history));
   return out;
 }
 
-/** NAMES for one room: everyone in it, panel and terminal users included. */
-function namesOf(c: IrcCodec, room: string): IrcMessage[] {
+/** NAMES for one room: everyone in it, panel and terminal users included, operators with @ and voiced members with +. */
+function namesOf(c: IrcCodec, room: string, settings?: Pick<Partial<RoomStateView>, 'ops' | 'voiced'>): IrcMessage[] {
   const full = c.caps.has('userhost-in-names');
-  const entries = c.view.members(room).map((name) => (full ? c.gateway.maskOf(name) : c.gateway.nickOf(name)));
+  const multi = c.caps.has('multi-prefix');
+  const ops = new Set((settings?.ops ?? []).map(foldName));
+  const voiced = new Set((settings?.voiced ?? []).map(foldName));
+  const entries = c.view.members(room).map((name) => memberPrefix(foldName(name), ops, voiced, multi) + (full ? c.gateway.maskOf(name) : c.gateway.nickOf(name)));
   return namesReplies(c.reply(), '=', channelForRoom(room), entries);
+}
+
+/** 332 and 333 for a topic; 331 when there is none and `always` (TOPIC asks; a JOIN says nothing). */
+export function topicReplies(c: IrcCodec, channel: string, topic: Topic | undefined, always: boolean): IrcMessage[] {
+  if (!topic) return always ? [rplNoTopic(c.reply(), channel)] : [];
+  return [rplTopic(c.reply(), channel, topic.text), rplTopicWhoTime(c.reply(), channel, c.gateway.nickOf(topic.by), Math.floor(Date.parse(topic.at) / 1000))];
+}
+
+/** A room's settings for a reply; undefined (and the operator told) when the store cannot be read, so the reply goes without them. */
+export async function settingsOf(c: IrcCodec, room: string): Promise<RoomSettingsView | undefined> {
+  try {
+    return await c.view.roomSettings(room, c.session.rooms.has(room));
+  } catch (err) {
+    c.view.warn(`the settings of ${room} could not be read: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 export async function part(c: IrcCodec, m: IrcMessage): Promise<void> {
@@ -88,90 +89,21 @@ export async function part(c: IrcCodec, m: IrcMessage): Promise<void> {
 }
 
 /** NAMES [#room]: one room (TARGMAX NAMES:1), or without a parameter the client's own rooms. */
-export function names(c: IrcCodec, m: IrcMessage): void {
+export async function names(c: IrcCodec, m: IrcMessage): Promise<void> {
   const asked = m.params[0]?.split(',')[0];
   if (asked === undefined || asked === '') {
-    for (const room of c.session.rooms) c.send(...namesOf(c, room));
+    for (const room of [...c.session.rooms]) c.send(...namesOf(c, room, await settingsOf(c, room)));
     return;
   }
   const r = roomForChannel(asked);
   if ('problem' in r || !c.view.rooms().some((x) => x.name === r.room)) return c.send(rplEndOfNames(c.reply(), asked));
-  c.send(...namesOf(c, r.room));
+  c.send(...namesOf(c, r.room, await settingsOf(c, r.room)));
 }
 
-/** LIST [#a,#b]: the rooms the server keeps, with how many people are in each. */
-export function list(c: IrcCodec, m: IrcMessage): void {
+/** LIST [#a,#b]: the rooms the server keeps, with how many people are in each and their topics. */
+export async function list(c: IrcCodec, m: IrcMessage): Promise<void> {
   const only = m.params[0] && isChannelName(m.params[0]) ? m.params[0].split(',') : undefined;
   const rooms = c.view.rooms().filter((r) => !only || only.some((ch) => ircEquals(ch, channelForRoom(r.name))));
-  c.send(rplListStart(c.reply()), ...rooms.map((r) => rplList(c.reply(), channelForRoom(r.name), r.count, '')), rplListEnd(c.reply()));
-}
-
-/** TOPIC #room: no room has a topic yet, and nobody may set one (see roomFeatures.ts). */
-export function topic(c: IrcCodec, m: IrcMessage): void {
-  const channel = m.params[0];
-  const r = roomForChannel(channel);
-  if ('problem' in r) return c.send(errNoSuchChannel(c.reply(), channel, r.problem));
-  if (m.params.length < 2) return c.send(rplNoTopic(c.reply(), channelForRoom(r.room)));
-  if (!c.session.rooms.has(r.room)) return c.send(errNotOnChannel(c.reply(), channel));
-  c.send(errChanOPrivsNeeded(c.reply(), channelForRoom(r.room)), notice(c, `Cannot set the topic of ${channelForRoom(r.room)}: ${NO_ROOM_OPERATORS}`));
-}
-
-/** MODE #room [changes] or MODE nick [+-i]. */
-export function mode(c: IrcCodec, m: IrcMessage): void {
-  const [target, changes] = m.params;
-  if (!isChannelName(target)) return userMode(c, target, changes);
-  const r = roomForChannel(target);
-  if ('problem' in r) return c.send(errNoSuchChannel(c.reply(), target, r.problem));
-  const channel = channelForRoom(r.room);
-  if (changes === undefined) return c.send(rplChannelModeIs(c.reply(), channel, ROOM_FEATURES.modes));
-  // `MODE #room b` (or +b) with no mask lists the bans: there are none.
-  if (/^[+]?b$/.test(changes)) return c.send(rplEndOfBanList(c.reply(), channel));
-  for (const ch of changes.replace(/[+-]/g, '')) {
-    if (!'biklmnostv'.includes(ch)) return c.send(errUnknownMode(c.reply(), ch));
-  }
-  c.send(errChanOPrivsNeeded(c.reply(), channel), notice(c, `Cannot change the modes of ${channel}: ${NO_ROOM_OPERATORS}`));
-}
-
-/** User modes: +i (invisible) is kept and reported; nothing else exists. */
-function userMode(c: IrcCodec, target: string, changes: string | undefined): void {
-  if (!ircEquals(target, c.nick)) return c.send(c.gateway.nicks.nameOf(target) === undefined ? errNoSuchNick(c.reply(), target) : errUsersDontMatch(c.reply()));
-  if (changes === undefined) return c.send(rplUmodeIs(c.reply(), c.profile.invisible ? '+i' : '+'));
-  let on = true;
-  let changed = '';
-  for (const ch of changes) {
-    if (ch === '+' || ch === '-') on = ch === '+';
-    else if (ch !== 'i') return c.send(errUmodeUnknownFlag(c.reply()));
-    else if ((c.profile.invisible ?? false) !== on) {
-      c.profile.invisible = on;
-      changed = on ? '+i' : '-i';
-    }
-  }
-  if (changed) c.send({ source: c.mask(), command: 'MODE', params: [c.nick, changed] });
-}
-
-/** KICK #room nick: nobody is a room operator yet. */
-export function kick(c: IrcCodec, m: IrcMessage): void {
-  const [channel, nick] = m.params;
-  const r = roomForChannel(channel);
-  if ('problem' in r) return c.send(errNoSuchChannel(c.reply(), channel, r.problem));
-  if (!c.session.rooms.has(r.room)) return c.send(errNotOnChannel(c.reply(), channel));
-  const name = c.gateway.nicks.nameOf(nick.split(',')[0]);
-  if (name === undefined || !c.view.members(r.room).includes(name)) return c.send(errUserNotInChannel(c.reply(), nick, channel));
-  c.send(errChanOPrivsNeeded(c.reply(), channelForRoom(r.room)), notice(c, `Cannot kick from ${channelForRoom(r.room)}: ${NO_ROOM_OPERATORS}`));
-}
-
-/** INVITE nick #room: rooms are open to all for now, so an invitation is only a pointer; nobody needs one to join. */
-export function invite(c: IrcCodec, m: IrcMessage): void {
-  const [nick, channel] = m.params;
-  const name = c.gateway.nicks.nameOf(nick);
-  if (name === undefined) return c.send(errNoSuchNick(c.reply(), nick));
-  const r = roomForChannel(channel);
-  if ('problem' in r) return c.send(errNoSuchChannel(c.reply(), channel, r.problem));
-  if (!c.session.rooms.has(r.room)) return c.send(errNotOnChannel(c.reply(), channel));
-  if (c.view.members(r.room).includes(name)) return c.send(errUserOnChannel(c.reply(), nick, channel));
-  c.send(errChanOPrivsNeeded(c.reply(), channelForRoom(r.room)), notice(c, `${channelForRoom(r.room)} is open to everyone: ${nick} can join it without an invitation`));
-}
-
-function notice(c: IrcCodec, text: string): IrcMessage {
-  return { source: c.gateway.serverName, command: 'NOTICE', params: [c.nick, text] };
+  const topics = await Promise.all(rooms.map(async (r) => (await settingsOf(c, r.name))?.topic?.text ?? ''));
+  c.send(rplListStart(c.reply()), ...rooms.map((r, i) => rplList(c.reply(), channelForRoom(r.name), r.count, topics[i])), rplListEnd(c.reply()));
 }

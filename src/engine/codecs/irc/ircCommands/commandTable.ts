@@ -1,6 +1,7 @@
 import type { IrcCodec } from '../ircCodec';
 import type { IrcMessage } from '../ircMessage';
-import { join, kick, invite, list, mode, names, part, topic } from './channels';
+import { join, list, names, part } from './channels';
+import { invite, kick, mode, topic } from './moderation';
 import { chathistory } from './chathistory';
 import { batch, privmsg, tagmsg } from './messaging';
 import { help, info, ison, lusers, motd, time, userhost, version, who, whois } from './queries';

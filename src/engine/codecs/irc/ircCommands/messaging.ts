@@ -3,7 +3,7 @@ import type { IrcCodec } from '../ircCodec';
 import type { IrcMessage } from '../ircMessage';
 import { channelForRoom, isChannelName, roomForChannel } from '../ircNames';
 import { ircLinesToChat, privmsgToChat, type ChatTarget } from '../ircToChat';
-import { standardReply } from '../numerics';
+import { rplAway, standardReply } from '../numerics';
 import { MAX_TARGETS } from './registration';
 
 /** PRIVMSG and NOTICE: one chat message per target (a room, or a person by name); CTCP requests are answered here. */
@@ -23,6 +23,11 @@ async function say(c: IrcCodec, target: ChatTarget, text: string, command: 'PRIV
   const about = { kind: 'message' as const, command, target: 'room' in target ? channelForRoom(target.room) : c.gateway.nickOf(target.to), ...(label !== undefined && { label }) };
   const frame = 'room' in target ? { type: 'message' as const, id, room: target.room, text } : { type: 'message' as const, id, to: target.to, text };
   await c.request(frame, about);
+  // 301 tells who writes to someone away that they are (a NOTICE never earns a reply).
+  if ('to' in target && command === 'PRIVMSG') {
+    const away = c.view.awayOf(target.to);
+    if (away !== undefined) c.send(rplAway(c.reply(), c.gateway.nickOf(target.to), away));
+  }
 }
 
 /**

@@ -5,6 +5,7 @@ import type { IrcMessage } from '../ircMessage';
 import { channelForRoom, isChannelName, roomForChannel } from '../ircNames';
 import { isupportReplies } from '../isupport';
 import {
+  rplAway,
   errHelpNotFound,
   errNoSuchNick,
   fitList,
@@ -37,6 +38,9 @@ import {
   rplWhoisUser,
   rplWhoReply,
 } from '../numerics';
+import { foldName } from '../../../stores/store';
+import { memberPrefix } from '../roomFeatures';
+import { settingsOf } from './channels';
 import { HELP } from './help';
 import { isupport } from './registration';
 
@@ -51,17 +55,24 @@ function userHost(c: IrcCodec, name: string): [string, string] {
 }
 
 /** WHO #room, WHO nick, or WHO with a mask (`*`, `ann*`) over everyone online who is not invisible to the asker. */
-export function who(c: IrcCodec, m: IrcMessage): void {
+export async function who(c: IrcCodec, m: IrcMessage): Promise<void> {
   const mask = m.params[0] ?? '*';
   const ctx = c.reply();
-  const line = (channel: string, name: string) => {
+  // Flags: H here or G gone (away), then @ or + in the room asked about.
+  const line = (channel: string, name: string, prefix = '') => {
     const [user, host] = userHost(c, name);
-    return rplWhoReply(ctx, channel, user, host, c.gateway.serverName, c.gateway.nickOf(name), 'H', c.gateway.realnameOf(name));
+    const flags = (c.view.awayOf(name) === undefined ? 'H' : 'G') + prefix;
+    return rplWhoReply(ctx, channel, user, host, c.gateway.serverName, c.gateway.nickOf(name), flags, c.gateway.realnameOf(name));
   };
   if (isChannelName(mask)) {
     const r = roomForChannel(mask);
-    const members = 'room' in r ? c.view.members(r.room) : [];
-    c.send(...members.slice(0, MAX_WHO).map((n) => line(channelForRoom((r as { room: string }).room), n)), rplEndOfWho(ctx, mask));
+    if (!('room' in r)) return c.send(rplEndOfWho(ctx, mask));
+    const settings = await settingsOf(c, r.room);
+    const ops = new Set((settings?.ops ?? []).map(foldName));
+    const voiced = new Set((settings?.voiced ?? []).map(foldName));
+    const multi = c.caps.has('multi-prefix');
+    const channel = channelForRoom(r.room);
+    c.send(...c.view.members(r.room).slice(0, MAX_WHO).map((n) => line(channel, n, memberPrefix(foldName(n), ops, voiced, multi))), rplEndOfWho(ctx, mask));
     return;
   }
   const re = globToRegExp(mask);
@@ -103,6 +114,8 @@ export function whois(c: IrcCodec, m: IrcMessage): void {
   const nick = c.gateway.nickOf(p.name);
   const [user, host] = userHost(c, p.name);
   const out: IrcMessage[] = [rplWhoisUser(ctx, nick, user, host, c.gateway.realnameOf(p.name))];
+  const away = c.view.awayOf(p.name);
+  if (away !== undefined) out.push(rplAway(ctx, nick, away));
   const channels = p.rooms.map(channelForRoom);
   if (channels.length > 0) out.push(...fitList(channels, (slice) => rplWhoisChannels(ctx, nick, slice)));
   const via = p.protocol === 'irc' ? 'IRC' : p.protocol === 'json' ? 'the TCP Chat panel or terminal' : 'another server of this chat';
@@ -133,7 +146,7 @@ export function userhost(c: IrcCodec, m: IrcMessage): void {
     const name = c.gateway.nicks.nameOf(n);
     if (name === undefined) continue;
     const [user, host] = userHost(c, name);
-    replies.push(`${c.gateway.nickOf(name)}=+${user}@${host}`);
+    replies.push(`${c.gateway.nickOf(name)}=${c.view.awayOf(name) === undefined ? '+' : '-'}${user}@${host}`);
   }
   c.send(rplUserhost(c.reply(), replies));
 }

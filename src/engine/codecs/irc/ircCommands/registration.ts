@@ -1,6 +1,6 @@
 import { authProof, deriveKey } from '../../../auth';
 import { idOfCertificate } from '../../../identity';
-import { PROTOCOL_VERSION, type WelcomeFrame } from '../../../protocol';
+import { MAX_BANS, MAX_MODE_CHANGES, MAX_REASON_CHARS, MAX_TOPIC_CHARS, PROTOCOL_VERSION, type WelcomeFrame } from '../../../protocol';
 import { VERSION } from '../../../version';
 import type { IrcCodec } from '../ircCodec';
 import type { IrcMessage } from '../ircMessage';
@@ -180,7 +180,7 @@ export function welcomeReplies(c: IrcCodec, w: WelcomeFrame): IrcMessage[] {
     ...lusersReplies(c),
     ...motdReplies(c),
   ];
-  for (const room of w.joined) out.push(...joinLines(c, room, room === w.room ? w.history : []));
+  for (const room of w.joined) out.push(...joinLines(c, room, room === w.room ? w.history : [], room === w.room && w.modes ? w : undefined));
   return out;
 }
 
@@ -198,8 +198,11 @@ export function isupport(c: IrcCodec): string[] {
     network: c.gateway.network,
     maxChannels: c.view.limits.maxRoomsPerPerson,
     maxTargets: MAX_TARGETS,
-    maxBans: 0,
-    modesPerCommand: 1,
+    maxBans: MAX_BANS,
+    modesPerCommand: MAX_MODE_CHANGES,
+    topicLen: MAX_TOPIC_CHARS,
+    awayLen: MAX_REASON_CHARS,
+    kickLen: MAX_REASON_CHARS,
     chathistory: CHATHISTORY_MAX,
     channelModes: ROOM_FEATURES.channelModes,
     memberModes: ROOM_FEATURES.memberModes,

@@ -1,7 +1,9 @@
 import { foldName } from '../../../stores/store';
 import type { IrcCodec } from '../ircCodec';
 import type { IrcMessage } from '../ircMessage';
-import { errNicknameInUse, errUnknownCommand, standardReply } from '../numerics';
+import { MAX_REASON_CHARS } from '../../../protocol';
+import { errNicknameInUse, rplNowAway, rplUnaway, standardReply } from '../numerics';
+import { oneLineText } from '../roomFeatures';
 import { safeRealname } from './registration';
 
 /** True when a nick is someone else's: held as a chat name, or shown as the made-up nick of another name. */
@@ -33,9 +35,11 @@ export async function ping(c: IrcCodec, m: IrcMessage): Promise<void> {
 /** The client's answer to the server's PING: any line counts as life, so there is nothing else to do. */
 export function pong(): void {}
 
-/** Away status comes with the room model (issue 12); until then the server says it does not know AWAY. */
-export function away(c: IrcCodec, m: IrcMessage): void {
-  c.send(errUnknownCommand(c.reply(), m.command));
+/** AWAY :message marks the client away (306), AWAY alone back (305); everyone hears it (away-notify on IRC, the people list in the panel). */
+export async function away(c: IrcCodec, m: IrcMessage): Promise<void> {
+  const message = m.params[0] === undefined ? '' : oneLineText(m.params[0], MAX_REASON_CHARS);
+  await c.request(message === '' ? { type: 'away' } : { type: 'away', message }, { kind: 'away' });
+  c.send(message === '' ? rplUnaway(c.reply()) : rplNowAway(c.reply()));
 }
 
 /** SETNAME (IRCv3 setname): a new real name, told to the client and to IRC people with setname who share a channel with it. */
