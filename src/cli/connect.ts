@@ -9,6 +9,8 @@ import { PASSWORD_ENV, PasswordError, readPassword } from './password';
 import { DEFAULT_ROOM, dmPeer, isDmKey, type ChatMessage } from '../engine/protocol';
 import { assertNever } from '../shared/assertNever';
 import { COMMANDS, parseCommand } from './parseCommand';
+import { awayLine, inviteLine, kickLine, modeLine, modesLine, topicChangeLine, topicLine, whoEntry } from './roomLines';
+import { clean, time } from './terminalText';
 
 /** Flags of `tcp-chat connect`. */
 export interface ConnectArgs {
@@ -27,17 +29,6 @@ export interface ConnectArgs {
   passwordFile?: string;
   /** A room to join once connected (an invite link names one). */
   room?: string;
-}
-
-/** Strip terminal control sequences so remote text cannot repaint the screen. */
-function clean(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
-}
-
-function time(ts: string): string {
-  const d = new Date(ts);
-  return Number.isNaN(d.getTime()) ? '--:--' : d.toTimeString().slice(0, 5);
 }
 
 /** An interactive terminal client. Resolves with the exit code. */
@@ -93,7 +84,9 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
   };
   client.onMessage(show);
   client.onPresence((p) => {
-    if (p.event === 'online') print(`* ${clean(p.name)} is online`);
+    const away = awayLine(p);
+    if (away) print(away);
+    else if (p.event === 'online') print(`* ${clean(p.name)} is online`);
     else if (p.event === 'offline') print(`* ${clean(p.name)} went offline`);
     else if (p.event === 'rename') print(`* ${clean(p.from ?? '')} is now ${clean(p.name)}`);
     else if (p.room === room) print(`* ${clean(p.name)} ${p.event === 'join' ? 'joined' : 'left'} #${p.room}`);
@@ -102,8 +95,19 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     room = j.room;
     rl.setPrompt(`${room}> `);
     print(`* now in #${j.room} with ${j.members.map(clean).join(', ')}`);
+    if (j.topic) print(topicLine(j.room, j.topic));
     for (const m of j.history) show(m);
   });
+  client.onTopic((t) => print(topicChangeLine(t)));
+  client.onMode((m) => print(modeLine(m)));
+  client.onKick((k) => {
+    print(kickLine(k, client.name));
+    if (k.name === client.name && k.room === room) {
+      room = DEFAULT_ROOM;
+      rl.setPrompt(`${room}> `);
+    }
+  });
+  client.onInvite((i) => print(inviteLine(i, client.name)));
   // Errors about a message we sent arrive as onSendFailed (or are retried); print the rest once.
   client.onServerError((e) => {
     if (e.ref === undefined) print(`! ${clean(e.message)} (${e.code})`);
@@ -129,6 +133,8 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
       print(`* TLS, certificate SHA-256 ${client.fingerprint}`);
     }
     print(`* ${w.users.length} online: ${w.users.map(clean).join(', ')}`);
+    const general = client.settings.get(DEFAULT_ROOM)?.topic;
+    if (general) print(topicLine(DEFAULT_ROOM, general));
     for (const m of w.history) show(m);
     if (a.room && a.room !== DEFAULT_ROOM) client.join(a.room);
   } catch (err) {
@@ -166,7 +172,7 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
         case 'quit':
           return quit();
         case 'join':
-          client.join(c.room);
+          client.join(c.room, c.key);
           break;
         case 'leave': {
           const which = c.room ?? room;
@@ -179,7 +185,7 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
           break;
         case 'who':
           client.who().then(
-            (u) => print(`* ${u.length} online: ${u.map(clean).join(', ')}`),
+            (u) => print(`* ${u.length} online: ${u.map((n) => whoEntry(n, client.settings.awayOf(n))).join(', ')}`),
             (e: Error) => print(`! ${e.message}`),
           );
           break;
@@ -200,6 +206,31 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
             },
             (e: Error) => print(`! ${e.message}`),
           );
+          break;
+        case 'topic':
+          if (c.text === undefined) print(topicLine(room, client.settings.get(room)?.topic));
+          else client.setTopic(room, c.text);
+          break;
+        case 'kick':
+          client.kick(room, c.name, c.reason);
+          break;
+        case 'ban':
+          client.setModes(room, [{ mode: c.on ? '+b' : '-b', arg: c.mask }]);
+          break;
+        case 'invite':
+          client.invite(c.room ?? room, c.name);
+          break;
+        case 'mode': {
+          if (c.changes) {
+            client.setModes(room, c.changes);
+            break;
+          }
+          const s = client.settings.get(room);
+          print(s ? modesLine(room, s.modes, s.ops) : `! not in #${room}`);
+          break;
+        }
+        case 'away':
+          client.setAway(c.message);
           break;
         case 'usage':
           print(c.usage);

@@ -312,6 +312,8 @@ export interface UsersFrame {
   type: 'users';
   id?: string;
   users: string[];
+  /** Who of them is away, with their messages; absent when nobody is. */
+  away?: Record<string, string>;
 }
 /** A problem with something the client sent, or the reason for a close. */
 export interface ErrorFrame {
@@ -322,6 +324,8 @@ export interface ErrorFrame {
   ref?: string;
   /** For rate_limited: milliseconds until a retry can succeed. */
   retryAfter?: number;
+  /** The room a `join` or `leave` was refused for (those frames have no `id`). */
+  room?: string;
 }
 /** The server is closing this connection on purpose. */
 export interface ByeFrame {

@@ -10,8 +10,10 @@ import { Notifier } from './notifier';
 import type { PanelHost } from './panelHost';
 import { readSettings } from './settings';
 import { IncomingFiles, formatBytes } from './incomingFiles';
+import { roomSettingsView } from './roomSettingsView';
+import { awayText, inviteText, kickText, modeText, topicChangeText } from '../engine/client/roomEventText';
 import { CommandId } from './commandIds';
-import type { FileOfferView, HostToPanel, PanelConnState, PanelToHost, SnippetStatusMsg } from '../shared/panelProtocol';
+import type { FileOfferView, HostToPanel, PanelConnState, PanelToHost, RoomSettingsMsg, SnippetStatusMsg } from '../shared/panelProtocol';
 import { assertNever } from '../shared/assertNever';
 
 /** What the session needs from outside; injected so nothing is reached through a global. */
@@ -173,6 +175,26 @@ export class ChatSession implements vscode.Disposable {
     this.requireClient()?.rename(name);
   }
 
+  /** The topic of a room and what this user may do there, as the panel shows it. */
+  roomSettings(room = this.convo.active): RoomSettingsMsg {
+    return roomSettingsView(room, this.name, this.client?.settings);
+  }
+
+  /** Set a room's topic (empty clears it); a refusal comes back as a line in the panel. */
+  setTopic(room: string, topic: string): void {
+    this.requireClient()?.setTopic(room, topic);
+  }
+
+  /** Put someone out of a room (operators only). */
+  kick(room: string, name: string, reason?: string): void {
+    this.requireClient()?.kick(room, name, reason);
+  }
+
+  /** Ban a name mask from a room (operators only). */
+  ban(room: string, mask: string): void {
+    this.requireClient()?.setModes(room, [{ mode: '+b', arg: mask }]);
+  }
+
   async search(query: string): Promise<ChatMessage[]> {
     const c = this.requireClient();
     if (!c) return [];
@@ -183,6 +205,7 @@ export class ChatSession implements vscode.Disposable {
   switchRoom(room: string): void {
     this.convo.switchTo(room);
     this.post({ type: 'room', active: room, items: this.convo.items(room), more: this.convo.hasMore(room), typing: this.convo.typingIn(room) });
+    this.post(this.roomSettings());
     this.postRooms();
     this.changed.fire();
   }
@@ -199,7 +222,8 @@ export class ChatSession implements vscode.Disposable {
   private onPanelMessage(msg: PanelToHost): void {
     switch (msg.type) {
       case 'ready':
-        return this.post(this.convo.initMessage(this.incoming.views()));
+        this.post(this.convo.initMessage(this.incoming.views()));
+        return this.post(this.roomSettings());
       case 'send':
         if (msg.text.trim()) this.send(msg.room, msg.text);
         return;
@@ -232,6 +256,9 @@ export class ChatSession implements vscode.Disposable {
       case 'openSnippet':
       case 'compareSnippet':
         return void this.snippetAction(msg.type, msg.room, msg.seq);
+      case 'moderate':
+        // The commands ask first (a kick's reason, a ban's confirmation).
+        return void vscode.commands.executeCommand(msg.action === 'kick' ? CommandId.kickUser : CommandId.banUser, msg.name);
       default:
         return assertNever(msg);
     }
@@ -283,6 +310,7 @@ export class ChatSession implements vscode.Disposable {
         this.convo.setBacklog(DEFAULT_ROOM, w.history, first !== undefined && first.seq > 1);
         this.log.info(`connected to ${c.address} as ${w.name}`);
         this.post(this.convo.initMessage(this.incoming.views()));
+        this.post(this.roomSettings());
         this.changed.fire();
       }),
       c.onJoined((j) => {
@@ -291,8 +319,30 @@ export class ChatSession implements vscode.Disposable {
         if (this.pendingSwitch === j.room) {
           this.pendingSwitch = undefined;
           this.switchRoom(j.room);
-        } else this.postRooms();
+        } else {
+          this.postRooms();
+          this.postSettings(j.room);
+        }
       }),
+      c.onTopic((t) => {
+        this.system(t.room, topicChangeText(t));
+        this.postSettings(t.room);
+      }),
+      c.onMode((m) => {
+        this.system(m.room, modeText(m));
+        this.postSettings(m.room);
+      }),
+      c.onKick((k) => {
+        if (k.name !== this.name) {
+          this.system(k.room, kickText(k, this.name));
+          return this.postSettings(k.room);
+        }
+        // Out of the room, as after a leave; the news goes where the panel lands.
+        this.convo.forget(k.room);
+        this.system(DEFAULT_ROOM, kickText(k, this.name));
+        this.switchRoom(this.convo.active);
+      }),
+      c.onInvite((i) => this.system(i.name === this.name ? this.convo.active : i.room, inviteText(i, this.name))),
       c.onLeft((room) => {
         this.convo.forget(room);
         this.switchRoom(this.convo.active);
@@ -301,6 +351,10 @@ export class ChatSession implements vscode.Disposable {
       c.onPresence((p) => {
         const line = this.convo.applyPresence(p);
         if (line) this.system(line.room, line.text);
+        const away = awayText(p);
+        if (away) this.system(DEFAULT_ROOM, away);
+        // A renamed operator stays one: what the panel offers follows the name.
+        if (p.event === 'rename') this.postSettings(this.convo.active);
         this.post({ type: 'users', users: this.convo.users });
         this.changed.fire();
       }),
@@ -400,6 +454,11 @@ export class ChatSession implements vscode.Disposable {
 
   private postRooms(): void {
     this.post({ type: 'rooms', rooms: this.convo.roomViews(), active: this.convo.active });
+  }
+
+  /** Tell the panel about a room's settings, when it is the one the panel shows. */
+  private postSettings(room: string): void {
+    if (room === this.convo.active) this.post(this.roomSettings(room));
   }
 
   private postTyping(room: string): void {

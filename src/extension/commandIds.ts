@@ -20,6 +20,9 @@ export const CommandId = {
   saveFile: 'tcpChat.saveFile',
   openSnippet: 'tcpChat.openSnippet',
   compareSnippet: 'tcpChat.compareSnippet',
+  setTopic: 'tcpChat.setTopic',
+  kickUser: 'tcpChat.kickUser',
+  banUser: 'tcpChat.banUser',
 } as const;
 
 /** One of the ids above. */

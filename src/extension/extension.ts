@@ -29,6 +29,8 @@ export interface TcpChatApi {
     unread: number;
     /** The room or DM key the panel shows. */
     room: string;
+    /** What the panel header shows of that room: its topic ('' for none), and whether this user may set it or moderate the room. */
+    roomSettings: { topic: string; canSetTopic: boolean; operator: boolean };
   };
   received(): ChatMessage[];
   /** Texts of the notifications raised so far (mentions, direct messages). */
@@ -99,6 +101,7 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
       tooltip: status.tooltip,
       unread: session.convo.unread,
       room: session.convo.active,
+      roomSettings: (({ topic, canSetTopic, operator }) => ({ topic, canSetTopic, operator }))(session.roomSettings()),
     }),
     received: () => session.received(),
     notifications: () => session.notifier.shown.slice(),

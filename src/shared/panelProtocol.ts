@@ -138,8 +138,25 @@ export interface SnippetStatusMsg {
   detail: string;
 }
 
+/**
+ * The active room's topic and what this user may do there; sent after every
+ * `init` and `room`, and whenever the room's topic, modes or operators change.
+ */
+export interface RoomSettingsMsg {
+  type: 'roomSettings';
+  room: string;
+  /** Empty when the room has none (and for a DM). */
+  topic: string;
+  /** Who set it, for the tooltip; empty with no topic. */
+  topicBy: string;
+  /** True when this user may set the topic (an operator, or the room is not +t); false in a DM. */
+  canSetTopic: boolean;
+  /** True when this user is one of the room's operators: the people list offers kick and ban. */
+  operator: boolean;
+}
+
 /** Everything the host sends to the webview. */
-export type HostToPanel = InitMsg | ItemsMsg | RoomMsg | RoomsMsg | UsersMsg | TypingMsg | StatusMsg | SearchResultsMsg | FileMsg | FocusMsg | ShowSearchMsg | SnippetStatusMsg;
+export type HostToPanel = InitMsg | ItemsMsg | RoomMsg | RoomsMsg | UsersMsg | TypingMsg | StatusMsg | SearchResultsMsg | FileMsg | FocusMsg | ShowSearchMsg | SnippetStatusMsg | RoomSettingsMsg;
 
 // ---------------------------------------------------------------- webview -> host
 
@@ -192,7 +209,13 @@ export interface SaveFileMsg {
 /** Run one of the extension's commands (Connect, Join Room, Direct Message, ...) from a panel button. */
 export interface CommandMsg {
   type: 'command';
-  command: 'connect' | 'joinRoom' | 'directMessage' | 'sendFile' | 'setName' | 'copyInviteLink';
+  command: 'connect' | 'joinRoom' | 'directMessage' | 'sendFile' | 'setName' | 'copyInviteLink' | 'setTopic';
+}
+/** An operator's Kick or Ban on someone in the people list, for the active room; the host asks before doing it. */
+export interface ModerateMsg {
+  type: 'moderate';
+  action: 'kick' | 'ban';
+  name: string;
 }
 /** Start a direct conversation with someone from the people list. */
 export interface OpenDmMsg {
@@ -214,10 +237,10 @@ export interface CompareSnippetMsg {
 }
 
 /** Everything the webview sends to the host. */
-export type PanelToHost = ReadyMsg | SendMsg | SwitchRoomMsg | LoadOlderMsg | SearchMsg | TypingIntentMsg | OpenLinkMsg | CopyMsg | SaveFileMsg | CommandMsg | OpenDmMsg | OpenSnippetMsg | CompareSnippetMsg;
+export type PanelToHost = ReadyMsg | SendMsg | SwitchRoomMsg | LoadOlderMsg | SearchMsg | TypingIntentMsg | OpenLinkMsg | CopyMsg | SaveFileMsg | CommandMsg | OpenDmMsg | OpenSnippetMsg | CompareSnippetMsg | ModerateMsg;
 
-const PANEL_TYPES = new Set(['ready', 'send', 'switchRoom', 'loadOlder', 'search', 'typing', 'openLink', 'copy', 'saveFile', 'command', 'openDm', 'openSnippet', 'compareSnippet']);
-const COMMANDS = new Set(['connect', 'joinRoom', 'directMessage', 'sendFile', 'setName', 'copyInviteLink']);
+const PANEL_TYPES = new Set(['ready', 'send', 'switchRoom', 'loadOlder', 'search', 'typing', 'openLink', 'copy', 'saveFile', 'command', 'openDm', 'openSnippet', 'compareSnippet', 'moderate']);
+const COMMANDS = new Set(['connect', 'joinRoom', 'directMessage', 'sendFile', 'setName', 'copyInviteLink', 'setTopic']);
 
 /** Input from the webview is unknown until this accepts it. */
 export function parsePanelMessage(v: unknown): PanelToHost | undefined {
@@ -251,6 +274,8 @@ export function parsePanelMessage(v: unknown): PanelToHost | undefined {
     case 'openSnippet':
     case 'compareSnippet':
       return str('room') && Number.isSafeInteger(o.seq) ? { type: o.type, room: o.room as string, seq: o.seq as number } : undefined;
+    case 'moderate':
+      return (o.action === 'kick' || o.action === 'ban') && str('name') ? { type: 'moderate', action: o.action, name: o.name as string } : undefined;
   }
   return undefined;
 }

@@ -1,5 +1,5 @@
 import type { DOMPurify } from 'dompurify';
-import type { ChatMessage, HostToPanel, InitMsg, PanelConnState, PanelToHost, RoomView, SnippetStatusMsg, ViewItem } from '../shared/panelProtocol';
+import type { ChatMessage, HostToPanel, InitMsg, PanelConnState, PanelToHost, RoomSettingsMsg, RoomView, SnippetStatusMsg, ViewItem } from '../shared/panelProtocol';
 import { assertNever } from '../shared/assertNever';
 import { Composer } from './composer';
 import { el, iconButton, roomTitle } from './dom';
@@ -11,7 +11,7 @@ import { SearchBox } from './searchBox';
 import { Sidebar } from './sidebar';
 import type { PanelState, VsCodeApi } from './vscodeApi';
 
-const HOST_TYPES = new Set<string>(['init', 'items', 'room', 'rooms', 'users', 'typing', 'status', 'searchResults', 'file', 'focus', 'showSearch', 'snippetStatus']);
+const HOST_TYPES = new Set<string>(['init', 'items', 'room', 'rooms', 'users', 'typing', 'status', 'searchResults', 'file', 'focus', 'showSearch', 'snippetStatus', 'roomSettings']);
 // The host should clear typing itself; this only bounds a stale indicator if it never does.
 const TYPING_STALE_MS = 8_000;
 // Rooms whose loaded pages are kept in memory for switching back.
@@ -41,6 +41,8 @@ export class ChatView {
   private saveTimer = 0;
   /** Loaded items per room, so switching back keeps older pages already fetched. */
   private cache = new Map<string, { items: ViewItem[]; more: boolean }>();
+  /** The active room's topic and what this user may do there (see RoomSettingsMsg). */
+  private settings?: RoomSettingsMsg;
   /** What "Open in My Editor" found for a snippet, by `room/seq`. */
   private snippetStatus = new Map<string, SnippetStatusMsg>();
 
@@ -51,6 +53,8 @@ export class ChatView {
   private readonly files: FileOffers;
   private readonly composer: Composer;
   private readonly title: HTMLHeadingElement;
+  private readonly topic: HTMLElement;
+  private readonly topicBtn: HTMLButtonElement;
   private readonly connLabel: HTMLSpanElement;
   private readonly connectBtn: HTMLButtonElement;
   private readonly sideToggle: HTMLButtonElement;
@@ -71,6 +75,7 @@ export class ChatView {
       pick: (room) => this.pickRoom(room),
       command: (command) => this.post({ type: 'command', command }),
       openDm: (name) => this.post({ type: 'openDm', name }),
+      moderate: (action, name) => this.post({ type: 'moderate', action, name }),
     });
 
     const main = el('main', 'main');
@@ -80,6 +85,14 @@ export class ChatView {
     this.sideToggle.setAttribute('aria-expanded', 'false');
     this.sideToggle.addEventListener('click', () => this.toggleSide());
     this.title = el('h1', 'room-title');
+    // The topic is remote text: textContent only, isolated so a right-to-left topic cannot reorder the header.
+    this.topic = el('bdi', 'room-topic');
+    this.topic.hidden = true;
+    const heading = el('div', 'room-heading');
+    heading.append(this.title, this.topic);
+    this.topicBtn = iconButton('edit', 'Set topic');
+    this.topicBtn.hidden = true;
+    this.topicBtn.addEventListener('click', () => this.post({ type: 'command', command: 'setTopic' }));
     this.connLabel = el('span', 'conn');
     this.connLabel.setAttribute('role', 'status');
     this.connectBtn = el('button', 'btn primary connect', 'Connect');
@@ -92,8 +105,8 @@ export class ChatView {
     const nameBtn = iconButton('person', 'Set display name');
     nameBtn.addEventListener('click', () => this.post({ type: 'command', command: 'setName' }));
     const tools = el('div', 'tools');
-    tools.append(this.connectBtn, searchBtn, fileBtn, nameBtn);
-    header.append(this.sideToggle, this.title, this.connLabel, tools);
+    tools.append(this.connectBtn, this.topicBtn, searchBtn, fileBtn, nameBtn);
+    header.append(this.sideToggle, heading, this.connLabel, tools);
 
     this.search = new SearchBox(purify, { search: (query) => this.post({ type: 'search', query }), closed: () => this.composer.focus() });
 
@@ -206,6 +219,10 @@ export class ChatView {
           this.announcer.textContent = String(msg.detail ?? '');
         }
         return;
+      case 'roomSettings':
+        this.settings = msg;
+        this.renderTopic();
+        return this.renderPeople();
       default:
         return assertNever(msg);
     }
@@ -235,6 +252,12 @@ export class ChatView {
     }
     const same = this.active === room;
     this.active = room;
+    // The host follows a `room` with the new room's settings; until then, show none.
+    if (!same) {
+      this.settings = undefined;
+      this.renderTopic();
+      this.renderPeople();
+    }
     // Keep older pages already fetched when the host's fresh page continues them.
     const cached = this.cache.get(room);
     let all = items;
@@ -330,7 +353,18 @@ export class ChatView {
   }
 
   private renderPeople(): void {
-    this.sidebar.renderPeople(this.users, this.me, this.conn === 'connected');
+    const s = this.settings;
+    const moderation = s && s.room === this.active && s.operator === true && this.conn === 'connected' ? { room: this.active } : undefined;
+    this.sidebar.renderPeople(this.users, this.me, this.conn === 'connected', moderation);
+  }
+
+  private renderTopic(): void {
+    const s = this.settings?.room === this.active ? this.settings : undefined;
+    const text = typeof s?.topic === 'string' ? s.topic : '';
+    this.topic.textContent = text;
+    this.topic.title = text && typeof s?.topicBy === 'string' ? `${text} (set by ${s.topicBy})` : '';
+    this.topic.hidden = text === '';
+    this.topicBtn.hidden = s?.canSetTopic !== true;
   }
 
   private renderTyping(): void {

@@ -9,6 +9,13 @@ export interface SidebarHost {
   command(command: 'joinRoom' | 'directMessage'): void;
   /** Start a direct conversation from the people list. */
   openDm(name: string): void;
+  /** An operator's Kick or Ban on someone, for the active room (the host asks before doing it). */
+  moderate(action: 'kick' | 'ban', name: string): void;
+}
+
+/** What the people list offers an operator of the active room: kick and ban, named for it. */
+export interface Moderation {
+  room: string;
 }
 
 /**
@@ -66,7 +73,8 @@ export class Sidebar {
     if (focused && stop?.dataset.room === focused) stop.focus();
   }
 
-  renderPeople(users: string[], me: string | null, connected: boolean): void {
+  /** `moderation`: this user is an operator of the active room, so each other person gets Kick and Ban. */
+  renderPeople(users: string[], me: string | null, connected: boolean, moderation?: Moderation): void {
     const names = [...new Set(users.filter((u) => typeof u === 'string'))].sort((a, b) => (a === me ? -1 : b === me ? 1 : a.localeCompare(b)));
     this.peopleCount.textContent = String(names.length);
     this.peopleCount.setAttribute('aria-label', `${names.length} online`);
@@ -88,11 +96,23 @@ export class Sidebar {
           b.title = `Message ${name}`;
           b.append(dot, label);
           li.append(b);
+          if (moderation) li.append(this.moderationTools(name, moderation.room));
         }
         return li;
       }),
     );
     if (!names.length) this.people.append(el('li', 'room-empty', connected ? 'Nobody else here' : 'Not connected'));
+  }
+
+  /** Kick and Ban for one person: shown on hover and focus, always in the Tab order. */
+  private moderationTools(name: string, room: string): HTMLElement {
+    const tools = el('span', 'person-tools');
+    const kick = iconButton('kick', `Kick ${name} from #${room}`, 'icon-btn person-tool');
+    kick.dataset.kick = name;
+    const ban = iconButton('ban', `Ban ${name} from #${room}`, 'icon-btn person-tool');
+    ban.dataset.ban = name;
+    tools.append(kick, ban);
+    return tools;
   }
 
   private head(title: string, id: string, btn: HTMLButtonElement, command: 'joinRoom' | 'directMessage'): HTMLElement {
@@ -185,6 +205,11 @@ export class Sidebar {
     const opt = (e.target as Element).closest<HTMLElement>('[role="option"]');
     if (opt?.dataset.room) {
       this.host.pick(opt.dataset.room);
+      return;
+    }
+    const tool = (e.target as Element).closest<HTMLElement>('button[data-kick], button[data-ban]');
+    if (tool) {
+      this.host.moderate(tool.dataset.kick !== undefined ? 'kick' : 'ban', (tool.dataset.kick ?? tool.dataset.ban)!);
       return;
     }
     const person = (e.target as Element).closest<HTMLElement>('button[data-person]');

@@ -412,6 +412,11 @@ export class ChatClient extends ClientEvents {
         if (refused) this.failedE.fire({ id: e.ref, error: e });
       }
     }
+    // A refused join (a ban, +i, +k, +l, a limit): not a room to rejoin after a reconnect.
+    if (e.ref === undefined && e.room !== undefined) {
+      this.joined.delete(e.room);
+      this.keys.delete(e.room);
+    }
     if (FINAL.has(e.code)) this.setState('closed');
     this.errorE.fire(e);
   }

@@ -75,7 +75,7 @@ export class ChatServer {
     this.bus = options.bus ?? new LocalBus();
     const report = (e: ServerEvent) => this.events.fire(e);
     const send = (conn: Connection, frame: ServerFrame) => this.delivery.toConn(conn, frame);
-    const error = (conn: Connection, code: ErrorCode, message: string, ref?: string) => this.error(conn, code, message, ref);
+    const error = (conn: Connection, code: ErrorCode, message: string, ref?: string, room?: string) => this.error(conn, code, message, ref, room);
     const shut = (conn: Connection, last: ServerFrame, code: ErrorCode, reason: string) => this.shut(conn, last, code, reason);
     const warn = (message: string) => report({ type: 'warn', message });
 
@@ -292,7 +292,7 @@ export class ChatServer {
       case 'search':
         return this.requests.search(conn, f);
       case 'who':
-        return this.delivery.toConn(conn, { type: 'users', ...(f.id !== undefined && { id: f.id }), users: this.membership.users() });
+        return this.who(conn, f.id);
       case 'file_offer':
         return this.files.offer(conn, f);
       case 'file_chunk':
@@ -314,6 +314,12 @@ export class ChatServer {
     }
   }
 
+  /** The `users` reply: everyone online, and who of them is away (what IRC's WHOIS shows as 301). */
+  private who(conn: Connection, id: string | undefined): void {
+    const away = this.away.snapshot();
+    this.delivery.toConn(conn, { type: 'users', ...(id !== undefined && { id }), users: this.membership.users(), ...(away && { away }) });
+  }
+
   /** Room settings live in the store: when it fails, the command did nothing, and the client may try again. */
   private roomCommand(conn: Connection, ref: string | undefined, done: Promise<void>): Promise<void> {
     return done.catch((err: unknown) => {
@@ -322,8 +328,8 @@ export class ChatServer {
     });
   }
 
-  private error(conn: Connection, code: ErrorCode, message: string, ref?: string): void {
-    this.delivery.toConn(conn, { type: 'error', code, message, ...(ref !== undefined && { ref }) });
+  private error(conn: Connection, code: ErrorCode, message: string, ref?: string, room?: string): void {
+    this.delivery.toConn(conn, { type: 'error', code, message, ...(ref !== undefined && { ref }), ...(room !== undefined && { room }) });
   }
 
   /** Forget a connection that closed. */

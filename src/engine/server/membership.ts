@@ -15,7 +15,8 @@ import type { RoomGate } from './roomStates';
 
 /** What membership needs from the server. */
 export interface MembershipHost {
-  error(conn: Connection, code: ErrorCode, message: string, ref?: string): void;
+  /** An error frame; `room` names the room of a refused join or leave. */
+  error(conn: Connection, code: ErrorCode, message: string, ref?: string, room?: string): void;
   /** Close the older connection of a session that reconnected. */
   replace(old: Connection): void;
   shut(conn: Connection, last: ServerFrame, code: ErrorCode, reason: string): void;
@@ -127,19 +128,19 @@ export class Membership {
 
   async join(conn: Connection, room: string, key?: string): Promise<void> {
     const why = roomProblem(room);
-    if (why) return this.host.error(conn, 'bad_room', why);
+    if (why) return this.host.error(conn, 'bad_room', why, undefined, room);
     const refusal = this.roomLimits.refusal(conn.session, room);
-    if (refusal) return this.host.error(conn, 'too_many_rooms', refusal);
+    if (refusal) return this.host.error(conn, 'too_many_rooms', refusal, undefined, room);
     let admitted: Awaited<ReturnType<RoomGate['admit']>>;
     try {
       // Bans, +i, +k and +l; a new room is made here, with the joiner as its operator.
       admitted = await this.gate.admit(conn, room, key);
     } catch (err) {
       this.host.report({ type: 'warn', message: `cannot read the settings of ${room}: ${(err as Error).message}` });
-      return this.host.error(conn, 'store_failed', `the server cannot read the settings of ${room} right now; try again later`);
+      return this.host.error(conn, 'store_failed', `the server cannot read the settings of ${room} right now; try again later`, undefined, room);
     }
     if (conn.closing) return;
-    if ('refusal' in admitted) return this.host.error(conn, admitted.refusal.code, admitted.refusal.message);
+    if ('refusal' in admitted) return this.host.error(conn, admitted.refusal.code, admitted.refusal.message, undefined, room);
     this.roomLimits.touch(room);
     const fresh = this.registry.join(conn, room);
     await this.bus.settled();
@@ -161,7 +162,7 @@ export class Membership {
   }
 
   leave(conn: Connection, room: string): void {
-    if (!this.registry.leave(conn, room)) return this.host.error(conn, 'not_in_room', `you are not in ${room}`);
+    if (!this.registry.leave(conn, room)) return this.host.error(conn, 'not_in_room', `you are not in ${room}`, undefined, room);
     this.roomLimits.touch(room);
     const name = conn.session.name;
     this.delivery.toConn(conn, { type: 'left', room });
