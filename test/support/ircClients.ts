@@ -36,6 +36,8 @@ export interface RealIrcClient {
   seesChannelMessage(channel: string, from: string, text: string): Promise<void>;
   seesDirectMessage(from: string, text: string): Promise<void>;
   seesNickChange(channel: string, from: string, to: string): Promise<void>;
+  /** What the client shows of a channel now, oldest line first (its screen or its log). */
+  transcript(channel: string): Promise<string>;
   /** Quits, waits for the process to end, removes its home. */
   close(): Promise<void>;
 }
@@ -106,6 +108,7 @@ abstract class Driven implements RealIrcClient {
   abstract seesChannelMessage(channel: string, from: string, text: string): Promise<void>;
   abstract seesDirectMessage(from: string, text: string): Promise<void>;
   abstract seesNickChange(channel: string, from: string, to: string): Promise<void>;
+  abstract transcript(channel: string): Promise<string>;
   protected abstract quit(): Promise<void>;
 
   /** Waits until `source()` matches `re`; on timeout, says what the client showed. */
@@ -205,6 +208,11 @@ class Irssi extends Driven {
     await this.waitFor(`${from} → ${to}`, () => this.screen(), new RegExp(`${escape(from)} is now known as ${escape(to)}`));
   }
 
+  async transcript(channel: string): Promise<string> {
+    await this.show(channel);
+    return this.screen();
+  }
+
   protected async quit(): Promise<void> {
     await this.tmux.type(this.window, '/quit');
   }
@@ -268,6 +276,10 @@ class Weechat extends Driven {
     await this.waitFor(`${from} → ${to}`, () => this.log(`${this.server}.${channel}`), new RegExp(`\\t${escape(from)} is now known as ${escape(to)}`));
   }
 
+  async transcript(channel: string): Promise<string> {
+    return this.log(`${this.server}.${channel}`);
+  }
+
   protected async quit(): Promise<void> {
     this.send(`server.${this.server}`, '/quit');
   }
@@ -324,6 +336,10 @@ class Ii extends Driven {
   async seesNickChange(_channel: string, from: string, to: string): Promise<void> {
     // ii 1.8 writes every nick change to the server's log, not the channel's.
     await this.waitFor(`${from} → ${to}`, () => this.out(), new RegExp(`-!- ${escape(from)} changed nick to ${escape(to)}`));
+  }
+
+  async transcript(channel: string): Promise<string> {
+    return this.out(channel);
   }
 
   protected async quit(): Promise<void> {
