@@ -36,7 +36,10 @@ describe('IRC gateway replies', function () {
 
   it('answers bad input with the numerics of the modern spec, and stays connected', async () => {
     const { port, ircPort } = await gatewayServer(h);
-    await h.raw(port, 'jay');
+    const jay = await h.raw(port, 'jay');
+    // #elsewhere exists (jay is in it) and ann is not in it; #nowhere does not exist.
+    jay.client.send({ type: 'join', room: 'elsewhere' });
+    await jay.client.waitFor((f) => f.type === 'joined' && f.room === 'elsewhere');
     const early = await IrcLineClient.connect(ircPort);
     h.own(() => early.close());
     early.send('JOIN #general');
@@ -67,6 +70,9 @@ describe('IRC gateway replies', function () {
       ['KICK #general jay', '482'],
       ['PRIVMSG a,b,c,d,e :hi', '407'],
       ['HELP NOSUCH', '524'],
+      ['TOPIC #nowhere :x', '403'],
+      ['MODE #nowhere', '403'],
+      ['KICK #nowhere jay', '403'],
       ['TOPIC #elsewhere :x', '442'],
       ['MODE #elsewhere +t', '442'],
       ['KICK #elsewhere jay', '442'],

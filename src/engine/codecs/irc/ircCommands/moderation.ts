@@ -27,11 +27,15 @@ import { settingsOf, topicReplies } from './channels';
  * back as numerics (serverReplies.ts).
  */
 
-/** A channel the client named, as a room; 403 (and undefined) when it is not a valid one. */
+/** A channel the client named, as a room; 403 (and undefined) when it is not a valid name or no such room exists. */
 function roomOf(c: IrcCodec, channel: string): string | undefined {
   const r = roomForChannel(channel);
-  if ('room' in r) return r.room;
-  c.send(errNoSuchChannel(c.reply(), channel, r.problem));
+  if (!('room' in r)) {
+    c.send(errNoSuchChannel(c.reply(), channel, r.problem));
+    return undefined;
+  }
+  if (c.session.rooms.has(r.room) || c.view.rooms().some((x) => x.name === r.room)) return r.room;
+  c.send(errNoSuchChannel(c.reply(), channel));
   return undefined;
 }
 
@@ -48,7 +52,6 @@ export async function topic(c: IrcCodec, m: IrcMessage): Promise<void> {
   if (room === undefined) return;
   const channel = channelForRoom(room);
   if (m.params.length < 2) {
-    if (!c.session.rooms.has(room) && !c.view.rooms().some((r) => r.name === room)) return c.send(errNoSuchChannel(c.reply(), m.params[0]));
     const settings = await settingsOf(c, room);
     return c.send(...topicReplies(c, channel, settings?.topic, true));
   }
