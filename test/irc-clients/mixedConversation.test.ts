@@ -32,8 +32,9 @@ function privmsgLines(text: string, texts: ReadonlySet<string>): Line[] {
  *
  * irssi prints its own lines when they are typed, not when the server
  * orders them, so its own lines are left out of its order (everyone else's
- * are in it). The panel in a real VS Code is not part of this test: see the
- * report of issue 12.
+ * are in it). The panel in a real VS Code extension host has the same test
+ * in test/integration/suite/ircGateway.test.ts (without irssi, so that
+ * `npm test` needs no IRC client).
  */
 describe('a mixed conversation: ChatClient (the panel’s), irssi, tcp-chat connect and nc in #general', function () {
   const procs: ChildProcess[] = [];
