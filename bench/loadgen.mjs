@@ -4,7 +4,8 @@
 //   node bench/loadgen.mjs '<json config>'   → prints one JSON result line
 //
 // Config: { proto: 'ours'|'redis'|'irc', host, port, pid, clients,
-//           senders?, messages?, rate?, seconds?, connectConcurrency?, tag? }
+//           senders?, messages?, rate?, seconds?, connectConcurrency?, tag?,
+//           ports?, pids? }   (a cluster: clients spread over `ports`, CPU summed over `pids` and their children)
 //   messages > 0  → blast: every sender writes `messages` frames at once
 //   rate > 0      → paced: every sender writes `rate` msg/s for `seconds`
 //   neither       → idle: connect, settle, measure memory
@@ -26,6 +27,40 @@ export function procCpuSeconds(pid) {
   const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime + stime, all threads
+}
+
+/**
+ * CPU seconds of a process and everything below it: each live process's own
+ * time plus what its children that have exited had used (cutime, cstime), so
+ * a PostgreSQL backend that came and went still counts.
+ */
+export function treeCpuSeconds(root) {
+  const parent = new Map();
+  const own = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let s;
+    try {
+      s = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    parent.set(Number(d), Number(f[1]));
+    own.set(Number(d), (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLK_TCK);
+  }
+  const inTree = (pid) => {
+    for (let p = pid; p > 1; p = parent.get(p) ?? 0) if (p === root) return true;
+    return false;
+  };
+  let total = 0;
+  for (const [pid, cpu] of own) if (inTree(pid)) total += cpu;
+  return total;
+}
+
+/** Server CPU seconds: `pid`, or with `pids` (a cluster: nodes, Redis, PostgreSQL) every one of them with its children. */
+function serverCpuSeconds(cfg) {
+  return cfg.pids ? cfg.pids.reduce((sum, pid) => sum + treeCpuSeconds(pid), 0) : procCpuSeconds(cfg.pid);
 }
 
 export function procRssKb(pid) {
@@ -79,7 +114,8 @@ const adapters = {
     expectedPerMessage: (n) => n,
     connect(cfg, i, onPayload, stats) {
       return new Promise((resolve, reject) => {
-        const s = net.connect({ host: cfg.host, port: cfg.port });
+        // With `ports` (a cluster's nodes), client i talks to node i mod n.
+        const s = net.connect({ host: cfg.host, port: cfg.ports ? cfg.ports[i % cfg.ports.length] : cfg.port });
         s.setNoDelay(true);
         const name = `c${i}`;
         let ready = false;
@@ -353,7 +389,7 @@ async function main() {
   const result = { proto: cfg.proto, mode, clients: N, senders: S, perSender, expected };
 
   const rss0 = procRssKb(cfg.pid);
-  const cpuC0 = procCpuSeconds(cfg.pid);
+  const cpuC0 = serverCpuSeconds(cfg);
   const tc0 = now();
   // Count every byte for settle(): wrap net.Socket 'data' by a global hook.
   const origEmit = net.Socket.prototype.emit;
@@ -364,7 +400,7 @@ async function main() {
   const clients = await connectAll(cfg, adapter, onPayload, stats);
   result.connectMs = now() - tc0;
   await settle(state, cfg.settleMs ?? 300, 60_000);
-  result.connectCpuS = procCpuSeconds(cfg.pid) - cpuC0;
+  result.connectCpuS = serverCpuSeconds(cfg) - cpuC0;
   await sleep(cfg.rssWaitMs ?? 200);
   result.rssBeforeKb = rss0;
   result.rssSettledKb = procRssKb(cfg.pid);
@@ -381,7 +417,7 @@ async function main() {
   result.rssPerConnKb = (result.rssConnectedKb - rss0) / N;
 
   if (mode !== 'idle') {
-    const cpu0 = procCpuSeconds(cfg.pid);
+    const cpu0 = serverCpuSeconds(cfg);
     const t0 = now();
     let sentAll;
     if (mode === 'blast') {
@@ -418,7 +454,7 @@ async function main() {
     const deadline = sentAll + (cfg.drainMs ?? 60_000);
     while (tracker.delivered < expected && now() < deadline && stats.errors.length === 0) await sleep(5);
     const tDone = tracker.lastArrival;
-    const cpu1 = procCpuSeconds(cfg.pid);
+    const cpu1 = serverCpuSeconds(cfg);
     await sleep(300); // anything extra (duplicates) shows up now
     result.cpuS = cpu1 - cpu0;
     result.wallS = (tDone - t0) / 1000;

@@ -2,6 +2,7 @@
 // `npm run bench`: our chat server side by side with Redis pub/sub and ngIRCd.
 //
 //   node bench/run.mjs [--quick] [--rounds N] [--only blast,paced,idle,scale,history,extension]
+//   node bench/run.mjs --only cluster   (one node against three on Redis and PostgreSQL: bench/workloads/cluster.mjs)
 //   node bench/run.mjs --report     (rewrite the tables, chart and docs from bench/results/results.json)
 //
 // Method (../shared/peers.md): servers on loopback, pinned to core 0, the load
@@ -16,6 +17,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { procRssKb } from './loadgen.mjs';
+import { cluster, clusterConfig, clusterMarkdown } from './workloads/cluster.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = path.join(ROOT, 'bench', '.work');
@@ -50,6 +52,7 @@ const CFG = {
   idle: { clients: 1000, holdMs: 20_000 },
   scale: { clients: 5000, senders: 10, messages: 10 },
   history: { rooms: 10, perRoom: 100_000, recoveryLimitMs: 120_000 },
+  cluster: clusterConfig(QUICK),
 };
 const SERVERS = ['ours', 'redis', 'irc'];
 const LABEL = { ours: 'tcp-chat (ours)', redis: 'Redis pub/sub', irc: 'ngIRCd' };
@@ -665,6 +668,7 @@ function markdown(M) {
     L.push('Search times are round trips through the protocol (client → server → client), median of 5.', '');
   }
   if (W.history && !W.history.data?.runs?.length) L.push('## History', '', stamp(M, 'history'), '', `Not measured: ${(W.history.failures ?? []).join('; ') || 'no run finished'}`, '');
+  if (W.cluster?.data?.length) L.push(...clusterMarkdown(W.cluster, stamp(M, 'cluster')));
   if (W.extension?.data) {
     const e = W.extension.data;
     L.push('## Extension', '', stamp(M, 'extension'), '');
@@ -742,7 +746,7 @@ function updateDocs(md) {
 
 // ---------------------------------------------------------------- main
 
-const ORDER = ['blast', 'idle', 'paced', 'scale', 'history', 'extension'];
+const ORDER = ['blast', 'idle', 'paced', 'scale', 'history', 'extension', 'cluster'];
 
 async function main() {
   const command = `npm run bench${argv.length ? ' -- ' + argv.join(' ') : ''}`;
@@ -776,6 +780,7 @@ async function main() {
       else if (w === 'idle') await idle((data = []));
       else if (w === 'paced') await paced((data = []));
       else if (w === 'scale') await scale((data = []));
+      else if (w === 'cluster') await cluster((data = []), { startServer, loadgen, check, log, quick: QUICK, rounds: ROUNDS });
       else {
         const o = {};
         if (w === 'history') await history(o);
@@ -805,7 +810,7 @@ async function main() {
   const svg = svgChart(M.summary);
   if (svg) fs.writeFileSync(path.join(RESULTS, 'latency.svg'), svg);
   // A full run rewrites the figures in docs/performance.md; so does --report (the tables again from results.json, nothing run).
-  if (REPORT_ONLY || (!QUICK && ORDER.every((w) => ONLY.has(w)))) updateDocs(md);
+  if (REPORT_ONLY || (!QUICK && ORDER.every((w) => w === 'cluster' || ONLY.has(w)))) updateDocs(md);
   process.stdout.write(md + '\n');
   if (failures.length) {
     log(`${failures.length} FAILURE(S): ${failures.join(' | ')}`);
