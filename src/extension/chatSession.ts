@@ -11,7 +11,7 @@ import type { PanelHost } from './panelHost';
 import { readSettings } from './settings';
 import { IncomingFiles, formatBytes } from './incomingFiles';
 import { roomSettingsView } from './roomSettingsView';
-import { awayText, inviteText, kickText, modeText, topicChangeText } from '../engine/client/roomEventText';
+import { wireRoomEventLines } from './roomEventLines';
 import { CommandId } from './commandIds';
 import type { FileOfferView, HostToPanel, PanelConnState, PanelToHost, RoomSettingsMsg, SnippetStatusMsg } from '../shared/panelProtocol';
 import { assertNever } from '../shared/assertNever';
@@ -231,6 +231,7 @@ export class ChatSession implements vscode.Disposable {
     switch (msg.type) {
       case 'ready':
         this.post(this.convo.initMessage(this.incoming.views()));
+        this.postUsers();
         return this.post(this.roomSettings());
       case 'send':
         if (msg.text.trim()) this.send(msg.room, msg.text);
@@ -318,6 +319,7 @@ export class ChatSession implements vscode.Disposable {
         this.convo.setBacklog(DEFAULT_ROOM, w.history, first !== undefined && first.seq > 1);
         this.log.info(`connected to ${c.address} as ${w.name}`);
         this.post(this.convo.initMessage(this.incoming.views()));
+        this.postUsers();
         this.post(this.roomSettings());
         this.changed.fire();
       }),
@@ -327,30 +329,8 @@ export class ChatSession implements vscode.Disposable {
         if (this.pendingSwitch === j.room) {
           this.pendingSwitch = undefined;
           this.switchRoom(j.room);
-        } else {
-          this.postRooms();
-          this.postSettings(j.room);
-        }
+        } else this.postRooms();
       }),
-      c.onTopic((t) => {
-        this.system(t.room, topicChangeText(t));
-        this.postSettings(t.room);
-      }),
-      c.onMode((m) => {
-        this.system(m.room, modeText(m));
-        this.postSettings(m.room);
-      }),
-      c.onKick((k) => {
-        if (k.name !== this.name) {
-          this.system(k.room, kickText(k, this.name));
-          return this.postSettings(k.room);
-        }
-        // Out of the room, as after a leave; the news goes where the panel lands.
-        this.convo.forget(k.room);
-        this.system(DEFAULT_ROOM, kickText(k, this.name));
-        this.switchRoom(this.convo.active);
-      }),
-      c.onInvite((i) => this.system(i.name === this.name ? this.convo.active : i.room, inviteText(i, this.name))),
       c.onLeft((room) => {
         this.convo.forget(room);
         this.switchRoom(this.convo.active);
@@ -359,11 +339,7 @@ export class ChatSession implements vscode.Disposable {
       c.onPresence((p) => {
         const line = this.convo.applyPresence(p);
         if (line) this.system(line.room, line.text);
-        const away = awayText(p);
-        if (away) this.system(DEFAULT_ROOM, away);
-        // A renamed operator stays one: what the panel offers follows the name.
-        if (p.event === 'rename') this.postSettings(this.convo.active);
-        this.post({ type: 'users', users: this.convo.users });
+        this.postUsers();
         this.changed.fire();
       }),
       c.onTyping((t) => {
@@ -410,6 +386,18 @@ export class ChatSession implements vscode.Disposable {
       c.onDropped((why) => {
         this.system(this.convo.active, `${why}; reconnecting…`);
         this.log.warn(why);
+      }),
+      ...wireRoomEventLines(c, {
+        me: () => this.name,
+        active: () => this.convo.active,
+        system: (room, text) => this.system(room, text),
+        settingsChanged: (room) => {
+          if (room === this.convo.active) this.post(this.roomSettings(room));
+        },
+        kickedFrom: (room) => {
+          this.convo.forget(room);
+          this.switchRoom(this.convo.active);
+        },
       }),
     );
   }
@@ -464,9 +452,9 @@ export class ChatSession implements vscode.Disposable {
     this.post({ type: 'rooms', rooms: this.convo.roomViews(), active: this.convo.active });
   }
 
-  /** Tell the panel about a room's settings, when it is the one the panel shows. */
-  private postSettings(room: string): void {
-    if (room === this.convo.active) this.post(this.roomSettings(room));
+  /** Who is online, with who of them is away (the people list shows it). */
+  private postUsers(): void {
+    this.post({ type: 'users', users: this.convo.users, away: this.client?.settings.awayNow() ?? {} });
   }
 
   private postTyping(room: string): void {

@@ -87,10 +87,11 @@ export interface RoomsMsg {
   rooms: RoomView[];
   active: string;
 }
-/** Who is online. */
+/** Who is online, and who of them is away (name → away message). */
 export interface UsersMsg {
   type: 'users';
   users: string[];
+  away?: Record<string, string>;
 }
 /** Who is typing in a room right now. */
 export interface TypingMsg {

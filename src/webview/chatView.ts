@@ -6,6 +6,7 @@ import { el, iconButton, roomTitle } from './dom';
 import { FileOffers } from './fileOffers';
 import { icon } from './icons';
 import { MessageList } from './messageList';
+import { RoomTopic } from './roomTopic';
 import { isSafeHref } from './sanitizeHtml';
 import { SearchBox } from './searchBox';
 import { Sidebar } from './sidebar';
@@ -35,6 +36,8 @@ export class ChatView {
   private rooms: RoomView[] = [];
   private active = '';
   private users: string[] = [];
+  /** Who is away: name → their message (remote text). */
+  private away: Record<string, string> = {};
   private typingNames: string[] = [];
   private typingTimer = 0;
   private state: PanelState;
@@ -53,8 +56,7 @@ export class ChatView {
   private readonly files: FileOffers;
   private readonly composer: Composer;
   private readonly title: HTMLHeadingElement;
-  private readonly topic: HTMLElement;
-  private readonly topicBtn: HTMLButtonElement;
+  private readonly topic: RoomTopic;
   private readonly connLabel: HTMLSpanElement;
   private readonly connectBtn: HTMLButtonElement;
   private readonly sideToggle: HTMLButtonElement;
@@ -84,15 +86,8 @@ export class ChatView {
     this.sideToggle.setAttribute('aria-controls', 'side');
     this.sideToggle.setAttribute('aria-expanded', 'false');
     this.sideToggle.addEventListener('click', () => this.toggleSide());
-    this.title = el('h1', 'room-title');
-    // The topic is remote text: textContent only, isolated so a right-to-left topic cannot reorder the header.
-    this.topic = el('bdi', 'room-topic');
-    this.topic.hidden = true;
-    const heading = el('div', 'room-heading');
-    heading.append(this.title, this.topic);
-    this.topicBtn = iconButton('edit', 'Set topic');
-    this.topicBtn.hidden = true;
-    this.topicBtn.addEventListener('click', () => this.post({ type: 'command', command: 'setTopic' }));
+    this.topic = new RoomTopic(() => this.post({ type: 'command', command: 'setTopic' }));
+    this.title = this.topic.title;
     this.connLabel = el('span', 'conn');
     this.connLabel.setAttribute('role', 'status');
     this.connectBtn = el('button', 'btn primary connect', 'Connect');
@@ -105,8 +100,8 @@ export class ChatView {
     const nameBtn = iconButton('person', 'Set display name');
     nameBtn.addEventListener('click', () => this.post({ type: 'command', command: 'setName' }));
     const tools = el('div', 'tools');
-    tools.append(this.connectBtn, this.topicBtn, searchBtn, fileBtn, nameBtn);
-    header.append(this.sideToggle, heading, this.connLabel, tools);
+    tools.append(this.connectBtn, this.topic.button, searchBtn, fileBtn, nameBtn);
+    header.append(this.sideToggle, this.topic.heading, this.connLabel, tools);
 
     this.search = new SearchBox(purify, { search: (query) => this.post({ type: 'search', query }), closed: () => this.composer.focus() });
 
@@ -197,6 +192,7 @@ export class ChatView {
         return this.renderRooms();
       case 'users':
         this.users = Array.isArray(msg.users) ? msg.users : [];
+        this.away = typeof msg.away === 'object' && msg.away !== null ? msg.away : {};
         return this.renderPeople();
       case 'typing':
         if (msg.room === this.active) this.setTyping(msg.names);
@@ -355,16 +351,11 @@ export class ChatView {
   private renderPeople(): void {
     const s = this.settings;
     const moderation = s && s.room === this.active && s.operator === true && this.conn === 'connected' ? { room: this.active } : undefined;
-    this.sidebar.renderPeople(this.users, this.me, this.conn === 'connected', moderation);
+    this.sidebar.renderPeople(this.users, this.me, this.conn === 'connected', moderation, this.away);
   }
 
   private renderTopic(): void {
-    const s = this.settings?.room === this.active ? this.settings : undefined;
-    const text = typeof s?.topic === 'string' ? s.topic : '';
-    this.topic.textContent = text;
-    this.topic.title = text && typeof s?.topicBy === 'string' ? `${text} (set by ${s.topicBy})` : '';
-    this.topic.hidden = text === '';
-    this.topicBtn.hidden = s?.canSetTopic !== true;
+    this.topic.render(this.settings?.room === this.active ? this.settings : undefined);
   }
 
   private renderTyping(): void {

@@ -74,7 +74,8 @@ export class Sidebar {
   }
 
   /** `moderation`: this user is an operator of the active room, so each other person gets Kick and Ban. */
-  renderPeople(users: string[], me: string | null, connected: boolean, moderation?: Moderation): void {
+  /** `away`: name → away message; an away person is marked, with the message as the tooltip. */
+  renderPeople(users: string[], me: string | null, connected: boolean, moderation?: Moderation, away: Record<string, string> = {}): void {
     const names = [...new Set(users.filter((u) => typeof u === 'string'))].sort((a, b) => (a === me ? -1 : b === me ? 1 : a.localeCompare(b)));
     this.peopleCount.textContent = String(names.length);
     this.peopleCount.setAttribute('aria-label', `${names.length} online`);
@@ -84,17 +85,25 @@ export class Sidebar {
         const dot = el('span', 'presence');
         dot.setAttribute('aria-hidden', 'true');
         const label = el('bdi', 'person-name', name);
+        const message = Object.prototype.hasOwnProperty.call(away, name) ? String(away[name]) : undefined;
+        const status = message === undefined ? 'online' : message ? `away: ${message}` : 'away';
+        if (message !== undefined) {
+          li.classList.add('away');
+          li.title = status;
+        }
         if (name === me) {
           li.classList.add('me');
           li.append(dot, label, el('span', 'person-you', '(you)'));
-          li.setAttribute('aria-label', `${name} (you), online`);
+          if (message !== undefined) li.append(el('span', 'person-away', 'away'));
+          li.setAttribute('aria-label', `${name} (you), ${status}`);
         } else {
           const b = el('button', 'person-btn');
           b.type = 'button';
           b.dataset.person = name;
-          b.setAttribute('aria-label', `${name}, online. Send a direct message`);
-          b.title = `Message ${name}`;
+          b.setAttribute('aria-label', `${name}, ${status}. Send a direct message`);
+          b.title = message === undefined ? `Message ${name}` : `Message ${name} (${status})`;
           b.append(dot, label);
+          if (message !== undefined) b.append(el('span', 'person-away', 'away'));
           li.append(b);
           if (moderation) li.append(this.moderationTools(name, moderation.room));
         }

@@ -66,6 +66,7 @@ describe('ChatClient: room moderation', function () {
     bob.setAway('in a meeting');
     await away;
     assert.equal(alice.settings.awayOf('BOB'), 'in a meeting');
+    assert.deepEqual(alice.settings.awayNow(), { bob: 'in a meeting' }, 'what the panel\'s people list shows');
     const back = nextEvent(alice.onPresence, (p) => p.event === 'back');
     bob.setAway();
     await back;

@@ -309,6 +309,22 @@ describe('room moderation', function () {
     assert.equal((await whoIs(dan.client)).away, undefined);
   });
 
+  it('charges room commands (topic, away) to the rate limit: past it they are refused', async () => {
+    const { port } = await h.server({ rate: 1, burst: 3 });
+    const alice = await h.raw(port, 'alice');
+    await join(alice.client, 'dev');
+    const codes: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const id = `rt${i}`;
+      alice.client.send({ type: 'topic', id, room: 'dev', topic: `topic ${i}` });
+      codes.push(String((await alice.client.waitFor((f) => (f.type === 'topic' && f.text === `topic ${i}`) || (f.type === 'error' && f.ref === id))).code ?? 'set'));
+    }
+    assert.deepEqual(codes.slice(0, 3), ['set', 'set', 'set'], 'the burst goes through');
+    assert.ok(codes.slice(3).includes('rate_limited'), `then the limit refuses: ${codes.join(' ')}`);
+    alice.client.send({ type: 'away', message: 'flooding' });
+    assert.equal((await alice.client.waitFor((f) => f.type === 'error' || (f.type === 'presence' && f.event === 'away'))).code, 'rate_limited', 'away too');
+  });
+
   it('an operator who renames stays an operator', async () => {
     const { port } = await h.server();
     const alice = await h.raw(port, 'alice');

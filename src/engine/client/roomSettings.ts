@@ -23,6 +23,11 @@ export class RoomSettings {
     return this.rooms.get(room)?.ops.some((n) => foldName(n) === key) ?? false;
   }
 
+  /** Everyone away now: name → away message. */
+  awayNow(): Record<string, string> {
+    return Object.fromEntries([...this.away.values()].map((a) => [a.name, a.message]));
+  }
+
   /** Someone's away message, or undefined when they are not away. */
   awayOf(name: string): string | undefined {
     return this.away.get(foldName(name))?.message;

@@ -72,6 +72,7 @@ export class ChatServer {
   private readonly away: AwayBook;
   /** Not the whole options object: it may hold the password, which the handshake forgets once derived. */
   private readonly nodeOption: string | undefined;
+  private readonly limit: RateLimit;
 
   constructor(options: ServerOptions = {}) {
     this.nodeOption = options.nodeName;
@@ -99,7 +100,7 @@ export class ChatServer {
       },
     });
     this.delivery = new Delivery(this.registry, this.output);
-    const limit = new RateLimit(limits.rate, limits.burst, { send, shut });
+    const limit = (this.limit = new RateLimit(limits.rate, limits.burst, { send, shut }));
     const online = (name: string) => this.membership.online(name);
     this.roomStates = new RoomStates(this.store, { publish: (e) => this.rooms.publish(e), count: (room) => this.rooms.count(room) });
     const writeRefusal = (conn: Connection, room: string) => this.roomStates.writeRefusal(conn, room);
@@ -312,17 +313,24 @@ export class ChatServer {
         return this.files.offer(conn, f);
       case 'file_chunk':
         return this.files.chunk(conn, f);
+      // Room commands write the store and reach a room, or everyone (away): each is charged like a message.
       case 'topic':
+        if (!this.limit.charge(conn, f.id, 'room')) return;
         return this.roomCommand(conn, f.id, this.rooms.topic(conn, f));
       case 'mode':
+        if (!this.limit.charge(conn, f.id, 'room')) return;
         return this.roomCommand(conn, f.id, this.rooms.mode(conn, f));
       case 'kick':
+        if (!this.limit.charge(conn, f.id, 'room')) return;
         return this.roomCommand(conn, f.id, this.rooms.kick(conn, f));
       case 'invite':
+        if (!this.limit.charge(conn, f.id, 'room')) return;
         return this.roomCommand(conn, f.id, this.rooms.invite(conn, f));
       case 'room_info':
+        if (!this.limit.charge(conn, f.id, 'room')) return;
         return this.roomCommand(conn, f.id, this.rooms.info(conn, f));
       case 'away':
+        if (!this.limit.charge(conn, undefined, 'room')) return;
         return this.away.set(conn, f);
       default:
         return assertNever(f);
