@@ -107,8 +107,11 @@ describe('IRC gateway rooms: topics, modes, kicks, invites, away', function () {
     const jayKick = await jay.client.waitFor((f) => f.type === 'kick' && f.room === 'ops');
     assert.deepEqual([jayKick.name, jayKick.by, jayKick.reason], ['bob', 'ann', 'off topic']);
 
-    // A ban by nick mask; the ban list; the ban keeps bob out.
-    ann.send('MODE #ops +b bob!*@*', 'MODE #ops b');
+    // A ban as irssi's /ban makes it (user and host): it names bob, and only bob, never everyone;
+    // one that matches nobody bans nobody, and says so.
+    ann.send('MODE #ops +b *!*@elsewhere.example');
+    assert.match((await ann.waitFor((m) => m.command === 'NOTICE' && m.params[1].includes('*!*@elsewhere.example'))).params[1], /nothing was banned/);
+    ann.send('MODE #ops +b *!*bob@irc', 'MODE #ops b');
     const bans = await ann.until((m) => m.command === '368');
     assert.deepEqual(
       bans.filter((m) => m.command === '367').map((m) => m.params.slice(1, 4)),

@@ -1,5 +1,6 @@
 import { MAX_MODE_CHANGES, type ModeChange, type ModeLetter, type RoomModes } from '../../protocol';
 import { ircLower } from './casemap';
+import { globMatch } from '../../server/roomRules';
 import { stripIrcFormatting } from './ircFormatting';
 
 /**
@@ -42,22 +43,32 @@ export function modeString(modes: RoomModes, keyed = modes.k !== undefined): { m
 export type ModeRequest =
   /** `MODE #room b` or `+b` without a mask: list the bans. */
   | { kind: 'list_bans' }
-  | { kind: 'change'; changes: ModeChange[] }
+  | { kind: 'change'; changes: ModeChange[]; unmatched: string[] }
   /** A letter the server does not know (472). */
   | { kind: 'unknown'; letter: string }
-  /** A letter missing its parameter (IRC servers ignore it; so does this one, but nothing else may be left). */
-  | { kind: 'empty' };
+  /** Nothing to change: letters missing their parameters (ignored, as IRC servers do), or ban masks that matched nobody. */
+  | { kind: 'empty'; unmatched: string[] };
+
+/** What parseModeRequest asks about people. */
+export interface ModePeople {
+  /** The chat name of a nick, or undefined. */
+  nameOf(nick: string): string | undefined;
+  /** Everyone online, with the `nick!user@host` IRC shows for them. */
+  masks(): Array<{ name: string; mask: string }>;
+}
 
 /**
  * Parses IRC mode changes: `+tk key`, `-o+v ann bob`, `+b`. Nick parameters
- * of o and v are mapped to chat names by `nameOf` (an unknown nick is kept as
- * typed, so the server answers 441). A letter whose parameter is missing is
- * skipped, as IRC servers do; more than MAX_MODE_CHANGES are cut.
+ * of o and v are mapped to chat names (an unknown nick is kept as typed, so
+ * the server answers 441); ban masks become chat bans (banMasksToChat), and
+ * `unmatched` lists the masks that matched nobody. A letter whose parameter
+ * is missing is skipped, as IRC servers do; more than MAX_MODE_CHANGES are cut.
  */
-export function parseModeRequest(text: string, params: readonly string[], nameOf: (nick: string) => string | undefined): ModeRequest {
+export function parseModeRequest(text: string, params: readonly string[], people: ModePeople): ModeRequest {
   const args = [...params];
   let on = true;
   const changes: ModeChange[] = [];
+  const unmatched: string[] = [];
   if (/^\+?b$/.test(text) && args.length === 0) return { kind: 'list_bans' };
   for (const ch of text) {
     if (ch === '+' || ch === '-') {
@@ -74,22 +85,37 @@ export function parseModeRequest(text: string, params: readonly string[], nameOf
     }
     const arg = args.shift();
     if (arg === undefined || arg === '') continue;
-    changes.push({ mode: `${sign}${letter}`, arg: letter === 'o' || letter === 'v' ? (nameOf(arg) ?? arg) : letter === 'b' ? banMaskToChat(arg) : arg });
+    if (letter === 'b') {
+      const bans = banMasksToChat(arg, people.masks);
+      if (bans.length === 0) unmatched.push(arg);
+      for (const b of bans) changes.push({ mode: `${sign}b`, arg: b });
+      continue;
+    }
+    changes.push({ mode: `${sign}${letter}`, arg: letter === 'o' || letter === 'v' ? (people.nameOf(arg) ?? arg) : arg });
   }
-  if (changes.length === 0) return { kind: 'empty' };
-  return { kind: 'change', changes: changes.slice(0, MAX_MODE_CHANGES) };
+  if (changes.length === 0) return { kind: 'empty', unmatched };
+  return { kind: 'change', changes: changes.slice(0, MAX_MODE_CHANGES), unmatched };
 }
 
 /**
- * An IRC ban mask as a chat ban: chat bans match names only, so
- * `nick!user@host` keeps its nick part (`ann*!*@*` bans `ann*`), and a mask
- * that is all wildcards past the nick is the same ban. `id:<identity>` stays.
+ * An IRC ban mask as chat bans, which match names only. A mask with nothing
+ * but wildcards past the nick (`ann*!*@*`, `ann*`) is that name pattern. A
+ * mask about the user or host (`*!*bob@irc`, what irssi's /ban makes) names
+ * the people online whose IRC mask it matches, each banned by name, so it
+ * never turns into `*` and bans everyone; it may match nobody. `id:<identity>`
+ * stays as it is.
  */
-export function banMaskToChat(mask: string): string {
-  if (mask.startsWith('id:')) return mask;
+export function banMasksToChat(mask: string, people: () => Array<{ name: string; mask: string }>): string[] {
+  if (mask.startsWith('id:')) return [mask];
   const bang = mask.indexOf('!');
-  const nick = bang === -1 ? mask.split('@')[0] : mask.slice(0, bang);
-  return ircLower(nick === '' ? '*' : nick);
+  const at = mask.indexOf('@', bang + 1);
+  const nick = bang === -1 ? (at === -1 ? mask : mask.slice(0, at)) : mask.slice(0, bang);
+  const user = bang === -1 ? '*' : mask.slice(bang + 1, at === -1 ? undefined : at);
+  const host = at === -1 ? '*' : mask.slice(at + 1);
+  if (/^\**$/.test(user) && /^\**$/.test(host)) return [ircLower(nick === '' ? '*' : nick)];
+  const full = `${nick || '*'}!${user || '*'}@${host || '*'}`;
+  const pattern = ircLower(full);
+  return [...new Set(people().filter((p) => globMatch(pattern, ircLower(p.mask))).map((p) => ircLower(p.name)))];
 }
 
 /** A chat ban as an IRC mask: a name pattern becomes `pattern!*@*`. */

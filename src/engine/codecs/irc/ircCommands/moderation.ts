@@ -71,7 +71,15 @@ export async function mode(c: IrcCodec, m: IrcMessage): Promise<void> {
     const { modes, args: shown } = modeString(settings?.modes ?? { n: true, t: true, i: false, m: false }, settings?.keyed);
     return c.send(rplChannelModeIs(c.reply(), channel, modes, ...shown));
   }
-  const req = parseModeRequest(changes, args, (nick) => c.gateway.nicks.nameOf(nick));
+  const req = parseModeRequest(changes, args, {
+    nameOf: (nick) => c.gateway.nicks.nameOf(nick),
+    masks: () => c.view.users().map((name) => ({ name, mask: c.gateway.maskOf(name) })),
+  });
+  if (req.kind === 'change' || req.kind === 'empty') {
+    for (const mask of req.unmatched) {
+      c.send({ source: c.gateway.serverName, command: 'NOTICE', params: [c.nick, `Nobody online matches the ban mask ${mask}, so nothing was banned: bans here match names, so ban nick!*@* (a nick or a pattern such as bob*!*@*)`] });
+    }
+  }
   switch (req.kind) {
     case 'unknown':
       return c.send(errUnknownMode(c.reply(), req.letter));
