@@ -5,7 +5,7 @@ import { Harness } from '../support/harness';
 import { CLIENT_WAIT_MS, requireRealClientTools, startRealClient, type RealClientKind, type RealIrcClient } from '../support/ircClients';
 import { gatewayServer } from '../support/ircGateway';
 import { IrcLineClient } from '../support/ircLineClient';
-import { Tmux } from '../support/ircTmux';
+import { pollUntil, Tmux } from '../support/ircTmux';
 import type { RawClient } from '../support/rawClient';
 
 /**
@@ -126,4 +126,62 @@ describe('the gateway over TLS, with openssl s_client', function () {
     proc.stdin.write('QUIT :done\r\n');
     await until(/ERROR :Closing link/, 'ERROR after QUIT');
   });
+});
+
+/**
+ * Room moderation typed in real clients: irssi and WeeChat each make a room
+ * (so they are its operator) and use their own /topic, /op, /kick and /away,
+ * which they turn into IRC commands the gateway maps onto the room model;
+ * the JSON client sees each change, and each client shows the JSON client's
+ * topic as a topic change.
+ */
+describe('room moderation from irssi and WeeChat through the gateway', function () {
+  const h = new Harness();
+  let tmux: Tmux;
+  let panel: RawClient;
+  const clients: RealIrcClient[] = [];
+
+  before(async function () {
+    requireRealClientTools();
+    const { port, ircPort } = await gatewayServer(h, { rate: 0 });
+    panel = (await h.raw(port, 'panel_mod')).client;
+    tmux = await Tmux.start();
+    for (const kind of ['irssi', 'weechat'] as const) clients.push(await startRealClient(kind, tmux, { host: '127.0.0.1', port: ircPort }, `${kind}_op`));
+  });
+
+  after(async function () {
+    for (const c of clients) await c.close();
+    await tmux?.stop();
+    await h.cleanup();
+  });
+
+  for (const [i, kind] of (['irssi', 'weechat'] as const).entries()) {
+    it(`${kind}: /topic, /op, /kick and /away reach the JSON client; the JSON client's topic reaches ${kind}`, async function () {
+      const c = clients[i];
+      const room = `${kind}room`;
+      const channel = `#${room}`;
+      await c.join(channel);
+      panel.send({ type: 'join', room });
+      const joined = await panel.waitFor((f) => f.type === 'joined' && f.room === room, CLIENT_WAIT_MS);
+      assert.deepEqual(joined.ops, [c.nick], `${kind} made ${channel}, so it is the operator`);
+
+      await c.command(channel, `/topic ${kind} sets the topic`);
+      const topic = await panel.waitFor((f) => f.type === 'topic' && f.room === room, CLIENT_WAIT_MS);
+      assert.deepEqual([topic.text, topic.by], [`${kind} sets the topic`, c.nick]);
+
+      await c.command(channel, '/op panel_mod');
+      const mode = await panel.waitFor((f) => f.type === 'mode' && f.room === room, CLIENT_WAIT_MS);
+      assert.deepEqual(mode.changes, [{ mode: '+o', arg: 'panel_mod' }]);
+      panel.send({ type: 'topic', room, topic: 'set from the panel' });
+      await pollUntil(async () => (/set from the panel/.test(await c.transcript(channel)) ? true : undefined), CLIENT_WAIT_MS, `${kind} shows the panel's topic`, () => c.transcript(channel));
+
+      await c.command(channel, '/kick panel_mod enough');
+      const kick = await panel.waitFor((f) => f.type === 'kick' && f.room === room, CLIENT_WAIT_MS);
+      assert.deepEqual([kick.name, kick.by, kick.reason], ['panel_mod', c.nick, 'enough']);
+
+      await c.command(channel, `/away back in five from ${kind}`);
+      const away = await panel.waitFor((f) => f.type === 'presence' && f.event === 'away' && f.name === c.nick, CLIENT_WAIT_MS);
+      assert.equal(away.message, `back in five from ${kind}`);
+    });
+  }
 });

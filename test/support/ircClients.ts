@@ -38,6 +38,8 @@ export interface RealIrcClient {
   seesNickChange(channel: string, from: string, to: string): Promise<void>;
   /** What the client shows of a channel now, oldest line first (its screen or its log). */
   transcript(channel: string): Promise<string>;
+  /** Types a command (`/topic …`, `/kick …`) the way its user would, in the channel's window or buffer. */
+  command(channel: string, line: string): Promise<void>;
   /** Quits, waits for the process to end, removes its home. */
   close(): Promise<void>;
 }
@@ -109,6 +111,7 @@ abstract class Driven implements RealIrcClient {
   abstract seesDirectMessage(from: string, text: string): Promise<void>;
   abstract seesNickChange(channel: string, from: string, to: string): Promise<void>;
   abstract transcript(channel: string): Promise<string>;
+  abstract command(channel: string, line: string): Promise<void>;
   protected abstract quit(): Promise<void>;
 
   /** Waits until `source()` matches `re`; on timeout, says what the client showed. */
@@ -213,6 +216,11 @@ class Irssi extends Driven {
     return this.screen();
   }
 
+  async command(channel: string, line: string): Promise<void> {
+    await this.show(channel);
+    await this.tmux.type(this.window, line);
+  }
+
   protected async quit(): Promise<void> {
     await this.tmux.type(this.window, '/quit');
   }
@@ -280,6 +288,10 @@ class Weechat extends Driven {
     return this.log(`${this.server}.${channel}`);
   }
 
+  async command(channel: string, line: string): Promise<void> {
+    this.send(`${this.server}.${channel}`, line);
+  }
+
   protected async quit(): Promise<void> {
     this.send(`server.${this.server}`, '/quit');
   }
@@ -301,26 +313,26 @@ class Ii extends Driven {
     return read(path.join(this.dir, ...(conversation ? [conversation.toLowerCase()] : []), 'out'));
   }
 
-  private command(line: string, conversation?: string): void {
+  private toFifo(line: string, conversation?: string): void {
     writeFifo(path.join(this.dir, ...(conversation ? [conversation.toLowerCase()] : []), 'in'), line);
   }
 
   async join(channel: string): Promise<void> {
-    this.command(`/j ${channel}`);
+    this.toFifo(`/j ${channel}`);
     await this.waitFor(`join ${channel}`, () => this.out(channel), new RegExp(`-!- ${escape(this.nick)}\\(.*\\) has joined ${escape(channel)}`));
   }
 
   async say(channel: string, text: string): Promise<void> {
-    this.command(text, channel);
+    this.toFifo(text, channel);
     await this.waitFor(`own message in ${channel}`, () => this.out(channel), new RegExp(`<${escape(this.nick)}> ${escape(text)}$`, 'm'));
   }
 
   async msg(nick: string, text: string): Promise<void> {
-    this.command(`/j ${nick} ${text}`);
+    this.toFifo(`/j ${nick} ${text}`);
   }
 
   async changeNick(nick: string): Promise<void> {
-    this.command(`/n ${nick}`);
+    this.toFifo(`/n ${nick}`);
     await this.waitFor(`own nick change to ${nick}`, () => this.out(), new RegExp(`changed nick to "${escape(nick)}"`));
     this.nick = nick;
   }
@@ -342,7 +354,12 @@ class Ii extends Driven {
     return this.out(channel);
   }
 
+  /** ii knows a few commands (/t topic, /a away); anything else goes to the server as typed (an IRC command in capitals). */
+  async command(channel: string, line: string): Promise<void> {
+    this.toFifo(line, channel);
+  }
+
   protected async quit(): Promise<void> {
-    this.command('/q');
+    this.toFifo('/q');
   }
 }
