@@ -12,6 +12,8 @@ export type Command =
   | { kind: 'leave'; room?: string }
   | { kind: 'msg'; to: string; text: string }
   | { kind: 'who' }
+  /** Show the identity key behind a name. */
+  | { kind: 'whois'; name: string }
   | { kind: 'nick'; name: string }
   | { kind: 'history' }
   | { kind: 'search'; query: string }
@@ -31,7 +33,7 @@ export type Command =
   | { kind: 'unknown'; command: string };
 
 /** The commands, for the hint after an unknown one. */
-export const COMMANDS = ['/join', '/leave', '/msg', '/who', '/nick', '/history', '/search', '/topic', '/mode', '/kick', '/ban', '/unban', '/invite', '/away', '/quit'] as const;
+export const COMMANDS = ['/join', '/leave', '/msg', '/who', '/whois', '/nick', '/history', '/search', '/topic', '/mode', '/kick', '/ban', '/unban', '/invite', '/away', '/quit'] as const;
 
 /** The modes whose `+` takes an argument, and those whose `-` does (IRC's: +k key, +l limit, ±o ±v name, ±b mask). */
 const ARG_ON_SET = new Set<string>(['k', 'l', 'o', 'v', 'b']);
@@ -68,6 +70,8 @@ export function parseCommand(input: string): Command {
     }
     case '/who':
       return { kind: 'who' };
+    case '/whois':
+      return rest ? { kind: 'whois', name: unquote(rest) } : { kind: 'usage', usage: 'usage: /whois NAME' };
     case '/nick':
       return rest ? { kind: 'nick', name: unquote(rest) } : { kind: 'usage', usage: 'usage: /nick NAME' };
     case '/history':

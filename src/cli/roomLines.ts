@@ -41,7 +41,7 @@ export function awayLine(p: PresenceFrame): string | undefined {
   return text === undefined ? undefined : `* ${clean(text)}`;
 }
 
-/** A name in the /who list, with their away message. */
-export function whoEntry(name: string, away: string | undefined): string {
-  return clean(away === undefined ? name : `${name} (away: ${away})`);
+/** A person in the /who list as shown (already cleaned), with their away message. */
+export function whoEntry(shown: string, away: string | undefined): string {
+  return away === undefined ? shown : `${shown} (away: ${clean(away)})`;
 }

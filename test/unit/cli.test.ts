@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Harness } from '../support/harness';
 import { ROOT, ensureCliBuilt, runCli, spawnCli, startCliServer, waitForOutput } from '../support/cliProcess';
 import { parseCommand } from '../../src/cli/parseCommand';
+import { dmKey } from '../../src/engine/protocol';
 
 describe('tcp-chat CLI', function () {
   this.timeout(30_000);
@@ -83,7 +84,9 @@ describe('tcp-chat CLI', function () {
       const m = await peers[i].client.waitFor((f) => f.type === 'message', 10_000);
       assert.equal(m.sender, 'alice');
       assert.equal(m.text, `hello ${n}, from  the terminal`, `${n} got the whole text, spacing kept`);
-      assert.equal(m.room, `@${['alice', n].sort().join(',')}`);
+      // Kept under the two identities: the terminal's key (it made one) and the raw client's guest id.
+      assert.match(String(m.author), /^ed25519:/);
+      assert.equal(m.room, dmKey(m.author as string, peers[i].welcome.id as string));
     }
     // Nobody got a DM meant for someone else, and #general heard nothing.
     for (const peer of peers) assert.equal(peer.client.frames.filter((f) => f.type === 'message').length, 0);

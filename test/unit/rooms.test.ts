@@ -360,6 +360,37 @@ describe('room moderation', function () {
     assert.deepEqual((await mode(back.client, 'dev', { mode: '-k' })).by, 'alice', 'still an operator after the restart');
   });
 
+  it('two nodes changing one room at once lose none of each other\'s changes (compare-and-set)', async () => {
+    const hub = new LocalBusHub();
+    // A store as slow to answer a read as a database: a write from one node can land between the other's read and write.
+    const store = new (class extends MemoryStore {
+      override async roomState(room: string) {
+        const read = await super.roomState(room);
+        await new Promise((r) => setTimeout(r, 2));
+        return read;
+      }
+    })();
+    const a = await h.server({ bus: new LocalBus(hub), store });
+    const b = await h.server({ bus: new LocalBus(hub), store });
+    const alice = await h.raw(a.port, 'alice');
+    const bob = await h.raw(b.port, 'bob');
+    await join(alice.client, 'dev');
+    await join(bob.client, 'dev');
+    await mode(alice.client, 'dev', { mode: '+o', arg: 'bob' });
+    // Ten bans from each node, sent without waiting: their writes interleave on the shared store.
+    for (let i = 0; i < 10; i++) {
+      alice.client.send({ type: 'mode', room: 'dev', changes: [{ mode: '+b', arg: `a${i}` }] });
+      bob.client.send({ type: 'mode', room: 'dev', changes: [{ mode: '+b', arg: `b${i}` }] });
+    }
+    const seen = new Set<string>();
+    while (seen.size < 20) {
+      const m = await alice.client.waitFor((f) => f.type === 'mode' && (f.changes as Array<{ arg?: string }>).every((c) => !seen.has(String(c.arg))));
+      for (const c of m.changes as Array<{ arg?: string }>) seen.add(String(c.arg));
+    }
+    const bans = ((await roomInfo(bob.client, 'dev')).bans as Frame[]).map((x) => String(x.mask)).sort();
+    assert.equal(bans.length, 20, `every ban is kept: ${bans.join(' ')}`);
+  });
+
   it('two nodes on one bus agree: topics, kicks, bans, invites and away cross it', async () => {
     const hub = new LocalBusHub();
     const store = new MemoryStore();

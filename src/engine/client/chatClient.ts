@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { formatHostPort, type Endpoint } from '../address';
 import { normalizeFingerprint } from '../certificate';
-import { DEFAULT_ROOM, PROTOCOL_VERSION, isDmKey, type ChatMessage, type ClientFrame, type ErrorCode, type ErrorFrame, type HistoryFrame, type ModeChange, type PresenceFrame, type RoomInfoFrame, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type WelcomeFrame } from '../protocol';
+import type { Identity } from '../identity';
+import { DEFAULT_ROOM, PROTOCOL_VERSION, isDmKey, type ChatMessage, type ClientFrame, type ErrorCode, type ErrorFrame, type HelloFrame, type HistoryFrame, type ModeChange, type Person, type RoomInfoFrame, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type WelcomeFrame } from '../protocol';
+import { answerChallenge } from './challengeAnswer';
 import { resolveClientOptions, type ClientOptions, type ClientState, type ResolvedClientOptions } from './clientOptions';
 import { ClientEvents } from './clientEvents';
 import { ConnectError, FINAL_CONNECT_CODES } from './connectError';
@@ -9,6 +11,7 @@ import { Connection, type Ending } from './connection';
 import { OutgoingFiles } from './outgoingFiles';
 import { Outbox } from './outbox';
 import { PasswordProver } from './passwordProver';
+import { People } from './people';
 import { Requests, type Replies, type RequestOf } from './requests';
 import { RoomSettings } from './roomSettings';
 import { RoomTracker } from './roomTracker';
@@ -61,7 +64,7 @@ export class ChatClient extends ClientEvents {
   private attempt = 0;
   private reconnectTimer?: NodeJS.Timeout;
   private everConnected = false;
-  private _users: string[] = [];
+  private readonly online = new People();
   private _welcome?: WelcomeFrame;
   /** The server's history id from the last welcome. */
   private historyId?: string;
@@ -98,9 +101,33 @@ export class ChatClient extends ClientEvents {
   get name(): string {
     return this._name;
   }
-  /** Everyone online at the last count. */
+  /** Everyone online at the last count, by name. */
   get users(): readonly string[] {
-    return this._users;
+    return this.online.names;
+  }
+  /** Everyone online with the identity behind their name (empty from servers that predate identities). */
+  get people(): readonly Person[] {
+    return this.online.all;
+  }
+  /** Who is behind a name online now: their identity id, and whether they are a guest. */
+  person(name: string): Person | undefined {
+    return this.online.find(name);
+  }
+  /** Your identity id as the server knows it (your key's, or a guest id for this session); undefined before a welcome, or from servers that predate identities. */
+  get id(): string | undefined {
+    return this._welcome?.id;
+  }
+  /** True when this connection proved no identity key: it may use only names nobody has claimed. */
+  get guest(): boolean {
+    return this._welcome?.guest ?? this._welcome?.id === undefined;
+  }
+  /** Why the last welcome gave another name than the one asked for, for a person to read. */
+  get notice(): string | undefined {
+    return this._welcome?.notice;
+  }
+  /** The identity key this client proves, if any. */
+  get identity(): Identity | undefined {
+    return this.opts.identity;
   }
   /** Rooms this client is in. */
   get rooms(): readonly string[] {
@@ -237,7 +264,7 @@ export class ChatClient extends ClientEvents {
   /** Who is online now. */
   async who(): Promise<string[]> {
     const f = await this.ask({ type: 'who' });
-    this._users = f.users;
+    this.online.reset(f.users, f.people);
     return f.users;
   }
 
@@ -271,8 +298,8 @@ export class ChatClient extends ClientEvents {
         tls: this.opts.tls && { pinned: this.pinned, verify: this.opts.tls.verify, servername: this.opts.tls.servername },
       },
       {
-        hello: () => ({ type: 'hello', v: PROTOCOL_VERSION, name: this._name, ...(this.session && { session: this.session }) }),
-        answer: (f) => (f.type === 'challenge' ? this.prover.prove(f, conn.address).then((proof): ClientFrame => ({ type: 'auth', proof })) : undefined),
+        hello: () => this.hello(),
+        answer: (f) => (f.type === 'challenge' ? answerChallenge(f, { address: conn.address, prover: this.prover, identity: this.opts.identity, binding: conn.binding }) : undefined),
         presented: (fp) => (this._fingerprint = fp),
         trusted: (fp) => (this.pinned = fp),
         welcomed: (w) => this.onWelcomeFrame(w),
@@ -282,6 +309,15 @@ export class ChatClient extends ClientEvents {
     );
     this.conn = conn;
     this.tried++;
+  }
+
+  /** The first frame of each attempt: the name, the session to keep it, and the key to prove. */
+  private hello(): HelloFrame {
+    const h: HelloFrame = { type: 'hello', v: PROTOCOL_VERSION, name: this._name };
+    if (this.session) h.session = this.session;
+    if (this.opts.identity) h.key = this.opts.identity.publicKey;
+    if (this.opts.insist) h.insist = true;
+    return h;
   }
 
   /** An attempt failed or a link closed: settle connect(), tell the person once, then reconnect or stop. */
@@ -332,7 +368,7 @@ export class ChatClient extends ClientEvents {
     this._welcome = w;
     this._name = w.name;
     this.session = w.session;
-    this._users = w.users;
+    this.online.reset(w.users, w.people);
     this.attempt = 0;
     this.tried = 0;
     const reconnecting = this.everConnected;
@@ -368,7 +404,8 @@ export class ChatClient extends ClientEvents {
         this.ackIfMine(f);
         return this.tracker.accept(f);
       case 'presence':
-        this.applyPresence(f);
+        this.online.apply(f);
+        if (f.event === 'rename' && f.from === this._name) this._name = f.name;
         this.settings.presence(f);
         return this.presenceE.fire(f);
       case 'typing':
@@ -460,23 +497,15 @@ export class ChatClient extends ClientEvents {
     return { type: 'join', room, ...(key !== undefined && { key }) };
   }
 
-  /** Our own message came back: it is acknowledged. */
+  /** Our own message came back: it is acknowledged. Known by identity when the server says, so a rename in between does not matter. */
   private ackIfMine(m: ChatMessage): void {
-    if (m.sender === this._name) this.outbox.ack(m.id);
+    const mine = m.author !== undefined && this.id !== undefined ? m.author === this.id : m.sender === this._name;
+    if (mine) this.outbox.ack(m.id);
   }
 
   private failWaiting(err: Error): void {
     this.files.failAll(err);
     this.requests.failAll(err);
-  }
-
-  private applyPresence(p: PresenceFrame): void {
-    if (p.event === 'online' && !this._users.includes(p.name)) this._users = [...this._users, p.name];
-    if (p.event === 'offline') this._users = this._users.filter((u) => u !== p.name);
-    if (p.event === 'rename') {
-      this._users = this._users.map((u) => (u === p.from ? p.name : u));
-      if (p.from === this._name) this._name = p.name;
-    }
   }
 
   /** Write to the live link; false when there is none. */

@@ -22,6 +22,8 @@ export class AwayBook {
     private readonly bus: Bus,
     private readonly registry: Registry,
     private readonly delivery: Delivery,
+    /** The canonical name of someone online on any node, or undefined: the people of a node that went silent go offline without an event here. */
+    private readonly online: (name: string) => string | undefined,
   ) {}
 
   start(): void {
@@ -41,13 +43,15 @@ export class AwayBook {
 
   /** A person's away message, or undefined when they are not away. */
   of(name: string): string | undefined {
+    if (this.online(name) === undefined) return undefined;
     return this.away.get(foldName(name))?.message;
   }
 
   /** Everyone away now, for a welcome; undefined when nobody is. */
   snapshot(): Record<string, string> | undefined {
-    if (this.away.size === 0) return undefined;
-    return Object.fromEntries([...this.away.values()].map((a) => [a.name, a.message]));
+    const now = [...this.away.values()].filter((a) => this.online(a.name) !== undefined);
+    if (now.length === 0) return undefined;
+    return Object.fromEntries(now.map((a) => [a.name, a.message]));
   }
 
   private onPeople(e: PeopleEvent, from: string): void {
@@ -71,7 +75,8 @@ export class AwayBook {
         return;
       }
       case 'roster?':
-        if (from === this.bus.nodeId) return;
+        // Answered with the roster: by every node, or only by the one asked.
+        if (from === this.bus.nodeId || (e.node !== undefined && e.node !== this.bus.nodeId)) return;
         for (const conn of this.registry.everyone()) {
           const message = this.of(conn.session.name);
           if (message !== undefined) this.bus.publish(PEOPLE_TOPIC, asBusEvent({ kind: 'away', name: conn.session.name, message }));

@@ -20,6 +20,7 @@ import { Handshake } from './handshake';
 import { HistoryRequests } from './historyRequests';
 import { Listener } from './listener';
 import { Membership } from './membership';
+import { Names } from './names';
 import { MessageRelay } from './messageRelay';
 import { resolveLimits, type Limits, type ServerEvent, type ServerOptions } from './options';
 import { OutputQueue } from './outputQueue';
@@ -70,9 +71,9 @@ export class ChatServer {
   private readonly roomStates: RoomStates;
   private readonly rooms: RoomCommands;
   private readonly away: AwayBook;
+  private readonly limit: RateLimit;
   /** Not the whole options object: it may hold the password, which the handshake forgets once derived. */
   private readonly nodeOption: string | undefined;
-  private readonly limit: RateLimit;
 
   constructor(options: ServerOptions = {}) {
     this.nodeOption = options.nodeName;
@@ -101,7 +102,8 @@ export class ChatServer {
     });
     this.delivery = new Delivery(this.registry, this.output);
     const limit = (this.limit = new RateLimit(limits.rate, limits.burst, { send, shut }));
-    const online = (name: string) => this.membership.online(name);
+    const person = (name: string) => this.membership.person(name);
+    const online = (name: string) => person(name)?.name;
     this.roomStates = new RoomStates(this.store, { publish: (e) => this.rooms.publish(e), count: (room) => this.rooms.count(room) });
     const writeRefusal = (conn: Connection, room: string) => this.roomStates.writeRefusal(conn, room);
     this.files = new FileRelay(
@@ -109,7 +111,7 @@ export class ChatServer {
         sendAll: (conns, frame) => this.delivery.toConns(conns, frame),
         error,
         charge: (conn, ref) => limit.charge(conn, ref, 'file'),
-        online,
+        person,
         publish: (target, e) => ('room' in target ? this.router.toRoom(target.room, e) : this.router.toPerson(target.person, e)),
         writeRefusal,
       },
@@ -118,14 +120,15 @@ export class ChatServer {
     );
     this.router = new BusRouter(this.bus, this.store, this.registry, this.directory, this.delivery, this.files, {
       local: (id) => this.conns.get(id),
-      roster: () => [...this.registry.everyone()].map((c) => ({ name: c.session.name, rooms: [...c.session.rooms], session: sessionHash(c.session.token) })),
+      roster: () => [...this.registry.everyone()].map((c) => ({ ...c.session.person, rooms: [...c.session.rooms], session: sessionHash(c.session.token) })),
       moved: (conn) => this.membership.movedAway(conn),
       warn,
     }, options.cluster);
-    this.handshake = new Handshake(options, { send, error, shut, admit: (conn, hello) => this.membership.admit(conn, hello) });
+    this.handshake = new Handshake(options, { send, error, shut, admit: (conn, hello, proven) => this.membership.admit(conn, hello, proven) });
     const roomLimits = new RoomLimits(limits, (room) => this.registry.room(room) !== undefined);
+    const names = new Names(this.registry, this.directory, this.store, this.bus, limits.maxNamesPerIdentity, report);
     this.rooms = new RoomCommands(this.roomStates, this.bus, this.registry, this.directory, this.delivery, roomLimits, { error, online, report });
-    this.away = new AwayBook(this.bus, this.registry, this.delivery);
+    this.away = new AwayBook(this.bus, this.registry, this.delivery, online);
     this.membership = new Membership(
       this.registry,
       roomLimits,
@@ -134,6 +137,7 @@ export class ChatServer {
       this.bus,
       this.router,
       this.delivery,
+      names,
       limits,
       {
         error,
@@ -147,7 +151,7 @@ export class ChatServer {
       { admit: (conn, room, key) => this.roomStates.admit(conn, room, key), away: () => this.away.snapshot() },
       () => this.nodeName,
     );
-    this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, online, touch: (room) => roomLimits.touch(room), writeRefusal }, limits.typingInterval);
+    this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, person, touch: (room) => roomLimits.touch(room), writeRefusal }, limits.typingInterval);
     this.requests = new HistoryRequests(this.registry, this.store, this.delivery, limit, { error });
     const view = new ChatServerView({
       limits,
@@ -219,6 +223,18 @@ export class ChatServer {
   /** Names of everyone who completed the handshake, on this node and (with a shared bus) the others. */
   users(): string[] {
     return this.membership.users();
+  }
+
+  /**
+   * The operator frees a name whose owner lost their key (the editor's "Chat:
+   * Release Name", like `tcp-chat names release`): the next key to use it owns
+   * it. Resolves with the identity that owned it, or undefined when nobody did.
+   * Whoever is online under it keeps it until they leave.
+   */
+  async releaseName(name: string): Promise<string | undefined> {
+    const owner = await this.store.nameOwner(name);
+    if (owner !== undefined) await this.store.releaseName(name);
+    return owner;
   }
 
   /** Number of open sockets, handshake or not. */
@@ -337,10 +353,11 @@ export class ChatServer {
     }
   }
 
-  /** The `users` reply: everyone online, and who of them is away (what IRC's WHOIS shows as 301). */
+  /** Who is online: names for clients before identities, people with their identities, and who of them is away (what IRC's WHOIS shows as 301). */
   private who(conn: Connection, id: string | undefined): void {
+    const people = this.membership.people();
     const away = this.away.snapshot();
-    this.delivery.toConn(conn, { type: 'users', ...(id !== undefined && { id }), users: this.membership.users(), ...(away && { away }) });
+    this.delivery.toConn(conn, { type: 'users', ...(id !== undefined && { id }), users: people.map((p) => p.name), people, ...(away && { away }) });
   }
 
   /** Room settings live in the store: when it fails, the command did nothing, and the client may try again. */

@@ -135,6 +135,9 @@ export class RoomCommands {
         // The renamer's own node moves their operator and voice entries in the rooms they are in.
         if (from === this.bus.nodeId) this.followRename(e.from, e.name);
         return;
+      case 'resync':
+        // A node's link to the bus came back (this one's too: it hears its own): room_state events may be lost, so read the settings again.
+        return void this.states.refresh().catch((err: unknown) => this.host.report({ type: 'warn', message: `reading room settings again after a bus outage failed: ${(err as Error).message}` }));
       default:
         return; // the BusRouter's and AwayBook's business
     }

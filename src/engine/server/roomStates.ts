@@ -26,6 +26,13 @@ export type UpdateOutcome = { current: VersionedRoomState; refusal?: undefined }
 
 /** How many times a change is redone on another writer's result before giving up. */
 const MAX_ATTEMPTS = 8;
+/**
+ * The first wait, in ms, before redoing a change that lost a race; it doubles
+ * each time, and the wait is a random part of it. Without it, a node that
+ * writes one change after another reads first every time and starves the
+ * other (each of its reads lands just after the other's write).
+ */
+const RETRY_BASE_MS = 4;
 
 /**
  * Who a session is to the room rules. The identity work (issue 10) adds the
@@ -74,7 +81,10 @@ export class RoomStates {
       const m = mutate(cur);
       if (m === undefined) return { current: cur };
       if ('code' in m) return { refusal: m };
-      if (!(await this.store.setRoomState(room, m.state, cur.version))) continue;
+      if (!(await this.store.setRoomState(room, m.state, cur.version))) {
+        await new Promise((r) => setTimeout(r, Math.random() * RETRY_BASE_MS * 2 ** attempt));
+        continue;
+      }
       const current = { version: cur.version + 1, state: m.state };
       this.host.publish({ kind: 'room_state', room, version: current.version, state: m.state, change: m.change });
       return { current };
@@ -131,6 +141,11 @@ export class RoomStates {
     const had = this.copies.get(room);
     if (published && !had && !this.admitting.has(room)) return;
     if (!had || v.version > had.version) this.copies.set(room, v);
+  }
+
+  /** Read the settings of every room this node keeps a copy of again (events about them may have been lost). */
+  async refresh(): Promise<void> {
+    await Promise.all([...this.copies.keys()].map(async (room) => this.remember(room, await this.read(room))));
   }
 
   /** The last member on this node left a room: its copy would go stale unwatched. */

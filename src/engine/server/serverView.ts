@@ -111,11 +111,11 @@ export class ChatServerView implements ServerView {
   }
 
   users(): string[] {
-    return [...this.p.registry.users(), ...this.p.directory.names()];
+    return [...this.p.registry.users(), ...this.p.directory.all().map((p) => p.name)];
   }
 
   online(name: string): string | undefined {
-    return this.p.registry.find(name)?.session.name ?? this.p.directory.find(name);
+    return this.p.registry.find(name)?.session.name ?? this.p.directory.find(name)?.name;
   }
 
   isTaken(name: string): boolean {
@@ -136,7 +136,7 @@ export class ChatServerView implements ServerView {
       };
     }
     const remote = this.p.directory.find(name);
-    return remote === undefined ? undefined : { name: remote, rooms: this.p.directory.roomsOf(remote) };
+    return remote === undefined ? undefined : { name: remote.name, rooms: this.p.directory.roomsOf(remote.name) };
   }
 
   session(name: string): Session | undefined {

@@ -156,7 +156,8 @@ async function tryRegister(c: IrcCodec): Promise<void> {
   await c.request({ type: 'hello', v: PROTOCOL_VERSION, name: pre.nick }, { kind: 'register' });
   const challenge = c.challenge;
   c.challenge = undefined;
-  if (!challenge || c.registered) return;
+  // The gateway's hello carries no identity key, so a challenge only ever asks for the password.
+  if (!challenge || c.registered || challenge.salt === undefined || challenge.kdf === undefined) return;
   const key = pre.key ?? (await deriveKey(pre.password ?? '', Buffer.from(challenge.salt, 'hex'), challenge.kdf));
   await c.request({ type: 'auth', proof: authProof(key, Buffer.from(challenge.nonce, 'hex')) }, { kind: 'register' });
 }
