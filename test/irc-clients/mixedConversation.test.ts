@@ -9,10 +9,10 @@ import { pollUntil, Tmux } from '../support/ircTmux';
 /** A message of the conversation: who wrote it and its text. */
 type Line = `${string}: ${string}`;
 
-/** Lines of the form `<nick> text` (irssi's screen, the terminal client), in the order shown. */
+/** Lines of the form `<nick> text` (irssi's screen; the terminal client, which marks guests `<nick (guest)>`), in the order shown. */
 function angleLines(text: string, texts: ReadonlySet<string>): Line[] {
   const out: Line[] = [];
-  for (const m of text.matchAll(/<[ @+]?([A-Za-z0-9_]+)> (mixed \d from [a-z]+)/g)) if (texts.has(m[2])) out.push(`${m[1]}: ${m[2]}`);
+  for (const m of text.matchAll(/<[ @+]?([A-Za-z0-9_]+)(?: \(guest\))?> (mixed \d from [a-z]+)/g)) if (texts.has(m[2])) out.push(`${m[1]}: ${m[2]}`);
   return out;
 }
 

@@ -81,7 +81,8 @@ describe('the IRC gateway beside the panel: one conversation in #general', funct
       [...raw.matchAll(/^:([^!\s]+)!\S* PRIVMSG #general :(.*?)\r?$/gm)].filter((m) => wanted.has(m[2])).map((m) => key(m[1], m[2]));
     await waitFor(() => privmsgs(irc.raw.join('\n')).length === texts.length, 'every message at the IRC client', 30_000);
     await waitFor(() => privmsgs(ncOut).length === texts.length, 'every message at nc', 30_000);
-    const termLines = () => [...termOut.matchAll(/<([\w-]+)> (.*)$/gm)].filter((m) => wanted.has(m[2])).map((m) => key(m[1], m[2]));
+    // The terminal client marks guests: `<ircuser (guest)> …`.
+    const termLines = () => [...termOut.matchAll(/<([\w-]+)(?: \(guest\))?> (.*)$/gm)].filter((m) => wanted.has(m[2])).map((m) => key(m[1], m[2]));
     await waitFor(() => termLines().length === texts.length, 'every message at the terminal client', 30_000);
 
     assert.deepEqual(privmsgs(irc.raw.join('\n')), order, 'the IRC client, in the panel’s order');
