@@ -18,8 +18,8 @@ export const MAX_OPS = 100;
 export const MAX_MODE_CHANGES = 20;
 /** A room key: 1 to this many characters. */
 export const MAX_KEY_CHARS = 32;
-/** A ban mask: 1 to this many characters. */
-export const MAX_MASK_CHARS = 64;
+/** A ban mask: 1 to this many characters (`id:cert:` and a SHA-256 fingerprint in hex is 72). */
+export const MAX_MASK_CHARS = 80;
 /** The largest member limit (+l). */
 export const MAX_MEMBER_LIMIT = 100_000;
 

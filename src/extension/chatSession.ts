@@ -2,7 +2,9 @@ import * as vscode from 'vscode';
 import { ChatClient } from '../engine/client/chatClient';
 import type { ClientOptions } from '../engine/client/clientOptions';
 import { ConnectError } from '../engine/client/connectError';
-import { DEFAULT_ROOM, isDmKey, type ChatMessage, type Snippet } from '../engine/protocol';
+import { DEFAULT_ROOM, dmKey, isDmKey, type ChatMessage, type Person, type Snippet } from '../engine/protocol';
+import { keyChangeWarning } from '../engine/knownPeople';
+import { KeyChangeWatch } from './keyChangeWatch';
 import { Conversation, TYPING_MS, panelState } from './conversation';
 import { openChatLink } from './linkOpener';
 import { ConversationFile } from './conversationFile';
@@ -24,6 +26,8 @@ export interface SessionDeps {
   conversationFile?: string;
   /** Opens a shared snippet in the user's own editor, or compares it with their copy. */
   snippets?: { open(s: Snippet): Promise<Omit<SnippetStatusMsg, 'type' | 'room' | 'seq'>>; compare(s: Snippet, from: string): Promise<void> };
+  /** Where the identity last seen behind each name is kept, per server (global state), to warn when a key changes. */
+  knownPeople?: Pick<vscode.Memento, 'get' | 'update'>;
 }
 
 /** Messages the test API keeps (the newest). */
@@ -53,6 +57,8 @@ export class ChatSession implements vscode.Disposable {
   private readonly file?: ConversationFile;
   private readonly panels: PanelHost;
   private readonly log: vscode.LogOutputChannel;
+  /** Names seen with another key than before (undefined: not watched). */
+  private readonly keys?: KeyChangeWatch;
 
   constructor(private readonly deps: SessionDeps) {
     this.panels = deps.panels;
@@ -61,6 +67,7 @@ export class ChatSession implements vscode.Disposable {
       this.switchRoom(room);
       this.openPanel();
     });
+    if (deps.knownPeople) this.keys = new KeyChangeWatch(deps.knownPeople, (m) => this.log.warn(m));
     this.panelSubs = [this.panels.onDidReceiveMessage((m) => this.onPanelMessage(m)), this.panels.onDidChangeVisibility((v) => this.onVisibility(v))];
     if (deps.conversationFile) {
       this.file = new ConversationFile(deps.conversationFile, () => this.convo.snapshot(), (m) => this.log.warn(m));
@@ -102,7 +109,7 @@ export class ChatSession implements vscode.Disposable {
   }
 
   /** Connect (replacing any current connection). Rejects with a ConnectError that says what to do. */
-  async connect(host: string, port: number, name: string, security: Pick<ClientOptions, 'tls' | 'password' | 'servers'> = {}): Promise<void> {
+  async connect(host: string, port: number, name: string, security: Pick<ClientOptions, 'tls' | 'password' | 'servers' | 'identity'> = {}): Promise<void> {
     this.disconnect();
     const client = new ChatClient({ host, port, name, ...security });
     this.client = client;
@@ -136,8 +143,8 @@ export class ChatSession implements vscode.Disposable {
     c.dispose();
     this.log.info(`disconnected from ${this.convo.address}`);
     this.setState('disconnected');
-    this.convo.users = [];
-    this.post({ type: 'users', users: [] });
+    this.convo.people.clear();
+    this.post({ type: 'users', people: [] });
   }
 
   /** Send text to a room or DM key. */
@@ -145,7 +152,8 @@ export class ChatSession implements vscode.Disposable {
     const c = this.requireClient();
     if (!c) return;
     const to = this.target(room);
-    if (to) c.send(text, { ...to, snippet });
+    if ('problem' in to) this.system(room, to.problem);
+    else c.send(text, { ...to, snippet });
   }
 
   /** Send to the room the panel shows. */
@@ -158,7 +166,7 @@ export class ChatSession implements vscode.Disposable {
     const c = this.requireClient();
     if (!c) throw new ConnectError('not connected');
     const to = this.target(room);
-    if (!to) throw new ConnectError(vscode.l10n.t('no such conversation: {0}', room));
+    if ('problem' in to) throw new ConnectError(to.problem);
     await c.sendFile(data, name, to, onProgress);
     this.system(room, `you sent ${name} (${formatBytes(data.length)})`);
   }
@@ -249,7 +257,7 @@ export class ChatSession implements vscode.Disposable {
         const c = this.client;
         if (!c || c.state !== 'connected') return;
         const to = this.target(msg.room);
-        if (to) c.typing(to);
+        if (!('problem' in to)) c.typing(to);
         return;
       }
       case 'openLink':
@@ -314,11 +322,18 @@ export class ChatSession implements vscode.Disposable {
       }),
       c.onWelcome((w) => {
         this.convo.me = w.name;
-        this.convo.users = [...w.users];
+        this.convo.myId = w.id ?? null;
+        this.convo.people.reset(w.users, w.people);
         const first = w.history[0];
         this.convo.setBacklog(DEFAULT_ROOM, w.history, first !== undefined && first.seq > 1);
-        this.log.info(`connected to ${c.address} as ${w.name}`);
+        this.log.info(`connected to ${c.address} as ${w.name}${w.id ? ` (${w.guest ? 'guest' : 'identity ' + w.id})` : ''}`);
+        // Why the server gave another name than the one asked for (taken by another key, say): said where the person looks.
+        if (w.notice) {
+          this.convo.addSystem(this.convo.active, w.notice);
+          this.log.info(`server notice: ${w.notice}`);
+        }
         this.post(this.convo.initMessage(this.incoming.views()));
+        this.checkKeys(w.people ?? []);
         this.postUsers();
         this.post(this.roomSettings());
         this.changed.fire();
@@ -339,7 +354,9 @@ export class ChatSession implements vscode.Disposable {
       c.onPresence((p) => {
         const line = this.convo.applyPresence(p);
         if (line) this.system(line.room, line.text);
+        if (p.id !== undefined && p.event !== 'offline' && p.event !== 'leave') this.checkKeys([p.guest ? { name: p.name, id: p.id, guest: true } : { name: p.name, id: p.id }]);
         this.postUsers();
+        if (p.event === 'rename') this.postRooms(); // a direct conversation's label follows its person
         this.changed.fire();
       }),
       c.onTyping((t) => {
@@ -409,7 +426,7 @@ export class ChatSession implements vscode.Disposable {
     this.convo.addMessage(m, this.panelVisible);
     this.post({ type: 'items', room: m.room, items: [m], position: 'append' });
     this.postRooms();
-    if (!wasKnown && isDmKey(m.room) && m.sender === this.convo.me) this.switchRoom(m.room);
+    if (!wasKnown && isDmKey(m.room) && this.convo.isMine(m)) this.switchRoom(m.room);
     this.panels.setTitle(this.convo.unread);
     this.changed.fire();
     const panel = this.panels.panel;
@@ -436,6 +453,25 @@ export class ChatSession implements vscode.Disposable {
     }
   }
 
+  /**
+   * Someone appeared under a name this editor knew with another identity key
+   * (the operator released it, or a guest holds it now): a warning line, like
+   * SSH's for a changed host key, where the person looks and in the old
+   * direct conversation. Remembered per server in global state.
+   */
+  private checkKeys(people: readonly Person[]): void {
+    const server = this.convo.address;
+    if (!server || !this.keys) return;
+    for (const change of this.keys.see(server, people, this.convo.myId ?? undefined)) {
+      const text = keyChangeWarning(change);
+      this.log.warn(text);
+      const rooms = new Set([this.convo.active, DEFAULT_ROOM]);
+      const myId = this.convo.myId;
+      if (myId !== null && this.convo.hasRoom(dmKey(myId, change.was))) rooms.add(dmKey(myId, change.was));
+      for (const room of rooms) this.system(room, text);
+    }
+  }
+
   private system(room: string, text: string): void {
     const line = this.convo.addSystem(room, text);
     this.post({ type: 'items', room, items: [line], position: 'append' });
@@ -444,7 +480,7 @@ export class ChatSession implements vscode.Disposable {
   private setState(s: PanelConnState): void {
     if (this.convo.state === s) return;
     this.convo.state = s;
-    this.post({ type: 'status', state: s, me: this.convo.me, address: this.convo.address });
+    this.post({ type: 'status', state: s, me: this.convo.me, address: this.convo.address, guest: this.convo.guest, ...(this.convo.fingerprint && { fingerprint: this.convo.fingerprint }) });
     this.changed.fire();
   }
 
@@ -454,7 +490,7 @@ export class ChatSession implements vscode.Disposable {
 
   /** Who is online, with who of them is away (the people list shows it). */
   private postUsers(): void {
-    this.post({ type: 'users', users: this.convo.users, away: this.client?.settings.awayNow() ?? {} });
+    this.post({ type: 'users', people: this.convo.people.views(), away: this.client?.settings.awayNow() ?? {} });
   }
 
   private postTyping(room: string): void {
@@ -466,11 +502,13 @@ export class ChatSession implements vscode.Disposable {
     this.file?.saveSoon();
   }
 
-  /** Where a room key sends to: the room itself, or the other person of a DM (yourself in a DM with yourself). */
-  private target(room: string): { room: string } | { to: string } | undefined {
-    if (!isDmKey(room)) return { room };
-    const to = this.convo.peerOf(room);
-    return to === undefined ? undefined : { to };
+  /**
+   * Where a room key sends to: the room itself, or the name the other identity
+   * of a DM uses now (yourself in a DM with yourself); a problem to show when
+   * that person is not online, or their old name is someone else's now.
+   */
+  private target(room: string): { room: string } | { to: string } | { problem: string } {
+    return isDmKey(room) ? this.convo.dmTarget(room) : { room };
   }
 
   private requireClient(): ChatClient | undefined {

@@ -23,6 +23,9 @@ export const CommandId = {
   setTopic: 'tcpChat.setTopic',
   kickUser: 'tcpChat.kickUser',
   banUser: 'tcpChat.banUser',
+  exportIdentity: 'tcpChat.exportIdentity',
+  importIdentity: 'tcpChat.importIdentity',
+  releaseName: 'tcpChat.releaseName',
 } as const;
 
 /** One of the ids above. */

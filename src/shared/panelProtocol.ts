@@ -30,6 +30,17 @@ export interface RoomView {
   unread: number;
 }
 
+/** Someone online, as the people list and its hover text show them. */
+export interface PersonView {
+  name: string;
+  /** Their identity id (public), so a message's `author` can be matched to them. */
+  id?: string;
+  /** Proved no identity key: may use only names nobody has claimed (see docs/security.md). */
+  guest?: true;
+  /** Short fingerprint of their identity key (`3f2a 9c11 07be 4d5e`), to compare with them another way. */
+  fingerprint?: string;
+}
+
 /** Connection state as the panel shows it. */
 export type PanelConnState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
 
@@ -60,7 +71,11 @@ export interface InitMsg {
   items: ViewItem[];
   /** True when the server has older messages than `items`. */
   more: boolean;
-  users: string[];
+  people: PersonView[];
+  /** You proved no identity key (a server that predates identities, or a guest). */
+  guest: boolean;
+  /** Your key's short fingerprint, for others to compare. */
+  fingerprint?: string;
   typing: string[];
   files: FileOfferView[];
 }
@@ -90,7 +105,7 @@ export interface RoomsMsg {
 /** Who is online, and who of them is away (name → away message). */
 export interface UsersMsg {
   type: 'users';
-  users: string[];
+  people: PersonView[];
   away?: Record<string, string>;
 }
 /** Who is typing in a room right now. */
@@ -105,6 +120,10 @@ export interface StatusMsg {
   state: PanelConnState;
   me: string | null;
   address: string | null;
+  /** You are a guest: connected without an identity key the server checked. */
+  guest: boolean;
+  /** Your key's short fingerprint. */
+  fingerprint?: string;
 }
 /** Answer to a search request, newest first. */
 export interface SearchResultsMsg {

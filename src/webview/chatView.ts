@@ -1,5 +1,5 @@
 import type { DOMPurify } from 'dompurify';
-import type { ChatMessage, HostToPanel, InitMsg, PanelConnState, PanelToHost, RoomSettingsMsg, RoomView, SnippetStatusMsg, ViewItem } from '../shared/panelProtocol';
+import type { ChatMessage, HostToPanel, InitMsg, PanelConnState, PanelToHost, PersonView, RoomSettingsMsg, RoomView, SnippetStatusMsg, StatusMsg, ViewItem } from '../shared/panelProtocol';
 import { assertNever } from '../shared/assertNever';
 import { Composer } from './composer';
 import { el, iconButton, roomTitle } from './dom';
@@ -7,6 +7,7 @@ import { FileOffers } from './fileOffers';
 import { icon } from './icons';
 import { MessageList } from './messageList';
 import { RoomTopic } from './roomTopic';
+import { cleanPeople, senderHover } from './personText';
 import { isSafeHref } from './sanitizeHtml';
 import { SearchBox } from './searchBox';
 import { Sidebar } from './sidebar';
@@ -35,9 +36,12 @@ export class ChatView {
   private conn: PanelConnState = 'disconnected';
   private rooms: RoomView[] = [];
   private active = '';
-  private users: string[] = [];
+  private people: PersonView[] = [];
   /** Who is away: name → their message (remote text). */
   private away: Record<string, string> = {};
+  /** You proved no identity key; and your key's fingerprint when you did. */
+  private guest = false;
+  private fingerprint?: string;
   private typingNames: string[] = [];
   private typingTimer = 0;
   private state: PanelState;
@@ -111,6 +115,11 @@ export class ChatView {
     messages.tabIndex = 0;
     messages.setAttribute('role', 'region');
     messages.setAttribute('aria-label', 'Messages');
+    // A sender's hover card: the key that wrote the message, as the people list knows it right now.
+    messages.addEventListener('mouseover', (e) => {
+      const s = (e.target as Element).closest?.<HTMLElement>('.msg-sender[data-author]');
+      if (s) s.title = senderHover(s.textContent ?? '', s.dataset.author, this.people);
+    });
     const jump = el('button', 'jump');
     jump.type = 'button';
     jump.hidden = true;
@@ -191,14 +200,14 @@ export class ChatView {
         this.rooms = Array.isArray(msg.rooms) ? msg.rooms : [];
         return this.renderRooms();
       case 'users':
-        this.users = Array.isArray(msg.users) ? msg.users : [];
+        this.people = cleanPeople(msg.people);
         this.away = typeof msg.away === 'object' && msg.away !== null ? msg.away : {};
         return this.renderPeople();
       case 'typing':
         if (msg.room === this.active) this.setTyping(msg.names);
         return;
       case 'status':
-        return this.setStatus(msg.state, msg.me, msg.address);
+        return this.setStatus(msg);
       case 'searchResults':
         return this.search.render(msg);
       case 'file':
@@ -228,12 +237,12 @@ export class ChatView {
 
   private onInit(msg: InitMsg): void {
     this.rooms = Array.isArray(msg.rooms) ? msg.rooms : [];
-    this.users = Array.isArray(msg.users) ? msg.users : [];
+    this.people = cleanPeople(msg.people);
     this.files.reset(Array.isArray(msg.files) ? msg.files : []);
     this.cache.clear();
     // setItems below draws every row anew, so no refresh for the name here.
     this.me = typeof msg.me === 'string' ? msg.me : null;
-    this.setStatus(msg.state, msg.me, msg.address);
+    this.setStatus(msg);
     this.active = '';
     this.switchTo(msg.active, Array.isArray(msg.items) ? msg.items : [], !!msg.more);
     this.setTyping(msg.typing);
@@ -290,11 +299,13 @@ export class ChatView {
     if (c && position === 'append') c.items.push(...items);
   }
 
-  private setStatus(state: PanelConnState, me: string | null, address: string | null): void {
+  private setStatus({ state, me, address, guest, fingerprint }: Pick<StatusMsg, 'state' | 'me' | 'address' | 'guest' | 'fingerprint'>): void {
     const meChanged = me !== this.me;
     this.conn = state;
     this.me = typeof me === 'string' ? me : null;
     this.address = typeof address === 'string' ? address : null;
+    this.guest = guest === true;
+    this.fingerprint = typeof fingerprint === 'string' ? fingerprint : undefined;
     this.renderStatus();
     if (meChanged) {
       this.list.refresh();
@@ -326,14 +337,15 @@ export class ChatView {
 
   private renderStatus(): void {
     const labels: Record<PanelConnState, string> = {
-      connected: this.me ? `${this.me}${this.address ? ` @ ${this.address}` : ''}` : 'connected',
+      connected: this.me ? `${this.me}${this.guest ? ' (guest)' : ''}${this.address ? ` @ ${this.address}` : ''}` : 'connected',
       connecting: 'connecting…',
       reconnecting: 'reconnecting…',
       disconnected: 'disconnected',
     };
     this.connLabel.textContent = labels[this.conn] ?? this.conn;
     this.connLabel.dataset.state = this.conn;
-    this.connLabel.title = this.conn === 'connected' ? `Connected as ${this.me ?? '?'}${this.address ? ` to ${this.address}` : ''}` : `Connection: ${this.conn}`;
+    const who = this.guest ? 'as a guest, with no identity key' : this.fingerprint ? `with identity key ${this.fingerprint}` : '';
+    this.connLabel.title = this.conn === 'connected' ? `Connected as ${this.me ?? '?'}${this.address ? ` to ${this.address}` : ''}${who ? `, ${who}` : ''}` : `Connection: ${this.conn}`;
     this.connectBtn.hidden = this.conn !== 'disconnected';
     this.app.dataset.state = this.conn;
     this.composer.setTarget(this.conn, roomTitle(this.active, this.rooms));
@@ -351,7 +363,7 @@ export class ChatView {
   private renderPeople(): void {
     const s = this.settings;
     const moderation = s && s.room === this.active && s.operator === true && this.conn === 'connected' ? { room: this.active } : undefined;
-    this.sidebar.renderPeople(this.users, this.me, this.conn === 'connected', moderation, this.away);
+    this.sidebar.renderPeople(this.people, this.me, this.conn === 'connected', moderation, this.away);
   }
 
   private renderTopic(): void {

@@ -1,5 +1,6 @@
-import type { RoomView } from '../shared/panelProtocol';
+import type { PersonView, RoomView } from '../shared/panelProtocol';
 import { el, iconButton } from './dom';
+import { personHover, personLabel } from './personText';
 
 /** What the sidebar asks of the view around it. */
 export interface SidebarHost {
@@ -73,44 +74,51 @@ export class Sidebar {
     if (focused && stop?.dataset.room === focused) stop.focus();
   }
 
-  /** `moderation`: this user is an operator of the active room, so each other person gets Kick and Ban. */
-  /** `away`: name → away message; an away person is marked, with the message as the tooltip. */
-  renderPeople(users: string[], me: string | null, connected: boolean, moderation?: Moderation, away: Record<string, string> = {}): void {
-    const names = [...new Set(users.filter((u) => typeof u === 'string'))].sort((a, b) => (a === me ? -1 : b === me ? 1 : a.localeCompare(b)));
-    this.peopleCount.textContent = String(names.length);
-    this.peopleCount.setAttribute('aria-label', `${names.length} online`);
+  /**
+   * `moderation`: this user is an operator of the active room, so each other
+   * person gets Kick and Ban. `away`: name → away message; an away person is
+   * marked in words (a tag, the label, the hover), not by the dot alone.
+   */
+  renderPeople(people: PersonView[], me: string | null, connected: boolean, moderation?: Moderation, away: Record<string, string> = {}): void {
+    const seen = new Set<string>();
+    const list = people.filter((p) => !seen.has(p.name) && seen.add(p.name)).sort((a, b) => (a.name === me ? -1 : b.name === me ? 1 : a.name.localeCompare(b.name)));
+    this.peopleCount.textContent = String(list.length);
+    this.peopleCount.setAttribute('aria-label', `${list.length} online`);
     this.people.replaceChildren(
-      ...names.map((name) => {
+      ...list.map((p) => {
         const li = el('li', 'person');
+        const isMe = p.name === me;
         const dot = el('span', 'presence');
         dot.setAttribute('aria-hidden', 'true');
-        const label = el('bdi', 'person-name', name);
-        const message = Object.prototype.hasOwnProperty.call(away, name) ? String(away[name]) : undefined;
-        const status = message === undefined ? 'online' : message ? `away: ${message}` : 'away';
+        const parts: (Node | string)[] = [dot, el('bdi', 'person-name', p.name)];
+        // Guests are marked in words, not colour alone: anyone may use their name once they leave.
+        // The space keeps the visible text "bob guest" inside the accessible name (axe: label-content-name-mismatch).
+        if (p.guest) parts.push(' ', el('span', 'person-guest', 'guest'));
+        const message = Object.prototype.hasOwnProperty.call(away, p.name) ? String(away[p.name]) : undefined;
         if (message !== undefined) {
+          parts.push(' ', el('span', 'person-away', 'away'));
           li.classList.add('away');
-          li.title = status;
         }
-        if (name === me) {
+        if (isMe) {
           li.classList.add('me');
-          li.append(dot, label, el('span', 'person-you', '(you)'));
-          if (message !== undefined) li.append(el('span', 'person-away', 'away'));
-          li.setAttribute('aria-label', `${name} (you), ${status}`);
+          li.append(...parts, el('span', 'person-you', '(you)'));
+          li.setAttribute('aria-label', personLabel(p, true, message));
+          li.title = personHover(p, true, message);
         } else {
           const b = el('button', 'person-btn');
           b.type = 'button';
-          b.dataset.person = name;
-          b.setAttribute('aria-label', `${name}, ${status}. Send a direct message`);
-          b.title = message === undefined ? `Message ${name}` : `Message ${name} (${status})`;
-          b.append(dot, label);
-          if (message !== undefined) b.append(el('span', 'person-away', 'away'));
+          b.dataset.person = p.name;
+          b.setAttribute('aria-label', personLabel(p, false, message));
+          b.title = personHover(p, false, message);
+          b.append(...parts);
           li.append(b);
-          if (moderation) li.append(this.moderationTools(name, moderation.room));
+          if (moderation) li.append(this.moderationTools(p.name, moderation.room));
         }
+        if (p.guest) li.classList.add('guest');
         return li;
       }),
     );
-    if (!names.length) this.people.append(el('li', 'room-empty', connected ? 'Nobody else here' : 'Not connected'));
+    if (!list.length) this.people.append(el('li', 'room-empty', connected ? 'Nobody else here' : 'Not connected'));
   }
 
   /** Kick and Ban for one person: shown on hover and focus, always in the Tab order. */

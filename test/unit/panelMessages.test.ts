@@ -109,8 +109,8 @@ describe('panel message handling', () => {
     it('follows renames, including your own', () => {
       const c = new Conversation();
       c.me = 'alice';
-      c.users = ['alice', 'bob'];
-      c.rename('alice', 'ally');
+      c.people.reset(['alice', 'bob']);
+      c.applyPresence({ type: 'presence', event: 'rename', name: 'ally', from: 'alice' });
       assert.equal(c.me, 'ally');
       assert.deepEqual(c.users, ['ally', 'bob']);
     });

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { Harness } from '../support/harness';
-import type { RawClient } from '../support/rawClient';
+import { RawClient } from '../support/rawClient';
+import { generateIdentity } from '../../src/engine/identity';
 import { LocalBus, LocalBusHub } from '../../src/engine/buses/localBus';
 import { FileStore } from '../../src/engine/stores/fileStore';
 import { MemoryStore } from '../../src/engine/stores/memoryStore';
@@ -138,7 +139,7 @@ describe('room moderation', function () {
       [[{ mode: '+k', arg: 'has space' }], 'bad_mode'],
       [[{ mode: '+l', arg: 'lots' }], 'bad_mode'],
       [[{ mode: '+l', arg: '0' }], 'bad_mode'],
-      [[{ mode: '+b', arg: 'id:SHA256:abc' }], 'bad_mode'],
+      [[{ mode: '+b', arg: 'id:guest:abc' }], 'bad_mode'],
       [[{ mode: '+x' }], 'bad_frame'],
       [[{ mode: '+k' }], 'bad_frame'],
       [[], 'bad_frame'],
@@ -240,6 +241,29 @@ describe('room moderation', function () {
     await mode(alice.client, 'dev', { mode: '-b', arg: 'mal*' });
     assert.equal((await join(mal2.client, 'dev')).type, 'joined');
     assert.equal(await say(mallory.client, 'dev', 'back'), 'sent');
+  });
+
+  it('a ban by identity (id:…) follows a proven key under any name, and no guest', async () => {
+    const { port } = await h.server();
+    const alice = await h.raw(port, 'alice');
+    await join(alice.client, 'dev');
+    const key = generateIdentity();
+    const carol = await RawClient.connect(port);
+    h.own(() => carol.close());
+    const w = await carol.helloWithKey('carol', key);
+    assert.equal(w.type, 'welcome');
+    await join(carol, 'dev');
+    const banned = await mode(alice.client, 'dev', { mode: '+b', arg: `id:${String(w.id)}` });
+    assert.deepEqual(banned.changes, [{ mode: '+b', arg: `id:${String(w.id)}` }], 'kept as given');
+    assert.equal(await say(carol, 'dev', 'hello?'), 'banned');
+    carol.close();
+    const again = await RawClient.connect(port);
+    h.own(() => again.close());
+    assert.equal((await again.helloWithKey('caroline', key)).type, 'welcome');
+    assert.equal(await joinRefused(again, 'dev'), 'banned', 'another name, the same key');
+    const guest = await h.raw(port, 'carol');
+    assert.equal(guest.welcome.guest, true);
+    assert.equal((await join(guest.client, 'dev')).type, 'joined', `a guest (here ${String(guest.welcome.name)}) is someone else`);
   });
 
   it('a ban in general silences, but keeps nobody out of it', async () => {

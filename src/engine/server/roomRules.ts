@@ -238,6 +238,7 @@ export function applyModes(state: RoomState, changes: readonly ModeChange[], ctx
         if (why) return bad(why);
         const isId = arg!.startsWith('id:');
         if (on && isId && !ctx.identities) return bad('bans by identity (id:…) need identity keys, which this server does not have yet: ban a name mask');
+        if (on && isId && arg!.startsWith('id:guest:')) return bad('a guest id names one session only: ban the name instead');
         // Name masks are kept folded, the form they are matched in; an identity is kept as given.
         const mask = isId ? arg! : foldName(arg!);
         const i = next.bans.findIndex((b) => b.mask === mask);

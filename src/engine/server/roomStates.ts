@@ -35,14 +35,14 @@ const MAX_ATTEMPTS = 8;
 const RETRY_BASE_MS = 4;
 
 /**
- * Who a session is to the room rules. The identity work (issue 10) adds the
- * session's proven identity here as `id`, and sets IDENTITY_BANS: from then
- * on `id:` ban masks are accepted and match.
+ * Who a session is to the room rules: its name, and its identity when it
+ * proved a key (a guest's id names one session only, so no ban follows it).
  */
 export function personOf(s: Session): Person {
-  return { name: s.name };
+  return s.guest ? { name: s.name } : { name: s.name, id: s.id };
 }
-export const IDENTITY_BANS = false;
+/** `id:` ban masks are accepted: sessions prove identities (issue 10). */
+export const IDENTITY_BANS = true;
 
 /**
  * Room settings, kept in the Store and changed compare-and-set, so every node
