@@ -40,6 +40,8 @@ serve options:
                       the data directory (--data, or ~/.tcp-chat) and its fingerprint shown
   --cert FILE --key FILE  use this PEM certificate and key instead (implies --tls)
   --password-file FILE    require the password in FILE (or set TCP_CHAT_PASSWORD)
+  --irc-port P        also speak IRC on port P (6667 is usual; off by default): any IRC
+                      client joins the same rooms; with --tls it speaks TLS too (6697)
   --max-rooms N       rooms kept at once (default 1000)
   --max-rooms-per-person N  rooms one person may be in at once (default 50)
 
@@ -128,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
           cert: { type: 'string' },
           key: { type: 'string' },
           'password-file': { type: 'string' },
+          'irc-port': { type: 'string' },
           store: { type: 'string' },
           bus: { type: 'string' },
           'node-name': { type: 'string' },
@@ -163,6 +166,7 @@ async function main(argv: string[]): Promise<number> {
         cert: values.cert,
         key: values.key,
         passwordFile: values['password-file'],
+        ircPort: int(values['irc-port'], '--irc-port', 0, 65535),
         store: values.store,
         bus: values.bus,
         nodeName,

@@ -1,7 +1,9 @@
 import type * as net from 'node:net';
+import type * as tls from 'node:tls';
+import { isLoopback } from '../exposure';
 import { TokenBucket } from '../tokenBucket';
 import type { ClientFrame, ErrorCode, HelloFrame, Person } from '../protocol';
-import type { Codec, WireProtocol } from './codec';
+import type { Codec, CodecSink, WireProtocol } from './codec';
 import type { Segment } from './outputQueue';
 
 /** Where a session stands in the handshake. */
@@ -70,8 +72,13 @@ export class Rejection {
   ) {}
 }
 
+/** An input unit its codec handles itself (see CodecSink.command). */
+export class CodecCommand {
+  constructor(readonly run: Parameters<CodecSink['command']>[0]) {}
+}
+
 /** One unit of a connection's input, in arrival order. */
-export type Input = ClientFrame | Rejection;
+export type Input = ClientFrame | Rejection | CodecCommand;
 
 /** What a connection reports to the server. */
 export interface ConnectionHandlers {
@@ -87,6 +94,8 @@ export interface ConnectionHandlers {
   variantChanged(conn: Connection): void;
   /** A line grew past the limit; reading has stopped. */
   overflow(conn: Connection, bytes: number): void;
+  /** The client asked to leave (its codec's close()). */
+  quit(conn: Connection, reason: string): void;
   /** The socket closed (for whatever reason). */
   closed(conn: Connection): void;
 }
@@ -126,6 +135,10 @@ export class Connection {
 
   /** Bytes to frames and frames to bytes, in this connection's wire protocol. */
   readonly codec: Codec;
+  /** The name of that protocol (`json`, `irc`). */
+  readonly protocol: string;
+  /** True when the socket is TLS. */
+  readonly secure: boolean;
   /** Units that arrived while an earlier one was still being handled, oldest first. */
   private backlog: Input[] = [];
   private busy = false;
@@ -149,6 +162,8 @@ export class Connection {
     this.session = new Session(new TokenBucket(limits.rate, limits.burst));
     this.lines = new TokenBucket(limits.lineRate, limits.lineRate * 2);
     this.paced = limits.lineRate > 0;
+    this.protocol = protocol.name;
+    this.secure = (socket as tls.TLSSocket).encrypted === true;
     this.codec = protocol.open(
       {
         frame: (f) => this.receive(f),
@@ -156,8 +171,17 @@ export class Connection {
         reply: (bytes) => this.handlers.reply(this, bytes),
         variantChanged: () => this.handlers.variantChanged(this),
         overflow: (bytes) => this.handlers.overflow(this, bytes),
+        command: (run) => this.receive(new CodecCommand(run)),
+        close: (reason) => this.handlers.quit(this, reason),
       },
-      limits,
+      {
+        maxLine: limits.maxLine,
+        session: this.session,
+        address,
+        secure: this.secure,
+        loopback: isLoopback(socket.remoteAddress ?? ''),
+        clientCertificate: () => peerCertificate(socket),
+      },
     );
     socket.on('data', (chunk: Buffer) => this.codec.push(chunk));
     socket.on('error', () => undefined); // 'close' follows and does the cleanup
@@ -239,4 +263,12 @@ export class Connection {
     if (within) setImmediate(go);
     else setTimeout(go, this.lines.wait(0)).unref(); // until the debt is paid
   }
+}
+
+/** The SHA-256 fingerprint of a TLS client's certificate, if it sent one. */
+function peerCertificate(socket: net.Socket): string | undefined {
+  const s = socket as Partial<tls.TLSSocket>;
+  if (typeof s.getPeerCertificate !== 'function' || !s.encrypted) return undefined;
+  const cert = s.getPeerCertificate();
+  return cert && typeof cert.fingerprint256 === 'string' && cert.fingerprint256 !== '' ? cert.fingerprint256 : undefined;
 }

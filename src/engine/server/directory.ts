@@ -55,6 +55,11 @@ export class Directory {
     return [...(this.rooms.get(room) ?? [])].map((k) => this.people.get(k)?.person.name ?? k);
   }
 
+  /** The rooms of a remote person. */
+  roomsOf(name: string): string[] {
+    return [...(this.people.get(foldName(name))?.rooms ?? [])];
+  }
+
   count(room: string): number {
     return this.rooms.get(room)?.size ?? 0;
   }
