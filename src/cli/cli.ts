@@ -79,6 +79,10 @@ In the terminal client, type a line to send it to the current room, or:
   /join ROOM [KEY]  switch to ROOM (joining it; KEY for a keyed room)
   /leave ROOM   leave ROOM
   /msg NAME TEXT  send a direct message ("double quotes" around a name with spaces)
+  /reply N TEXT   answer message [N] (the number printed before each message)
+  /react N EMOJI  react to message [N] with an emoji or :shortcode: (/react N off EMOJI takes it back)
+  /edit N TEXT    replace the text of your message [N]
+  /delete N       delete your message [N]
   /who          list who is online (guests are marked)
   /whois NAME   show the identity key fingerprint behind a name
   /nick NAME    change your name

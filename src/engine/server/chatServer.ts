@@ -12,6 +12,8 @@ import { VERSION } from '../version';
 import type { WireProtocol } from './codec';
 import { BusRouter } from './busRouter';
 import { CodecCommand, Connection, Rejection, type Input } from './connection';
+import { ConversationRelay } from './conversationRelay';
+import { isOp } from './roomRules';
 import { Delivery } from './delivery';
 import { sessionHash } from './busEvents';
 import { Directory } from './directory';
@@ -68,6 +70,7 @@ export class ChatServer {
   private readonly messages: MessageRelay;
   private readonly requests: HistoryRequests;
   private readonly files: FileRelay;
+  private readonly conversation: ConversationRelay;
   private readonly roomStates: RoomStates;
   private readonly rooms: RoomCommands;
   private readonly away: AwayBook;
@@ -153,6 +156,14 @@ export class ChatServer {
     );
     this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, person, touch: (room) => roomLimits.touch(room), writeRefusal }, limits.typingInterval);
     this.requests = new HistoryRequests(this.registry, this.store, this.delivery, limit, { error });
+    this.conversation = new ConversationRelay(this.store, this.registry, this.router, this.delivery, limit, {
+      error,
+      warn,
+      operates: (session, room) => {
+        const settings = this.roomStates.copy(room);
+        return settings !== undefined && isOp(settings.state, session.name);
+      },
+    });
     const view = new ChatServerView({
       limits,
       registry: this.registry,
@@ -329,6 +340,14 @@ export class ChatServer {
         return this.files.offer(conn, f);
       case 'file_chunk':
         return this.files.chunk(conn, f);
+      case 'react':
+        return this.conversation.react(conn, f);
+      case 'edit':
+        return this.conversation.edit(conn, f);
+      case 'delete':
+        return this.conversation.delete(conn, f);
+      case 'changes':
+        return this.conversation.changes(conn, f);
       // Room commands write the store and reach a room, or everyone (away): each is charged like a message.
       case 'topic':
         if (!this.limit.charge(conn, f.id, 'room')) return;

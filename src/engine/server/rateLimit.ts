@@ -15,6 +15,7 @@ export interface RateLimitHost {
  * stored settings and reaches a whole room, so it costs one too.
  */
 export const COSTS = { message: 1, file: 1, history: 1, search: 3, room: 1 } as const;
+// Reactions, edits and deletes are charged as messages: they are broadcast like one.
 export type Charged = keyof typeof COSTS;
 
 /** Refusals within FLOOD_WINDOW_MS before a connection is cut as a flood (at least; see charge()). */
