@@ -3,7 +3,7 @@
 // bare Node socket server.
 //
 //   node bench/run.mjs [--only blast,paced,idle,storm,large,history,extension]
-//                      [--n 2000,10000] [--rounds N] [--cap SECONDS] [--quick]
+//                      [--n 2000,10000] [--servers ours,ngircd,...] [--rounds N] [--cap SECONDS] [--quick]
 //   node bench/run.mjs --report     (rewrite the tables and docs from bench/results/results.json)
 //
 // Method (shared/peers.md): servers on loopback, pinned to core 0, the load
@@ -16,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killAll } from './lib/proc.mjs';
-import { ensurePeers } from './lib/servers.mjs';
+import { SERVERS, ensurePeers } from './lib/servers.mjs';
 import { ROOMS_CFG, idle, large, storm } from './workloads/rooms.mjs';
 import { goalsMarkdown, idleMarkdown, largeMarkdown, sectionsOf, stormMarkdown, summarizeRooms } from './workloads/roomsReport.mjs';
 import { TRAFFIC_CFG, blast, paced } from './workloads/traffic.mjs';
@@ -45,12 +45,15 @@ const ONLY = new Set(opt('--only', DEFAULT.join(',')).split(','));
 for (const w of ONLY) if (!ORDER.includes(w)) usage(`unknown workload "${w}"`);
 const SIZES = opt('--n') ? opt('--n').split(',').map(Number) : undefined;
 if (SIZES?.some((n) => !Number.isInteger(n) || n < 2)) usage('--n takes room sizes like 2000,10000');
+const SERVER_LIST = opt('--servers')?.split(',');
+for (const k of SERVER_LIST ?? []) if (!SERVERS[k]) usage(`unknown server "${k}"; known: ${Object.keys(SERVERS).join(', ')}`);
 
 const ctx = {
   root: ROOT,
   work: path.join(ROOT, 'bench', '.work'),
   rounds: Number(opt('--rounds', QUICK ? 1 : 3)),
   capS: Number(opt('--cap', 120)),
+  servers: SERVER_LIST,
   quick: QUICK,
   failures: [],
   log: (s) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`),
@@ -61,7 +64,7 @@ const ctx = {
 };
 
 function usage(why) {
-  process.stderr.write(`bench: ${why}\nusage: node bench/run.mjs [--only ${ORDER.join(',')}] [--n 2000,10000] [--rounds N] [--cap SECONDS] [--quick] | --report\n`);
+  process.stderr.write(`bench: ${why}\nusage: node bench/run.mjs [--only ${ORDER.join(',')}] [--n 2000,10000] [--servers ${Object.keys(SERVERS).join(',')}] [--rounds N] [--cap SECONDS] [--quick] | --report\n`);
   process.exit(2);
 }
 
@@ -115,9 +118,15 @@ function markdown(M) {
   L.push(fails.length ? `**FAILED: ${fails.length} problem(s):**\n\n${fails.map((f) => `- ${f}`).join('\n')}\n` : '**Correctness: every finished run delivered exactly what it should (delivered/expected = 1.0, nothing lost, duplicated or reordered for any sender).**', '');
   const t = summarizeTraffic(W);
   L.push(...trafficMarkdown(W, t));
-  for (const [n, x] of sectionsOf(W, 'storm')) L.push(...stormMarkdown(n, x, summarizeRooms(x)));
-  for (const [n, x] of sectionsOf(W, 'idle')) L.push(...idleMarkdown(n, x, summarizeRooms(x)));
-  for (const [n, x] of sectionsOf(W, 'large')) L.push(...largeMarkdown(n, x, summarizeRooms(x)));
+  // Sections measured with --servers: `blast:oursIrc+ngircd`.
+  for (const only of new Set(Object.keys(W).map((k) => /^(?:blast|paced):(.+)$/.exec(k)?.[1]).filter(Boolean))) {
+    const w = { blast: W[`blast:${only}`], paced: W[`paced:${only}`] };
+    L.push(...trafficMarkdown(w, summarizeTraffic(w), ` (${only.split('+').join(', ')})`));
+  }
+  const title = (only) => (only ? ` (${only.split('+').join(', ')})` : '');
+  for (const [n, x, only] of sectionsOf(W, 'storm')) L.push(...stormMarkdown(n, x, summarizeRooms(x), title(only)));
+  for (const [n, x, only] of sectionsOf(W, 'idle')) L.push(...idleMarkdown(n, x, summarizeRooms(x), title(only)));
+  for (const [n, x, only] of sectionsOf(W, 'large')) L.push(...largeMarkdown(n, x, summarizeRooms(x), title(only)));
   if (sectionsOf(W, 'storm').length || sectionsOf(W, 'large').length) L.push(...goalsMarkdown(W, t));
   if (W.history) L.push(...historyMarkdown(W.history));
   if (W.extension) L.push(...extensionMarkdown(W.extension));
@@ -138,13 +147,17 @@ function updateDocs(md) {
 
 // ---------------------------------------------------------------- main
 
-/** Each workload's sections: room workloads get one per size (`storm@2000`). */
+/**
+ * Each workload's sections: room workloads get one per size (`storm@2000`), and
+ * a run with --servers keeps its own (`blast:oursIrc+ngircd`) beside the default ones.
+ */
 function sectionsToRun() {
   const out = [];
+  const only = SERVER_LIST ? `:${SERVER_LIST.join('+')}` : '';
   for (const w of ORDER) {
     if (!ONLY.has(w)) continue;
-    if (ROOM_WORKLOADS[w]) for (const n of SIZES ?? ROOMS_CFG[w].sizes) out.push({ w, key: `${w}@${n}`, n });
-    else out.push({ w, key: w });
+    if (ROOM_WORKLOADS[w]) for (const n of SIZES ?? ROOMS_CFG[w].sizes) out.push({ w, key: `${w}@${n}${only}`, n });
+    else out.push({ w, key: w === 'blast' || w === 'paced' ? `${w}${only}` : w });
   }
   return out;
 }

@@ -14,17 +14,33 @@ import { NOFILE, freePort, procComm, sleep, track } from './proc.mjs';
 export const HOST = '127.0.0.1';
 
 /**
- * kind → { label, proto, connectPending }.
+ * kind → { label, proto, connectPending, command }.
+ * `proto` names the adapter its clients speak (./adapters.mjs).
  * `connectPending` caps how many connections may wait for the server's first
  * byte at once, across all load-generator processes: ngIRCd listens with a
  * backlog of 10, and a connection beyond it is dropped and retried a second later.
+ * `command(o)` is the argv that serves the clients on o.port; o also has root,
+ * work (a scratch directory), clients (the most a workload connects), args
+ * (extra flags) and nodeArgs (flags for node, such as a profiler).
+ *
+ * Our IRC port (issue 12) against ngIRCd would be one more entry, for example
+ *   oursIrc: { label: 'tcp-chat serve, IRC port', proto: 'irc',
+ *              command: (o) => ours({ ...o, port: 0, args: ['--irc-port', String(o.port)] }) }
+ * and `TRAFFIC_CFG.servers = ['oursIrc', 'ngircd']` in ../workloads/traffic.mjs.
  */
 export const SERVERS = {
-  ours: { label: 'tcp-chat serve', proto: 'json' },
-  ngircd: { label: 'ngIRCd', proto: 'irc', connectPending: 8 },
-  redis: { label: 'Redis pub/sub', proto: 'resp' },
-  bare: { label: 'bare Node net server', proto: 'line' },
+  ours: { label: 'tcp-chat serve', proto: 'json', command: ours },
+  ngircd: { label: 'ngIRCd', proto: 'irc', connectPending: 8, command: (o) => ['/usr/sbin/ngircd', '-n', '-f', writeConfig(o.work, 'ngircd', o.port)] },
+  redis: { label: 'Redis pub/sub', proto: 'resp', command: (o) => ['redis-server', writeConfig(o.work, 'redis', o.port)] },
+  bare: { label: 'bare Node net server', proto: 'line', command: (o) => ['node', path.join(o.root, 'bench', 'bareServer.mjs'), String(o.port), HOST] },
 };
+
+/** `tcp-chat serve` from dist/, with limits raised where a workload needs it. */
+function ours({ root, port, clients = 0, args = [], nodeArgs = [] }) {
+  const big = clients + 100 > 10_000 ? ['--max-clients', String(clients + 100)] : [];
+  // A connect storm delays welcomes; the bench measures what that costs, so it does not cut them off.
+  return ['node', ...nodeArgs, path.join(root, 'dist', 'cli.js'), 'serve', '--host', HOST, '--port', String(port), '--rate-limit', '0', '--quiet', '--handshake-timeout', '600000', ...big, ...args];
+}
 
 /** Results before the servers had these names called ngIRCd `irc`. */
 export const kindOf = (k) => (k === 'irc' ? 'ngircd' : k);
@@ -74,22 +90,14 @@ async function waitForPort(port, child, ms) {
 }
 
 /**
- * Starts a server of `kind` pinned to core 0. prlimit and taskset exec, so the
- * child's PID is the server's own. `opts.args` are extra flags for ours;
- * `opts.clients` raises ours' --max-clients above the default when a workload needs it.
+ * Starts a server of `kind` (see SERVERS) pinned to core 0 on a free port.
+ * prlimit and taskset exec, so the child's PID is the server's own.
  */
-export async function startServer(kind, { root, work, args = [], clients = 0, waitMs = 30_000 } = {}) {
+export async function startServer(kind, { root, work, args = [], nodeArgs = [], clients = 0, waitMs = 30_000 } = {}) {
+  if (!SERVERS[kind]) throw new Error(`unknown server kind ${kind}`);
   fs.mkdirSync(work, { recursive: true });
   const port = await freePort(HOST);
-  let cmd;
-  if (kind === 'ours') {
-    const big = clients + 100 > 10_000 ? ['--max-clients', String(clients + 100)] : [];
-    // A connect storm delays welcomes; the bench measures what that costs, so it does not cut them off.
-    cmd = ['node', path.join(root, 'dist', 'cli.js'), 'serve', '--host', HOST, '--port', String(port), '--rate-limit', '0', '--quiet', '--handshake-timeout', '600000', ...big, ...args];
-  } else if (kind === 'bare') cmd = ['node', path.join(root, 'bench', 'bareServer.mjs'), String(port), HOST];
-  else if (kind === 'redis') cmd = ['redis-server', writeConfig(work, kind, port)];
-  else if (kind === 'ngircd') cmd = ['/usr/sbin/ngircd', '-n', '-f', writeConfig(work, kind, port)];
-  else throw new Error(`unknown server kind ${kind}`);
+  const cmd = SERVERS[kind].command({ root, work, port, clients, args, nodeArgs });
   const logFile = path.join(work, `${kind}.log`);
   const out = fs.openSync(logFile, 'w');
   const t0 = performance.now();

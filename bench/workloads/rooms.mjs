@@ -81,7 +81,7 @@ export async function storm(ctx, runs) {
   const C = ROOMS_CFG.storm;
   for (const n of ctx.sizes ?? C.sizes)
     for (let round = 1; round <= ctx.rounds; round++)
-      for (const kind of C.servers) {
+      for (const kind of ctx.servers ?? C.servers) {
         const r = await connectRoom(ctx, kind, n, { concurrency: C.concurrency, capS: ctx.capS });
         runs.push({ ...r, round });
         ctx.log(
@@ -96,7 +96,7 @@ export async function idle(ctx, runs) {
   const C = ROOMS_CFG.idle;
   for (const n of ctx.sizes ?? C.sizes)
     for (let round = 1; round <= ctx.rounds; round++)
-      for (const kind of C.servers) {
+      for (const kind of ctx.servers ?? C.servers) {
         // Registered and idle. IRC clients do not join a channel here: ngIRCd's joins at 10,000 take
         // longer than the cap (see storm), and a channel membership is a few dozen bytes.
         const r = await connectRoom(ctx, kind, n, {
@@ -124,7 +124,7 @@ export async function large(ctx, runs) {
   const seconds = ctx.quick ? 5 : C.seconds;
   for (const n of ctx.sizes ?? C.sizes)
     for (let round = 1; round <= ctx.rounds; round++)
-      for (const kind of C.servers) {
+      for (const kind of ctx.servers ?? C.servers) {
         const r = await connectRoom(ctx, kind, n, {
           concurrency: C.concurrency,
           senders: C.senders,

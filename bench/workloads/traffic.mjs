@@ -52,7 +52,7 @@ const fmtK = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${Math.round(x / 1
 export async function blast(ctx, runs) {
   const B = TRAFFIC_CFG.blast;
   for (let round = 1; round <= ctx.rounds; round++) {
-    for (const kind of TRAFFIC_CFG.servers) {
+    for (const kind of ctx.servers ?? TRAFFIC_CFG.servers) {
       await withServer(ctx, kind, async (srv) => {
         // The first blast on a fresh process is the cold run (JIT warm-up for
         // Node); the second is the measured one. Both are checked.
@@ -69,7 +69,7 @@ export async function paced(ctx, runs) {
   const P = TRAFFIC_CFG.paced;
   const seconds = ctx.quick ? 5 : P.seconds;
   for (let round = 1; round <= ctx.rounds; round++) {
-    for (const kind of TRAFFIC_CFG.servers) {
+    for (const kind of ctx.servers ?? TRAFFIC_CFG.servers) {
       await withServer(ctx, kind, async (srv) => {
         check(ctx, `paced warm-up ${kind} r${round}`, await trafficRun(ctx, srv, { clients: P.clients, mode: 'blast', perSender: TRAFFIC_CFG.blast.messages }));
         for (const rate of P.rates) {

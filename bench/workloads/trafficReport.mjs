@@ -41,35 +41,44 @@ export function summarizeTraffic(W) {
   return s;
 }
 
-export function trafficMarkdown(W, s) {
+/**
+ * The Blast and Paced sections. W holds `blast` and `paced` sections; the first
+ * server of a section is the one measured, and the ratios compare it with each other.
+ */
+export function trafficMarkdown(W, s, title = '') {
   const L = [];
   const kinds = Object.keys(s.blast);
+  const ref = kinds[0];
+  const others = kinds.slice(1);
   if (kinds.length) {
-    const o = s.blast.ours;
     const B = W.blast.config ?? TRAFFIC_CFG.blast;
-    L.push(`## Blast: ${B.clients} clients × ${B.messages} messages, one room`, '', stamp(W.blast), '');
+    L.push(`## Blast${title}: ${B.clients} clients × ${B.messages} messages, one room`, '', stamp(W.blast), '');
     L.push('| server | deliveries per server CPU-second | cold (first run after start) | deliveries per wall-second | server CPU s | delivered/expected |', '|---|---|---|---|---|---|');
     for (const k of kinds) L.push(`| ${LABEL(k)} | **${fmtK(s.blast[k].perCpuS)}** | ${fmtK(s.blast[k].coldPerCpuS)} | ${fmtK(s.blast[k].perWallS)} | ${s.blast[k].cpuS.toFixed(2)} | ${s.blast[k].delivered}/${s.blast[k].expected} |`);
-    if (o) L.push('', `Ours vs Redis: **${ratio(o.perCpuS, s.blast.redis?.perCpuS)}**; vs ngIRCd: **${ratio(o.perCpuS, s.blast.ngircd?.perCpuS)}** deliveries per server CPU-second (warm). Each server gets one cold blast first; its figure is the "cold" column.`, '');
+    if (others.length) L.push('', `${LABEL(ref)} vs ${others.map((k) => `${LABEL(k)}: **${ratio(s.blast[ref].perCpuS, s.blast[k].perCpuS)}**`).join('; ')} deliveries per server CPU-second (warm). Each server gets one cold blast first; its figure is the "cold" column.`, '');
   }
   const pk = Object.keys(s.paced).filter((k) => Object.keys(s.paced[k]).length);
-  if (pk.includes('ours')) {
+  if (pk.length) {
+    const pref = pk[0];
+    const pother = pk.slice(1);
     const P = W.paced.config ?? TRAFFIC_CFG.paced;
     const rates = P.rates ?? TRAFFIC_CFG.paced.rates;
     const g = (k, rate) => s.paced[k]?.[rate];
-    L.push(`## Paced: ${P.clients} clients × r msg/s for ${W.paced.quick ? 5 : P.seconds} s, latency against the scheduled send time (ms)`, '', stamp(W.paced), '');
-    L.push(`| rate per client | offered msg/s | ${pk.map((k) => `${LABEL(k)} p50 / p99`).join(' | ')} | ours p99 ÷ Redis p99 | ours p99 ÷ ngIRCd p99 | server CPU-s ${pk.map(LABEL).join(' / ')} |`, `|---|---|${pk.map(() => '---|').join('')}---|---|---|`);
+    const vs = (k) => `${LABEL(pref)} p99 ÷ ${LABEL(k)} p99`;
+    L.push(`## Paced${title}: ${P.clients} clients × r msg/s for ${W.paced.quick ? 5 : P.seconds} s, latency against the scheduled send time (ms)`, '', stamp(W.paced), '');
+    L.push(`| rate per client | offered msg/s | ${pk.map((k) => `${LABEL(k)} p50 / p99`).join(' | ')} | ${pother.map(vs).join(' | ')} | server CPU-s ${pk.map(LABEL).join(' / ')} |`, `|---|---|${pk.map(() => '---|').join('')}${pother.map(() => '---|').join('')}---|`);
     for (const rate of rates) {
       const cell = (k) => (g(k, rate) ? `${fmtMs(g(k, rate).p50)} / ${fmtMs(g(k, rate).p99)}` : '—');
-      L.push(`| ${rate}/s | ${rate * P.clients} | ${pk.map(cell).join(' | ')} | ${ratio(g('ours', rate)?.p99, g('redis', rate)?.p99)} | ${ratio(g('ours', rate)?.p99, g('ngircd', rate)?.p99)} | ${pk.map((k) => (g(k, rate) ? `${g(k, rate).cpuS.toFixed(2)} (${g(k, rate).cpuPct.toFixed(0)}%)` : '—')).join(' / ')} |`);
+      L.push(`| ${rate}/s | ${rate * P.clients} | ${pk.map(cell).join(' | ')} | ${pother.map((k) => ratio(g(pref, rate)?.p99, g(k, rate)?.p99)).join(' | ')} | ${pk.map((k) => (g(k, rate) ? `${g(k, rate).cpuS.toFixed(2)} (${g(k, rate).cpuPct.toFixed(0)}%)` : '—')).join(' / ')} |`);
     }
     L.push('', `Best round (lowest p99 of the ${W.paced.rounds} rounds; on a shared machine the best round shows the server with the least outside interference):`, '');
-    L.push(`| rate per client | ${pk.map((k) => `${LABEL(k)} p50 / p99`).join(' | ')} | ours p99 ÷ Redis p99 | ours p99 ÷ ngIRCd p99 |`, `|---|${pk.map(() => '---|').join('')}---|---|`);
+    L.push(`| rate per client | ${pk.map((k) => `${LABEL(k)} p50 / p99`).join(' | ')} | ${pother.map(vs).join(' | ')} |`, `|---|${pk.map(() => '---|').join('')}${pother.map(() => '---|').join('')}`);
     for (const rate of rates) {
       const cell = (k) => (g(k, rate) ? `${fmtMs(g(k, rate).p50Best)} / ${fmtMs(g(k, rate).p99Best)}` : '—');
-      L.push(`| ${rate}/s | ${pk.map(cell).join(' | ')} | ${ratio(g('ours', rate)?.p99Best, g('redis', rate)?.p99Best)} | ${ratio(g('ours', rate)?.p99Best, g('ngircd', rate)?.p99Best)} |`);
+      L.push(`| ${rate}/s | ${pk.map(cell).join(' | ')} | ${pother.map((k) => ratio(g(pref, rate)?.p99Best, g(k, rate)?.p99Best)).join(' | ')} |`);
     }
-    L.push('', 'Chart (medians): [latency.svg](latency.svg).', '');
+    if (!title) L.push('', 'Chart (medians): [latency.svg](latency.svg).');
+    L.push('');
   }
   return L;
 }
