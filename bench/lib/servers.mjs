@@ -32,7 +32,7 @@ export const SERVERS = {
   ours: { label: 'tcp-chat serve', proto: 'json', command: ours },
   ngircd: { label: 'ngIRCd', proto: 'irc', connectPending: 8, command: (o) => ['/usr/sbin/ngircd', '-n', '-f', writeConfig(o.work, 'ngircd', o.port)] },
   redis: { label: 'Redis pub/sub', proto: 'resp', command: (o) => ['redis-server', writeConfig(o.work, 'redis', o.port)] },
-  bare: { label: 'bare Node net server', proto: 'line', command: (o) => ['node', path.join(o.root, 'bench', 'bareServer.mjs'), String(o.port), HOST] },
+  bare: { label: 'bare Node net server', proto: 'line', command: (o) => ['node', ...o.nodeArgs, path.join(o.root, 'bench', 'bareServer.mjs'), String(o.port), HOST] },
 };
 
 /** `tcp-chat serve` from dist/, with limits raised where a workload needs it. */
