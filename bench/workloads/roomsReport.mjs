@@ -80,7 +80,7 @@ function perRound(section, a, b, f) {
     .join(', ');
 }
 
-const unfinished = (s, n) => `did not finish: ${s.why ?? '?'} (${s.welcomed}/${n} welcomed; server CPU ≥ ${fmtN(s.cpuS, 1)} s, ≥ ${MB(s.bytes)} MB sent)`;
+const unfinished = (s, n) => `${s.why ?? 'did not finish'} (${s.welcomed}/${n} in; server CPU ≥ ${fmtN(s.cpuS, 1)} s, ≥ ${MB(s.bytes)} MB sent)`;
 
 export function stormMarkdown(n, section, s, title = '') {
   const L = [`## Storm${title}: ${n.toLocaleString('en')} clients connect into #general, ${ROOMS_CFG.storm.concurrency} at a time, each waiting for its welcome`, '', stamp(section), ''];
@@ -144,13 +144,13 @@ export function goalsMarkdown(W, traffic) {
   for (const [n, section, only] of sectionsOf(W, 'idle')) {
     if (only) continue;
     const s = summarizeRooms(section);
-    rows.push(`| idle ${n.toLocaleString('en')}: RSS per connection ≤ 1.25× the bare Node server's | ${s.ours?.finished && s.bare?.finished ? `${verdict(s.ours.kbPerConn <= 1.25 * s.bare.kbPerConn)}: ${fmtN(s.ours.kbPerConn)} vs ${fmtN(s.bare.kbPerConn)} KB, ${ratio(s.ours.kbPerConn, s.bare.kbPerConn)} (ngIRCd ${fmtN(s.ngircd?.kbPerConn)} KB)` : `not measured: ${s.ours?.why ?? s.bare?.why ?? '?'}`} |`);
+    rows.push(`| idle ${n.toLocaleString('en')}: RSS per connection ≤ 1.25× the bare Node server's | ${s.ours?.finished && s.bare?.finished ? `${verdict(s.ours.kbPerConn <= 1.25 * s.bare.kbPerConn)}: ${fmtN(s.ours.kbPerConn)} vs ${fmtN(s.bare.kbPerConn)} KB, ${ratio(s.ours.kbPerConn, s.bare.kbPerConn)} (ngIRCd ${fmtN(s.ngircd?.kbPerConn)} KB)` : `not measured: ${s.ours && !s.ours.finished ? `ours ${unfinished(s.ours, n)}` : (s.bare?.why ?? 'no figures')}`} |`);
   }
   for (const [n, section, only] of sectionsOf(W, 'large')) {
     if (only) continue;
     const s = summarizeRooms(section);
     const o = s.ours?.traffic, r = s.redis?.traffic;
-    rows.push(`| large room ${n.toLocaleString('en')}, 100 talking at 1 msg/s: p99 ≤ Redis's | ${o && r ? `${verdict(o.p99 <= r.p99)}: ${fmtMs(o.p99)} vs ${fmtMs(r.p99)} ms, ${ratio(o.p99, r.p99)}` : `not measured: ${s.ours?.why ?? 'no figures'}`} |`);
+    rows.push(`| large room ${n.toLocaleString('en')}, 100 talking at 1 msg/s: p99 ≤ Redis's | ${o && r ? `${verdict(o.p99 <= r.p99)}: ${fmtMs(o.p99)} vs ${fmtMs(r.p99)} ms, ${ratio(o.p99, r.p99)}` : `not measured: ${s.ours && !s.ours.finished ? `ours ${unfinished(s.ours, n)}` : s.redis && !s.redis.traffic ? `Redis ${unfinished(s.redis, n)}` : 'no figures'}`} |`);
   }
   const p = traffic?.paced;
   if (p?.ours && p?.redis) {
