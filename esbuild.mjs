@@ -28,6 +28,34 @@ const lazyCertificateGenerator = {
   },
 };
 
+/**
+ * The PostgreSQL store and the Redis bus (with their clients, pg and ioredis)
+ * serve only a CLI server started with --store or --bus. Each becomes a bundle
+ * of its own, `dist/postgresStore.js` and `dist/redisBus.js`, which openStore
+ * and openBus import on first use from beside cli.js. So cli.js stays small,
+ * `npm start` and a packaged CLI (dist/ without node_modules) still find
+ * them, and the extension's bundle never holds them.
+ */
+const lazyClusterModules = {
+  name: 'lazy-cluster-modules',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/(postgresStore|redisBus)(\.js)?$/ }, (args) => {
+      if (!/[\\/](openStore|openBus)\.ts$/.test(args.importer)) return undefined;
+      return { path: `./${args.path.replace(/^\.\/|\.js$/g, '')}.js`, external: true };
+    });
+  },
+};
+
+/** Fails the extension build if a server-only client library would end up in it. */
+const noServerClients = {
+  name: 'no-server-clients',
+  setup(build) {
+    build.onResolve({ filter: /^(pg|ioredis)$/ }, (args) => {
+      throw new Error(`${args.path} (imported by ${args.importer}) belongs to the CLI server and must never be in the extension bundle`);
+    });
+  },
+};
+
 const common = {
   bundle: true,
   minify: production,
@@ -47,7 +75,7 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
-    plugins: [noNativeModules, lazyCertificateGenerator],
+    plugins: [noNativeModules, lazyCertificateGenerator, lazyClusterModules, noServerClients],
   },
   {
     ...common,
@@ -57,7 +85,25 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
-    plugins: [noNativeModules, lazyCertificateGenerator],
+    plugins: [noNativeModules, lazyCertificateGenerator, lazyClusterModules],
+  },
+  {
+    ...common,
+    entryPoints: ['src/engine/stores/postgresStore.ts'],
+    outfile: 'dist/postgresStore.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // pg's optional native binding, reached only through `pg.native`, which we never touch.
+    external: ['pg-native'],
+  },
+  {
+    ...common,
+    entryPoints: ['src/engine/buses/redisBus.ts'],
+    outfile: 'dist/redisBus.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
   },
   {
     ...common,

@@ -1,12 +1,16 @@
 import { parseArgs } from 'node:util';
 import { runServe } from './serve';
 import { runConnect } from './connect';
+import { AddressError, parseHostPort } from '../engine/address';
+import { FALLBACK_NAME, defaultName } from '../engine/defaultName';
+import { InviteError, parseInvite } from '../shared/inviteLink';
 
 const HELP = `tcp-chat: a team chat over TCP you run yourself
 
 Usage:
   tcp-chat serve   [options]            run a chat server
   tcp-chat connect HOST:PORT [options]  chat from this terminal
+  tcp-chat connect 'tcp-chat://HOST:PORT/ROOM#FINGERPRINT'   the same, from an invite
   tcp-chat --help | --version
 
 serve options:
@@ -29,7 +33,8 @@ serve options:
   --password-file FILE    require the password in FILE (or set TCP_CHAT_PASSWORD)
 
 connect options:
-  --name NAME         your display name (default: your login name)
+  --name NAME         your display name (default: your login name, or guest when
+                      a server would refuse it, as it refuses root)
   --tls               connect with TLS; the server's certificate is pinned on first use
   --fingerprint FP    trust exactly this SHA-256 certificate fingerprint (implies --tls)
   --trust-new         the pinned certificate changed and you know why: ask again
@@ -41,7 +46,7 @@ Passwords are never taken as a flag: anyone on the machine can read flags with p
 In the terminal client, type a line to send it to the current room, or:
   /join ROOM    switch to ROOM (joining it)
   /leave ROOM   leave ROOM
-  /msg NAME TEXT  send a direct message
+  /msg NAME TEXT  send a direct message ("double quotes" around a name with spaces)
   /who          list who is online
   /nick NAME    change your name
   /history      show earlier messages of the current room
@@ -128,13 +133,18 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (positionals.length !== 1) throw new UsageError('connect needs one HOST:PORT, for example: tcp-chat connect 127.0.0.1:12345 --name alice');
-      const { host, port } = parseHostPort(positionals[0]);
+      // An invite (tcp-chat://HOST:PORT/ROOM#FINGERPRINT) carries the room and the certificate to expect.
+      const invite = /^tcp-chat:/i.test(positionals[0]) ? parseInvite(positionals[0]) : undefined;
+      const { host, port } = invite ?? parseHostPort(positionals[0]);
+      const name = values.name ?? defaultName();
+      if (values.name === undefined && name === FALLBACK_NAME) process.stderr.write(`tcp-chat: your login name cannot be a chat name (a server refuses names like root or admin); joining as ${FALLBACK_NAME}. Choose one with --name NAME.\n`);
       return await runConnect({
         host,
         port,
-        name: values.name ?? defaultName(),
-        tls: values.tls === true || values.fingerprint !== undefined,
-        fingerprint: values.fingerprint,
+        name,
+        room: invite?.room,
+        tls: values.tls === true || values.fingerprint !== undefined || invite?.fingerprint !== undefined,
+        fingerprint: values.fingerprint ?? invite?.fingerprint,
         trustNew: values['trust-new'] ?? false,
         knownHosts: values['known-hosts'],
         passwordFile: values['password-file'],
@@ -142,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw new UsageError(`unknown command "${command}"; try tcp-chat --help`);
   } catch (err) {
-    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || err instanceof AddressError || err instanceof InviteError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`tcp-chat: ${(err as Error).message}\n`);
       return 2;
     }
@@ -157,20 +167,6 @@ function int(v: string | undefined, flag: string, min: number, max: number): num
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, not "${v}"`);
   return n;
-}
-
-/** Splits "host:port" (or "[v6]:port", or a bare port). */
-export function parseHostPort(s: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s.trim()) ?? /^()()(\d+)$/.exec(s.trim());
-  if (!m) throw new UsageError(`"${s}" is not HOST:PORT, for example 127.0.0.1:12345`);
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) throw new UsageError(`port ${port} is out of range 1-65535`);
-  return { host: m[1] || m[2] || '127.0.0.1', port };
-}
-
-function defaultName(): string {
-  const n = (process.env.USER ?? process.env.USERNAME ?? 'guest').slice(0, 32);
-  return n || 'guest';
 }
 
 main(process.argv.slice(2)).then(

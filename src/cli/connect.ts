@@ -1,10 +1,14 @@
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { ChatClient, ConnectError, type ClientTlsOptions } from '../engine/chatClient';
+import { ChatClient } from '../engine/client/chatClient';
+import type { ClientTlsOptions } from '../engine/client/clientOptions';
+import { ConnectError } from '../engine/client/connectError';
 import { defaultDataDir, normalizeFingerprint } from '../engine/certificate';
 import { KnownHosts, hostKey } from '../engine/knownHosts';
 import { PASSWORD_ENV, PasswordError, readPassword } from './password';
-import { DEFAULT_ROOM, isDmKey, type ChatMessage } from '../engine/protocol';
+import { DEFAULT_ROOM, dmPeer, isDmKey, type ChatMessage } from '../engine/protocol';
+import { assertNever } from '../shared/assertNever';
+import { COMMANDS, parseCommand } from './parseCommand';
 
 /** Flags of `tcp-chat connect`. */
 export interface ConnectArgs {
@@ -21,6 +25,8 @@ export interface ConnectArgs {
   knownHosts?: string;
   /** File holding the password; TCP_CHAT_PASSWORD is read when absent. */
   passwordFile?: string;
+  /** A room to join once connected (an invite link names one). */
+  room?: string;
 }
 
 /** Strip terminal control sequences so remote text cannot repaint the screen. */
@@ -81,7 +87,7 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     if (process.stdin.isTTY) rl.prompt(true);
   };
   const show = (m: ChatMessage) => {
-    const where = isDmKey(m.room) ? (m.sender === client.name ? `-> ${m.to}` : '(dm)') : m.room === room ? '' : `#${m.room}`;
+    const where = isDmKey(m.room) ? (m.sender === client.name ? `-> ${clean(dmPeer(m.room, client.name) ?? m.to ?? '?')}` : '(dm)') : m.room === room ? '' : `#${m.room}`;
     const body = m.snippet ? `${m.text}\n${clean(m.snippet.code)}` : m.text;
     print(`[${time(m.ts)}] ${where ? where + ' ' : ''}<${clean(m.sender)}> ${clean(body)}`);
   };
@@ -124,6 +130,7 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     }
     print(`* ${w.users.length} online: ${w.users.map(clean).join(', ')}`);
     for (const m of w.history) show(m);
+    if (a.room && a.room !== DEFAULT_ROOM) client.join(a.room);
   } catch (err) {
     rl.close();
     process.stderr.write(`tcp-chat: ${err instanceof ConnectError ? explain(err, address, knownFile) : String(err)}\n`);
@@ -149,48 +156,44 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
       resolve(0);
     });
     rl.on('line', (input) => {
-      const line = input.trim();
-      if (!line) return rl.prompt();
-      if (!line.startsWith('/')) {
-        client.send(line, { room });
-        return rl.prompt();
-      }
-      const [cmd, arg = '', ...more] = line.split(/\s+/);
-      const text = line.slice(line.indexOf(arg) + arg.length).trim();
-      switch (cmd) {
-        case '/quit':
-        case '/exit':
+      const c = parseCommand(input);
+      switch (c.kind) {
+        case 'empty':
+          break;
+        case 'say':
+          client.send(c.text, { room });
+          break;
+        case 'quit':
           return quit();
-        case '/join':
-          if (!arg) print('usage: /join ROOM');
-          else client.join(arg);
+        case 'join':
+          client.join(c.room);
           break;
-        case '/leave':
-          client.leave(arg || room);
-          if ((arg || room) === room) room = DEFAULT_ROOM;
+        case 'leave': {
+          const which = c.room ?? room;
+          client.leave(which);
+          if (which === room) room = DEFAULT_ROOM;
           break;
-        case '/msg':
-          if (!arg || more.length === 0) print('usage: /msg NAME TEXT');
-          else client.send(text, { to: arg });
+        }
+        case 'msg':
+          client.send(c.text, { to: c.to });
           break;
-        case '/who':
+        case 'who':
           client.who().then(
             (u) => print(`* ${u.length} online: ${u.map(clean).join(', ')}`),
             (e: Error) => print(`! ${e.message}`),
           );
           break;
-        case '/nick':
-          if (!arg) print('usage: /nick NAME');
-          else client.rename(arg);
+        case 'nick':
+          client.rename(c.name);
           break;
-        case '/history':
+        case 'history':
           client.history(room, { limit: 20 }).then(
             (h) => h.messages.forEach(show),
             (e: Error) => print(`! ${e.message}`),
           );
           break;
-        case '/search':
-          client.search(line.slice('/search'.length).trim()).then(
+        case 'search':
+          client.search(c.query).then(
             (r) => {
               print(`* ${r.messages.length} found`);
               r.messages.forEach(show);
@@ -198,8 +201,14 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
             (e: Error) => print(`! ${e.message}`),
           );
           break;
+        case 'usage':
+          print(c.usage);
+          break;
+        case 'unknown':
+          print(`unknown command ${clean(c.command)}: try ${COMMANDS.join(', ')}`);
+          break;
         default:
-          print(`unknown command ${cmd}: try /join, /leave, /msg, /who, /nick, /history, /search or /quit`);
+          assertNever(c);
       }
       rl.setPrompt(`${room}> `);
       rl.prompt();

@@ -1,9 +1,12 @@
 import { ChatServer, ListenError } from '../engine/chatServer';
-import { isLoopback } from '../engine/exposure';
+import { exposureWarning } from '../engine/exposure';
 import { FileStore, StoreError } from '../engine/fileStore';
 import { DEFAULT_RETENTION } from '../engine/store';
 import { CertificateError, defaultDataDir, loadCertificate, loadOrCreateCertificate, type TlsMaterial } from '../engine/certificate';
 import { PasswordError, readPassword } from './password';
+
+/** How the terminal says to add each safeguard the exposure warning asks for. */
+export const CLI_FIXES = { tls: 'add --tls', password: 'add --password-file' } as const;
 
 /** Flags of `tcp-chat serve`, already checked. */
 export interface ServeArgs {
@@ -107,7 +110,7 @@ export async function runServe(a: ServeArgs): Promise<number> {
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   log(`tcp-chat serving on ${shown}:${addr.port} (${server.secure ? 'TLS' : 'plain TCP'}, ${server.requiresPassword ? 'password required' : 'no password'})`);
   if (server.fingerprint) log(`TLS certificate SHA-256 fingerprint: ${server.fingerprint}`);
-  const warning = exposureWarning(addr.address, server.secure, server.requiresPassword);
+  const warning = exposureWarning(addr.address, { tls: server.secure, password: server.requiresPassword }, CLI_FIXES);
   if (warning) log(`warning: ${warning}`);
   const local = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '[::1]' : shown;
   if (server.secure || server.requiresPassword) {
@@ -130,14 +133,4 @@ export async function runServe(a: ServeArgs): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
-}
-
-/** What is exposed when a server binds to `address`, or undefined when only this machine can reach it. */
-export function exposureWarning(address: string, tls: boolean, password: boolean): string | undefined {
-  if (isLoopback(address)) return undefined;
-  const where = `other machines can reach this server (${address})`;
-  if (!tls && !password) return `${where}: traffic is not encrypted and anyone who can reach the port can join; use --tls and --password-file`;
-  if (!tls) return `${where}: traffic is not encrypted, so anyone on the network path can read the chat (the password itself is never sent); add --tls`;
-  if (!password) return `${where}: traffic is encrypted, but anyone who can reach the port can join; add --password-file`;
-  return undefined;
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { formatHostPort } from './address';
 import { normalizeFingerprint } from './certificate';
 
 /**
@@ -61,8 +62,7 @@ export class KnownHosts {
 
 /** The key a pin is stored under: `host:port`, IPv6 in brackets, host in lowercase. */
 export function hostKey(host: string, port: number): string {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`;
+  return formatHostPort({ host: host.toLowerCase(), port });
 }
 
 function parseLine(line: string): { key: string; fingerprint: string } | undefined {
@@ -70,6 +70,7 @@ function parseLine(line: string): { key: string; fingerprint: string } | undefin
   if (!t || t.startsWith('#')) return undefined;
   const m = /^(\S+)\s+(\S+)/.exec(t);
   if (!m) return undefined;
+  // Pins written by hand or by another tool may use any case, drop the colons or carry a SHA256: prefix.
   const fingerprint = normalizeFingerprint(m[2]);
   return fingerprint ? { key: m[1].toLowerCase(), fingerprint } : undefined;
 }

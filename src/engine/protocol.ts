@@ -50,6 +50,10 @@ export interface Snippet {
   startLine: number;
   endLine: number;
   code: string;
+  /** The sender's git remote URL (credentials removed), when the file is in a repository with one. */
+  remote?: string;
+  /** The sender's checked-out commit (40 hex digits), when the file is in a git repository. */
+  commit?: string;
 }
 
 /** A message as the server stores and delivers it. */
@@ -312,6 +316,14 @@ export interface FileDoneEvent {
   id: string;
   sender: string;
 }
+/** A transfer was cancelled (its sender dropped, or a chunk was bad): receivers discard what they hold of it. */
+export interface FileAbortEvent {
+  type: 'file_abort';
+  id: string;
+  sender: string;
+  /** Why, for a person. */
+  reason: string;
+}
 
 /** Everything a server may send. */
 export type ServerFrame =
@@ -331,7 +343,8 @@ export type ServerFrame =
   | PongFrame
   | FileOfferEvent
   | FileChunkEvent
-  | FileDoneEvent;
+  | FileDoneEvent
+  | FileAbortEvent;
 
 // ---------------------------------------------------------------- validation
 
@@ -356,7 +369,9 @@ function isSnippet(v: unknown): v is Snippet {
     typeof v.file === 'string' &&
     typeof v.code === 'string' &&
     Number.isSafeInteger(v.startLine) &&
-    Number.isSafeInteger(v.endLine)
+    Number.isSafeInteger(v.endLine) &&
+    (v.remote === undefined || (typeof v.remote === 'string' && v.remote.length <= 512)) &&
+    (v.commit === undefined || (typeof v.commit === 'string' && /^[0-9a-f]{40,64}$/.test(v.commit)))
   );
 }
 
@@ -488,9 +503,32 @@ export function dmKey(a: string, b: string): string {
   return a < b ? `@${a},${b}` : `@${b},${a}`;
 }
 
+/**
+ * The other person in a DM key, seen from `me`: `me` again for a conversation
+ * with yourself; undefined when `me` is not in it, or it is not a DM key.
+ */
+export function dmPeer(key: string, me: string): string | undefined {
+  const both = dmParticipants(key);
+  if (!both) return undefined;
+  if (both[0] === me) return both[1];
+  if (both[1] === me) return both[0];
+  return undefined;
+}
+
 /** True when a room key names a direct conversation. */
 export function isDmKey(room: string): boolean {
   return room.startsWith('@');
+}
+
+/**
+ * The two participants of a DM key (`@a,b`), or undefined when the key is not
+ * one. Names cannot hold "," (see nameProblem), so the first comma splits it.
+ */
+export function dmParticipants(key: string): [string, string] | undefined {
+  if (!isDmKey(key)) return undefined;
+  const comma = key.indexOf(',');
+  if (comma === -1) return undefined;
+  return [key.slice(1, comma), key.slice(comma + 1)];
 }
 
 /** Raw bytes per file chunk: base64 of this fits well inside the default 64 KiB line. */

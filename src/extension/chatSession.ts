@@ -1,75 +1,69 @@
 import * as vscode from 'vscode';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { ChatClient, ConnectError, type ClientOptions, type ClientState } from '../engine/chatClient';
+import { ChatClient } from '../engine/client/chatClient';
+import type { ClientOptions } from '../engine/client/clientOptions';
+import { ConnectError } from '../engine/client/connectError';
 import { DEFAULT_ROOM, isDmKey, type ChatMessage, type Snippet } from '../engine/protocol';
-import { Conversation, TYPING_MS, type SavedConversation } from './conversation';
-import { ChatPanel, type PanelHandler } from './chatPanel';
+import { Conversation, TYPING_MS, panelState } from './conversation';
+import { openChatLink } from './linkOpener';
+import { ConversationFile } from './conversationFile';
+import { Notifier } from './notifier';
+import type { PanelHost } from './panelHost';
 import { readSettings } from './settings';
 import { IncomingFiles, formatBytes } from './incomingFiles';
-import type { FileOfferView, HostToPanel, PanelConnState, PanelToHost } from '../shared/panelProtocol';
+import { CommandId } from './commandIds';
+import type { FileOfferView, HostToPanel, PanelConnState, PanelToHost, SnippetStatusMsg } from '../shared/panelProtocol';
 import { assertNever } from '../shared/assertNever';
+
+/** What the session needs from outside; injected so nothing is reached through a global. */
+export interface SessionDeps {
+  panels: PanelHost;
+  log: vscode.LogOutputChannel;
+  /** Where the conversation is kept between window reloads; none keeps nothing. */
+  conversationFile?: string;
+  /** Opens a shared snippet in the user's own editor, or compares it with their copy. */
+  snippets?: { open(s: Snippet): Promise<Omit<SnippetStatusMsg, 'type' | 'room' | 'seq'>>; compare(s: Snippet, from: string): Promise<void> };
+}
 
 /** Messages the test API keeps (the newest). */
 const RECEIVED_CAP = 10_000;
 
 /**
  * One connection to a chat server and the conversation it feeds. It bridges
- * the engine's ChatClient to the panel and the notifications; commands call
- * it, and it never renders anything itself.
+ * the engine's ChatClient to the panel (injected as a PanelHost); commands
+ * call it, and it never renders anything itself. Notifications and the
+ * conversation file are modules of their own.
  */
-export class ChatSession implements PanelHandler, vscode.Disposable {
+export class ChatSession implements vscode.Disposable {
   private client?: ChatClient;
   readonly convo = new Conversation();
   private readonly receivedLog: ChatMessage[] = [];
-  /** Texts of the notifications raised, newest last (read by the test API). */
-  readonly notified: string[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
   /** Connection state, unread count or identity changed (the status bar listens). */
   readonly onDidChange = this.changed.event;
   private panelVisible = false;
   private typingTimers = new Map<string, NodeJS.Timeout>();
+  /** Listeners on the current client; dropped with it. */
   private readonly subs: { dispose(): void }[] = [];
+  /** Listeners on the panel host; dropped with the session. */
+  private readonly panelSubs: vscode.Disposable[];
   readonly incoming = new IncomingFiles(() => readSettings().maxFileSize);
+  readonly notifier: Notifier;
+  private readonly file?: ConversationFile;
+  private readonly panels: PanelHost;
+  private readonly log: vscode.LogOutputChannel;
 
-  private saveTimer?: NodeJS.Timeout;
-
-  constructor(
-    private readonly extensionUri: vscode.Uri,
-    private readonly log: vscode.LogOutputChannel,
-    /**
-     * A file where the conversation is kept between window reloads. A plain
-     * file rather than workspace state: a reload ends the extension host at
-     * once, and state updates from its last moments can be lost.
-     */
-    private readonly saveFile?: string,
-  ) {
-    if (!saveFile) return;
-    try {
-      const saved = JSON.parse(fs.readFileSync(saveFile, 'utf8')) as SavedConversation;
-      if (saved && Array.isArray(saved.rooms)) this.convo.restore(saved);
-    } catch {
-      // nothing saved yet, or unreadable: start empty
-    }
-  }
-
-  /** Save the conversation soon: at most every two seconds, and once more, synchronously, on dispose. */
-  private saveSoon(): void {
-    if (!this.saveFile || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => this.saveNow(), 2000);
-  }
-
-  private saveNow(): void {
-    clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    if (!this.saveFile) return;
-    try {
-      fs.mkdirSync(path.dirname(this.saveFile), { recursive: true });
-      const tmp = `${this.saveFile}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify(this.convo.snapshot()), { mode: 0o600 });
-      fs.renameSync(tmp, this.saveFile);
-    } catch (err) {
-      this.log.warn(`could not save the conversation for the next reload: ${(err as Error).message}`);
+  constructor(private readonly deps: SessionDeps) {
+    this.panels = deps.panels;
+    this.log = deps.log;
+    this.notifier = new Notifier((room) => {
+      this.switchRoom(room);
+      this.openPanel();
+    });
+    this.panelSubs = [this.panels.onDidReceiveMessage((m) => this.onPanelMessage(m)), this.panels.onDidChangeVisibility((v) => this.onVisibility(v))];
+    if (deps.conversationFile) {
+      this.file = new ConversationFile(deps.conversationFile, () => this.convo.snapshot(), (m) => this.log.warn(m));
+      const saved = this.file.load();
+      if (saved) this.convo.restore(saved);
     }
   }
 
@@ -92,9 +86,6 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
   get fingerprint(): string | undefined {
     return this.client?.fingerprint;
   }
-  get rooms(): readonly string[] {
-    return this.client?.rooms ?? [];
-  }
   /** Every message delivered to this window, oldest first (for the test API). */
   received(): ChatMessage[] {
     return this.receivedLog.slice();
@@ -111,7 +102,7 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
       this.incoming.clear();
     }
     this.convo.address = `${host}:${port}`;
-    this.post(this.snapshot());
+    this.post(this.convo.initMessage(this.incoming.views()));
     this.wire(client, { host, port });
     this.log.info(`connecting to ${host}:${port} as ${name}`);
     try {
@@ -143,13 +134,8 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
   send(room: string, text: string, snippet?: Snippet): void {
     const c = this.requireClient();
     if (!c) return;
-    if (isDmKey(room)) {
-      const other = room.slice(1).split(',').find((n) => n !== this.convo.me);
-      if (!other) return;
-      c.send(text, { to: other, snippet });
-    } else {
-      c.send(text, { room, snippet });
-    }
+    const to = this.target(room);
+    if (to) c.send(text, { ...to, snippet });
   }
 
   /** Send to the room the panel shows. */
@@ -161,8 +147,9 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
   async sendFile(room: string, name: string, data: Buffer, onProgress?: (sent: number) => void): Promise<void> {
     const c = this.requireClient();
     if (!c) throw new ConnectError('not connected');
-    const target = isDmKey(room) ? { to: room.slice(1).split(',').find((n) => n !== this.convo.me) } : { room };
-    await c.sendFile(data, name, target, onProgress);
+    const to = this.target(room);
+    if (!to) throw new ConnectError(vscode.l10n.t('no such conversation: {0}', room));
+    await c.sendFile(data, name, to, onProgress);
     this.system(room, `you sent ${name} (${formatBytes(data.length)})`);
   }
 
@@ -200,18 +187,19 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
     this.changed.fire();
   }
 
-  openPanel(preserveFocus = false): ChatPanel {
-    const panel = ChatPanel.createOrShow(this.extensionUri, this, preserveFocus);
+  /** Show the panel beside the code (see PanelHost.show); returns it for a follow-up post. */
+  openPanel(preserveFocus = false): { post(msg: HostToPanel): void } {
+    const panel = this.panels.show(preserveFocus);
     this.panelVisible = panel.visible;
     return panel;
   }
 
   // ------------------------------------------------------------ panel
 
-  onPanelMessage(msg: PanelToHost): void {
+  private onPanelMessage(msg: PanelToHost): void {
     switch (msg.type) {
       case 'ready':
-        return this.post(this.snapshot());
+        return this.post(this.convo.initMessage(this.incoming.views()));
       case 'send':
         if (msg.text.trim()) this.send(msg.room, msg.text);
         return;
@@ -227,22 +215,23 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
       case 'typing': {
         const c = this.client;
         if (!c || c.state !== 'connected') return;
-        if (isDmKey(msg.room)) {
-          const other = msg.room.slice(1).split(',').find((n) => n !== this.convo.me);
-          if (other) c.typing({ to: other });
-        } else c.typing({ room: msg.room });
+        const to = this.target(msg.room);
+        if (to) c.typing(to);
         return;
       }
       case 'openLink':
-        return void this.openLink(msg.url);
+        return void openChatLink(msg.url);
       case 'copy':
         return void vscode.env.clipboard.writeText(msg.text).then(() => vscode.window.setStatusBarMessage('Copied to the clipboard', 2000));
       case 'saveFile':
-        return void vscode.commands.executeCommand('chat.saveFile', msg.fileId);
+        return void vscode.commands.executeCommand(CommandId.saveFile, msg.fileId);
       case 'command':
-        return void vscode.commands.executeCommand(`chat.${msg.command}`);
+        return void vscode.commands.executeCommand(CommandId[msg.command]);
       case 'openDm':
         return this.openDm(msg.name);
+      case 'openSnippet':
+      case 'compareSnippet':
+        return void this.snippetAction(msg.type, msg.room, msg.seq);
       default:
         return assertNever(msg);
     }
@@ -253,31 +242,14 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
     this.post({ type: 'file', file: view });
   }
 
-  onVisibility(visible: boolean): void {
+  private onVisibility(visible: boolean): void {
     this.panelVisible = visible;
     if (visible) {
       this.convo.markRead(this.convo.active);
       this.postRooms();
     }
-    ChatPanel.current?.setTitle(this.convo.unread);
+    this.panels.setTitle(this.convo.unread);
     this.changed.fire();
-  }
-
-  private snapshot(): HostToPanel {
-    const room = this.convo.active;
-    return {
-      type: 'init',
-      me: this.convo.me,
-      address: this.convo.address,
-      state: this.convo.state,
-      rooms: this.convo.roomViews(),
-      active: room,
-      items: this.convo.items(room),
-      more: this.convo.hasMore(room),
-      users: this.convo.users,
-      typing: this.convo.typingIn(room),
-      files: this.incoming.views(),
-    };
   }
 
   private async loadOlder(room: string, before: number): Promise<void> {
@@ -297,28 +269,12 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
     }
   }
 
-  private async openLink(url: string): Promise<void> {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      return;
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      void vscode.window.showWarningMessage(`Chat opens only http and https links, not ${parsed.protocol} links.`);
-      return;
-    }
-    const open = 'Open Link';
-    const pick = await vscode.window.showInformationMessage(`Open this link from the chat?\n\n${parsed.toString()}`, { modal: true }, open);
-    if (pick === open) await vscode.env.openExternal(vscode.Uri.parse(parsed.toString(), true));
-  }
-
   // ------------------------------------------------------------ engine events
 
   private wire(c: ChatClient, target: { host: string; port: number }): void {
     this.subs.push(
       c.onState((s) => {
-        if (this.client === c) this.setState(mapState(s));
+        if (this.client === c) this.setState(panelState(s));
       }),
       c.onWelcome((w) => {
         this.convo.me = w.name;
@@ -326,7 +282,7 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
         const first = w.history[0];
         this.convo.setBacklog(DEFAULT_ROOM, w.history, first !== undefined && first.seq > 1);
         this.log.info(`connected to ${c.address} as ${w.name}`);
-        this.post(this.snapshot());
+        this.post(this.convo.initMessage(this.incoming.views()));
         this.changed.fire();
       }),
       c.onJoined((j) => {
@@ -343,24 +299,8 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
       }),
       c.onMessage((m) => this.onMessage(m)),
       c.onPresence((p) => {
-        switch (p.event) {
-          case 'online':
-            if (!this.convo.users.includes(p.name)) this.convo.users = [...this.convo.users, p.name];
-            break;
-          case 'offline':
-            this.convo.users = this.convo.users.filter((u) => u !== p.name);
-            break;
-          case 'rename':
-            if (p.from) {
-              this.convo.rename(p.from, p.name);
-              this.system(DEFAULT_ROOM, `${p.from} is now ${p.name}`);
-            }
-            break;
-          case 'join':
-          case 'leave':
-            if (p.room) this.system(p.room, `${p.name} ${p.event === 'join' ? 'joined' : 'left'}`);
-            break;
-        }
+        const line = this.convo.applyPresence(p);
+        if (line) this.system(line.room, line.text);
         this.post({ type: 'users', users: this.convo.users });
         this.changed.fire();
       }),
@@ -402,7 +342,7 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
         this.log.warn(`reconnect refused: ${err.message}`);
         this.system(this.convo.active, `not reconnecting: ${err.message}`);
         void vscode.window.showErrorMessage(`Chat: ${err.message}`, 'Connect Again').then((p) => {
-          if (p) void vscode.commands.executeCommand('chat.connect', target);
+          if (p) void vscode.commands.executeCommand(CommandId.connect, target);
         });
       }),
       c.onDropped((why) => {
@@ -415,37 +355,35 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
   private onMessage(m: ChatMessage): void {
     this.receivedLog.push(m);
     if (this.receivedLog.length > RECEIVED_CAP) this.receivedLog.splice(0, this.receivedLog.length - RECEIVED_CAP);
-    const panel = ChatPanel.current;
     const wasKnown = this.convo.hasRoom(m.room);
     this.convo.addMessage(m, this.panelVisible);
     this.post({ type: 'items', room: m.room, items: [m], position: 'append' });
     this.postRooms();
     if (!wasKnown && isDmKey(m.room) && m.sender === this.convo.me) this.switchRoom(m.room);
-    panel?.setTitle(this.convo.unread);
+    this.panels.setTitle(this.convo.unread);
     this.changed.fire();
-    this.maybeNotify(m, panel);
+    const panel = this.panels.panel;
+    const lookingAtIt = panel !== undefined && panel.visible && panel.active && vscode.window.state.focused && this.convo.active === m.room;
+    this.notifier.consider(m, this.convo.me, readSettings().notifications, lookingAtIt);
   }
 
-  private maybeNotify(m: ChatMessage, panel: ChatPanel | undefined): void {
-    const me = this.convo.me;
-    if (!me || m.sender === me) return;
-    const level = readSettings().notifications;
-    if (level === 'none') return;
-    const lookingAtIt = panel !== undefined && panel.visible && panel.active && vscode.window.state.focused && this.convo.active === m.room;
-    if (lookingAtIt) return;
-    const isDm = isDmKey(m.room);
-    const mentioned = new RegExp(`(^|[^\\p{L}\\p{N}_])@${escapeRegExp(me)}(?![\\p{L}\\p{N}_])`, 'iu').test(m.text);
-    if (level === 'mentions' && !isDm && !mentioned) return;
-    const where = isDm ? 'direct message' : `#${m.room}`;
-    const preview = m.text.length > 140 ? m.text.slice(0, 139) + '…' : m.text;
-    const text = `${m.sender} (${where}): ${preview}`;
-    this.notified.push(text);
-    if (this.notified.length > 100) this.notified.shift();
-    void vscode.window.showInformationMessage(text, 'Open Chat').then((pick) => {
-      if (pick !== 'Open Chat') return;
-      this.switchRoom(m.room);
-      this.openPanel();
-    });
+  /** Open a shared snippet in the user's own editor, or compare it with their copy; the panel hears how it went. */
+  async snippetAction(kind: 'openSnippet' | 'compareSnippet', room: string, seq: number): Promise<SnippetStatusMsg['status'] | 'compared' | undefined> {
+    const m = this.convo.message(room, seq);
+    if (!m?.snippet || !this.deps.snippets) return undefined;
+    try {
+      if (kind === 'compareSnippet') {
+        await this.deps.snippets.compare(m.snippet, m.sender);
+        return 'compared';
+      }
+      const status = await this.deps.snippets.open(m.snippet);
+      this.post({ type: 'snippetStatus', room, seq, ...status });
+      return status.status;
+    } catch (err) {
+      this.log.warn(`${kind} failed: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Chat: {0}', (err as Error).message));
+      return undefined;
+    }
   }
 
   private system(room: string, text: string): void {
@@ -469,41 +407,31 @@ export class ChatSession implements PanelHandler, vscode.Disposable {
   }
 
   private post(msg: HostToPanel): void {
-    ChatPanel.current?.post(msg);
-    this.saveSoon();
+    this.panels.post(msg);
+    this.file?.saveSoon();
+  }
+
+  /** Where a room key sends to: the room itself, or the other person of a DM (yourself in a DM with yourself). */
+  private target(room: string): { room: string } | { to: string } | undefined {
+    if (!isDmKey(room)) return { room };
+    const to = this.convo.peerOf(room);
+    return to === undefined ? undefined : { to };
   }
 
   private requireClient(): ChatClient | undefined {
     if (this.client) return this.client;
-    void vscode.window.showWarningMessage('Chat is not connected.', 'Connect').then((p) => {
-      if (p) void vscode.commands.executeCommand('chat.connect');
+    const connect = vscode.l10n.t('Connect');
+    void vscode.window.showWarningMessage(vscode.l10n.t('Chat is not connected.'), connect).then((p) => {
+      if (p === connect) void vscode.commands.executeCommand(CommandId.connect);
     });
     return undefined;
   }
 
   dispose(): void {
     this.disconnect();
-    this.saveNow();
+    this.file?.dispose();
+    for (const d of this.panelSubs) d.dispose();
     for (const t of this.typingTimers.values()) clearTimeout(t);
     this.changed.dispose();
   }
 }
-
-function mapState(s: ClientState): PanelConnState {
-  switch (s) {
-    case 'connecting':
-      return 'connecting';
-    case 'connected':
-      return 'connected';
-    case 'reconnecting':
-      return 'reconnecting';
-    default:
-      return 'disconnected';
-  }
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-

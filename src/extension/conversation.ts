@@ -1,5 +1,6 @@
-import { DEFAULT_ROOM, isDmKey, type ChatMessage } from '../engine/protocol';
-import type { PanelConnState, RoomView, SystemLine, ViewItem } from '../shared/panelProtocol';
+import { DEFAULT_ROOM, dmKey, dmParticipants, dmPeer, isDmKey, type ChatMessage, type PresenceFrame } from '../engine/protocol';
+import type { ClientState } from '../engine/client/clientOptions';
+import type { FileOfferView, InitMsg, PanelConnState, RoomView, SystemLine, ViewItem } from '../shared/panelProtocol';
 
 /** The conversation as stored between window reloads. */
 export interface SavedConversation {
@@ -71,6 +72,44 @@ export class Conversation {
     this.rooms.clear();
     this.typing.clear();
     this.room(DEFAULT_ROOM);
+  }
+
+  /** The full snapshot the panel gets in answer to `ready`. */
+  initMessage(files: FileOfferView[]): InitMsg {
+    const room = this.active;
+    return {
+      type: 'init',
+      me: this.me,
+      address: this.address,
+      state: this.state,
+      rooms: this.roomViews(),
+      active: room,
+      items: this.items(room),
+      more: this.hasMore(room),
+      users: this.users,
+      typing: this.typingIn(room),
+      files,
+    };
+  }
+
+  /** Someone came, went, renamed, joined or left: update the people, and return the quiet line to show, if any. */
+  applyPresence(p: PresenceFrame): { room: string; text: string } | undefined {
+    switch (p.event) {
+      case 'online':
+        if (!this.users.includes(p.name)) this.users = [...this.users, p.name];
+        return undefined;
+      case 'offline':
+        this.users = this.users.filter((u) => u !== p.name);
+        return undefined;
+      case 'rename':
+        if (!p.from) return undefined;
+        this.rename(p.from, p.name);
+        return { room: DEFAULT_ROOM, text: `${p.from} is now ${p.name}` };
+      case 'join':
+      case 'leave':
+        return p.room ? { room: p.room, text: `${p.name} ${p.event === 'join' ? 'joined' : 'left'}` } : undefined;
+    }
+    return undefined;
   }
 
   /** The room list as the panel shows it: rooms first, then direct conversations. */
@@ -194,16 +233,37 @@ export class Conversation {
     if (this.me === from) this.me = to;
   }
 
-  /** The DM key a person's conversation lives under. */
+  /** The DM key a person's conversation lives under (the engine's one helper). */
   dmWith(name: string): string {
-    const me = this.me ?? '';
-    return me < name ? `@${me},${name}` : `@${name},${me}`;
+    return dmKey(this.me ?? '', name);
+  }
+
+  /** The other person of a DM key (yourself, in a DM with yourself); undefined for a room. */
+  peerOf(key: string): string | undefined {
+    // dmPeer knows only keys that hold me; before the welcome names me, a label still needs someone.
+    return dmPeer(key, this.me ?? '') ?? dmParticipants(key)?.[0];
+  }
+
+  /** A message held for a room, by its seq. */
+  message(room: string, seq: number): ChatMessage | undefined {
+    return this.rooms.get(room)?.items.find((i): i is ChatMessage => i.type === 'message' && i.seq === seq);
   }
 
   private label(key: string): string {
-    if (!isDmKey(key)) return '#' + key;
-    const names = key.slice(1).split(',');
-    const other = names.find((n) => n !== this.me);
-    return other ?? names[0];
+    return this.peerOf(key) ?? '#' + key;
+  }
+}
+
+/** The engine's connection state as the panel shows it. */
+export function panelState(s: ClientState): PanelConnState {
+  switch (s) {
+    case 'connecting':
+      return 'connecting';
+    case 'connected':
+      return 'connected';
+    case 'reconnecting':
+      return 'reconnecting';
+    default:
+      return 'disconnected';
   }
 }

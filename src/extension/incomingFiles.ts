@@ -28,7 +28,7 @@ export class IncomingFiles {
     const accepting = o.size <= cap;
     if (!accepting) {
       view.status = 'failed';
-      view.detail = `refused: ${formatBytes(o.size)} is over your limit of ${formatBytes(cap)} (setting chat.maxFileSize)`;
+      view.detail = `refused: ${formatBytes(o.size)} is over your limit of ${formatBytes(cap)} (setting tcpChat.maxFileSize)`;
     }
     this.files.set(view.fileId, { view, sha256: o.sha256, chunks: [], received: 0, accepting });
     return view;

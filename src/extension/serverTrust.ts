@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { normalizeFingerprint } from '../engine/certificate';
 
 const PINS_KEY = 'tcpChat.pins';
 const TLS_KEY = 'tcpChat.tlsServers';
@@ -16,12 +17,16 @@ export class ServerTrust {
     private readonly secrets: vscode.SecretStorage,
   ) {}
 
+  /** The pinned fingerprint for host:port, in the one canonical form (`normalizeFingerprint`, shared with the CLI's known_hosts). */
   pin(address: string): string | undefined {
-    return this.state.get<Record<string, string>>(PINS_KEY, {})[address];
+    const stored = this.state.get<Record<string, string>>(PINS_KEY, {})[address];
+    return stored === undefined ? undefined : normalizeFingerprint(stored);
   }
 
   async setPin(address: string, fingerprint: string): Promise<void> {
-    const pins = { ...this.state.get<Record<string, string>>(PINS_KEY, {}), [address]: fingerprint };
+    const fp = normalizeFingerprint(fingerprint);
+    if (!fp) throw new Error(vscode.l10n.t('"{0}" is not a SHA-256 fingerprint', fingerprint.slice(0, 100)));
+    const pins = { ...this.state.get<Record<string, string>>(PINS_KEY, {}), [address]: fp };
     await this.state.update(PINS_KEY, pins);
   }
 

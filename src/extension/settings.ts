@@ -1,12 +1,15 @@
 import * as vscode from 'vscode';
-import * as os from 'node:os';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../engine/protocol';
+
+/** The extension's settings section: its own namespace, apart from VS Code's `chat.*`. */
+export const SECTION = 'tcpChat';
 
 /** Which messages raise a notification while the panel is hidden or unfocused. */
 export type NotifyLevel = 'all' | 'mentions' | 'none';
 
-/** The `chat.*` settings, read fresh each time so changes apply at once. */
+/** The `tcpChat.*` settings, read fresh each time so changes apply at once. */
 export interface ChatSettings {
+  /** As typed in the settings; empty means "work one out" (see displayName.ts). */
   displayName: string;
   serverHost: string;
   serverPort: number;
@@ -19,10 +22,9 @@ export interface ChatSettings {
 }
 
 export function readSettings(): ChatSettings {
-  const c = vscode.workspace.getConfiguration('chat');
-  const name = c.get<string>('displayName', '').trim();
+  const c = vscode.workspace.getConfiguration(SECTION);
   return {
-    displayName: name || defaultName(),
+    displayName: c.get<string>('displayName', '').trim(),
     serverHost: c.get<string>('server.host', DEFAULT_HOST) || DEFAULT_HOST,
     serverPort: c.get<number>('server.port', DEFAULT_PORT),
     historyPageSize: Math.min(500, Math.max(10, c.get<number>('historyPageSize', 50))),
@@ -34,10 +36,7 @@ export function readSettings(): ChatSettings {
   };
 }
 
-function defaultName(): string {
-  try {
-    return os.userInfo().username.slice(0, 32) || 'guest';
-  } catch {
-    return 'guest';
-  }
+/** Writes one `tcpChat.*` setting in user scope. */
+export function writeUserSetting(key: string, value: unknown): Thenable<void> {
+  return vscode.workspace.getConfiguration(SECTION).update(key, value, vscode.ConfigurationTarget.Global);
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ChatSession } from './chatSession';
 import type { ServerHost } from './serverHost';
+import { CommandId } from './commandIds';
 
 /** The one status bar item that always shows where chat stands. */
 export class ChatStatusBar implements vscode.Disposable {
@@ -63,7 +64,7 @@ export class ChatStatusBar implements vscode.Disposable {
     }
     this.item.text = parts.join('  ');
     this.item.tooltip = tip;
-    this.item.command = s.state === 'disconnected' ? 'chat.connect' : 'chat.openChat';
+    this.item.command = s.state === 'disconnected' ? CommandId.connect : CommandId.openChat;
     this.item.backgroundColor = s.state === 'reconnecting' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.accessibilityInformation = { label: this.item.text.replace(/\$\([^)]+\)\s*/g, ''), role: 'button' };
   }

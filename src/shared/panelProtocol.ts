@@ -6,6 +6,8 @@
 import type { ChatMessage } from '../engine/protocol';
 
 export type { ChatMessage, Snippet } from '../engine/protocol';
+/** The longest text the server accepts; the composer stops there rather than have Enter refused. */
+export { MAX_TEXT_CHARS } from '../engine/protocol';
 
 /** A quiet line in the conversation: joins, leaves, renames, notices. */
 export interface SystemLine {
@@ -125,8 +127,19 @@ export interface ShowSearchMsg {
   query: string;
 }
 
+/** How a shared snippet compares with the receiver's own copy (after "Open in My Editor"). */
+export interface SnippetStatusMsg {
+  type: 'snippetStatus';
+  room: string;
+  seq: number;
+  /** `same`: opened at those lines; `differs`: opened, but the lines differ; `missing`: no such file here. */
+  status: 'same' | 'differs' | 'missing';
+  /** One sentence for the panel to show. */
+  detail: string;
+}
+
 /** Everything the host sends to the webview. */
-export type HostToPanel = InitMsg | ItemsMsg | RoomMsg | RoomsMsg | UsersMsg | TypingMsg | StatusMsg | SearchResultsMsg | FileMsg | FocusMsg | ShowSearchMsg;
+export type HostToPanel = InitMsg | ItemsMsg | RoomMsg | RoomsMsg | UsersMsg | TypingMsg | StatusMsg | SearchResultsMsg | FileMsg | FocusMsg | ShowSearchMsg | SnippetStatusMsg;
 
 // ---------------------------------------------------------------- webview -> host
 
@@ -179,7 +192,7 @@ export interface SaveFileMsg {
 /** Run one of the extension's commands (Connect, Join Room, Direct Message, ...) from a panel button. */
 export interface CommandMsg {
   type: 'command';
-  command: 'connect' | 'joinRoom' | 'directMessage' | 'sendFile' | 'setName';
+  command: 'connect' | 'joinRoom' | 'directMessage' | 'sendFile' | 'setName' | 'copyInviteLink';
 }
 /** Start a direct conversation with someone from the people list. */
 export interface OpenDmMsg {
@@ -187,11 +200,24 @@ export interface OpenDmMsg {
   name: string;
 }
 
-/** Everything the webview sends to the host. */
-export type PanelToHost = ReadyMsg | SendMsg | SwitchRoomMsg | LoadOlderMsg | SearchMsg | TypingIntentMsg | OpenLinkMsg | CopyMsg | SaveFileMsg | CommandMsg | OpenDmMsg;
+/** "Open in My Editor" on a shared snippet: the message is found by room and seq. */
+export interface OpenSnippetMsg {
+  type: 'openSnippet';
+  room: string;
+  seq: number;
+}
+/** "Compare" on a snippet whose file differs here: a diff editor, snippet against the receiver's lines. */
+export interface CompareSnippetMsg {
+  type: 'compareSnippet';
+  room: string;
+  seq: number;
+}
 
-const PANEL_TYPES = new Set(['ready', 'send', 'switchRoom', 'loadOlder', 'search', 'typing', 'openLink', 'copy', 'saveFile', 'command', 'openDm']);
-const COMMANDS = new Set(['connect', 'joinRoom', 'directMessage', 'sendFile', 'setName']);
+/** Everything the webview sends to the host. */
+export type PanelToHost = ReadyMsg | SendMsg | SwitchRoomMsg | LoadOlderMsg | SearchMsg | TypingIntentMsg | OpenLinkMsg | CopyMsg | SaveFileMsg | CommandMsg | OpenDmMsg | OpenSnippetMsg | CompareSnippetMsg;
+
+const PANEL_TYPES = new Set(['ready', 'send', 'switchRoom', 'loadOlder', 'search', 'typing', 'openLink', 'copy', 'saveFile', 'command', 'openDm', 'openSnippet', 'compareSnippet']);
+const COMMANDS = new Set(['connect', 'joinRoom', 'directMessage', 'sendFile', 'setName', 'copyInviteLink']);
 
 /** Input from the webview is unknown until this accepts it. */
 export function parsePanelMessage(v: unknown): PanelToHost | undefined {
@@ -222,6 +248,9 @@ export function parsePanelMessage(v: unknown): PanelToHost | undefined {
       return str('command') && COMMANDS.has(o.command as string) ? { type: 'command', command: o.command as CommandMsg['command'] } : undefined;
     case 'openDm':
       return str('name') ? { type: 'openDm', name: o.name as string } : undefined;
+    case 'openSnippet':
+    case 'compareSnippet':
+      return str('room') && Number.isSafeInteger(o.seq) ? { type: o.type, room: o.room as string, seq: o.seq as number } : undefined;
   }
   return undefined;
 }

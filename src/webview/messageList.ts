@@ -1,8 +1,7 @@
 import type { DOMPurify } from 'dompurify';
-import type { ChatMessage, SystemLine, ViewItem } from '../shared/panelProtocol';
-import { dayKey, formatDay, formatFullTime, formatTime } from './formatTime';
-import { icon } from './icons';
-import { renderCode, renderMarkdown } from './renderMarkdown';
+import type { ChatMessage, SnippetStatusMsg, ViewItem } from '../shared/panelProtocol';
+import { buildRow, type Row, type RowContext } from './messageRow';
+import { dayKey } from './formatTime';
 import type { ScrollMark } from './vscodeApi';
 
 /** What the message list needs from the panel around it. */
@@ -15,33 +14,13 @@ export interface MessageListHost {
   loadOlder(before: number): void;
   /** The scroll position changed (to persist it). */
   scrolled(): void;
+  /** "Open in My Editor" on the snippet of the message with this seq. */
+  openSnippet(seq: number): void;
+  /** "Compare" on that snippet. */
+  compareSnippet(seq: number): void;
+  /** What opening that snippet found, once known. */
+  snippetStatus(seq: number): SnippetStatusMsg | undefined;
 }
-
-interface RowBase {
-  key: string;
-  /** Estimated until `measured`, then the real rendered height in px. */
-  h: number;
-  measured: boolean;
-}
-interface TopRow extends RowBase {
-  kind: 'top';
-}
-interface DayRow extends RowBase {
-  kind: 'day';
-  day: string;
-}
-interface MsgRow extends RowBase {
-  kind: 'msg';
-  msg: ChatMessage;
-  /** Same sender shortly after the previous message: drawn without a header. */
-  cont: boolean;
-  html?: string;
-}
-interface SysRow extends RowBase {
-  kind: 'sys';
-  line: SystemLine;
-}
-type Row = TopRow | DayRow | MsgRow | SysRow;
 
 // Rows rendered beyond the viewport on each side, so fast scrolling rarely shows blanks.
 const OVERSCAN_PX = 400;
@@ -51,12 +30,6 @@ const MAX_BODY_LINES = 16;
 const LINE_PX = 20;
 const NEAR_TOP_PX = 400;
 const OLDER_RETRY_MS = 10_000;
-
-function senderHue(name: string): number {
-  let h = 0;
-  for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) | 0;
-  return Math.abs(h) % 6;
-}
 
 /**
  * The conversation of one room as a windowed list: only the rows near the
@@ -91,6 +64,14 @@ export class MessageList {
   private lastTop = -1;
   private room = '';
   private readonly canvas: HTMLElement;
+  /** What drawing one row needs from the list (see messageRow.ts). */
+  private readonly rowContext: RowContext = {
+    me: () => this.host.me(),
+    purify: () => this.host.purify,
+    expanded: (key) => this.expanded.has(key),
+    snippetStatus: (seq) => this.host.snippetStatus(seq),
+    fillTop: (node) => this.fillTop(node),
+  };
 
   constructor(
     /** The scrolling container, `#messages`. */
@@ -374,7 +355,7 @@ export class MessageList {
         const row = this.rows[i];
         let node = this.rendered.get(row.key);
         if (!node) {
-          node = this.build(row);
+          node = buildRow(row, this.rowContext);
           this.rendered.set(row.key, node);
           this.canvas.appendChild(node);
           fresh.push(node);
@@ -468,127 +449,6 @@ export class MessageList {
     node.textContent = this.loadingOlder ? 'Loading earlier messages…' : this.more ? 'Scroll up for earlier messages' : `This is the start of ${this.room.startsWith('@') ? 'your conversation' : `#${this.room}`}.`;
   }
 
-  // ------------------------------------------------------------------ DOM for one row
-
-  private build(row: Row): HTMLElement {
-    const node = document.createElement('div');
-    node.dataset.key = row.key;
-    switch (row.kind) {
-      case 'top':
-        node.className = 'row top';
-        this.fillTop(node);
-        return node;
-      case 'day': {
-        node.className = 'row day';
-        node.setAttribute('role', 'separator');
-        const label = document.createElement('span');
-        label.textContent = formatDay(row.day);
-        node.appendChild(label);
-        return node;
-      }
-      case 'sys': {
-        node.className = 'row sys';
-        const text = document.createElement('span');
-        text.className = 'sys-text';
-        text.dir = 'auto';
-        text.textContent = String(row.line.text);
-        const time = this.time(row.line.ts);
-        node.append(text, time);
-        return node;
-      }
-      case 'msg':
-        return this.buildMsg(node, row);
-    }
-  }
-
-  private time(ts: string): HTMLTimeElement {
-    const t = document.createElement('time');
-    t.className = 'msg-time';
-    t.dateTime = ts;
-    t.textContent = formatTime(ts);
-    t.title = formatFullTime(ts);
-    return t;
-  }
-
-  private buildMsg(node: HTMLElement, row: MsgRow): HTMLElement {
-    const m = row.msg;
-    const own = m.sender === this.host.me();
-    node.className = `row msg${own ? ' own' : ''}${row.cont ? ' cont' : ''}${this.expanded.has(row.key) ? ' expanded' : ''}`;
-    node.dataset.id = String(m.id);
-
-    const avatar = document.createElement('div');
-    avatar.className = `msg-avatar c${senderHue(m.sender)}`;
-    avatar.setAttribute('aria-hidden', 'true');
-    // First grapheme-ish character: enough for an initial, and a combining-mark flood stays one code point.
-    avatar.textContent = (Array.from(String(m.sender))[0] ?? '?').toUpperCase();
-
-    const main = document.createElement('div');
-    main.className = 'msg-main';
-    const head = document.createElement('div');
-    head.className = 'msg-head';
-    const sender = document.createElement('bdi');
-    sender.className = 'msg-sender';
-    sender.textContent = String(m.sender);
-    head.append(sender);
-    if (own) {
-      const you = document.createElement('span');
-      you.className = 'msg-you';
-      you.textContent = 'you';
-      head.append(you);
-    }
-    head.append(this.time(m.ts));
-    main.append(head);
-
-    // Always present (empty for a bare snippet): the UI tests find every message's body by class.
-    const body = document.createElement('div');
-    body.className = m.text ? 'msg-body' : 'msg-body empty';
-    body.dir = 'auto';
-    if (m.text) {
-      row.html ??= renderMarkdown(String(m.text), this.host.purify);
-      body.innerHTML = row.html;
-    }
-    main.append(body);
-    if (m.snippet && typeof m.snippet.code === 'string') main.append(this.snippet(m));
-    node.append(avatar, main);
-    return node;
-  }
-
-  private snippet(m: ChatMessage): HTMLElement {
-    const s = m.snippet!;
-    const fig = document.createElement('figure');
-    fig.className = 'snippet';
-    const cap = document.createElement('figcaption');
-    cap.className = 'snippet-head';
-    const file = document.createElement('span');
-    file.className = 'snippet-file';
-    const path = String(s.file ?? '');
-    file.textContent = path.split(/[\\/]/).pop() || 'snippet';
-    file.title = path;
-    const lines = document.createElement('span');
-    lines.className = 'snippet-lines';
-    lines.textContent = s.startLine === s.endLine ? `line ${s.startLine}` : `lines ${s.startLine}–${s.endLine}`;
-    const lang = document.createElement('span');
-    lang.className = 'snippet-lang';
-    lang.textContent = String(s.lang ?? '');
-    const copy = document.createElement('button');
-    copy.type = 'button';
-    copy.className = 'snippet-copy';
-    copy.setAttribute('aria-label', `Copy ${file.textContent}, ${lines.textContent}`);
-    copy.title = 'Copy code';
-    copy.append(icon('copy'), document.createTextNode('Copy'));
-    cap.append(file, lines, lang, copy);
-    const pre = document.createElement('pre');
-    pre.className = 'snippet-code';
-    pre.tabIndex = 0;
-    pre.setAttribute('aria-label', `Code from ${file.textContent}`);
-    const code = document.createElement('code');
-    code.className = 'hljs';
-    code.innerHTML = renderCode(s.code, String(s.lang ?? ''), this.host.purify);
-    pre.append(code);
-    fig.append(cap, pre);
-    return fig;
-  }
-
   /** Adds a "Show more" toggle to bodies taller than their clip (all reads first, then all writes). */
   private markClipped(nodes: HTMLElement[]): void {
     const clipped: HTMLElement[] = [];
@@ -620,6 +480,10 @@ export class MessageList {
     if (row?.kind !== 'msg') return;
     if (target.closest('.snippet-copy') && row.msg.snippet) {
       this.host.copy(row.msg.snippet.code);
+    } else if (target.closest('.snippet-open') && row.msg.snippet) {
+      this.host.openSnippet(row.msg.seq);
+    } else if (target.closest('.snippet-compare') && row.msg.snippet) {
+      this.host.compareSnippet(row.msg.seq);
     } else if (target.closest('.msg-more')) {
       const open = !this.expanded.has(row.key);
       if (open) this.expanded.add(row.key);

@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ChatClient } from '../../src/engine/chatClient';
+import { ChatClient } from '../../src/engine/client/chatClient';
 import { ChatServer } from '../../src/engine/chatServer';
 import { FileStore } from '../../src/engine/fileStore';
 import type { ChatMessage, ErrorFrame } from '../../src/engine/protocol';

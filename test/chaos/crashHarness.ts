@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ChatClient } from '../../src/engine/chatClient';
+import { ChatClient } from '../../src/engine/client/chatClient';
 import { sleep, startServer, waitUntil, type ServerProc } from './support';
 
 export interface CrashResult {

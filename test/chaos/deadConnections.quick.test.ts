@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { ChatServer } from '../../src/engine/chatServer';
-import { ChatClient } from '../../src/engine/chatClient';
+import { ChatClient } from '../../src/engine/client/chatClient';
 import { LineClient, report, sleep, waitUntil } from './support';
 import { runStorm } from './stormHarness';
 

@@ -133,7 +133,10 @@ export async function startCodeServer({ settings = {}, workspaceFiles = {}, log 
   const extensionsDir = path.join(tmp, 'extensions');
   const workspace = path.join(tmp, 'workspace');
   for (const d of [userDataDir, extensionsDir, workspace, path.join(userDataDir, 'User')]) fs.mkdirSync(d, { recursive: true });
-  for (const [name, text] of Object.entries(workspaceFiles)) fs.writeFileSync(path.join(workspace, name), text);
+  for (const [name, text] of Object.entries(workspaceFiles)) {
+    fs.mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true });
+    fs.writeFileSync(path.join(workspace, name), text);
+  }
   const settingsFile = path.join(userDataDir, 'User', 'settings.json');
   const baseSettings = {
     // Quiet, deterministic workbench: no welcome page, trust prompt, tips or network chatter.

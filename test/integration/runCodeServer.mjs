@@ -21,6 +21,11 @@ const timeoutMs = Number(process.env.TCP_CHAT_IT_TIMEOUT || 600_000);
 // The longest a healthy run goes without finishing a test: start-up, then one test's timeout and its hooks.
 const idleMs = Number(process.env.TCP_CHAT_IT_IDLE || 120_000);
 const log = (m) => console.log(`[it-runner] ${m}`);
+/** Settings as an earlier version left them (keep in step with test/integration/suite/migration.test.ts). */
+const OLD_SETTINGS = {
+  user: { 'chat.displayName': 'migrated-name', 'chat.server.tls': false },
+  workspace: { 'chat.historyPageSize': 77 },
+};
 
 async function main() {
   for (const [f, how] of [
@@ -40,7 +45,12 @@ async function main() {
   };
   const undo = onInterrupt(cleanup);
   try {
-    cs = await startCodeServer({ log });
+    cs = await startCodeServer({
+      log,
+      // Values under the old chat.* keys, in user and workspace settings: the suite checks they move to tcpChat.* once.
+      settings: OLD_SETTINGS.user,
+      workspaceFiles: { '.vscode/settings.json': JSON.stringify(OLD_SETTINGS.workspace, null, 2) },
+    });
     const results = path.join(cs.tmp, 'results.json');
     // The extension host may not see this process's env, so the results path also goes in a file in the workspace.
     fs.writeFileSync(path.join(cs.workspace, '.tcp-chat-test.json'), JSON.stringify({ results, grep: process.env.TCP_CHAT_TEST_GREP || undefined }));

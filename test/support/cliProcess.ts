@@ -6,11 +6,11 @@ import * as path from 'node:path';
 export const ROOT = path.resolve(__dirname, '../../..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 
-/** Newest modification time of the sources the CLI bundle is built from. */
+/** Newest modification time of the sources the CLI bundle is built from (the engine has subfolders). */
 function newestSource(): number {
   let newest = 0;
-  for (const dir of ['src/cli', 'src/engine']) {
-    for (const f of fs.readdirSync(path.join(ROOT, dir))) newest = Math.max(newest, fs.statSync(path.join(ROOT, dir, f)).mtimeMs);
+  for (const dir of ['src/cli', 'src/engine', 'src/shared']) {
+    for (const f of fs.readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' })) newest = Math.max(newest, fs.statSync(path.join(ROOT, dir, f)).mtimeMs);
   }
   return newest;
 }
@@ -22,9 +22,9 @@ export function ensureCliBuilt(): void {
   }
 }
 
-/** Starts `tcp-chat` with these arguments, with piped output. */
-export function spawnCli(args: string[]): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `tcp-chat` with these arguments, with piped output, and piped input when `input` is set (as for the terminal client). */
+export function spawnCli(args: string[], input = false): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs the CLI to completion and collects its output. */

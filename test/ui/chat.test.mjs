@@ -11,8 +11,10 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { prepare } from '../../scripts/prepareCodeServer.mjs';
-import { freePort, launchBrowser, root, sleep, startCodeServer, waitUntil } from '../integration/codeServer.mjs';
-import { answerInput, pickColorTheme, runCommand, statusBarText, waitForWorkbench, webviewElement, webviewFrame } from './workbench.mjs';
+import { freePort, launchBrowser, root, startCodeServer, waitUntil } from '../integration/codeServer.mjs';
+import { answerDialog, answerInput, luminance, pickColorTheme, runCommand, statusBarText, waitForWorkbench, webviewElement, webviewFrame } from './workbench.mjs';
+import { assertAccessible } from './axeAudit.mjs';
+import { createHash } from 'node:crypto';
 
 const require = createRequire(import.meta.url);
 // The compiled raw client (npm run compile-tests): JSON lines over a plain socket, no engine code.
@@ -55,9 +57,9 @@ describe('TCP Chat UI in code-server', function () {
     port = await freePort();
     cs = await startCodeServer({
       settings: {
-        'chat.server.port': port,
-        'chat.server.host': '127.0.0.1',
-        'chat.displayName': ME,
+        'tcpChat.server.port': port,
+        'tcpChat.server.host': '127.0.0.1',
+        'tcpChat.displayName': ME,
         'workbench.colorTheme': 'Default Light Modern',
         // A steady picture: no blinking cursor or minimap noise in screenshots.
         'editor.minimap.enabled': false,
@@ -104,7 +106,7 @@ describe('TCP Chat UI in code-server', function () {
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.md' }).click();
     await page.locator('.tabs-container .tab', { hasText: 'notes.md' }).waitFor({ timeout: 15_000 });
     await runCommand(page, 'Chat: Connect');
-    // Deviation from the first contract: Connect asks with a quick pick of host:port (recent and local servers), then uses chat.displayName.
+    // Deviation from the first contract: Connect asks with a quick pick of host:port (recent and local servers), then uses tcpChat.displayName.
     await answerInput(page, `127.0.0.1:${port}`, { title: 'Chat: Connect' });
     await raw.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === ME, 15_000);
     frame = await webviewFrame(page, '#composer');
@@ -117,6 +119,10 @@ describe('TCP Chat UI in code-server', function () {
     const text = await statusBarText(page);
     assert.ok(text.includes(`serving :${port}`), `status bar: ${text}`);
     assert.ok(text.includes(`${ME} @ 127.0.0.1:${port}`), `status bar: ${text}`);
+    // The empty state: no messages yet, no other rooms, no direct conversations.
+    await frame.locator('.conn[data-state="connected"]').waitFor({ timeout: 15_000 });
+    assert.equal(await frame.locator('.side .rooms[aria-labelledby="dms-title"] [role="option"]').count(), 0);
+    await assertAccessible(frame, 'empty, light');
   });
 
   it('sends what is typed in the composer when Enter is pressed', async () => {
@@ -141,19 +147,66 @@ describe('TCP Chat UI in code-server', function () {
     assert.ok((await item.getAttribute('data-id'))?.length, 'a rendered message carries data-id');
   });
 
-  it('saves screenshots of the panel in a light and a dark theme', async () => {
+  it('lists rooms and direct messages, and passes an accessibility audit there', async () => {
+    await runCommand(page, 'Chat: Join Room');
+    await answerInput(page, 'design', { title: 'Chat: Join Room' });
+    await frame.locator('.side [role="option"][data-room="design"][aria-selected="true"]').waitFor({ state: 'attached', timeout: 15_000 });
+    raw.send({ type: 'message', id: 'dm-1', to: ME, text: 'a word in private' });
+    await frame.locator('.side [role="option"][data-room^="@"]').waitFor({ state: 'attached', timeout: 15_000 });
+    // The panel beside the editor is narrow: the rooms sit in a drawer behind the menu button.
+    const toggle = frame.locator('button.side-toggle');
+    if (await toggle.isVisible()) await toggle.click();
+    await frame.locator('.side [role="option"][data-room="general"]').waitFor({ state: 'visible', timeout: 10_000 });
+    await assertAccessible(frame, 'rooms and DMs, drawer open');
+    await webviewElement(page).screenshot({ path: path.join(shots, 'panel-rooms-light.png') });
+    // Back to #general by clicking it, as a person would.
+    await frame.locator('.side [role="option"][data-room="general"]').click();
+    await frame.locator('.side [role="option"][data-room="general"][aria-selected="true"]').waitFor({ state: 'attached', timeout: 10_000 });
+    await assertAccessible(frame, 'rooms and DMs');
+  });
+
+  it('searches the history from the panel, and the results pass an accessibility audit', async () => {
+    await frame.locator('button[aria-label="Search history"]').click();
+    await frame.locator('#search').fill('pass for you');
+    await frame.locator('#search').press('Enter');
+    await frame.locator('.search-results .search-hit', { hasText: 'pass for you?' }).waitFor({ timeout: 15_000 });
+    await assertAccessible(frame, 'search');
+    await frame.locator('button[aria-label="Close search"]').click();
+    await frame.locator('.search-results').waitFor({ state: 'hidden', timeout: 5000 });
+  });
+
+  it('shows a file offer with its Save button, and passes an accessibility audit', async () => {
+    const data = Buffer.from('notes from the peer\n'.repeat(200));
+    raw.send({ type: 'file_offer', id: 'ui-f1', room: 'general', name: 'peer-notes.txt', size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
+    raw.send({ type: 'file_chunk', id: 'ui-f1', index: 0, data: data.toString('base64') });
+    await frame.locator('.files .file.ready', { hasText: 'peer-notes.txt' }).waitFor({ timeout: 15_000 });
+    assert.equal(await frame.locator('.files button[aria-label="Save peer-notes.txt"]').count(), 1);
+    await assertAccessible(frame, 'file offer');
+  });
+
+  it('follows the light and the dark theme, in pictures and in the panel’s own colours', async () => {
     await frame.click('#composer');
-    await sleep(500);
+    // The colour the panel is painted with: the first element from the panel outwards that is not transparent.
+    const bg = () =>
+      frame.evaluate(() => {
+        for (const el of [document.querySelector('.app'), document.body, document.documentElement]) {
+          const c = getComputedStyle(el).backgroundColor;
+          if (c && c !== 'transparent' && !/rgba\(.*,\s*0\)$/.test(c)) return c;
+        }
+        return 'none';
+      });
+    const light = luminance(await bg());
+    assert.ok(light > 0.6, `the panel is not light in Light Modern (luminance ${light.toFixed(2)})`);
     await page.screenshot({ path: path.join(shots, 'workbench-light.png') });
     await webviewElement(page).screenshot({ path: path.join(shots, 'panel-light.png') });
     await pickColorTheme(page, 'Dark Modern');
     // The workbench re-themes, then pushes the theme into the webview.
     await page.waitForSelector('.monaco-workbench.vs-dark', { timeout: 20_000 });
     await waitUntil(() => frame.evaluate(() => document.body.classList.contains('vscode-dark')), 20_000, 'the webview to turn dark');
-    await sleep(500);
+    await waitUntil(async () => luminance(await bg()) < 0.1, 20_000, 'the panel’s background to turn dark');
     await page.screenshot({ path: path.join(shots, 'workbench-dark.png') });
     await webviewElement(page).screenshot({ path: path.join(shots, 'panel-dark.png') });
-    for (const f of ['panel-light.png', 'panel-dark.png']) assert.ok(fs.statSync(path.join(shots, f)).size > 5000, `${f} looks empty`);
+    await assertAccessible(frame, 'dark');
   });
 
   it('shows hostile text from a peer as inert text: nothing executes', async () => {
@@ -163,11 +216,16 @@ describe('TCP Chat UI in code-server', function () {
       document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
     });
     HOSTILE.forEach((text, i) => raw.send({ type: 'message', id: `evil-${i}`, room: 'general', text }));
-    const body = (i) => frame.locator('#messages .msg', { has: frame.locator('.msg-body', { hasText: HOSTILE[i].slice(0, 12) }) }).last();
-    await body(HOSTILE.length - 1).waitFor({ timeout: 10_000 });
-    // A person would click the links.
-    for (const a of await frame.locator('#messages .msg-body a').all()) await a.click({ timeout: 2000, modifiers: [] }).catch(() => undefined);
-    await sleep(1000);
+    raw.send({ type: 'message', id: 'benign-link', room: 'general', text: 'the real docs: [docs](https://example.com/docs)' });
+    await frame.locator('#messages .msg .msg-body', { hasText: 'the real docs' }).waitFor({ timeout: 10_000 });
+    // Only the https link became a link; the javascript: ones stayed text.
+    const links = await frame.locator('#messages .msg-body a').all();
+    assert.equal(links.length, 1, `links rendered: ${await Promise.all(links.map((a) => a.getAttribute('href')))}`);
+    assert.equal(await links[0].getAttribute('href'), 'https://example.com/docs');
+    // A person clicks it: the webview never navigates; the editor asks first, and Cancel opens nothing.
+    await links[0].click({ timeout: 5000 });
+    const asked = await answerDialog(page, 'Open this link from the chat?', 'Cancel', 60_000);
+    assert.match(asked, /https:\/\/example\.com\/docs/);
     const state = await frame.evaluate(() => ({
       pwned: window.__pwned,
       parentPwned: (() => {

@@ -37,7 +37,7 @@ describe('the packaged extension (.vsix) in code-server', function () {
     port = await freePort();
     cs = await startCodeServer({
       install: [vsix],
-      settings: { 'chat.server.port': port, 'chat.server.host': '127.0.0.1', 'chat.server.tls': true, 'chat.displayName': ME },
+      settings: { 'tcpChat.server.port': port, 'tcpChat.server.host': '127.0.0.1', 'tcpChat.server.tls': true, 'tcpChat.displayName': ME },
       workspaceFiles: { 'README.md': '# A workspace\n' },
     });
     br = await launchBrowser();

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { prepare } from '../../scripts/prepareCodeServer.mjs';
 import { freePort, launchBrowser, root, sleep, startCodeServer, waitUntil } from '../integration/codeServer.mjs';
 import { answerInput, escapeRe, pickColorTheme, runCommand, statusBarText, waitForWorkbench, webviewElement, webviewFrame } from './workbench.mjs';
+import { assertAccessible } from './axeAudit.mjs';
 
 const require = createRequire(import.meta.url);
 // Compiled by npm run compile-tests: the raw client (JSON lines, no engine code), the shared payloads, and the server's limits.
@@ -213,14 +214,14 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     port = await freePort();
     cs = await startCodeServer({
       settings: {
-        'chat.server.port': port,
-        'chat.server.host': '127.0.0.1',
-        'chat.displayName': ME,
+        'tcpChat.server.port': port,
+        'tcpChat.server.host': '127.0.0.1',
+        'tcpChat.displayName': ME,
         'workbench.colorTheme': 'Default Dark Modern',
         'editor.minimap.enabled': false,
         'editor.cursorBlinking': 'solid',
         // Mentions of the raw peer must not pop notifications over the panel.
-        'chat.notifications': 'none',
+        'tcpChat.notifications': 'none',
       },
       workspaceFiles: { 'notes.md': '# Notes\n\nThe chat panel opens beside this editor.\n' },
     });
@@ -327,10 +328,15 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     assert.ok(res.maxRowsInDom < payloads.length, `${res.maxRowsInDom} rows were in the DOM at once`);
 
     // Nothing ran anywhere else either: the workbench page and every frame in it.
+    // Every frame is asked (a frame that cannot be asked fails the test); only a frame gone meanwhile is skipped.
+    let asked = 0;
     for (const f of page.frames()) {
-      const v = await f.evaluate(() => window.__pwned).catch(() => undefined);
+      if (f.isDetached()) continue;
+      const v = await f.evaluate(() => window.__pwned);
       assert.equal(v, undefined, `__pwned set in frame ${f.url().slice(0, 80)}`);
+      asked++;
     }
+    assert.ok(asked >= 3, `only ${asked} frames were checked: the workbench, the webview host and the panel at least`);
     assert.ok(!(await page.title()).includes('pwned'), 'the workbench title changed');
     assert.deepEqual(dialogs, [], 'a payload opened a dialog');
 
@@ -379,6 +385,8 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     lastBeforeReload = mine;
     const state = await frame.evaluate(() => ({ pwned: window.__pwned, csp: window.__csp, title: document.title }));
     assert.deepEqual(state, { pwned: undefined, csp: [], title: frameTitle });
+    // A long conversation of hostile text is still a page a screen reader can use.
+    await assertAccessible(frame, 'long conversation, dark');
   });
 
   it('works with the keyboard alone: palette to composer, Enter sends, Shift+Enter breaks the line, Tab reaches labelled controls', async function () {
@@ -386,7 +394,7 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     // Focus leaves the panel for the editor (Ctrl+1), then comes back through the palette only.
     await page.keyboard.press('Control+1');
     await waitUntil(() => frame.evaluate(() => !document.hasFocus() || document.activeElement?.id !== 'composer'), 5000, 'focus to leave the composer');
-    await runCommandByKeyboard(page, 'Chat: Open Chat');
+    await runCommandByKeyboard(page, 'Chat: Open TCP Chat Panel');
     await waitUntil(() => frame.evaluate(() => document.hasFocus() && document.activeElement?.id === 'composer'), 10_000, 'Chat: Open Chat to focus the composer');
 
     // Enter sends.
@@ -474,13 +482,15 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     // In high contrast, controls carry the theme's contrast border (not transparent).
     const border = await frame.evaluate(() => getComputedStyle(document.body).getPropertyValue('--vscode-contrastBorder').trim());
     assert.ok(border, 'the high-contrast theme gave the webview no --vscode-contrastBorder');
+    await assertAccessible(frame, 'high contrast');
   });
 
   it('restores the panel after a window reload: the Chat tab comes back and renders', async function () {
     this.timeout(180_000);
     const beforeRows = await frame.locator('#messages .row.msg').count();
     assert.ok(beforeRows > 0, 'no messages shown before the reload');
-    await page.reload();
+    // A loaded machine can take well over the default 30 s to bring the workbench back.
+    await page.reload({ waitUntil: 'domcontentloaded', timeout: 180_000 });
     await waitForWorkbench(page);
     // The serializer revives the panel: the Chat tab is back without any command.
     await page.locator('.tabs-container .tab', { hasText: /^Chat/ }).first().waitFor({ timeout: 60_000 });

@@ -117,3 +117,27 @@ export function webviewElement(page) {
 export function escapeRe(s) {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * Waits for a modal dialog of the workbench whose message matches `text`,
+ * and clicks its button labelled `button` (as a person would). Returns the
+ * dialog's whole text, detail included.
+ */
+export async function answerDialog(page, text, button, timeout = 20_000) {
+  // Matched on the whole box: where the message ends and the detail begins varies with the message.
+  const box = page.locator('.monaco-dialog-box', { hasText: text });
+  await box.waitFor({ state: 'visible', timeout });
+  const all = await box.innerText();
+  await box.locator('.dialog-buttons .monaco-button', { hasText: new RegExp(`^${escapeRe(button)}$`) }).click();
+  await box.waitFor({ state: 'hidden', timeout });
+  return all;
+}
+
+/** Relative luminance (WCAG) of a CSS rgb()/rgba() colour. */
+export function luminance(css) {
+  const [r, g, b] = (css.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map((v) => {
+    const c = Number(v) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}

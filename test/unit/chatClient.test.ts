@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { ChatClient, ConnectError, type ClientOptions } from '../../src/engine/chatClient';
+import { ChatClient } from '../../src/engine/client/chatClient';
+import type { ClientOptions } from '../../src/engine/client/clientOptions';
+import { ConnectError } from '../../src/engine/client/connectError';
 import { FileStore } from '../../src/engine/fileStore';
 import type { ChatMessage } from '../../src/engine/protocol';
 import { Harness, nextEvent, until } from '../support/harness';
@@ -303,5 +305,69 @@ describe('ChatClient', () => {
     );
     const found = await b.search('PSST');
     assert.equal(found.messages.length, 1);
+  });
+});
+
+describe('ChatClient after a server restart', () => {
+  const h = new Harness();
+  afterEach(() => h.cleanup());
+
+  it("resends 500 messages queued while the server was down under its default limits: each arrives once, in order, with no refusal", async function () {
+    // At the default 10 messages a second after a burst of 30, 500 take about 47 s.
+    this.timeout(180_000);
+    const first = await h.server();
+    const port = first.port;
+    const c = new ChatClient({ host: '127.0.0.1', port, name: 'alice', minBackoff: 20, maxBackoff: 200 });
+    h.own(() => c.dispose());
+    const refusals: string[] = [];
+    c.onServerError((e) => refusals.push(e.code));
+    c.onSendFailed((f) => refusals.push(`failed ${f.error.code}`));
+    await c.connect();
+    const down = nextEvent(c.onState, (s) => s === 'reconnecting');
+    await h.stop(first.server);
+    await down;
+
+    const total = 500;
+    const texts = Array.from({ length: total }, (_, i) => `queued ${i}`);
+    for (const t of texts) c.send(t);
+    assert.equal(c.unacked, total);
+    const got: ChatMessage[] = [];
+    c.onMessage((m) => got.push(m));
+    const drops: string[] = [];
+    const back = nextEvent(c.onWelcome, () => true, 10_000);
+    await h.server({ port });
+    const w = await back;
+    assert.deepEqual({ rate: w.limits.rate, burst: w.limits.burst }, { rate: 10, burst: 30 }, 'the default limits');
+    c.onDropped((why) => drops.push(why));
+
+    await until(c.onMessage, () => got.length === total, 150_000);
+    assert.deepEqual(
+      got.map((m) => m.text),
+      texts,
+      'every message, once, in the order written',
+    );
+    assert.equal(c.unacked, 0);
+    assert.deepEqual(refusals, [], 'no rate_limited, no flood');
+    assert.deepEqual(drops, [], 'the link held');
+    // The server stored each exactly once, in that order.
+    const stored = await c.history('general', { after: 0, limit: total });
+    assert.equal(stored.more, false);
+    assert.deepEqual(
+      stored.messages.map((m) => m.text),
+      texts,
+    );
+  });
+
+  it('a bye followed by the close is one drop, told with the reason', async () => {
+    const { server, port } = await h.server();
+    const c = new ChatClient({ host: '127.0.0.1', port, name: 'alice', minBackoff: 20, maxBackoff: 200 });
+    h.own(() => c.dispose());
+    await c.connect();
+    const drops: string[] = [];
+    c.onDropped((why) => drops.push(why));
+    const reconnecting = nextEvent(c.onState, (s) => s === 'reconnecting');
+    await h.stop(server); // says bye ("server shutting down"), then closes
+    await reconnecting;
+    assert.deepEqual(drops, ['the server closed the connection: server shutting down']);
   });
 });

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Harness } from '../support/harness';
-import { ROOT, ensureCliBuilt, runCli, startCliServer, waitForOutput } from '../support/cliProcess';
+import { ROOT, ensureCliBuilt, runCli, spawnCli, startCliServer, waitForOutput } from '../support/cliProcess';
+import { parseCommand } from '../../src/cli/parseCommand';
 
 describe('tcp-chat CLI', function () {
   this.timeout(30_000);
@@ -65,5 +66,64 @@ describe('tcp-chat CLI', function () {
     for (const flag of new Set(flags)) assert.match(r.stdout, new RegExp(`(^|\\s)--${flag}\\b`, 'm'), `--${flag} is described in --help`);
     for (const cmd of ['/join', '/msg', '/who', '/quit']) assert.ok(r.stdout.includes(cmd), `${cmd} is described`);
     assert.equal((await runCli(['serve', '--help'])).stdout, r.stdout);
+  });
+
+  it('the terminal client sends /msg to the named person, whatever the name (s, g, m, ms, msg)', async () => {
+    const { port } = await h.server();
+    const names = ['s', 'g', 'm', 'ms', 'msg'];
+    const peers = await Promise.all(names.map((n) => h.raw(port, n)));
+    const p = spawnCli(['connect', `127.0.0.1:${port}`, '--name', 'alice'], true);
+    h.own(() => {
+      if (p.exitCode === null) p.kill('SIGKILL');
+    });
+    const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+    await waitForOutput(p, /\* \d+ online: /, 15_000);
+    for (const n of names) p.stdin!.write(`/msg ${n} hello ${n}, from  the terminal\n`);
+    for (const [i, n] of names.entries()) {
+      const m = await peers[i].client.waitFor((f) => f.type === 'message', 10_000);
+      assert.equal(m.sender, 'alice');
+      assert.equal(m.text, `hello ${n}, from  the terminal`, `${n} got the whole text, spacing kept`);
+      assert.equal(m.room, `@${['alice', n].sort().join(',')}`);
+    }
+    // Nobody got a DM meant for someone else, and #general heard nothing.
+    for (const peer of peers) assert.equal(peer.client.frames.filter((f) => f.type === 'message').length, 0);
+    p.stdin!.end();
+    assert.equal(await exited, 0);
+  });
+});
+
+describe('parseCommand (terminal client)', () => {
+  for (const name of ['s', 'g', 'm', 'ms', 'msg', '/msg', 'alice']) {
+    it(`/msg ${name} TEXT goes to ${name}`, () => {
+      assert.deepEqual(parseCommand(`/msg ${name} hello ${name}  there`), { kind: 'msg', to: name, text: `hello ${name}  there` });
+    });
+  }
+
+  it('reads quoted names, extra spaces and tabs', () => {
+    assert.deepEqual(parseCommand('  /msg   "Ann Lee"   hi  '), { kind: 'msg', to: 'Ann Lee', text: 'hi' });
+    assert.deepEqual(parseCommand('/msg\tbob\thi'), { kind: 'msg', to: 'bob', text: 'hi' });
+    assert.deepEqual(parseCommand('/nick "Ann Lee"'), { kind: 'nick', name: 'Ann Lee' });
+    assert.deepEqual(parseCommand('/nick Ann Lee'), { kind: 'nick', name: 'Ann Lee' });
+  });
+
+  it('explains a command used wrongly, and names an unknown one', () => {
+    for (const line of ['/msg', '/msg bob', '/msg bob   ', '/msg "" hi', '/msg "bob hi']) assert.equal(parseCommand(line).kind, 'usage', line);
+    assert.deepEqual(parseCommand('/join'), { kind: 'usage', usage: 'usage: /join ROOM' });
+    assert.deepEqual(parseCommand('/dance now'), { kind: 'unknown', command: '/dance' });
+  });
+
+  it('reads the other commands, and plain text as a message to the room', () => {
+    assert.deepEqual(parseCommand('  hello /msg s  '), { kind: 'say', text: 'hello /msg s' });
+    assert.deepEqual(parseCommand('   '), { kind: 'empty' });
+    assert.deepEqual(parseCommand('/join dev'), { kind: 'join', room: 'dev' });
+    assert.deepEqual(parseCommand('/leave'), { kind: 'leave' });
+    assert.deepEqual(parseCommand('/leave dev'), { kind: 'leave', room: 'dev' });
+    assert.deepEqual(parseCommand('/search  launch code '), { kind: 'search', query: 'launch code' });
+    for (const [line, kind] of [
+      ['/who', 'who'],
+      ['/history', 'history'],
+      ['/quit', 'quit'],
+      ['/exit', 'quit'],
+    ]) assert.equal(parseCommand(line).kind, kind, line);
   });
 });

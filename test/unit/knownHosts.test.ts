@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Harness } from '../support/harness';
 import { KnownHosts, hostKey } from '../../src/engine/knownHosts';
+import { normalizeFingerprint } from '../../src/engine/certificate';
+import { formatHostPort } from '../../src/engine/address';
 
 const FP1 = '11:'.repeat(31) + '11';
 const FP2 = 'AB:'.repeat(31) + 'CD';
@@ -44,5 +46,21 @@ describe('KnownHosts', () => {
     assert.equal(hostKey('Chat.Example', 5), 'chat.example:5');
     assert.equal(hostKey('[FE80::1]', 5), '[fe80::1]:5');
     assert.equal(hostKey('fe80::1', 5), '[fe80::1]:5');
+    // The same form an address is shown and typed in, lowercased.
+    assert.equal(hostKey('FE80::1', 5), formatHostPort({ host: 'fe80::1', port: 5 }));
+  });
+
+  it('reads a pin written in any form a person or another tool may use, as the one canonical fingerprint', () => {
+    const file = path.join(h.tmpDir(), 'known_hosts');
+    const bare = FP2.replace(/:/g, '');
+    fs.writeFileSync(file, [`a.example:1 ${bare.toLowerCase()}`, `b.example:1 SHA256:${FP2}`, `C.Example:1 ${FP2.toLowerCase()}`, `d.example:1 not-a-fingerprint`].join('\n'));
+    const k = KnownHosts.load(file);
+    for (const host of ['a.example', 'b.example', 'c.example']) assert.equal(k.get(host, 1), normalizeFingerprint(bare), host);
+    assert.equal(k.get('d.example', 1), undefined);
+    // Setting the same server in another spelling replaces its line instead of adding one.
+    k.set('C.EXAMPLE', 1, FP1.replace(/:/g, ''));
+    k.save();
+    assert.equal(fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.toLowerCase().startsWith('c.example:1 ')).length, 1);
+    assert.equal(KnownHosts.load(file).get('c.example', 1), FP1);
   });
 });

@@ -16,12 +16,15 @@ describe('panel message handling', () => {
       assert.deepEqual(parsePanelMessage({ type: 'send', room: 'general', text: 'hi' }), { type: 'send', room: 'general', text: 'hi' });
       assert.deepEqual(parsePanelMessage({ type: 'loadOlder', room: 'general', before: 10 }), { type: 'loadOlder', room: 'general', before: 10 });
       assert.deepEqual(parsePanelMessage({ type: 'command', command: 'connect' }), { type: 'command', command: 'connect' });
+      assert.deepEqual(parsePanelMessage({ type: 'command', command: 'copyInviteLink' }), { type: 'command', command: 'copyInviteLink' });
+      assert.deepEqual(parsePanelMessage({ type: 'openSnippet', room: 'general', seq: 4 }), { type: 'openSnippet', room: 'general', seq: 4 });
+      assert.deepEqual(parsePanelMessage({ type: 'compareSnippet', room: '@a,b', seq: 9, file: '/etc/passwd' }), { type: 'compareSnippet', room: '@a,b', seq: 9 });
     });
     it('drops extra fields so nothing unexpected reaches the host', () => {
       assert.deepEqual(parsePanelMessage({ type: 'send', room: 'general', text: 'hi', sender: 'mallory' }), { type: 'send', room: 'general', text: 'hi' });
     });
     it('rejects junk, wrong types and unknown commands', () => {
-      for (const bad of [null, 42, 'send', [], {}, { type: 'send', room: 1, text: 'x' }, { type: 'send', room: 'general' }, { type: 'loadOlder', room: 'g', before: 1.5 }, { type: 'command', command: 'workbench.action.reload' }, { type: 'nope' }, { type: 'openLink', url: 7 }]) {
+      for (const bad of [null, 42, 'send', [], {}, { type: 'send', room: 1, text: 'x' }, { type: 'send', room: 'general' }, { type: 'loadOlder', room: 'g', before: 1.5 }, { type: 'command', command: 'workbench.action.reload' }, { type: 'nope' }, { type: 'openLink', url: 7 }, { type: 'openSnippet', room: 'general' }, { type: 'compareSnippet', room: 'general', seq: '3' }, { type: 'openSnippet', room: 1, seq: 1 }]) {
         assert.equal(parsePanelMessage(bad), undefined, JSON.stringify(bad));
       }
     });
@@ -128,7 +131,7 @@ describe('panel message handling', () => {
       const files = new IncomingFiles(() => 100);
       const view = files.offer(offer);
       assert.equal(view.status, 'failed');
-      assert.match(view.detail ?? '', /over your limit.*chat\.maxFileSize/);
+      assert.match(view.detail ?? '', /over your limit.*tcpChat\.maxFileSize/);
       files.chunk({ type: 'file_chunk', id: 'f1', sender: 'bob', index: 0, data: data.toString('base64') });
       assert.equal(files.data(view.fileId), undefined);
     });

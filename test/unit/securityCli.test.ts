@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Harness } from '../support/harness';
 import { PASSWORD_ENV, PasswordError, readPassword } from '../../src/cli/password';
-import { exposureWarning } from '../../src/cli/serve';
+import { CLI_FIXES } from '../../src/cli/serve';
+import { exposureWarning, missingSafeguards } from '../../src/engine/exposure';
 
 describe('security (CLI)', () => {
   const h = new Harness();
@@ -39,10 +40,15 @@ describe('security (CLI)', () => {
   });
 
   it('warns about exposure exactly when another machine can reach an unprotected server', () => {
-    for (const local of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) assert.equal(exposureWarning(local, false, false), undefined, local);
-    assert.match(exposureWarning('0.0.0.0', false, false)!, /not encrypted and anyone .* can join/);
-    assert.match(exposureWarning('::', false, true)!, /not encrypted.*password itself is never sent/);
-    assert.match(exposureWarning('192.168.1.5', true, false)!, /encrypted, but anyone .* can join/);
-    assert.equal(exposureWarning('0.0.0.0', true, true), undefined);
+    const warn = (address: string, tls: boolean, password: boolean) => exposureWarning(address, { tls, password }, CLI_FIXES);
+    for (const local of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1', 'localhost']) assert.equal(warn(local, false, false), undefined, local);
+    assert.match(warn('0.0.0.0', false, false)!, /not encrypted and anyone .* can join; add --tls and add --password-file$/);
+    assert.match(warn('::', false, true)!, /not encrypted.*password itself is never sent\); add --tls$/);
+    assert.match(warn('192.168.1.5', true, false)!, /encrypted, but anyone .* can join; add --password-file$/);
+    assert.equal(warn('0.0.0.0', true, true), undefined);
+    // The editor words the fixes its own way, from the same facts.
+    assert.match(exposureWarning('0.0.0.0', { tls: true, password: false }, { tls: 'turn on chat.server.tls', password: 'run Chat: Set Server Password' })!, /; run Chat: Set Server Password$/);
+    assert.deepEqual(missingSafeguards('10.0.0.1', { tls: false, password: false }), ['tls', 'password']);
+    assert.deepEqual(missingSafeguards('::1', { tls: false, password: false }), []);
   });
 });

@@ -17,12 +17,21 @@ export interface Bus {
    * Send an event to every subscriber of a topic, this node's included. Events
    * from one publisher on one topic arrive in the order they were published.
    * Delivery is at most once: a multi-node bus may drop events when its link
-   * blinks, so anything that must not be lost is also in the Store.
+   * blinks, so anything that must not be lost is also in the Store. The bus
+   * takes the event: do not change it afterwards (LocalBus freezes it).
    */
   publish(topic: string, event: BusEvent): void;
 
   /** Listen to a topic; the returned function unsubscribes. `from` is the publisher's nodeId. */
   subscribe(topic: string, listener: BusListener): () => void;
+
+  /**
+   * Resolves once every subscription made so far is live, so an event
+   * published after this cannot be missed. A node that subscribes to a room
+   * and then reads the room's history from the Store awaits this in between;
+   * otherwise a message sent meanwhile would only surface at the next gap.
+   */
+  settled(): Promise<void>;
 
   /**
    * Hold a lease on a key for this node (a guest's name, say) for `ttlMs`.

@@ -9,7 +9,9 @@ import type { ChatMessage, Snippet } from '../protocol';
  * server processes that share a store still see one order per room.
  *
  * Implementations: MemoryStore (the default), FileStore (`--data DIR`), and
- * any other that passes the contract suite in test/contract/store.contract.ts.
+ * any other that passes the contract suite in test/contract/store.contract.ts
+ * (docs/storage.md). Messages a store returns may be shared with it: treat
+ * them as read-only.
  */
 export interface Store {
   /** Names this history; a new id means seqs started over (a fresh in-memory store, a new data directory). */
@@ -72,7 +74,7 @@ export interface MessageDraft {
    */
   author: string;
   text: string;
-  /** Server time, ISO 8601 UTC. */
+  /** Server time, ISO 8601 UTC. A store may raise it to its room's newest, so time never goes back within a room. */
   ts: string;
   to?: string;
   snippet?: Snippet;
@@ -110,12 +112,17 @@ export interface SearchQuery {
   /** Also search the direct conversations this participant is part of (see dmKey). */
   dmsOf?: string;
   limit: number;
-  /** Continue after the last page: the `next` of the previous SearchPage. */
+  /**
+   * Continue after the last page: the `next` of the previous SearchPage. A
+   * cursor the store did not make (it comes from a client) rejects with a
+   * RangeError.
+   */
   cursor?: string;
 }
 
 /** One page of search results, newest first. */
 export interface SearchPage {
+  /** At most `limit`; fewer, even none, when the store's work budget for one call ran out. */
   messages: ChatMessage[];
   /** Present when more results may follow: pass it back as `cursor`. */
   next?: string;

@@ -31,7 +31,7 @@ describe('the chat experience', function () {
     port = await freePort();
     server = new ChatServer({ host: '127.0.0.1', port, rate: 0 });
     await server.listen();
-    const ok = await vscode.commands.executeCommand<boolean>('chat.connect', { host: '127.0.0.1', port, name: 'exp-user' });
+    const ok = await vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port, name: 'exp-user' });
     assert.equal(ok, true, 'connect through the extension');
     me = api.status().name ?? '';
     bob = (await RawClient.hello(port, 'bob')).client;
@@ -39,26 +39,26 @@ describe('the chat experience', function () {
 
   after(async () => {
     bob?.close();
-    await vscode.commands.executeCommand('chat.disconnect');
+    await vscode.commands.executeCommand('tcpChat.disconnect');
     await server?.close();
     await closeAll();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   it('Chat: Set Display Name renames you on the server', async () => {
-    await vscode.commands.executeCommand('chat.setName', 'exp-renamed');
+    await vscode.commands.executeCommand('tcpChat.setName', 'exp-renamed');
     const p = await bob.waitFor((f) => f.type === 'presence' && f.event === 'rename');
     assert.equal(p.from, me);
     assert.equal(p.name, 'exp-renamed');
     await waitFor(() => api.status().name === 'exp-renamed', 'the new name in the extension');
     me = 'exp-renamed';
-    await vscode.workspace.getConfiguration('chat').update('displayName', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration('tcpChat').update('displayName', undefined, vscode.ConfigurationTarget.Global);
   });
 
   it('Chat: Join Room joins, and messages in it reach the room', async () => {
     bob.send({ type: 'join', room: 'design' });
     await bob.waitFor((f) => f.type === 'joined' && f.room === 'design');
-    await vscode.commands.executeCommand('chat.joinRoom', 'design');
+    await vscode.commands.executeCommand('tcpChat.joinRoom', 'design');
     await bob.waitFor((f) => f.type === 'presence' && f.event === 'join' && f.room === 'design' && f.name === me);
     bob.send({ type: 'message', id: 'd1', room: 'design', text: 'in design' });
     await waitFor(() => api.received().some((m) => m.room === 'design' && m.text === 'in design'), 'the room message in the extension');
@@ -67,8 +67,8 @@ describe('the chat experience', function () {
   it('Chat: Direct Message opens a private conversation that only bob sees', async () => {
     const carol = (await RawClient.hello(port, 'carol')).client;
     try {
-      await vscode.commands.executeCommand('chat.directMessage', 'bob');
-      await vscode.commands.executeCommand('chat.openChat');
+      await vscode.commands.executeCommand('tcpChat.directMessage', 'bob');
+      await vscode.commands.executeCommand('tcpChat.openChat');
       // Panel sends go to the active conversation, now the DM; type through the same path the panel uses.
       bob.send({ type: 'message', id: 'dm1', to: me, text: 'psst' });
       await waitFor(() => api.received().some((m) => m.text === 'psst' && m.to === me), 'the DM in the extension');
@@ -80,7 +80,7 @@ describe('the chat experience', function () {
     }
   });
 
-  it('Chat: Search History finds stored messages', async () => {
+  it('Chat: Search Message History finds stored messages', async () => {
     bob.send({ type: 'message', id: 's1', room: 'general', text: 'the quokka sentence' });
     await waitFor(() => api.received().some((m) => m.text === 'the quokka sentence'), 'the message');
     const qp = vscode.window as { showQuickPick: (...a: unknown[]) => Thenable<unknown> };
@@ -91,7 +91,7 @@ describe('the chat experience', function () {
       return undefined;
     };
     try {
-      const n = await vscode.commands.executeCommand<number>('chat.searchHistory', 'QUOKKA');
+      const n = await vscode.commands.executeCommand<number>('tcpChat.searchHistory', 'QUOKKA');
       assert.equal(n, 1);
       assert.equal(shown[0]?.label, 'the quokka sentence');
     } finally {
@@ -105,7 +105,7 @@ describe('the chat experience', function () {
     const doc = await vscode.workspace.openTextDocument(file);
     const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
     editor.selection = new vscode.Selection(1, 0, 2, 15);
-    await vscode.commands.executeCommand('chat.shareSelection');
+    await vscode.commands.executeCommand('tcpChat.shareSelection');
     const m = await bob.waitFor((f) => f.type === 'message' && typeof f.snippet === 'object' && f.snippet !== null);
     const snip = m.snippet as Frame;
     assert.equal(snip.lang, 'typescript');
@@ -121,7 +121,7 @@ describe('the chat experience', function () {
     for (let i = 0; i < data.length; i++) data[i] = (i * 31) & 0xff;
     const file = path.join(tmp, 'blob.bin');
     fs.writeFileSync(file, data);
-    const sent = vscode.commands.executeCommand<boolean>('chat.sendFile', vscode.Uri.file(file));
+    const sent = vscode.commands.executeCommand<boolean>('tcpChat.sendFile', vscode.Uri.file(file));
     const offer = await bob.waitFor((f) => f.type === 'file_offer', 10_000);
     assert.equal(offer.name, 'blob.bin');
     assert.equal(offer.size, data.length);
@@ -143,7 +143,7 @@ describe('the chat experience', function () {
     assert.equal(fs.existsSync(target.fsPath), false, 'nothing saved by itself');
     let saved: string | undefined;
     await waitFor(async () => {
-      saved = await vscode.commands.executeCommand<string>('chat.saveFile', 'bob/bf1', target);
+      saved = await vscode.commands.executeCommand<string>('tcpChat.saveFile', 'bob/bf1', target);
       return saved !== undefined;
     }, 'the file to be ready to save');
     const back = fs.readFileSync(target.fsPath);
@@ -151,15 +151,15 @@ describe('the chat experience', function () {
   });
 
   it('an oversized file is refused with a message that names the limit', async () => {
-    const cfg = vscode.workspace.getConfiguration('chat');
+    const cfg = vscode.workspace.getConfiguration('tcpChat');
     await cfg.update('maxFileSize', 2048, vscode.ConfigurationTarget.Global);
     try {
       const file = path.join(tmp, 'big.bin');
       fs.writeFileSync(file, Buffer.alloc(10_000));
-      const { result, errors } = await capturingErrors(() => vscode.commands.executeCommand('chat.sendFile', vscode.Uri.file(file)));
+      const { result, errors } = await capturingErrors(() => vscode.commands.executeCommand('tcpChat.sendFile', vscode.Uri.file(file)));
       assert.equal(result, undefined);
       assert.equal(errors.length, 1);
-      assert.match(errors[0], /big\.bin is 9\.8 KB; the limit is 2\.0 KB \(setting chat\.maxFileSize\)/);
+      assert.match(errors[0], /big\.bin is 9\.8 KB; the limit is 2\.0 KB \(setting tcpChat\.maxFileSize\)/);
     } finally {
       await cfg.update('maxFileSize', undefined, vscode.ConfigurationTarget.Global);
     }
@@ -178,7 +178,7 @@ describe('the chat experience', function () {
   });
 
   it('the panel title shows the unread count while it is hidden', async () => {
-    await vscode.commands.executeCommand('chat.openChat');
+    await vscode.commands.executeCommand('tcpChat.openChat');
     await waitFor(() => api.panel().visible, 'the panel');
     // Open an editor in the panel's group so the panel is hidden but still exists.
     const doc = await vscode.workspace.openTextDocument({ content: 'x' });
@@ -202,16 +202,16 @@ describe('the chat experience', function () {
     await waitFor(() => api.received().some((m) => m.id === 'after1'), 'a message after the restart');
   });
 
-  it('Chat: Show Log, Chat: Disconnect and Chat: Stop Server do what they say', async () => {
-    await vscode.commands.executeCommand('chat.showLog');
-    await vscode.commands.executeCommand('chat.disconnect');
+  it('Chat: Show Connection Log, Chat: Disconnect and Chat: Stop Server do what they say', async () => {
+    await vscode.commands.executeCommand('tcpChat.showLog');
+    await vscode.commands.executeCommand('tcpChat.disconnect');
     assert.equal(api.status().state, 'disconnected');
     assert.match(api.status().statusText, /disconnected/);
     const p = await freePort();
-    const addr = await vscode.commands.executeCommand<{ port: number }>('chat.startServer', { host: '127.0.0.1', port: p });
+    const addr = await vscode.commands.executeCommand<{ port: number }>('tcpChat.startServer', { host: '127.0.0.1', port: p });
     assert.equal(addr?.port, p);
     assert.match(api.status().statusText, new RegExp(`serving :${p}`));
-    await vscode.commands.executeCommand('chat.stopServer');
+    await vscode.commands.executeCommand('tcpChat.stopServer');
     assert.equal(api.status().serving, undefined);
   });
 });

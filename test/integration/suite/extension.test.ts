@@ -15,18 +15,19 @@ import { activated, capturingErrors, closeAll, freePort, isListening, waitFor } 
 
 /** The commands the extension promises (docs and the panel buttons rely on them). */
 const PROMISED_COMMANDS = [
-  'chat.startServer',
-  'chat.stopServer',
-  'chat.connect',
-  'chat.disconnect',
-  'chat.openChat',
-  'chat.setName',
-  'chat.joinRoom',
-  'chat.directMessage',
-  'chat.shareSelection',
-  'chat.sendFile',
-  'chat.searchHistory',
-  'chat.showLog',
+  'tcpChat.startServer',
+  'tcpChat.stopServer',
+  'tcpChat.connect',
+  'tcpChat.disconnect',
+  'tcpChat.openChat',
+  'tcpChat.setName',
+  'tcpChat.joinRoom',
+  'tcpChat.directMessage',
+  'tcpChat.shareSelection',
+  'tcpChat.sendFile',
+  'tcpChat.searchHistory',
+  'tcpChat.showLog',
+  'tcpChat.copyInviteLink',
 ];
 
 describe('TCP Chat in a real extension host', () => {
@@ -58,21 +59,21 @@ describe('TCP Chat in a real extension host', () => {
 
     before(async () => {
       port = await freePort();
-      // The command reads chat.server.port when given no arguments, as it does from the palette.
-      await vscode.workspace.getConfiguration('chat').update('server.port', port, vscode.ConfigurationTarget.Global);
-      await vscode.workspace.getConfiguration('chat').update('server.host', '127.0.0.1', vscode.ConfigurationTarget.Global);
+      // The command reads tcpChat.server.port when given no arguments, as it does from the palette.
+      await vscode.workspace.getConfiguration('tcpChat').update('server.port', port, vscode.ConfigurationTarget.Global);
+      await vscode.workspace.getConfiguration('tcpChat').update('server.host', '127.0.0.1', vscode.ConfigurationTarget.Global);
     });
 
     after(async () => {
       for (const c of clients) c.close();
-      await vscode.commands.executeCommand('chat.stopServer');
-      await vscode.workspace.getConfiguration('chat').update('server.port', undefined, vscode.ConfigurationTarget.Global);
-      await vscode.workspace.getConfiguration('chat').update('server.host', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('tcpChat.stopServer');
+      await vscode.workspace.getConfiguration('tcpChat').update('server.port', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.workspace.getConfiguration('tcpChat').update('server.host', undefined, vscode.ConfigurationTarget.Global);
     });
 
     it('listens on the configured port, a raw client completes the handshake, and Stop Server frees the port', async () => {
       const { api } = await activated();
-      const addr = await vscode.commands.executeCommand<{ host: string; port: number } | undefined>('chat.startServer');
+      const addr = await vscode.commands.executeCommand<{ host: string; port: number } | undefined>('tcpChat.startServer');
       assert.deepEqual(addr, { host: '127.0.0.1', port });
       assert.deepEqual(api.status().serving, { host: '127.0.0.1', port });
       assert.match(api.status().statusText, new RegExp(`serving :${port}\\b`));
@@ -83,7 +84,7 @@ describe('TCP Chat in a real extension host', () => {
       assert.equal(welcome.name, 'raw-one');
       assert.ok(Array.isArray(welcome.users) && (welcome.users as string[]).includes('raw-one'));
 
-      await vscode.commands.executeCommand('chat.stopServer');
+      await vscode.commands.executeCommand('tcpChat.stopServer');
       await client.waitClosed(5000);
       assert.equal(api.status().serving, undefined);
       assert.doesNotMatch(api.status().statusText, /serving/);
@@ -101,7 +102,7 @@ describe('TCP Chat in a real extension host', () => {
       const blocker = net.createServer();
       await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
       try {
-        const { result, errors } = await capturingErrors(() => vscode.commands.executeCommand('chat.startServer'));
+        const { result, errors } = await capturingErrors(() => vscode.commands.executeCommand('tcpChat.startServer'));
         assert.equal(result, undefined);
         assert.equal(errors.length, 1, `expected one error message, got ${JSON.stringify(errors)}`);
         assert.match(errors[0], new RegExp(`${port}`));
@@ -132,15 +133,15 @@ describe('TCP Chat in a real extension host', () => {
     });
 
     after(async () => {
-      await vscode.commands.executeCommand('chat.disconnect');
+      await vscode.commands.executeCommand('tcpChat.disconnect');
       raw?.close();
       await server?.close();
       await closeAll();
     });
 
-    it('connects with chat.connect and shows the connection in the status bar', async () => {
+    it('connects with tcpChat.connect and shows the connection in the status bar', async () => {
       const { api } = await activated();
-      const ok = await vscode.commands.executeCommand<boolean>('chat.connect', { host: '127.0.0.1', port, name: 'it-user' });
+      const ok = await vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port, name: 'it-user' });
       assert.equal(ok, true);
       const st = api.status();
       assert.equal(st.state, 'connected');
@@ -169,10 +170,10 @@ describe('TCP Chat in a real extension host', () => {
 
     it('delivers a message sent through the extension to a raw client, with the right sender', async () => {
       // Other suites leave the extension in some other room; make #general active the way a user would.
-      await vscode.commands.executeCommand('chat.joinRoom', 'general');
+      await vscode.commands.executeCommand('tcpChat.joinRoom', 'general');
       const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
       editor.selection = new vscode.Selection(0, 0, 0, 18);
-      await vscode.commands.executeCommand('chat.shareSelection');
+      await vscode.commands.executeCommand('tcpChat.shareSelection');
       const msg = await raw.waitFor((f) => f.type === 'message' && f.sender === 'it-user', 5000);
       assert.equal(msg.room, 'general');
       const snippet = msg.snippet as { code: string; startLine: number; lang: string };
@@ -197,26 +198,27 @@ describe('TCP Chat in a real extension host', () => {
       const other = new ChatServer({ host: '127.0.0.1', port: 0 });
       const otherPort = (await other.listen()).port;
       try {
-        assert.equal(await vscode.commands.executeCommand<boolean>('chat.connect', { host: '127.0.0.1', port: otherPort, name: 'it-user' }), true);
-        await vscode.commands.executeCommand('chat.joinRoom', 'only-on-the-other-server');
-        await waitFor(() => other.users().includes('it-user'), 'the join on the other server');
-        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(await vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port: otherPort, name: 'it-user' }), true);
+        await vscode.commands.executeCommand('tcpChat.joinRoom', 'only-on-the-other-server');
+        await waitFor(() => other.users().includes('it-user'), 'the login on the other server');
+        // The join's answer makes that room the active one: wait for it rather than for time.
+        await waitFor(() => api.status().room === 'only-on-the-other-server', 'the room on the other server to become active', 10_000);
         // Back to the test's server: what the user sends now must land in its #general, where raw-peer is.
-        assert.equal(await vscode.commands.executeCommand<boolean>('chat.connect', { host: '127.0.0.1', port, name: 'it-user' }), true);
+        assert.equal(await vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port, name: 'it-user' }), true);
         await waitFor(() => api.status().state === 'connected', 'the reconnection');
       } finally {
         await other.close();
       }
       const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
       editor.selection = new vscode.Selection(1, 0, 1, 20);
-      await vscode.commands.executeCommand('chat.shareSelection');
+      await vscode.commands.executeCommand('tcpChat.shareSelection');
       const msg = await raw.waitFor((f) => f.type === 'message' && f.sender === 'it-user' && (f.snippet as { code?: string })?.code === 'console.log(answer);', 5000);
       assert.equal(msg.room, 'general');
     });
 
-    it('disconnects with chat.disconnect', async () => {
+    it('disconnects with tcpChat.disconnect', async () => {
       const { api } = await activated();
-      await vscode.commands.executeCommand('chat.disconnect');
+      await vscode.commands.executeCommand('tcpChat.disconnect');
       await waitFor(() => api.status().state === 'disconnected', 'the disconnected state');
       const off = await raw.waitFor((f) => f.type === 'presence' && f.event === 'offline' && f.name === 'it-user');
       assert.equal(off.name, 'it-user');

@@ -49,7 +49,7 @@ describe('security in the extension', function () {
   });
 
   afterEach(async () => {
-    await vscode.commands.executeCommand('chat.disconnect');
+    await vscode.commands.executeCommand('tcpChat.disconnect');
     for (const s of servers.splice(0)) await s.close();
   });
 
@@ -61,20 +61,20 @@ describe('security in the extension', function () {
     await s1.listen();
     const fp1 = fingerprintOf(first.cert);
 
-    const r1 = await answering({ warning: 'Trust and Connect' }, () => vscode.commands.executeCommand<boolean>('chat.connect', { host: '127.0.0.1', port, name: 'tls-user' }));
+    const r1 = await answering({ warning: 'Trust and Connect' }, () => vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port, name: 'tls-user' }));
     assert.equal(r1.result, true, `connected over TLS; asked: ${r1.asked.join(' | ')}`);
     assert.ok(
       r1.asked.some((a) => a.includes('First connection') && a.includes(fp1)),
       'the first-use question shows the fingerprint',
     );
     assert.equal(api.status().state, 'connected');
-    await vscode.commands.executeCommand('chat.disconnect');
+    await vscode.commands.executeCommand('tcpChat.disconnect');
 
     // Same address, same certificate: no question this time.
-    const r2 = await answering({}, () => vscode.commands.executeCommand<boolean>('chat.connect', { host: '127.0.0.1', port, name: 'tls-user' }));
+    const r2 = await answering({}, () => vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port, name: 'tls-user' }));
     assert.equal(r2.result, true);
     assert.deepEqual(r2.asked, [], 'a pinned certificate is trusted silently');
-    await vscode.commands.executeCommand('chat.disconnect');
+    await vscode.commands.executeCommand('tcpChat.disconnect');
     await s1.close();
     servers.pop();
 
@@ -83,7 +83,7 @@ describe('security in the extension', function () {
     const s2 = new ChatServer({ host: '127.0.0.1', port, tls: second });
     servers.push(s2);
     await s2.listen();
-    const r3 = await answering({}, () => vscode.commands.executeCommand<boolean>('chat.connect', { host: '127.0.0.1', port, name: 'tls-user' }));
+    const r3 = await answering({}, () => vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port, name: 'tls-user' }));
     assert.equal(r3.result, false);
     assert.ok(
       r3.asked.some((a) => a.includes('CHANGED') && a.includes(fingerprintOf(second.cert)) && a.includes(fp1)),
@@ -91,7 +91,7 @@ describe('security in the extension', function () {
     );
     assert.equal(api.status().state, 'disconnected');
 
-    const r4 = await answering({ error: 'Trust the New Certificate' }, () => vscode.commands.executeCommand<boolean>('chat.connect', { host: '127.0.0.1', port, name: 'tls-user' }));
+    const r4 = await answering({ error: 'Trust the New Certificate' }, () => vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port, name: 'tls-user' }));
     assert.equal(r4.result, true, 'an explicit choice trusts the new certificate');
   });
 
@@ -101,17 +101,17 @@ describe('security in the extension', function () {
     const s = new ChatServer({ host: '127.0.0.1', port, password: secret, passwordKdf: { N: 1024 } });
     servers.push(s);
     await s.listen();
-    const r1 = await answering({ input: secret }, () => vscode.commands.executeCommand<boolean>('chat.connect', { host: '127.0.0.1', port, name: 'pw-user' }));
+    const r1 = await answering({ input: secret }, () => vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port, name: 'pw-user' }));
     assert.equal(r1.result, true, r1.asked.join(' | '));
     assert.equal(r1.asked.filter((a) => a.startsWith('input:')).length, 1);
     assert.ok(r1.asked[0].includes('"password":true'), 'the input box hides what is typed');
-    await vscode.commands.executeCommand('chat.disconnect');
+    await vscode.commands.executeCommand('tcpChat.disconnect');
 
-    const r2 = await answering({}, () => vscode.commands.executeCommand<boolean>('chat.connect', { host: '127.0.0.1', port, name: 'pw-user' }));
+    const r2 = await answering({}, () => vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port, name: 'pw-user' }));
     assert.equal(r2.result, true, 'the stored password is used without asking');
     assert.deepEqual(r2.asked, []);
 
-    const settings = JSON.stringify(vscode.workspace.getConfiguration('chat'));
+    const settings = JSON.stringify(vscode.workspace.getConfiguration('tcpChat'));
     assert.ok(!settings.includes(secret), 'the password is not in settings');
   });
 
@@ -120,7 +120,7 @@ describe('security in the extension', function () {
     const s = new ChatServer({ host: '127.0.0.1', port, password: 'right', passwordKdf: { N: 1024 }, authThrottle: { baseDelay: 50 } });
     servers.push(s);
     await s.listen();
-    const r = await answering({ input: 'wrong' }, () => vscode.commands.executeCommand<boolean>('chat.connect', { host: '127.0.0.1', port, name: 'pw-user' }));
+    const r = await answering({ input: 'wrong' }, () => vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port, name: 'pw-user' }));
     assert.equal(r.result, false);
     assert.ok(
       r.asked.some((a) => a.startsWith('error:') && a.includes('wrong password')),
@@ -131,20 +131,20 @@ describe('security in the extension', function () {
 
   it('Chat: Start Server with TLS shows its fingerprint in the status bar tooltip data', async () => {
     const port = await freePort();
-    const cfg = vscode.workspace.getConfiguration('chat');
+    const cfg = vscode.workspace.getConfiguration('tcpChat');
     await cfg.update('server.tls', true, vscode.ConfigurationTarget.Global);
     try {
-      const addr = await vscode.commands.executeCommand<{ port: number }>('chat.startServer', { host: '127.0.0.1', port });
+      const addr = await vscode.commands.executeCommand<{ port: number }>('tcpChat.startServer', { host: '127.0.0.1', port });
       assert.equal(addr?.port, port);
       const fp = /Certificate SHA-256: `([0-9A-F:]+)`/.exec(api.status().tooltip)?.[1];
       assert.ok(fp && fp.length === 95, `the tooltip shows the fingerprint: ${api.status().tooltip}`);
-      const r = await answering({ warning: 'Trust and Connect' }, () => vscode.commands.executeCommand<boolean>('chat.connect', { host: '127.0.0.1', port, name: 'self' }));
+      const r = await answering({ warning: 'Trust and Connect' }, () => vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port, name: 'self' }));
       assert.equal(r.result, true, r.asked.join(' | '));
       assert.ok(r.asked.some((a) => a.includes(fp)), 'the first-use question shows the same fingerprint');
       await waitFor(() => api.status().state === 'connected', 'connected to our own TLS server');
       assert.ok(api.status().tooltip.includes(`TLS, certificate SHA-256: \`${fp}\``), 'the connection tooltip shows it too');
     } finally {
-      await vscode.commands.executeCommand('chat.stopServer');
+      await vscode.commands.executeCommand('tcpChat.stopServer');
       await cfg.update('server.tls', undefined, vscode.ConfigurationTarget.Global);
     }
   });

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Installs the real servers the cluster tests start (test/support/realServers.ts):
+// Debian's redis-server and PostgreSQL 15. The tests start them on loopback in
+// temporary directories; nothing here starts or enables a service.
+//
+// Idempotent: when both are installed it returns at once (a few ms). Otherwise
+// it runs apt-get update and apt-get install, through sudo when not root,
+// waiting up to 10 minutes for another job's dpkg lock. `npm test` runs it
+// before the unit tests, as it runs prepareCodeServer.mjs before the UI tests.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Debian package, and a file that shows it is usable. */
+const NEEDED = [
+  { pkg: 'redis-server', file: '/usr/bin/redis-server' },
+  { pkg: 'postgresql', file: '/usr/lib/postgresql/15/bin/initdb' },
+];
+
+function log(msg) {
+  process.stderr.write(`[prepare] ${msg}\n`);
+}
+
+function run(cmd, args, opts = {}) {
+  log(`$ ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
+}
+
+function dpkgInstalled(pkg) {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('install ok installed');
+}
+
+/** Newer Debian releases ship a newer PostgreSQL; any version from 15 on will do. */
+function postgresPresent() {
+  const base = '/usr/lib/postgresql';
+  if (!fs.existsSync(base)) return false;
+  return fs.readdirSync(base).some((v) => /^\d+$/.test(v) && Number(v) >= 15 && fs.existsSync(path.join(base, v, 'bin', 'initdb')));
+}
+
+function missing() {
+  return NEEDED.filter(({ pkg, file }) => !(dpkgInstalled(pkg) && (pkg === 'postgresql' ? postgresPresent() : fs.existsSync(file)))).map((n) => n.pkg);
+}
+
+export function prepare() {
+  const t0 = Date.now();
+  const todo = missing();
+  if (todo.length === 0) {
+    log(`redis-server and postgresql already installed (${Date.now() - t0} ms)`);
+    return;
+  }
+  // Not root on a developer machine: go through sudo; CI runs as root.
+  const [cmd, ...pre] = process.getuid?.() === 0 ? ['apt-get'] : ['sudo', 'apt-get'];
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // Other jobs on a shared machine may hold the dpkg lock; wait instead of failing.
+  const lock = ['-o', 'DPkg::Lock::Timeout=600'];
+  run(cmd, [...pre, ...lock, 'update'], { env });
+  run(cmd, [...pre, ...lock, 'install', '-y', '--no-install-recommends', ...todo], { env });
+  const still = missing();
+  if (still.length > 0) throw new Error(`apt-get finished but ${still.join(', ')} is still missing`);
+  log(`installed ${todo.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    prepare();
+  } catch (e) {
+    log(`failed: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,402 @@
+import { randomUUID } from 'node:crypto';
+import { formatHostPort, type Endpoint } from '../address';
+import { normalizeFingerprint } from '../certificate';
+import { DEFAULT_ROOM, PROTOCOL_VERSION, isDmKey, type ChatMessage, type ClientFrame, type ErrorCode, type ErrorFrame, type HistoryFrame, type PresenceFrame, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type WelcomeFrame } from '../protocol';
+import { resolveClientOptions, type ClientOptions, type ClientState, type ResolvedClientOptions } from './clientOptions';
+import { ClientEvents } from './clientEvents';
+import { ConnectError, FINAL_CONNECT_CODES } from './connectError';
+import { Connection, type Ending } from './connection';
+import { OutgoingFiles } from './outgoingFiles';
+import { Outbox } from './outbox';
+import { PasswordProver } from './passwordProver';
+import { Requests, type Replies, type RequestOf } from './requests';
+import { RoomTracker } from './roomTracker';
+
+/** A connect() call waiting for the welcome. */
+interface PendingConnect {
+  promise: Promise<WelcomeFrame>;
+  resolve(w: WelcomeFrame): void;
+  reject(e: Error): void;
+}
+
+/** Errors after which resending the same message can succeed. */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['rate_limited', 'store_failed']);
+/** Closing errors after which reconnecting would not help. */
+const FINAL: ReadonlySet<ErrorCode> = new Set(['replaced', 'auth_failed', 'bad_version']);
+
+/**
+ * A chat client: handshake, reconnect with backoff and jitter, an outbox that
+ * resends unacknowledged messages with their original ids at the pace the
+ * server allows, and per-room sequence tracking that fills gaps from history.
+ * Messages reach `onMessage` once each, in seq order per room.
+ *
+ * The parts: a Connection per attempt (the phases of one socket), an Outbox,
+ * a RoomTracker, Requests; this class composes them and keeps the client's
+ * own state (idle, connecting, connected, reconnecting, closed).
+ */
+export class ChatClient extends ClientEvents {
+  private readonly opts: ResolvedClientOptions;
+  /** The server this client dials. */
+  private readonly endpoint: Endpoint;
+  private conn?: Connection;
+  private _state: ClientState = 'idle';
+  private _name: string;
+  private session?: string;
+  private readonly outbox = new Outbox();
+  private readonly tracker: RoomTracker;
+  private readonly requests: Requests;
+  private readonly prover: PasswordProver;
+  private readonly joined = new Set<string>([DEFAULT_ROOM]);
+  /** connect()'s promise, settled by the welcome or by the attempt's failure. */
+  private pending?: PendingConnect;
+  private attempt = 0;
+  private reconnectTimer?: NodeJS.Timeout;
+  private everConnected = false;
+  private _users: string[] = [];
+  private _welcome?: WelcomeFrame;
+  /** The server's history id from the last welcome. */
+  private historyId?: string;
+  /** The fingerprint trusted for this server: the configured pin, or what verify() accepted. */
+  private pinned?: string;
+  private _fingerprint?: string;
+  private readonly files = new OutgoingFiles();
+
+  constructor(options: ClientOptions) {
+    super();
+    this.opts = resolveClientOptions(options);
+    this.endpoint = { host: options.host, port: options.port };
+    this._name = options.name;
+    this.prover = new PasswordProver(options.password);
+    this.requests = new Requests((f) => this.write(f), this.opts.requestTimeout);
+    this.tracker = new RoomTracker(
+      (m) => this.messageE.fire(m),
+      async (room, after, limit) => {
+        const page = await this.history(room, { after, limit });
+        for (const m of page.messages) this.ackIfMine(m);
+        return page;
+      },
+    );
+    if (options.tls?.fingerprint !== undefined) {
+      this.pinned = normalizeFingerprint(options.tls.fingerprint);
+      if (!this.pinned) throw new ConnectError(`"${options.tls.fingerprint.slice(0, 100)}" is not a SHA-256 fingerprint (64 hex digits, colons optional)`, 'bad_fingerprint');
+    }
+  }
+
+  get state(): ClientState {
+    return this._state;
+  }
+  /** The name the server assigned. */
+  get name(): string {
+    return this._name;
+  }
+  /** Everyone online at the last count. */
+  get users(): readonly string[] {
+    return this._users;
+  }
+  /** Rooms this client is in. */
+  get rooms(): readonly string[] {
+    return [...this.joined];
+  }
+  /** Messages sent but not yet acknowledged by the server. */
+  get unacked(): number {
+    return this.outbox.size;
+  }
+  /** The latest welcome. */
+  get welcome(): WelcomeFrame | undefined {
+    return this._welcome;
+  }
+  get address(): string {
+    return formatHostPort(this.endpoint);
+  }
+  /** SHA-256 fingerprint of the server's certificate on the latest TLS connection (colon hex). */
+  get fingerprint(): string | undefined {
+    return this._fingerprint;
+  }
+  /** True when this client speaks TLS. */
+  get secure(): boolean {
+    return this.opts.tls !== undefined;
+  }
+
+  /** Connect and complete the handshake. Rejects with a ConnectError that says what to do. */
+  connect(): Promise<WelcomeFrame> {
+    if (this._state === 'connected' && this._welcome) return Promise.resolve(this._welcome);
+    if (this.pending) return this.pending.promise;
+    let settle!: Omit<PendingConnect, 'promise'>;
+    const promise = new Promise<WelcomeFrame>((resolve, reject) => (settle = { resolve, reject }));
+    this.pending = { promise, ...settle };
+    this.setState('connecting');
+    clearTimeout(this.reconnectTimer);
+    // A reconnect attempt already under way answers this call too.
+    if (!this.conn) this.dial();
+    return promise;
+  }
+
+  /** Send a message to a room (default `general`) or to a person. Returns its id; it stays in the outbox until echoed. */
+  send(text: string, target: { room?: string; to?: string; snippet?: Snippet } = {}): string {
+    const id = randomUUID();
+    const frame: SendFrame = { type: 'message', id, text };
+    if (target.to !== undefined) frame.to = target.to;
+    else frame.room = target.room ?? DEFAULT_ROOM;
+    if (target.snippet) frame.snippet = target.snippet;
+    this.outbox.add(frame);
+    return id;
+  }
+
+  /**
+   * Send a file to a room or a person: an offer, then chunks in order,
+   * respecting the socket's backpressure. Resolves when the server has
+   * relayed every chunk. A dropped connection or a file_abort fails the
+   * transfer (files are not resent after a reconnect).
+   */
+  async sendFile(data: Buffer, name: string, target: { room?: string; to?: string } = {}, onProgress?: (sent: number) => void): Promise<string> {
+    const conn = this.conn;
+    if (this._state !== 'connected' || !conn?.ready) throw new ConnectError('not connected');
+    const where = target.to !== undefined ? { to: target.to } : { room: target.room ?? DEFAULT_ROOM };
+    return this.files.send(conn, () => this.conn === conn && conn.ready, data, name, where, onProgress);
+  }
+
+  join(room: string): void {
+    this.joined.add(room);
+    if (this._state === 'connected') this.write({ type: 'join', room });
+  }
+
+  leave(room: string): void {
+    this.joined.delete(room);
+    if (this._state === 'connected') this.write({ type: 'leave', room });
+  }
+
+  typing(target: { room?: string; to?: string }): void {
+    if (this._state === 'connected') this.write({ type: 'typing', ...target });
+  }
+
+  rename(name: string): void {
+    if (this._state === 'connected') this.write({ type: 'nick', name });
+  }
+
+  /** A page of a room's history, oldest first. */
+  history(room: string, page: { before?: number; after?: number; limit?: number } = {}): Promise<HistoryFrame> {
+    return this.ask({ type: 'history', room, ...page });
+  }
+
+  /** Search stored history; newest first. */
+  search(query: string, opts: { room?: string; limit?: number } = {}): Promise<SearchResultsFrame> {
+    return this.ask({ type: 'search', query, ...opts });
+  }
+
+  /** Who is online now. */
+  async who(): Promise<string[]> {
+    const f = await this.ask({ type: 'who' });
+    this._users = f.users;
+    return f.users;
+  }
+
+  /** Close on purpose: no reconnect. */
+  disconnect(): void {
+    this.setState('closed');
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.tracker.stop();
+    this.outbox.offline();
+    this.failWaiting(new ConnectError('disconnected'));
+    this.conn?.close();
+    this.conn = undefined;
+  }
+
+  /** Release everything; the same as disconnect plus dropping listeners. */
+  dispose(): void {
+    this.disconnect();
+    this.disposeEvents();
+  }
+
+  // ------------------------------------------------------------ connection
+
+  private dial(): void {
+    const conn: Connection = new Connection(
+      {
+        endpoint: this.endpoint,
+        connectTimeout: this.opts.connectTimeout,
+        pingInterval: this.opts.pingInterval,
+        maxLine: this.opts.maxLine,
+        tls: this.opts.tls && { pinned: this.pinned, verify: this.opts.tls.verify, servername: this.opts.tls.servername },
+      },
+      {
+        hello: () => ({ type: 'hello', v: PROTOCOL_VERSION, name: this._name, ...(this.session && { session: this.session }) }),
+        answer: (f) => (f.type === 'challenge' ? this.prover.prove(f, conn.address).then((proof): ClientFrame => ({ type: 'auth', proof })) : undefined),
+        presented: (fp) => (this._fingerprint = fp),
+        trusted: (fp) => (this.pinned = fp),
+        welcomed: (w) => this.onWelcomeFrame(w),
+        frame: (f) => this.onFrame(f),
+        ended: (e) => this.onEnded(conn, e),
+      },
+    );
+    this.conn = conn;
+  }
+
+  /** An attempt failed or a link closed: settle connect(), tell the person once, then reconnect or stop. */
+  private onEnded(conn: Connection, e: Ending): void {
+    if (conn !== this.conn) return;
+    this.conn = undefined;
+    this.outbox.offline();
+    this.failWaiting(new ConnectError('the connection dropped'));
+    if (e.redial) return this.dial(); // trusted after the server stopped waiting: again, now pinned
+    const pending = this.pending;
+    this.pending = undefined;
+    if (e.error) {
+      if (e.error.code === 'auth_failed') this.prover.forget();
+      pending?.reject(e.error);
+    }
+    if (this._state === 'closed') return;
+    if (e.wasReady) this.droppedE.fire(e.bye !== undefined ? `the server closed the connection: ${e.bye}` : `lost the connection to ${this.address}`);
+    if (e.error && FINAL_CONNECT_CODES.has(e.error.code ?? '')) {
+      this.setState('closed');
+      // Whoever called connect() has the error already; a reconnect tells through onRefused.
+      if (!pending) this.refusedE.fire(e.error);
+      return;
+    }
+    if (!this.opts.reconnect || !this.everConnected) return this.setState('closed');
+    this.setState('reconnecting');
+    const base = Math.min(this.opts.maxBackoff, this.opts.minBackoff * 2 ** this.attempt);
+    const delay = Math.round(base / 2 + (Math.random() * base) / 2);
+    this.attempt++;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this._state === 'reconnecting' && !this.conn) this.dial();
+    }, delay);
+  }
+
+  private onWelcomeFrame(w: WelcomeFrame): void {
+    this._welcome = w;
+    this._name = w.name;
+    this.session = w.session;
+    this._users = w.users;
+    this.attempt = 0;
+    const reconnecting = this.everConnected;
+    this.everConnected = true;
+    const previousHistory = this.historyId;
+    this.historyId = w.server.history;
+    this.setState('connected');
+    const generalSeq = w.rooms.find((r) => r.name === DEFAULT_ROOM)?.seq ?? 0;
+    const seen = this.tracker.last(DEFAULT_ROOM);
+    if (reconnecting && seen !== undefined && ((w.server.history !== undefined && previousHistory !== undefined && w.server.history !== previousHistory) || generalSeq < seen)) {
+      // The server came back with a different history (no data directory, or a
+      // new one) and numbers from 1 again: everything it holds is new to us, so
+      // catch up from 0. The id catches this even when the new seqs already
+      // passed the old ones; the seq check covers servers that send no id.
+      this.tracker.restart();
+    }
+    const pending = this.pending;
+    this.pending = undefined;
+    this.welcomeE.fire(w);
+    pending?.resolve(w);
+    for (const m of w.history) this.ackIfMine(m);
+    this.tracker.sync(DEFAULT_ROOM, generalSeq, w.history);
+    for (const room of this.joined) if (room !== DEFAULT_ROOM) this.write({ type: 'join', room });
+    if (reconnecting) for (const room of this.tracker.rooms) if (isDmKey(room)) this.tracker.catchUp(room);
+    // Resend whatever was not acknowledged, paced under the server's limits; a known id gets its original echo.
+    this.outbox.online((f) => this.write(f), w.limits);
+  }
+
+  private onFrame(f: ServerFrame): void {
+    switch (f.type) {
+      case 'message':
+        this.ackIfMine(f);
+        return this.tracker.accept(f);
+      case 'presence':
+        this.applyPresence(f);
+        return this.presenceE.fire(f);
+      case 'typing':
+        return this.typingE.fire(f);
+      case 'joined':
+        this.joined.add(f.room);
+        for (const m of f.history) this.ackIfMine(m);
+        this.tracker.sync(f.room, f.seq, f.history);
+        return this.joinedE.fire(f);
+      case 'left':
+        this.joined.delete(f.room);
+        return this.leftE.fire(f.room);
+      case 'history':
+      case 'search_results':
+      case 'users':
+        this.requests.reply(f);
+        return;
+      case 'error':
+        return this.onError(f);
+      case 'file_offer':
+        if (f.sender !== this._name) this.fileOfferE.fire(f);
+        return;
+      case 'file_chunk':
+        return this.fileChunkE.fire(f);
+      case 'file_done':
+        if (f.sender === this._name && this.files.settle(f.id)) return;
+        return this.fileDoneE.fire(f);
+      case 'file_abort':
+        if (f.sender === this._name && this.files.settle(f.id, new ConnectError(`the transfer was cancelled: ${f.reason}`, 'file_aborted'))) return;
+        return this.fileAbortE.fire(f);
+      case 'welcome':
+      case 'challenge':
+      case 'ping':
+      case 'pong':
+      case 'bye':
+        return; // the connection's business
+      default:
+        return ignoreNewer(f);
+    }
+  }
+
+  private onError(e: ErrorFrame): void {
+    if (e.ref !== undefined) {
+      if (this.requests.refuse(e)) return;
+      this.files.settle(e.ref, new ConnectError(e.message, e.code));
+      if (RETRYABLE.has(e.code)) this.outbox.retry(e.ref, e.retryAfter ?? 1000);
+      else {
+        const refused = this.outbox.drop(e.ref);
+        if (refused) this.failedE.fire({ id: e.ref, error: e });
+      }
+    }
+    if (FINAL.has(e.code)) this.setState('closed');
+    this.errorE.fire(e);
+  }
+
+  // ------------------------------------------------------------ plumbing
+
+  private ask<K extends keyof Replies>(request: RequestOf<K> & { type: K }): Promise<Replies[K]> {
+    if (this._state !== 'connected') return Promise.reject(new ConnectError('not connected'));
+    return this.requests.ask<K>(request);
+  }
+
+  /** Our own message came back: it is acknowledged. */
+  private ackIfMine(m: ChatMessage): void {
+    if (m.sender === this._name) this.outbox.ack(m.id);
+  }
+
+  private failWaiting(err: Error): void {
+    this.files.failAll(err);
+    this.requests.failAll(err);
+  }
+
+  private applyPresence(p: PresenceFrame): void {
+    if (p.event === 'online' && !this._users.includes(p.name)) this._users = [...this._users, p.name];
+    if (p.event === 'offline') this._users = this._users.filter((u) => u !== p.name);
+    if (p.event === 'rename') {
+      this._users = this._users.map((u) => (u === p.from ? p.name : u));
+      if (p.from === this._name) this._name = p.name;
+    }
+  }
+
+  /** Write to the live link; false when there is none. */
+  private write(frame: ClientFrame): boolean {
+    const conn = this.conn;
+    if (!conn?.ready) return false;
+    conn.write(frame);
+    return true;
+  }
+
+  private setState(s: ClientState): void {
+    if (this._state === s) return;
+    this._state = s;
+    this.stateE.fire(s);
+  }
+}
+
+/** Compile time: fails when a frame type is left unhandled. Run time: a frame from a newer server is ignored. */
+function ignoreNewer(_frame: never): void {}

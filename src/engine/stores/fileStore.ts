@@ -1,0 +1,219 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { ChatMessage, Snippet } from '../protocol';
+import { DEFAULT_SEARCH_BUDGET, searchIndex, type SearchBudget } from './indexSearch';
+import { parseJson, readLines } from './jsonLines';
+import { MessageIndex } from './messageIndex';
+import { NameClaimsFile } from './nameClaimsFile';
+import { RoomFiles, type OpenFile } from './roomFiles';
+import {
+  DEFAULT_RETENTION,
+  StoreError,
+  type AppendResult,
+  type HistoryPage,
+  type HistoryQuery,
+  type MessageDraft,
+  type RetentionOptions,
+  type RoomSummary,
+  type SearchPage,
+  type SearchQuery,
+  type Store,
+} from './store';
+
+/** How a FileStore keeps its data directory. */
+export interface FileStoreOptions {
+  retention?: RetentionOptions;
+  search?: SearchBudget;
+  /** Room files kept open at once (default 64); the others are reopened when written to. */
+  maxOpenFiles?: number;
+  /**
+   * Fault injection for tests only: opens a room file for appending. A test
+   * makes it throw to check that a failed open leaves nothing stale behind.
+   */
+  openFile?: OpenFile;
+}
+
+/** What recovery found on disk. */
+export interface RecoveryReport {
+  rooms: number;
+  messages: number;
+  /** Lines that could not be read (a torn last line after a crash, for example). */
+  skipped: number;
+  /** Names with an owner. */
+  names: number;
+  ms: number;
+}
+
+/**
+ * History in append-only JSON Lines files, one per room, under `<dir>/rooms/`,
+ * and name claims in `<dir>/names.jsonl`. Each append is written with
+ * synchronous write() calls before the promise resolves, so a killed process
+ * loses nothing it acknowledged (the page cache keeps it). An in-memory
+ * MessageIndex holds the retained window for reads and search.
+ */
+export class FileStore implements Store {
+  private historyId: string = randomUUID();
+  recovery: RecoveryReport = { rooms: 0, messages: 0, skipped: 0, names: 0, ms: 0 };
+  private readonly index: MessageIndex;
+  private readonly files: RoomFiles;
+  private readonly retention: RetentionOptions;
+  private readonly budget: SearchBudget;
+  private names!: NameClaimsFile;
+  private closed = false;
+
+  private constructor(
+    private readonly dir: string,
+    options: FileStoreOptions,
+  ) {
+    this.retention = options.retention ?? DEFAULT_RETENTION;
+    this.budget = options.search ?? DEFAULT_SEARCH_BUDGET;
+    this.index = new MessageIndex(this.retention);
+    this.files = new RoomFiles(path.join(dir, 'rooms'), options.maxOpenFiles, options.openFile);
+  }
+
+  /** Open (creating if needed) a data directory and replay its history and name claims. */
+  static async open(dir: string, options: FileStoreOptions = {}): Promise<FileStore> {
+    const store = new FileStore(dir, options);
+    try {
+      fs.mkdirSync(store.files.dir, { recursive: true });
+      fs.accessSync(store.files.dir, fs.constants.W_OK);
+    } catch (err) {
+      throw new StoreError(`cannot write to data directory ${dir}: ${(err as Error).message}. Pick another --data directory or fix its permissions`, err);
+    }
+    const t0 = performance.now();
+    try {
+      store.recoverRooms();
+      store.names = NameClaimsFile.load(path.join(dir, 'names.jsonl'));
+      store.historyId = store.loadId();
+    } catch (err) {
+      store.files.closeAll();
+      throw new StoreError(`cannot read the history in data directory ${dir}: ${(err as Error).message}. Fix its permissions or move the damaged file away`, err);
+    }
+    store.recovery.skipped += store.names.skipped;
+    store.recovery.names = store.names.size;
+    store.recovery.ms = Math.round(performance.now() - t0);
+    return store;
+  }
+
+  get id(): string {
+    return this.historyId;
+  }
+
+  async append(draft: MessageDraft): Promise<AppendResult> {
+    this.assertOpen();
+    const stored = this.index.find(draft.author, draft.id);
+    if (stored) return { message: stored, duplicate: true };
+    const message = this.index.next(draft);
+    try {
+      this.files.write(message.room, toLine(message, draft.author));
+    } catch (err) {
+      throw new StoreError(`could not save message to history: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, err);
+    }
+    this.index.add(message, draft.author);
+    if (this.retention.maxPerRoom > 0 && this.files.lines(message.room) > this.retention.maxPerRoom * 2) this.compact(message.room);
+    return { message, duplicate: false };
+  }
+
+  async lastSeq(room: string): Promise<number> {
+    return this.index.lastSeq(room);
+  }
+
+  async history(room: string, query: HistoryQuery): Promise<HistoryPage> {
+    return this.index.history(room, query);
+  }
+
+  search(query: SearchQuery): Promise<SearchPage> {
+    return searchIndex(this.index, query, this.budget);
+  }
+
+  async rooms(): Promise<RoomSummary[]> {
+    return this.index.rooms();
+  }
+
+  async nameOwner(name: string): Promise<string | undefined> {
+    return this.names.owner(name);
+  }
+
+  async claimName(name: string, identity: string): Promise<string> {
+    this.assertOpen();
+    return this.names.claim(name, identity);
+  }
+
+  async releaseName(name: string): Promise<boolean> {
+    this.assertOpen();
+    return this.names.release(name);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.files.closeAll();
+    this.names.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('could not save to history: the store is closed');
+  }
+
+  /** The history id lives beside the logs, so it survives restarts and changes with the directory. */
+  private loadId(): string {
+    const file = path.join(this.dir, 'history-id');
+    try {
+      const id = fs.readFileSync(file, 'utf8').trim();
+      if (/^[0-9a-f-]{36}$/.test(id)) return id;
+    } catch {
+      // first start in this directory
+    }
+    fs.writeFileSync(file, this.historyId + '\n', { mode: 0o600 });
+    return this.historyId;
+  }
+
+  private recoverRooms(): void {
+    for (const entry of fs.readdirSync(this.files.dir)) {
+      if (!entry.endsWith('.jsonl')) continue;
+      let room: string | undefined;
+      const read = readLines(fs.readFileSync(path.join(this.files.dir, entry)), (line) => {
+        const stored = parseStored(line);
+        // A file holds one room, with rising seqs; any other line is as unreadable as a torn one.
+        if (stored && (room === undefined || stored.message.room === room) && this.index.add(stored.message, stored.author)) {
+          room = stored.message.room;
+          this.recovery.messages++;
+        } else {
+          this.recovery.skipped++;
+        }
+      });
+      if (room === undefined) continue;
+      this.recovery.rooms++;
+      this.files.found(room, read.lines, read.torn);
+      if (this.retention.maxPerRoom > 0 && read.lines > this.retention.maxPerRoom * 2) this.compact(room);
+    }
+  }
+
+  /** Rewrite a room's file with only the retained messages. */
+  private compact(room: string): void {
+    const { messages, authors } = this.index.retained(room);
+    try {
+      this.files.rewrite(
+        room,
+        messages.map((m, i) => toLine(m, authors[i])),
+      );
+    } catch {
+      // Compaction is an optimisation; the full log still holds everything.
+    }
+  }
+}
+
+/** One stored line: the message as delivered, plus who wrote it (for de-duplication after a restart). */
+function toLine(message: ChatMessage, author: string): string {
+  return JSON.stringify({ ...message, author });
+}
+
+/** A stored line read back, or undefined for a torn or corrupt one. Lines written before `author` existed were keyed by sender. */
+function parseStored(line: string): { message: ChatMessage; author: string } | undefined {
+  const m = parseJson(line) as Record<string, unknown> | undefined;
+  if (!m || m.type !== 'message' || typeof m.room !== 'string' || !Number.isSafeInteger(m.seq) || typeof m.text !== 'string' || typeof m.sender !== 'string' || typeof m.id !== 'string' || typeof m.ts !== 'string') return undefined;
+  const message: ChatMessage = { type: 'message', id: m.id, seq: m.seq as number, room: m.room, sender: m.sender, text: m.text, ts: m.ts };
+  if (typeof m.to === 'string') message.to = m.to;
+  if (m.snippet !== undefined) message.snippet = m.snippet as Snippet;
+  return { message, author: typeof m.author === 'string' ? m.author : m.sender };
+}

@@ -1,0 +1,186 @@
+import { dmParticipants, isDmKey, type ChatMessage } from '../protocol';
+import type { HistoryPage, HistoryQuery, MessageDraft, RetentionOptions, RoomSummary } from './store';
+
+/**
+ * One room's retained messages, oldest at `head`. Seqs rise; they are
+ * consecutive unless recovery skipped a corrupt line, so lookups by seq
+ * search rather than subtract.
+ */
+export class RoomLog {
+  messages: ChatMessage[] = [];
+  /** authors[i] wrote messages[i]: the file store writes it back when it compacts. */
+  authors: string[] = [];
+  /** Index of the oldest retained message; entries before it were dropped by retention. */
+  head = 0;
+  /**
+   * How many entries were cut off the front of the arrays so far. `base + i`
+   * names messages[i] for good, so a search that yields between slices keeps
+   * its place even when the arrays are trimmed meanwhile.
+   */
+  base = 0;
+  last = 0;
+  /** The newest message's time: later ones never get an earlier one (see MessageIndex.next). */
+  lastTs = '';
+
+  constructor(readonly room: string) {}
+
+  get count(): number {
+    return this.messages.length - this.head;
+  }
+
+  /** Index of the first retained message with a seq of at least `seq`. */
+  indexOf(seq: number): number {
+    let lo = this.head;
+    let hi = this.messages.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.messages[mid].seq < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/**
+ * The in-memory index both built-in stores keep: each room's retained window,
+ * the ids remembered for de-duplication, and which DM conversations each
+ * person takes part in. It is synchronous; MemoryStore and FileStore wrap it
+ * (FileStore writes the file first, then adds here).
+ */
+export class MessageIndex {
+  private readonly logs = new Map<string, RoomLog>();
+  private readonly dms = new Map<string, Set<string>>();
+  private readonly ids = new Map<string, ChatMessage>();
+  /**
+   * Keys in the order they were remembered, oldest at idHead. Evicting through
+   * `ids.keys().next()` instead walks every entry deleted from the front of the
+   * Map each time, which made a 1M-message recovery take a minute.
+   */
+  private idOrder: string[] = [];
+  private idHead = 0;
+
+  constructor(private readonly retention: RetentionOptions) {}
+
+  lastSeq(room: string): number {
+    return this.logs.get(room)?.last ?? 0;
+  }
+
+  log(room: string): RoomLog | undefined {
+    return this.logs.get(room);
+  }
+
+  /** The stored message with this author and client id, while it is remembered. */
+  find(author: string, id: string): ChatMessage | undefined {
+    return this.ids.get(idKey(author, id));
+  }
+
+  /**
+   * The message a draft becomes: the room's next seq, and a time no earlier
+   * than the room's newest (a clock stepping back must not reorder a room,
+   * search pages by time). Nothing is stored until `add`.
+   */
+  next(draft: MessageDraft): ChatMessage {
+    const log = this.logs.get(draft.room);
+    const last = log?.lastTs ?? '';
+    const msg: ChatMessage = {
+      type: 'message',
+      id: draft.id,
+      seq: (log?.last ?? 0) + 1,
+      room: draft.room,
+      sender: draft.sender,
+      text: draft.text,
+      ts: draft.ts < last ? last : draft.ts,
+    };
+    if (draft.to !== undefined) msg.to = draft.to;
+    if (draft.snippet !== undefined) msg.snippet = draft.snippet;
+    return msg;
+  }
+
+  /** Keep a message (from append or from recovery). A seq that is not above the room's newest is ignored: a replayed line. */
+  add(msg: ChatMessage, author: string): boolean {
+    const log = this.logs.get(msg.room) ?? this.newLog(msg.room);
+    if (msg.seq <= log.last) return false;
+    log.messages.push(msg);
+    log.authors.push(author);
+    log.last = msg.seq;
+    if (msg.ts > log.lastTs) log.lastTs = msg.ts;
+    const max = this.retention.maxPerRoom;
+    if (max > 0 && log.count > max) {
+      log.head++;
+      // Trim the arrays now and then rather than shifting on every append.
+      if (log.head > 1024 && log.head > log.messages.length / 2) {
+        log.messages = log.messages.slice(log.head);
+        log.authors = log.authors.slice(log.head);
+        log.base += log.head;
+        log.head = 0;
+      }
+    }
+    this.rememberId(idKey(author, msg.id), msg);
+    return true;
+  }
+
+  history(room: string, q: HistoryQuery): HistoryPage {
+    const log = this.logs.get(room);
+    if (!log || log.count === 0) return { messages: [], more: false };
+    const limit = Math.max(0, q.limit);
+    const end = q.before !== undefined ? log.indexOf(q.before) : log.messages.length;
+    let start = q.after !== undefined ? log.indexOf(q.after + 1) : log.head;
+    if (q.after !== undefined) {
+      const stop = Math.max(start, Math.min(end, start + limit));
+      return { messages: log.messages.slice(start, stop), more: stop < end };
+    }
+    start = Math.max(start, end - limit);
+    return { messages: log.messages.slice(start, end), more: start > log.head };
+  }
+
+  /** The retained messages of a room with their authors, oldest first. */
+  retained(room: string): { messages: ChatMessage[]; authors: string[] } {
+    const log = this.logs.get(room);
+    if (!log) return { messages: [], authors: [] };
+    return { messages: log.messages.slice(log.head), authors: log.authors.slice(log.head) };
+  }
+
+  /** Rooms with messages; DM conversations are left out. */
+  rooms(): RoomSummary[] {
+    const out: RoomSummary[] = [];
+    for (const log of this.logs.values()) if (!isDmKey(log.room)) out.push({ name: log.room, lastSeq: log.last });
+    return out;
+  }
+
+  /** The DM keys a participant takes part in. */
+  dmsOf(participant: string): ReadonlySet<string> {
+    return this.dms.get(participant) ?? EMPTY;
+  }
+
+  private newLog(room: string): RoomLog {
+    const log = new RoomLog(room);
+    this.logs.set(room, log);
+    const pair = dmParticipants(room);
+    if (pair) {
+      for (const p of pair) {
+        let set = this.dms.get(p);
+        if (!set) this.dms.set(p, (set = new Set()));
+        set.add(room);
+      }
+    }
+    return log;
+  }
+
+  private rememberId(key: string, msg: ChatMessage): void {
+    if (!this.ids.has(key)) this.idOrder.push(key);
+    this.ids.set(key, msg);
+    while (this.ids.size > this.retention.maxIds && this.idHead < this.idOrder.length) {
+      this.ids.delete(this.idOrder[this.idHead++]);
+    }
+    if (this.idHead > 65_536 && this.idHead * 2 > this.idOrder.length) {
+      this.idOrder = this.idOrder.slice(this.idHead);
+      this.idHead = 0;
+    }
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+function idKey(author: string, id: string): string {
+  return author + '\u0000' + id;
+}

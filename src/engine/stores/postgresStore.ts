@@ -1,0 +1,350 @@
+import { Pool, type PoolClient } from 'pg';
+import { redactSecrets, redactUrl } from '../redactUrl';
+import { applyMigrations } from './postgresMigrations';
+import { COLUMNS, decodeKey, encodeKey, messageFromDraft, storableText, toMessage, type MessageRow } from './postgresRows';
+import {
+  DEFAULT_RETENTION,
+  StoreError,
+  foldName,
+  type AppendResult,
+  type HistoryPage,
+  type HistoryQuery,
+  type MessageDraft,
+  type RetentionOptions,
+  type RoomSummary,
+  type SearchPage,
+  type SearchQuery,
+  type Store,
+} from './store';
+
+/** How a PostgresStore behaves beyond its URL. */
+export interface PostgresStoreOptions {
+  /** Messages kept per room (maxIds does not apply: dedupe covers every retained message). */
+  retention?: RetentionOptions;
+  /** How soon after an append the background pruning of old messages runs. */
+  pruneDelayMs?: number;
+  /** Connections in the pool. */
+  poolSize?: number;
+  /** Trouble that does not fail a call (a dropped idle connection, a failed prune). Never holds the URL's password. */
+  onWarning?: (message: string) => void;
+}
+
+/** Largest page a search returns, whatever it asks for: bounds the work of one request. */
+const MAX_SEARCH_PAGE = 500;
+/** Messages deleted per statement while pruning, so one prune never holds long locks. */
+const PRUNE_BATCH = 5000;
+
+/**
+ * History, seqs, search and name claims in PostgreSQL, shared by every node
+ * of a cluster (docs/scaling.md). The schema lives in postgresMigrations.ts.
+ *
+ * Seqs: `chat_append` bumps the room's row in `rooms` and inserts the message
+ * in one transaction, so concurrent appends from any number of processes get
+ * consecutive seqs with no gap and no repeat. Dedupe: a unique key on
+ * (author, client id). Search: PostgreSQL full-text search over a generated
+ * tsvector column with a GIN index, restricted in SQL to the rooms and DM
+ * conversations the query names. Retention: reads never return messages older
+ * than the newest maxPerRoom of a room; a background task deletes them.
+ */
+export class PostgresStore implements Store {
+  private readonly maxPerRoom: number;
+  private readonly pruneDelayMs: number;
+  private readonly warn: (message: string) => void;
+  /** Rooms this node appended to since the last prune, with the newest seq it saw. */
+  private readonly dirty = new Map<string, number>();
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private pruning: Promise<number> | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly id: string,
+    private readonly pool: Pool,
+    private readonly url: string,
+    options: PostgresStoreOptions,
+  ) {
+    this.maxPerRoom = Math.max(0, Math.floor((options.retention ?? DEFAULT_RETENTION).maxPerRoom));
+    this.pruneDelayMs = options.pruneDelayMs ?? 2000;
+    this.warn = options.onWarning ?? ((m) => console.error(`[postgres] ${m}`));
+  }
+
+  /**
+   * Connects, applies pending migrations and reads the history id. Credentials
+   * come from the URL or from the standard PG* environment variables
+   * (PGPASSWORD, PGUSER, ...), and ~/.pgpass. Rejects with a StoreError whose
+   * message names the server without its password.
+   */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const warn = options.onWarning ?? ((m: string) => console.error(`[postgres] ${m}`));
+    const pool = new Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+      application_name: 'tcp-chat',
+    });
+    // An idle connection that breaks (the server restarted) must not crash the process; the pool replaces it.
+    pool.on('error', (err) => warn(`idle connection to ${redactUrl(url)} failed: ${redactSecrets(err.message, url)}`));
+    let client: PoolClient | undefined;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      await pool.end();
+      throw new StoreError(`cannot reach PostgreSQL at ${redactUrl(url)}: ${redactSecrets(messageOf(err), url)}`, err);
+    }
+    try {
+      await applyMigrations(client);
+      const { rows } = await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'history_id'");
+      if (!rows[0]) throw new StoreError('the database has no history id (meta.history_id): was it edited by hand?');
+      const store = new PostgresStore(rows[0].value, pool, url, options);
+      await store.markOversizedRooms(client);
+      return store;
+    } catch (err) {
+      client.release();
+      client = undefined;
+      await pool.end();
+      if (err instanceof StoreError) throw err;
+      throw new StoreError(`cannot prepare the database at ${redactUrl(url)}: ${redactSecrets(messageOf(err), url)}`, err);
+    } finally {
+      client?.release();
+    }
+  }
+
+  async append(draft: MessageDraft): Promise<AppendResult> {
+    const clientId = encodeKey(draft.id);
+    const author = encodeKey(draft.author);
+    const body = storableText(draft.text);
+    const params = [
+      draft.room,
+      clientId,
+      author,
+      encodeKey(draft.sender),
+      body,
+      body === draft.text ? null : JSON.stringify(draft.text),
+      draft.ts,
+      draft.to === undefined ? null : encodeKey(draft.to),
+      draft.snippet === undefined ? null : JSON.stringify(draft.snippet),
+    ];
+    for (let attempt = 0; ; attempt++) {
+      let seq: string | null;
+      let ts: string | null;
+      try {
+        const { rows } = await this.pool.query<{ o_seq: string | null; o_ts: string | null }>(
+          'SELECT o_seq, o_ts FROM chat_append($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+          params,
+        );
+        ({ o_seq: seq, o_ts: ts } = rows[0]);
+      } catch (err) {
+        // The same message raced in from another connection; this call was rolled back, so look again.
+        if (attempt < 3 && isConcurrentDuplicate(err)) continue;
+        throw this.storeError('cannot store the message', err);
+      }
+      if (seq !== null) {
+        this.noteAppend(draft.room, Number(seq));
+        return { message: messageFromDraft(draft, Number(seq), ts ?? draft.ts), duplicate: false };
+      }
+      const stored = await this.read<MessageRow>('cannot read the stored message', `SELECT ${COLUMNS} FROM messages WHERE author = $1 AND client_id = $2`, [author, clientId]);
+      if (stored[0]) return { message: toMessage(stored[0]), duplicate: true };
+      // The original was pruned between the two statements: store this one as new.
+      if (attempt >= 3) throw new StoreError('cannot store the message: its earlier copy kept vanishing');
+    }
+  }
+
+  async lastSeq(room: string): Promise<number> {
+    const rows = await this.read<{ last_seq: string }>('cannot read the room', 'SELECT last_seq FROM rooms WHERE name = $1', [room]);
+    return rows[0] ? Number(rows[0].last_seq) : 0;
+  }
+
+  async history(room: string, query: HistoryQuery): Promise<HistoryPage> {
+    const limit = Math.max(0, Math.floor(query.limit));
+    const params: unknown[] = [room];
+    const where = ['room = $1'];
+    const after = lowerBound(query.after);
+    const before = upperBound(query.before);
+    if (after !== undefined) where.push(`seq > $${params.push(after)}`);
+    if (before !== undefined) where.push(`seq < $${params.push(before)}`);
+    if (this.maxPerRoom > 0) where.push(`seq > (SELECT last_seq FROM rooms WHERE name = $1) - $${params.push(this.maxPerRoom)}`);
+    // With `after` the page is the oldest `limit` past it; otherwise the newest `limit` (before `before`).
+    const forward = after !== undefined;
+    const sql = `SELECT ${COLUMNS} FROM messages WHERE ${where.join(' AND ')} ORDER BY seq ${forward ? 'ASC' : 'DESC'} LIMIT $${params.push(limit + 1)}`;
+    const rows = await this.read<MessageRow>('cannot read history', sql, params);
+    const page = rows.slice(0, limit).map(toMessage);
+    if (!forward) page.reverse();
+    return { messages: page, more: rows.length > limit };
+  }
+
+  async search(query: SearchQuery): Promise<SearchPage> {
+    const limit = Math.min(MAX_SEARCH_PAGE, Math.max(0, Math.floor(query.limit)));
+    if (limit === 0 || query.text.trim() === '' || (query.rooms.length === 0 && query.dmsOf === undefined)) return { messages: [] };
+    const cursor = parseCursor(query.cursor);
+    // Every word of the query must start a word of the message ('laun' finds "launch"). The words come from the same
+    // parser as the index, and each is quoted for to_tsquery, so no input can break the query's syntax. This runs
+    // apart from the search so that the search sees its tsquery as a constant: the planner then knows how common
+    // the words are and picks the GIN index for rare ones, or a walk down `pos` for common ones.
+    const [{ tsquery }] = await this.read<{ tsquery: string | null }>(
+      'cannot search',
+      `SELECT string_agg('''' || replace(replace(w, '\\', '\\\\'), '''', '''''') || ''':*', ' & ') AS tsquery
+       FROM unnest(tsvector_to_array(to_tsvector('simple', $1))) AS w`,
+      [query.text],
+    );
+    if (tsquery === null) return { messages: [] };
+    const params: unknown[] = [tsquery, query.rooms, query.dmsOf ?? null];
+    const where = [
+      "m.tsv @@ to_tsquery('simple', $1)",
+      // Privacy, in SQL: the rooms the requester may search (never a DM, even when its key is named there), and DM
+      // conversations with the requester as one of the two parties.
+      '((m.dm_a IS NULL AND m.room = ANY($2::text[])) OR ($3::text IS NOT NULL AND (m.dm_a = $3 OR m.dm_b = $3)))',
+    ];
+    if (cursor !== undefined) where.push(`m.pos < $${params.push(cursor)}`);
+    if (this.maxPerRoom > 0) where.push(`m.seq > (SELECT r.last_seq FROM rooms r WHERE r.name = m.room) - $${params.push(this.maxPerRoom)}`);
+    const sql = `
+      SELECT ${COLUMNS.split(', ').map((c) => 'm.' + c).join(', ')}
+      FROM messages m
+      WHERE ${where.join(' AND ')}
+      ORDER BY m.pos DESC
+      LIMIT $${params.push(limit + 1)}`;
+    const rows = await this.read<MessageRow>('cannot search', sql, params);
+    const page = rows.slice(0, limit);
+    return {
+      messages: page.map(toMessage),
+      ...(rows.length > limit && { next: page[page.length - 1].pos }),
+    };
+  }
+
+  async rooms(): Promise<RoomSummary[]> {
+    const rows = await this.read<{ name: string; last_seq: string }>(
+      'cannot list rooms',
+      "SELECT name, last_seq FROM rooms WHERE NOT starts_with(name, '@') ORDER BY name",
+      [],
+    );
+    return rows.map((r) => ({ name: r.name, lastSeq: Number(r.last_seq) }));
+  }
+
+  async nameOwner(name: string): Promise<string | undefined> {
+    const rows = await this.read<{ identity: string }>('cannot read name claims', 'SELECT identity FROM names WHERE folded = $1', [encodeKey(foldName(name))]);
+    return rows[0] ? decodeKey(rows[0].identity) : undefined;
+  }
+
+  async claimName(name: string, identity: string): Promise<string> {
+    const params = [encodeKey(foldName(name)), encodeKey(identity)];
+    // The insert wins or the select finds the owner. Both miss only when another claim committed after this statement's
+    // snapshot was taken (the insert sees it, the select does not) or a release raced in: then ask again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const rows = await this.read<{ identity: string }>(
+        'cannot claim the name',
+        `WITH ins AS (INSERT INTO names (folded, identity) VALUES ($1, $2) ON CONFLICT (folded) DO NOTHING RETURNING identity)
+         SELECT identity FROM ins UNION ALL SELECT identity FROM names WHERE folded = $1 LIMIT 1`,
+        params,
+      );
+      if (rows[0]) return decodeKey(rows[0].identity);
+    }
+    throw new StoreError(`cannot claim the name ${name}: it keeps changing hands`);
+  }
+
+  async releaseName(name: string): Promise<boolean> {
+    const rows = await this.read<{ folded: string }>('cannot release the name', 'DELETE FROM names WHERE folded = $1 RETURNING folded', [encodeKey(foldName(name))]);
+    return rows.length > 0;
+  }
+
+  /**
+   * Deletes messages older than the newest maxPerRoom in the rooms this node
+   * appended to; resolves with how many. Runs in the background after appends;
+   * tests call it to wait for it.
+   */
+  prune(): Promise<number> {
+    if (this.pruneTimer) clearTimeout(this.pruneTimer);
+    this.pruneTimer = undefined;
+    if (this.pruning) return this.pruning.then(() => this.prune());
+    this.pruning = this.pruneDirty().finally(() => (this.pruning = undefined));
+    return this.pruning;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.pruneTimer) clearTimeout(this.pruneTimer);
+    this.pruneTimer = undefined;
+    await this.pruning;
+    await this.pool.end();
+  }
+
+  private async pruneDirty(): Promise<number> {
+    let deleted = 0;
+    for (const [room, seq] of [...this.dirty]) {
+      this.dirty.delete(room);
+      try {
+        for (;;) {
+          const { rowCount } = await this.pool.query(
+            `DELETE FROM messages WHERE room = $1 AND seq IN (
+               SELECT seq FROM messages WHERE room = $1 AND seq <= (SELECT last_seq FROM rooms WHERE name = $1) - $2 ORDER BY seq LIMIT $3)`,
+            [room, this.maxPerRoom, PRUNE_BATCH],
+          );
+          deleted += rowCount ?? 0;
+          if ((rowCount ?? 0) < PRUNE_BATCH) break;
+        }
+      } catch (err) {
+        // Keep the room for the next round; reads already hide what should be gone.
+        if (!this.dirty.has(room)) this.dirty.set(room, seq);
+        this.warn(`pruning ${room} failed: ${redactSecrets(messageOf(err), this.url)}`);
+      }
+    }
+    return deleted;
+  }
+
+  private noteAppend(room: string, seq: number): void {
+    if (this.maxPerRoom === 0 || seq <= this.maxPerRoom) return;
+    this.dirty.set(room, seq);
+    if (!this.pruneTimer && !this.closed) {
+      this.pruneTimer = setTimeout(() => {
+        this.pruneTimer = undefined;
+        void this.prune();
+      }, this.pruneDelayMs);
+      this.pruneTimer.unref();
+    }
+  }
+
+  /** At start-up, rooms already over the limit (retention lowered since) are pruned too. */
+  private async markOversizedRooms(client: PoolClient): Promise<void> {
+    if (this.maxPerRoom === 0) return;
+    const { rows } = await client.query<{ name: string; last_seq: string }>('SELECT name, last_seq FROM rooms WHERE last_seq > $1', [this.maxPerRoom]);
+    for (const r of rows) this.noteAppend(r.name, Number(r.last_seq));
+  }
+
+  private async read<R extends object>(what: string, sql: string, params: unknown[]): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(sql, params)).rows;
+    } catch (err) {
+      throw this.storeError(what, err);
+    }
+  }
+
+  private storeError(what: string, err: unknown): StoreError {
+    return new StoreError(`${what}: PostgreSQL at ${redactUrl(this.url)}: ${redactSecrets(messageOf(err), this.url)}`, err);
+  }
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return err.errors.map(messageOf).join('; ');
+  return err instanceof Error ? err.message || String((err as { code?: string }).code ?? err.name) : String(err);
+}
+
+function isConcurrentDuplicate(err: unknown): boolean {
+  return (err as { code?: string }).code === '23505' && String((err as Error).message).includes('chat_append: concurrent duplicate');
+}
+
+/** `seq > after` for a fractional or unbounded `after`, as an integer the index can use. */
+function lowerBound(after: number | undefined): number | undefined {
+  if (after === undefined || Number.isNaN(after) || after === -Infinity) return undefined;
+  return after === Infinity ? Number.MAX_SAFE_INTEGER : Math.floor(after);
+}
+
+function upperBound(before: number | undefined): number | undefined {
+  if (before === undefined || Number.isNaN(before) || before === Infinity) return undefined;
+  return before === -Infinity ? 0 : Math.ceil(before);
+}
+
+/** A search cursor is the `pos` of the last message of the previous page; anything else came from a client and is refused. */
+function parseCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  if (!/^[1-9][0-9]{0,17}$/.test(cursor)) throw new RangeError(`not a search cursor: ${JSON.stringify(cursor.slice(0, 40))}`);
+  return cursor;
+}

@@ -1,0 +1,97 @@
+import { MAX_TEXT_CHARS, type PanelConnState } from '../shared/panelProtocol';
+import { el, iconButton } from './dom';
+
+/** Typing notices go out at most this often while the user types. */
+const TYPING_INTERVAL_MS = 2_000;
+
+/** What the composer asks of the view around it. */
+export interface ComposerHost {
+  /** Enter was pressed with text in the box; return false to keep the text (not sent). */
+  send(text: string): boolean;
+  /** The user is typing (throttled). */
+  typing(): void;
+  /** The draft changed (to keep it per room). */
+  draft(text: string): void;
+}
+
+/**
+ * The message box: Enter sends, Shift+Enter breaks the line, it grows with
+ * its text up to a limit, and it stops at the server's maximum text length
+ * rather than have Enter refused afterwards.
+ */
+export class Composer {
+  readonly form: HTMLFormElement;
+  readonly textarea: HTMLTextAreaElement;
+  private lastTypingSent = 0;
+  private conn: PanelConnState = 'disconnected';
+
+  constructor(private readonly host: ComposerHost) {
+    this.form = el('form', 'compose');
+    this.textarea = el('textarea');
+    this.textarea.id = 'composer';
+    this.textarea.rows = 1;
+    this.textarea.maxLength = MAX_TEXT_CHARS;
+    this.textarea.setAttribute('aria-label', 'Message');
+    this.textarea.setAttribute('aria-describedby', 'compose-hint');
+    const hint = el('span', 'sr-only', 'Enter sends, Shift+Enter starts a new line.');
+    hint.id = 'compose-hint';
+    const send = iconButton('send', 'Send message', 'icon-btn send');
+    send.type = 'submit';
+    this.form.append(this.textarea, send, hint);
+    this.form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.submit();
+    });
+    this.textarea.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && !e.altKey && !e.ctrlKey && !e.metaKey) {
+        e.preventDefault();
+        this.submit();
+      }
+    });
+    this.textarea.addEventListener('input', () => this.onInput());
+  }
+
+  get value(): string {
+    return this.textarea.value;
+  }
+
+  /** Replace the text (switching rooms restores that room's draft). */
+  set value(text: string) {
+    this.textarea.value = text;
+    this.autosize();
+  }
+
+  focus(): void {
+    this.textarea.focus();
+  }
+
+  /** The connection state and where messages go, for the placeholder and label. */
+  setTarget(conn: PanelConnState, title: string): void {
+    this.conn = conn;
+    this.textarea.placeholder = conn === 'disconnected' ? 'Disconnected — connect to send' : `Message ${title}`;
+    this.textarea.setAttribute('aria-label', `Message ${title}`);
+  }
+
+  private submit(): void {
+    const text = this.textarea.value;
+    if (!text.trim() || !this.host.send(text)) return;
+    this.value = '';
+    this.lastTypingSent = 0;
+  }
+
+  private onInput(): void {
+    this.autosize();
+    this.host.draft(this.textarea.value);
+    const now = Date.now();
+    if (this.textarea.value && this.conn === 'connected' && now - this.lastTypingSent >= TYPING_INTERVAL_MS) {
+      this.lastTypingSent = now;
+      this.host.typing();
+    }
+  }
+
+  private autosize(): void {
+    const c = this.textarea;
+    c.style.height = 'auto';
+    c.style.height = `${Math.min(c.scrollHeight, 200)}px`;
+  }
+}

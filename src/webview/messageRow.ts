@@ -1,0 +1,132 @@
+import type { DOMPurify } from 'dompurify';
+import type { ChatMessage, SnippetStatusMsg, SystemLine } from '../shared/panelProtocol';
+import { formatDay, formatFullTime, formatTime } from './formatTime';
+import { renderMarkdown } from './renderMarkdown';
+import { renderSnippet } from './snippetView';
+
+export interface RowBase {
+  key: string;
+  /** Estimated until `measured`, then the real rendered height in px. */
+  h: number;
+  measured: boolean;
+}
+export interface TopRow extends RowBase {
+  kind: 'top';
+}
+export interface DayRow extends RowBase {
+  kind: 'day';
+  day: string;
+}
+export interface MsgRow extends RowBase {
+  kind: 'msg';
+  msg: ChatMessage;
+  /** Same sender shortly after the previous message: drawn without a header. */
+  cont: boolean;
+  html?: string;
+}
+export interface SysRow extends RowBase {
+  kind: 'sys';
+  line: SystemLine;
+}
+export type Row = TopRow | DayRow | MsgRow | SysRow;
+
+/** What drawing a row needs from the list around it. */
+export interface RowContext {
+  me(): string | null;
+  purify(): DOMPurify;
+  /** Whether the user expanded this row's clipped body. */
+  expanded(key: string): boolean;
+  snippetStatus(seq: number): SnippetStatusMsg | undefined;
+  /** Fill the "start of the conversation" row (it changes while older pages load). */
+  fillTop(node: HTMLElement): void;
+}
+
+function senderHue(name: string): number {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) | 0;
+  return Math.abs(h) % 6;
+}
+
+/** The DOM for one row of the list. */
+export function buildRow(row: Row, ctx: RowContext): HTMLElement {
+  const node = document.createElement('div');
+  node.dataset.key = row.key;
+  switch (row.kind) {
+    case 'top':
+      node.className = 'row top';
+      ctx.fillTop(node);
+      return node;
+    case 'day': {
+      node.className = 'row day';
+      node.setAttribute('role', 'separator');
+      const label = document.createElement('span');
+      label.textContent = formatDay(row.day);
+      node.appendChild(label);
+      return node;
+    }
+    case 'sys': {
+      node.className = 'row sys';
+      const text = document.createElement('span');
+      text.className = 'sys-text';
+      text.dir = 'auto';
+      text.textContent = String(row.line.text);
+      const time = timeElement(row.line.ts);
+      node.append(text, time);
+      return node;
+    }
+    case 'msg':
+      return buildMsg(node, row, ctx);
+  }
+}
+
+function timeElement(ts: string): HTMLTimeElement {
+  const t = document.createElement('time');
+  t.className = 'msg-time';
+  t.dateTime = ts;
+  t.textContent = formatTime(ts);
+  t.title = formatFullTime(ts);
+  return t;
+}
+
+function buildMsg(node: HTMLElement, row: MsgRow, ctx: RowContext): HTMLElement {
+  const m = row.msg;
+  const own = m.sender === ctx.me();
+  node.className = `row msg${own ? ' own' : ''}${row.cont ? ' cont' : ''}${ctx.expanded(row.key) ? ' expanded' : ''}`;
+  node.dataset.id = String(m.id);
+
+  const avatar = document.createElement('div');
+  avatar.className = `msg-avatar c${senderHue(m.sender)}`;
+  avatar.setAttribute('aria-hidden', 'true');
+  // First grapheme-ish character: enough for an initial, and a combining-mark flood stays one code point.
+  avatar.textContent = (Array.from(String(m.sender))[0] ?? '?').toUpperCase();
+
+  const main = document.createElement('div');
+  main.className = 'msg-main';
+  const head = document.createElement('div');
+  head.className = 'msg-head';
+  const sender = document.createElement('bdi');
+  sender.className = 'msg-sender';
+  sender.textContent = String(m.sender);
+  head.append(sender);
+  if (own) {
+    const you = document.createElement('span');
+    you.className = 'msg-you';
+    you.textContent = 'you';
+    head.append(you);
+  }
+  head.append(timeElement(m.ts));
+  main.append(head);
+
+  // Always present (empty for a bare snippet): the UI tests find every message's body by class.
+  const body = document.createElement('div');
+  body.className = m.text ? 'msg-body' : 'msg-body empty';
+  body.dir = 'auto';
+  if (m.text) {
+    row.html ??= renderMarkdown(String(m.text), ctx.purify());
+    body.innerHTML = row.html;
+  }
+  main.append(body);
+  if (m.snippet && typeof m.snippet.code === 'string') main.append(renderSnippet(m, ctx.purify(), ctx.snippetStatus(m.seq)));
+  node.append(avatar, main);
+  return node;
+}

@@ -1,0 +1,193 @@
+import type { RoomView } from '../shared/panelProtocol';
+import { el, iconButton } from './dom';
+
+/** What the sidebar asks of the view around it. */
+export interface SidebarHost {
+  /** A room or DM was picked (click, Enter or Space). */
+  pick(room: string): void;
+  /** A panel button that runs one of the extension's commands. */
+  command(command: 'joinRoom' | 'directMessage'): void;
+  /** Start a direct conversation from the people list. */
+  openDm(name: string): void;
+}
+
+/**
+ * Rooms, direct conversations and people: two listboxes with a roving
+ * tabindex (one Tab stop, arrows inside), and a list of people with a
+ * button each to write to them.
+ */
+export class Sidebar {
+  readonly el: HTMLElement;
+  private readonly roomList: HTMLUListElement;
+  private readonly dmList: HTMLUListElement;
+  private readonly roomEmpty: HTMLElement;
+  private readonly dmEmpty: HTMLElement;
+  private readonly people: HTMLUListElement;
+  private readonly peopleCount: HTMLSpanElement;
+
+  constructor(private readonly host: SidebarHost) {
+    this.el = el('aside', 'side');
+    this.el.id = 'side';
+    this.el.setAttribute('aria-label', 'Rooms and people');
+    const roomsHead = this.head('Rooms', 'rooms-title', iconButton('plus', 'Join a room'), 'joinRoom');
+    [this.roomList, this.roomEmpty] = this.listbox('rooms-title', 'No rooms');
+    const dmHead = this.head('Direct messages', 'dms-title', iconButton('plus', 'Start a direct message'), 'directMessage');
+    [this.dmList, this.dmEmpty] = this.listbox('dms-title', 'No conversations yet');
+    const peopleHead = el('div', 'side-head');
+    const peopleTitle = el('h2', undefined, 'People');
+    peopleTitle.id = 'people-title';
+    this.peopleCount = el('span', 'count');
+    peopleHead.append(peopleTitle, this.peopleCount);
+    this.people = el('ul', 'people');
+    this.people.setAttribute('aria-labelledby', 'people-title');
+    this.el.append(roomsHead, this.roomList, this.roomEmpty, dmHead, this.dmList, this.dmEmpty, peopleHead, this.people);
+    this.el.addEventListener('keydown', (e) => this.onKey(e));
+    this.el.addEventListener('click', (e) => this.onClick(e));
+  }
+
+  /** Every option of both lists, in order. */
+  options(): HTMLElement[] {
+    return Array.from(this.el.querySelectorAll<HTMLElement>('[role="option"]'));
+  }
+
+  /** Focus the option that holds the Tab stop (opening the drawer on a narrow panel). */
+  focusCurrent(): void {
+    (this.options().find((o) => o.tabIndex === 0) ?? this.options()[0])?.focus();
+  }
+
+  renderRooms(rooms: RoomView[], active: string): void {
+    const focused = document.activeElement instanceof HTMLElement ? document.activeElement.dataset.room : undefined;
+    this.fill(this.roomList, this.roomEmpty, rooms, 'room', active);
+    this.fill(this.dmList, this.dmEmpty, rooms, 'dm', active);
+    // Roving tabindex: one stop for the whole list, on the active room (or the first).
+    const opts = this.options();
+    const stop = opts.find((o) => o.dataset.room === (focused ?? active)) ?? opts.find((o) => o.getAttribute('aria-selected') === 'true') ?? opts[0];
+    if (stop) stop.tabIndex = 0;
+    if (focused && stop?.dataset.room === focused) stop.focus();
+  }
+
+  renderPeople(users: string[], me: string | null, connected: boolean): void {
+    const names = [...new Set(users.filter((u) => typeof u === 'string'))].sort((a, b) => (a === me ? -1 : b === me ? 1 : a.localeCompare(b)));
+    this.peopleCount.textContent = String(names.length);
+    this.peopleCount.setAttribute('aria-label', `${names.length} online`);
+    this.people.replaceChildren(
+      ...names.map((name) => {
+        const li = el('li', 'person');
+        const dot = el('span', 'presence');
+        dot.setAttribute('aria-hidden', 'true');
+        const label = el('bdi', 'person-name', name);
+        if (name === me) {
+          li.classList.add('me');
+          li.append(dot, label, el('span', 'person-you', '(you)'));
+          li.setAttribute('aria-label', `${name} (you), online`);
+        } else {
+          const b = el('button', 'person-btn');
+          b.type = 'button';
+          b.dataset.person = name;
+          b.setAttribute('aria-label', `${name}, online. Send a direct message`);
+          b.title = `Message ${name}`;
+          b.append(dot, label);
+          li.append(b);
+        }
+        return li;
+      }),
+    );
+    if (!names.length) this.people.append(el('li', 'room-empty', connected ? 'Nobody else here' : 'Not connected'));
+  }
+
+  private head(title: string, id: string, btn: HTMLButtonElement, command: 'joinRoom' | 'directMessage'): HTMLElement {
+    const head = el('div', 'side-head');
+    const h = el('h2', undefined, title);
+    h.id = id;
+    head.append(h, btn);
+    btn.addEventListener('click', () => this.host.command(command));
+    return head;
+  }
+
+  /**
+   * A listbox and the note shown instead of it when it is empty: a listbox
+   * must own options (axe: aria-required-children), so an empty one is
+   * hidden rather than given a placeholder child.
+   */
+  private listbox(labelledBy: string, emptyText: string): [HTMLUListElement, HTMLElement] {
+    const list = el('ul', 'rooms');
+    list.setAttribute('role', 'listbox');
+    list.setAttribute('aria-labelledby', labelledBy);
+    const empty = el('p', 'room-empty', emptyText);
+    return [list, empty];
+  }
+
+  private fill(list: HTMLUListElement, empty: HTMLElement, rooms: RoomView[], kind: RoomView['kind'], active: string): void {
+    const items = rooms.filter((r) => r.kind === kind);
+    list.replaceChildren(
+      ...items.map((r) => {
+        const li = el('li', 'room');
+        li.setAttribute('role', 'option');
+        li.dataset.room = r.key;
+        const selected = r.key === active;
+        li.setAttribute('aria-selected', String(selected));
+        li.tabIndex = -1;
+        const unread = Number.isFinite(r.unread) && r.unread > 0 && !selected ? r.unread : 0;
+        const sigil = el('span', 'room-sigil', kind === 'dm' ? '@' : '#');
+        sigil.setAttribute('aria-hidden', 'true');
+        // The name comes from what is shown (axe: label-content-name-mismatch), with the words a screen reader needs in between.
+        const label = el('bdi', 'room-label', kind === 'room' ? r.label.replace(/^#/, '') : r.label);
+        li.append(el('span', 'sr-only', kind === 'dm' ? 'Direct messages with ' : 'Room '), sigil, label);
+        if (unread) {
+          const badge = el('span', 'badge', unread > 99 ? '99+' : String(unread));
+          badge.append(el('span', 'sr-only', ' unread'));
+          li.append(badge);
+          li.classList.add('unread');
+        }
+        return li;
+      }),
+    );
+    list.hidden = items.length === 0;
+    empty.hidden = items.length !== 0;
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const cur = (e.target as Element).closest<HTMLElement>('[role="option"]');
+    if (!cur) return;
+    const opts = this.options();
+    const i = opts.indexOf(cur);
+    let next: HTMLElement | undefined;
+    switch (e.key) {
+      case 'ArrowDown':
+        next = opts[Math.min(opts.length - 1, i + 1)];
+        break;
+      case 'ArrowUp':
+        next = opts[Math.max(0, i - 1)];
+        break;
+      case 'Home':
+        next = opts[0];
+        break;
+      case 'End':
+        next = opts[opts.length - 1];
+        break;
+      case 'Enter':
+      case ' ':
+        e.preventDefault();
+        this.host.pick(cur.dataset.room!);
+        return;
+      default:
+        return;
+    }
+    e.preventDefault();
+    if (next) {
+      for (const o of opts) o.tabIndex = -1;
+      next.tabIndex = 0;
+      next.focus();
+    }
+  }
+
+  private onClick(e: MouseEvent): void {
+    const opt = (e.target as Element).closest<HTMLElement>('[role="option"]');
+    if (opt?.dataset.room) {
+      this.host.pick(opt.dataset.room);
+      return;
+    }
+    const person = (e.target as Element).closest<HTMLElement>('button[data-person]');
+    if (person) this.host.openDm(person.dataset.person!);
+  }
+}

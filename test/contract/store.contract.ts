@@ -1,0 +1,356 @@
+import * as assert from 'node:assert/strict';
+import type { ChatMessage } from '../../src/engine/protocol';
+import { dmKey } from '../../src/engine/protocol';
+import type { MessageDraft, RetentionOptions, SearchQuery, Store } from '../../src/engine/stores/store';
+
+/** A fresh, empty store for one test, and how to get rid of it. */
+export interface StoreFixture {
+  store: Store;
+  /**
+   * Durable stores: close the store (the last one this returned, or `store`)
+   * and open the same data again, as a restart would.
+   */
+  reopen?: () => Promise<Store>;
+  /** Close whatever is open and delete the data. */
+  cleanup: () => Promise<void>;
+}
+
+/** What a test asks of its fixture. */
+export interface StoreFixtureOptions {
+  /** Retention to open the store with; the implementation's default when absent. */
+  retention?: RetentionOptions;
+}
+
+/** What the suite may expect of an implementation beyond the contract everyone meets. */
+export interface StoreTraits {
+  /** The data outlives the store object: the fixture has `reopen`, and the suite checks what survives it. */
+  durable: boolean;
+}
+
+/**
+ * The behaviour every Store must have (docs/storage.md). Search assertions use
+ * whole words only, so a store with full-text search (PostgreSQL) passes the
+ * same suite as the substring search of the built-in stores.
+ */
+export function describeStoreContract(label: string, make: (options?: StoreFixtureOptions) => Promise<StoreFixture>, traits: StoreTraits): void {
+  describe(`Store contract: ${label}`, function () {
+    this.timeout(30_000);
+    let f: StoreFixture;
+    let store: Store;
+    const extra: StoreFixture[] = [];
+    beforeEach(async () => {
+      f = await make();
+      store = f.store;
+    });
+    afterEach(async () => {
+      for (const x of extra.splice(0)) await x.cleanup();
+      await f.cleanup();
+    });
+
+    async function reopen(): Promise<Store> {
+      assert.ok(f.reopen, 'a durable store fixture has reopen()');
+      store = await f.reopen();
+      return store;
+    }
+
+    describe('seqs', () => {
+      it('starts every room at 1 and rises by one per message', async () => {
+        const seqs = async (room: string, n: number) => {
+          const out: number[] = [];
+          for (let i = 0; i < n; i++) out.push((await store.append(draft(room, `hello ${i}`))).message.seq);
+          return out;
+        };
+        assert.deepEqual(await seqs('general', 3), [1, 2, 3]);
+        assert.deepEqual(await seqs('dev', 2), [1, 2]);
+        assert.deepEqual(await seqs(dmKey('alice', 'bob'), 1), [1]);
+        assert.equal(await store.lastSeq('general'), 3);
+        assert.equal(await store.lastSeq('dev'), 2);
+        assert.equal(await store.lastSeq('nowhere'), 0);
+      });
+
+      it('keeps every field of the draft in the stored message', async () => {
+        const d = draft(dmKey('alice', 'bob'), 'look at this', { to: 'bob', snippet: { lang: 'ts', file: 'a.ts', startLine: 1, endLine: 2, code: 'let x = 1;\nx++;' } });
+        const { message, duplicate } = await store.append(d);
+        assert.equal(duplicate, false);
+        const expected: ChatMessage = { type: 'message', id: d.id, seq: 1, room: d.room, sender: d.sender, text: d.text, ts: d.ts, to: 'bob', snippet: d.snippet };
+        assert.deepEqual(message, expected);
+        assert.deepEqual((await store.history(d.room, { limit: 10 })).messages, [expected]);
+        assert.equal('author' in message, false, 'the author is the store\'s, not part of the delivered message');
+      });
+
+      it('gives 200 concurrent appends to one room distinct, consecutive seqs', async () => {
+        const drafts = Array.from({ length: 200 }, (_, i) => draft('general', `burst ${i}`));
+        const results = await Promise.all(drafts.map((d) => store.append(d)));
+        const seqs = results.map((r) => r.message.seq).sort((a, b) => a - b);
+        assert.deepEqual(seqs, Array.from({ length: 200 }, (_, i) => i + 1));
+        assert.equal(await store.lastSeq('general'), 200);
+        const page = await store.history('general', { limit: 500 });
+        assert.deepEqual(page.messages.map((m) => m.seq), seqs);
+        // Each stored message is the one its append reported.
+        const byId = new Map(page.messages.map((m) => [m.id, m.seq]));
+        for (const r of results) assert.equal(byId.get(r.message.id), r.message.seq);
+      });
+    });
+
+    describe('de-duplication', () => {
+      it('keeps a resend from the same author once, even under a new name', async () => {
+        const first = await store.append(draft('general', 'original words', { id: 'x1', sender: 'alice', author: 'key-a' }));
+        const again = await store.append(draft('general', 'edited words', { id: 'x1', sender: 'alice2', author: 'key-a' }));
+        assert.equal(again.duplicate, true);
+        assert.deepEqual(again.message, first.message, 'the stored original comes back');
+        assert.equal(await store.lastSeq('general'), 1);
+        assert.deepEqual((await store.history('general', { limit: 10 })).messages.map((m) => m.text), ['original words']);
+      });
+
+      it('takes the same id from another author as a new message', async () => {
+        await store.append(draft('general', 'from alice', { id: 'same', author: 'key-a' }));
+        const other = await store.append(draft('general', 'from bob', { id: 'same', sender: 'bob', author: 'key-b' }));
+        assert.equal(other.duplicate, false);
+        assert.equal(other.message.seq, 2);
+      });
+
+      it('stores two concurrent copies of one message once', async () => {
+        const d = draft('general', 'twice at once', { id: 'race', author: 'key-a' });
+        const [x, y] = await Promise.all([store.append(d), store.append({ ...d })]);
+        assert.deepEqual([x.duplicate, y.duplicate].sort(), [false, true]);
+        assert.equal(x.message.seq, y.message.seq);
+        assert.equal(await store.lastSeq('general'), 1);
+      });
+    });
+
+    describe('history', () => {
+      beforeEach(async () => {
+        for (let i = 1; i <= 10; i++) await store.append(draft('general', `line ${i}`));
+      });
+      const seqs = (p: { messages: ChatMessage[] }) => p.messages.map((m) => m.seq);
+
+      it('gives the newest page first, oldest message first within it', async () => {
+        const p = await store.history('general', { limit: 3 });
+        assert.deepEqual(seqs(p), [8, 9, 10]);
+        assert.equal(p.more, true);
+      });
+
+      it('pages back with before until nothing is left', async () => {
+        const p1 = await store.history('general', { before: 8, limit: 3 });
+        assert.deepEqual([seqs(p1), p1.more], [[5, 6, 7], true]);
+        const p2 = await store.history('general', { before: 2, limit: 3 });
+        assert.deepEqual([seqs(p2), p2.more], [[1], false]);
+      });
+
+      it('pages forward with after, oldest first', async () => {
+        const p1 = await store.history('general', { after: 0, limit: 4 });
+        assert.deepEqual([seqs(p1), p1.more], [[1, 2, 3, 4], true]);
+        const p2 = await store.history('general', { after: 8, limit: 5 });
+        assert.deepEqual([seqs(p2), p2.more], [[9, 10], false]);
+        const p3 = await store.history('general', { after: 10, limit: 5 });
+        assert.deepEqual([seqs(p3), p3.more], [[], false]);
+      });
+
+      it('takes before and after together as a range', async () => {
+        const p = await store.history('general', { after: 2, before: 6, limit: 10 });
+        assert.deepEqual([seqs(p), p.more], [[3, 4, 5], false]);
+      });
+
+      it('gives an empty page for a room without messages', async () => {
+        assert.deepEqual(await store.history('empty', { limit: 10 }), { messages: [], more: false });
+      });
+    });
+
+    describe('search', () => {
+      it('finds whole words in any case, newest first', async () => {
+        await store.append(draft('general', 'The Launch is on Friday'));
+        await store.append(draft('general', 'lunch at noon'));
+        await store.append(draft('dev', 'launch checklist ready'));
+        await store.append(draft('general', 'LAUNCH moved'));
+        for (const text of ['launch', 'LAUNCH', 'Launch']) {
+          const page = await searchAll(store, { text, rooms: ['general', 'dev'], limit: 10 });
+          assert.deepEqual(page.map((m) => m.text), ['LAUNCH moved', 'launch checklist ready', 'The Launch is on Friday'], `searching ${text}`);
+        }
+        assert.deepEqual(await searchAll(store, { text: 'walrus', rooms: ['general', 'dev'], limit: 10 }), []);
+      });
+
+      it('searches only the rooms it is given', async () => {
+        await store.append(draft('general', 'budget review'));
+        await store.append(draft('dev', 'budget numbers'));
+        await store.append(draft('secret', 'budget plans'));
+        assert.deepEqual((await searchAll(store, { text: 'budget', rooms: ['dev'], limit: 10 })).map((m) => m.room), ['dev']);
+        assert.deepEqual((await searchAll(store, { text: 'budget', rooms: [], limit: 10 })).map((m) => m.room), []);
+        assert.deepEqual((await searchAll(store, { text: 'budget', rooms: ['general', 'secret'], limit: 10 })).map((m) => m.room), ['secret', 'general']);
+      });
+
+      it('shows a direct conversation only to its two participants', async () => {
+        const dm = dmKey('alice', 'bob');
+        await store.append(draft(dm, 'the launch code is 7431', { to: 'bob' }));
+        await store.append(draft(dmKey('alice', 'carol'), 'launch party later', { to: 'carol' }));
+        await store.append(draft('general', 'launch today'));
+        const texts = async (q: Omit<SearchQuery, 'text' | 'limit'>) => (await searchAll(store, { text: 'launch', limit: 10, ...q })).map((m) => m.text);
+        assert.deepEqual(await texts({ rooms: ['general'], dmsOf: 'bob' }), ['launch today', 'the launch code is 7431']);
+        assert.deepEqual(await texts({ rooms: ['general'], dmsOf: 'alice' }), ['launch today', 'launch party later', 'the launch code is 7431']);
+        assert.deepEqual(await texts({ rooms: ['general'], dmsOf: 'mallory' }), ['launch today'], 'a stranger sees no DM');
+        assert.deepEqual(await texts({ rooms: ['general'] }), ['launch today'], 'no dmsOf, no DMs');
+        assert.deepEqual(await texts({ rooms: [dm, 'general'], dmsOf: 'mallory' }), ['launch today'], 'naming a DM key in rooms does not open it');
+        assert.deepEqual(await texts({ rooms: [dm], dmsOf: 'ali' }), [], 'a prefix of a participant is not a participant');
+      });
+
+      it('pages with a cursor, newest first, without repeats or gaps', async () => {
+        const expected: string[] = [];
+        for (let i = 0; i < 60; i++) {
+          const room = ['general', 'dev', 'ops'][i % 3];
+          const match = i % 2 === 0;
+          const m = (await store.append(draft(room, match ? `deploy number ${i}` : `unrelated note ${i}`))).message;
+          if (match) expected.unshift(m.id);
+        }
+        const pages: string[][] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.search({ text: 'deploy', rooms: ['general', 'dev', 'ops'], limit: 7, cursor });
+          assert.ok(page.messages.length <= 7, `a page holds at most the limit, got ${page.messages.length}`);
+          pages.push(page.messages.map((m) => m.id));
+          cursor = page.next;
+          if (pages.length === 2) {
+            // A message stored between pages is newer than every page so far: later pages do not show it.
+            await store.append(draft('general', 'deploy after the first page'));
+          }
+          assert.ok(pages.length < 100, 'the search ends');
+        } while (cursor !== undefined);
+        assert.deepEqual(pages.flat(), expected);
+      });
+
+      it('stops at the limit and says where to go on', async () => {
+        for (let i = 0; i < 5; i++) await store.append(draft('general', `release ${i}`));
+        const page = await store.search({ text: 'release', rooms: ['general'], limit: 2 });
+        assert.deepEqual(page.messages.map((m) => m.text), ['release 4', 'release 3']);
+        assert.ok(page.next !== undefined);
+        const rest = await searchAll(store, { text: 'release', rooms: ['general'], limit: 10, cursor: page.next });
+        assert.deepEqual(rest.map((m) => m.text), ['release 2', 'release 1', 'release 0']);
+      });
+
+      it('refuses a cursor it did not make', async () => {
+        await store.append(draft('general', 'anything'));
+        await assert.rejects(store.search({ text: 'anything', rooms: ['general'], limit: 5, cursor: 'not-a-cursor' }), RangeError);
+      });
+    });
+
+    describe('rooms', () => {
+      it('lists rooms with their newest seq, without DM conversations', async () => {
+        await store.append(draft('general', 'one'));
+        await store.append(draft('general', 'two'));
+        await store.append(draft('dev', 'three'));
+        await store.append(draft(dmKey('alice', 'bob'), 'four', { to: 'bob' }));
+        const rooms = (await store.rooms()).sort((a, b) => a.name.localeCompare(b.name));
+        assert.deepEqual(rooms, [
+          { name: 'dev', lastSeq: 1 },
+          { name: 'general', lastSeq: 2 },
+        ]);
+      });
+    });
+
+    describe('name claims', () => {
+      it('gives a name to the first identity that claims it', async () => {
+        assert.equal(await store.nameOwner('alice'), undefined);
+        assert.equal(await store.claimName('alice', 'key-a'), 'key-a');
+        assert.equal(await store.claimName('alice', 'key-a'), 'key-a', 'the owner may claim again');
+        assert.equal(await store.claimName('alice', 'key-m'), 'key-a', 'anyone else gets the owner back');
+        assert.equal(await store.nameOwner('alice'), 'key-a');
+      });
+
+      it('compares names folded: case and compatibility forms are one name', async () => {
+        assert.equal(await store.claimName('Alice', 'key-a'), 'key-a');
+        assert.equal(await store.claimName('alice', 'key-m'), 'key-a');
+        assert.equal(await store.claimName('ＡＬＩＣＥ', 'key-m'), 'key-a', 'fullwidth letters fold too');
+        assert.equal(await store.nameOwner('ALICE'), 'key-a');
+      });
+
+      it('frees a released name for the next claim', async () => {
+        await store.claimName('bob', 'key-b');
+        assert.equal(await store.releaseName('BOB'), true);
+        assert.equal(await store.releaseName('bob'), false, 'nothing left to release');
+        assert.equal(await store.nameOwner('bob'), undefined);
+        assert.equal(await store.claimName('bob', 'key-n'), 'key-n');
+      });
+
+      it('handles concurrent claims of one name: exactly one wins', async () => {
+        const owners = await Promise.all(['k1', 'k2', 'k3', 'k4'].map((k) => store.claimName('dana', k)));
+        assert.equal(new Set(owners).size, 1);
+        assert.equal(await store.nameOwner('dana'), owners[0]);
+      });
+    });
+
+    describe('retention', () => {
+      it('keeps only the newest messages of each room, and seqs go on', async () => {
+        const r = await make({ retention: { maxPerRoom: 5, maxIds: 1000 } });
+        extra.push(r);
+        for (let i = 1; i <= 12; i++) await r.store.append(draft('general', i === 1 ? 'ancient walrus' : `recent line ${i}`, { id: `ret-${i}` }));
+        const page = await r.store.history('general', { limit: 100 });
+        assert.deepEqual(page.messages.map((m) => m.seq), [8, 9, 10, 11, 12]);
+        assert.equal(page.more, false);
+        assert.equal(await r.store.lastSeq('general'), 12);
+        assert.equal((await r.store.append(draft('general', 'next'))).message.seq, 13);
+        assert.deepEqual(await searchAll(r.store, { text: 'walrus', rooms: ['general'], limit: 10 }), [], 'a dropped message is not found');
+        assert.equal((await searchAll(r.store, { text: 'recent', rooms: ['general'], limit: 10 })).length, 4);
+      });
+    });
+
+    if (traits.durable) {
+      describe('across a reopen', () => {
+        it('keeps messages, seqs, the history id and de-duplication', async () => {
+          const id = store.id;
+          await store.append(draft('general', 'before the restart', { id: 'r1', author: 'key-a' }));
+          await store.append(draft('general', 'also before', { id: 'r2', author: 'key-a' }));
+          await store.append(draft(dmKey('alice', 'bob'), 'private words', { to: 'bob' }));
+          const s = await reopen();
+          assert.equal(s.id, id, 'the same data keeps its history id');
+          assert.equal(await s.lastSeq('general'), 2);
+          assert.deepEqual((await s.history('general', { limit: 10 })).messages.map((m) => m.text), ['before the restart', 'also before']);
+          const again = await s.append(draft('general', 'resent', { id: 'r2', sender: 'alice2', author: 'key-a' }));
+          assert.deepEqual([again.duplicate, again.message.seq, again.message.text], [true, 2, 'also before']);
+          assert.equal((await s.append(draft('general', 'after the restart'))).message.seq, 3);
+          assert.deepEqual((await searchAll(s, { text: 'private', rooms: [], dmsOf: 'bob', limit: 10 })).map((m) => m.text), ['private words']);
+          assert.deepEqual(await searchAll(s, { text: 'private', rooms: [], dmsOf: 'mallory', limit: 10 }), []);
+        });
+
+        it('keeps name claims and releases', async () => {
+          await store.claimName('Alice', 'key-a');
+          await store.claimName('bob', 'key-b');
+          await store.releaseName('bob');
+          const s = await reopen();
+          assert.equal(await s.nameOwner('alice'), 'key-a');
+          assert.equal(await s.claimName('ALICE', 'key-m'), 'key-a');
+          assert.equal(await s.nameOwner('bob'), undefined);
+        });
+
+        it('keeps the retained window', async () => {
+          const r = await make({ retention: { maxPerRoom: 3, maxIds: 1000 } });
+          extra.push(r);
+          for (let i = 1; i <= 10; i++) await r.store.append(draft('general', `kept ${i}`));
+          assert.ok(r.reopen, 'a durable store fixture has reopen()');
+          const s = await r.reopen();
+          assert.deepEqual((await s.history('general', { limit: 100 })).messages.map((m) => m.seq), [8, 9, 10]);
+          assert.equal((await s.append(draft('general', 'next'))).message.seq, 11);
+        });
+      });
+    }
+  });
+}
+
+let clock = 0;
+
+/** A draft with a fresh id and a time one second after the previous draft's. */
+export function draft(room: string, text: string, over: Partial<MessageDraft> = {}): MessageDraft {
+  clock++;
+  return { id: `m${clock}`, room, sender: 'alice', author: 'key-a', text, ts: new Date(Date.UTC(2026, 0, 1) + clock * 1000).toISOString(), ...over };
+}
+
+/** Every result of a search, following `next` to the end. */
+export async function searchAll(store: Store, query: SearchQuery): Promise<ChatMessage[]> {
+  const out: ChatMessage[] = [];
+  let cursor = query.cursor;
+  for (let pages = 0; ; pages++) {
+    assert.ok(pages < 10_000, 'the search ends');
+    const page = await store.search({ ...query, cursor });
+    assert.ok(page.messages.length <= query.limit, 'a page holds at most the limit');
+    out.push(...page.messages);
+    if (page.next === undefined) return out;
+    cursor = page.next;
+  }
+}
