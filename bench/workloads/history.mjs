@@ -1,5 +1,7 @@
-// History: a data directory of 1,000,000 messages, restart recovery, search
-// and history pages through the protocol, on our server only.
+// History: a data directory of 1,000,000 messages, 10 rooms × 100,000 (the
+// default retention keeps 100,000 per room, so nothing is compacted away):
+// restart recovery, search and history pages through the protocol, on our
+// server only.
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -11,15 +13,13 @@ import { withServer } from './traffic.mjs';
 export const HISTORY_CFG = { rooms: 10, perRoom: 100_000, recoveryLimitMs: 120_000 };
 const CFG = { history: HISTORY_CFG };
 
-// History: a data directory of 1,000,000 messages, 10 rooms × 100,000 (the
-// default retention keeps 100,000 per room, so nothing is compacted away).
 const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu build deploy review merge test ship lunch coffee standup'.split(' ');
 
 function ensureHistoryData(ctx) {
   const dir = path.join(ctx.work, 'history-1m');
-  const stamp = path.join(dir, 'complete.json');
+  const complete = path.join(dir, 'complete.json');
   const want = JSON.stringify({ rooms: CFG.history.rooms, perRoom: CFG.history.perRoom });
-  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === want) return dir;
+  if (fs.existsSync(complete) && fs.readFileSync(complete, 'utf8') === want) return dir;
   ctx.log(`generating ${CFG.history.rooms * CFG.history.perRoom} messages in ${dir}`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, 'rooms'), { recursive: true });
@@ -45,7 +45,7 @@ function ensureHistoryData(ctx) {
     fs.writeSync(fd, chunk);
     fs.closeSync(fd);
   }
-  fs.writeFileSync(stamp, want);
+  fs.writeFileSync(complete, want);
   return dir;
 }
 
