@@ -46,6 +46,22 @@ const lazyClusterModules = {
   },
 };
 
+/**
+ * The chat server (Chat: Start Server) is a bundle of its own too,
+ * `dist/hostedServer.js`: most windows only connect, and the server with its
+ * codecs and stores would otherwise be most of `dist/extension.js`.
+ * ServerHost imports it on the first start.
+ */
+const lazyHostedServer = {
+  name: 'lazy-hosted-server',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]hostedServer(\.js)?$/ }, (args) => {
+      if (!/[\\/]serverHost\.ts$/.test(args.importer)) return undefined;
+      return { path: './hostedServer.js', external: true };
+    });
+  },
+};
+
 /** Fails the extension build if a server-only client library would end up in it. */
 const noServerClients = {
   name: 'no-server-clients',
@@ -75,7 +91,7 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
-    plugins: [noNativeModules, lazyCertificateGenerator, lazyClusterModules, noServerClients],
+    plugins: [noNativeModules, lazyCertificateGenerator, lazyClusterModules, lazyHostedServer, noServerClients],
   },
   {
     ...common,
@@ -86,6 +102,15 @@ const builds = [
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
     plugins: [noNativeModules, lazyCertificateGenerator, lazyClusterModules],
+  },
+  {
+    ...common,
+    entryPoints: ['src/engine/server/hostedServer.ts'],
+    outfile: 'dist/hostedServer.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    plugins: [noNativeModules, lazyCertificateGenerator, lazyClusterModules, noServerClients],
   },
   {
     ...common,

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runServe } from './serve';
 import { runConnect } from './connect';
+import { VERSION } from '../engine/version';
 import { AddressError, parseHostPort } from '../engine/address';
 import { FALLBACK_NAME, defaultName } from '../engine/defaultName';
 import { InviteError, parseInvite } from '../shared/inviteLink';
@@ -61,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command === '--version' || command === '-v') {
-    process.stdout.write('tcp-chat 0.1.0\n');
+    process.stdout.write(`tcp-chat ${VERSION}\n`);
     return 0;
   }
   try {

@@ -1,7 +1,7 @@
-import { ChatServer, ListenError } from '../engine/chatServer';
+import { ChatServer, ListenError } from '../engine/server/chatServer';
 import { exposureWarning } from '../engine/exposure';
-import { FileStore, StoreError } from '../engine/fileStore';
-import { DEFAULT_RETENTION } from '../engine/store';
+import { FileStore } from '../engine/stores/fileStore';
+import { DEFAULT_RETENTION, StoreError } from '../engine/stores/store';
 import { CertificateError, defaultDataDir, loadCertificate, loadOrCreateCertificate, type TlsMaterial } from '../engine/certificate';
 import { PasswordError, readPassword } from './password';
 
@@ -57,7 +57,7 @@ export async function runServe(a: ServeArgs): Promise<number> {
   let store: FileStore | undefined;
   if (a.data) {
     try {
-      store = FileStore.open(a.data, { ...DEFAULT_RETENTION, ...(a.retention !== undefined && { maxPerRoom: a.retention }) });
+      store = await FileStore.open(a.data, { retention: { ...DEFAULT_RETENTION, ...(a.retention !== undefined && { maxPerRoom: a.retention }) } });
     } catch (err) {
       process.stderr.write(`tcp-chat: ${err instanceof StoreError ? err.message : String(err)}\n`);
       return 1;

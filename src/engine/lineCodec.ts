@@ -33,11 +33,15 @@ export class LineDecoder {
     private readonly maxLine = DEFAULT_MAX_LINE,
   ) {}
 
-  /** Feed one chunk from the socket. */
+  /**
+   * Feed one chunk from the socket. The decoder may keep a view of it while
+   * paused, so the caller must not write into it afterwards (a socket never
+   * does: each read is a fresh Buffer).
+   */
   push(chunk: Buffer): void {
     if (this.dead) return;
     if (this.paused) {
-      this.held = this.held ? Buffer.concat([this.held, chunk]) : Buffer.from(chunk);
+      this.held = this.held ? Buffer.concat([this.held, chunk]) : chunk;
       return;
     }
     let start = 0;
@@ -63,8 +67,8 @@ export class LineDecoder {
         this.sink.line(bytes.toString('utf8', 0, end));
         if (this.dead) return;
         if (this.paused) {
-          // Keep the rest of the chunk (a copy: the caller may reuse its memory).
-          if (start < chunk.length) this.held = Buffer.from(chunk.subarray(start));
+          // Keep a view of the rest, not a copy: a pause every few lines must not copy the chunk each time.
+          if (start < chunk.length) this.held = chunk.subarray(start);
           return;
         }
       }

@@ -39,7 +39,9 @@ export type ErrorCode =
   | 'store_failed'
   | 'replaced'
   | 'file_too_large'
-  | 'bad_file';
+  | 'bad_file'
+  /** A join past the rooms one person may be in, or past the rooms the server keeps; the message names the limit. */
+  | 'too_many_rooms';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -139,6 +141,8 @@ export interface SearchRequest {
   query: string;
   room?: string;
   limit?: number;
+  /** The `next` of an earlier page: go on from there. */
+  cursor?: string;
 }
 /** Change your display name. */
 export interface NickFrame {
@@ -267,6 +271,8 @@ export interface SearchResultsFrame {
   id?: string;
   query: string;
   messages: ChatMessage[];
+  /** Present when more results may follow: send the search again with this as `cursor`. A page may be short, even empty, and still have one. */
+  next?: string;
 }
 /** Reply to who. */
 export interface UsersFrame {
@@ -316,7 +322,7 @@ export interface FileDoneEvent {
   id: string;
   sender: string;
 }
-/** A transfer was cancelled (its sender dropped, or a chunk was bad): receivers discard what they hold of it. */
+/** A transfer was cancelled (its sender dropped, sent a bad chunk, or went silent): receivers discard what they hold of it. */
 export interface FileAbortEvent {
   type: 'file_abort';
   id: string;
@@ -405,7 +411,7 @@ function problem(o: Record<string, unknown>): string | undefined {
       return;
     case 'search':
       if (typeof o.query !== 'string') return 'search needs a string "query"';
-      if (!optStr(o, 'room') || !optStr(o, 'id')) return '"room" and "id" must be strings';
+      if (!optStr(o, 'room') || !optStr(o, 'id') || !optStr(o, 'cursor')) return '"room", "id" and "cursor" must be strings';
       if (!optInt(o, 'limit')) return '"limit" must be a non-negative integer';
       return;
     case 'nick':

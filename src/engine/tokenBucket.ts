@@ -1,4 +1,4 @@
-/** A token bucket: `burst` tokens at most, refilled at `rate` per second. */
+/** A token bucket: `burst` tokens at most, refilled at `rate` per second. A rate of 0 never limits. */
 export class TokenBucket {
   private tokens: number;
   private last: number;
@@ -11,22 +11,37 @@ export class TokenBucket {
     this.last = performance.now();
   }
 
-  /** Take one token; false when the bucket is empty. A rate of 0 never limits. */
-  take(): boolean {
+  /** Take `cost` tokens if the bucket holds them; false (and nothing taken) when it does not. */
+  take(cost = 1): boolean {
     if (this.rate <= 0) return true;
-    const now = performance.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
-    this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    this.refill();
+    if (this.tokens >= cost) {
+      this.tokens -= cost;
       return true;
     }
     return false;
   }
 
-  /** Milliseconds until a token is available. */
-  wait(): number {
-    if (this.rate <= 0 || this.tokens >= 1) return 0;
-    return Math.ceil(((1 - this.tokens) / this.rate) * 1000);
+  /**
+   * Take `cost` tokens even into debt (for work already done, such as a line
+   * already read). False while the bucket is in debt: wait() says how long.
+   */
+  charge(cost = 1): boolean {
+    if (this.rate <= 0) return true;
+    this.refill();
+    this.tokens -= cost;
+    return this.tokens >= 0;
+  }
+
+  /** Milliseconds until `cost` tokens are available. */
+  wait(cost = 1): number {
+    if (this.rate <= 0 || this.tokens >= cost) return 0;
+    return Math.ceil(((cost - this.tokens) / this.rate) * 1000);
+  }
+
+  private refill(): void {
+    const now = performance.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
   }
 }

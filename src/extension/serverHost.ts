@@ -1,8 +1,13 @@
 import * as vscode from 'vscode';
-import { ChatServer, ListenError } from '../engine/chatServer';
-import { FileStore, StoreError } from '../engine/fileStore';
-import { loadCertificate, loadOrCreateCertificate } from '../engine/certificate';
-import type { Store } from '../engine/store';
+import type { ChatServer } from '../engine/server/chatServer';
+import type { Store } from '../engine/stores/store';
+
+/** The server's modules, loaded on the first start (a bundle of their own: see hostedServer.ts). */
+type HostedServer = typeof import('../engine/server/hostedServer.js');
+let hosted: Promise<HostedServer> | undefined;
+function loadHostedServer(): Promise<HostedServer> {
+  return (hosted ??= import('../engine/server/hostedServer.js'));
+}
 
 /**
  * The chat server hosted inside the extension host (Chat: Start Server). Its
@@ -47,6 +52,7 @@ export class ServerHost implements vscode.Disposable {
   /** Start on host:port. Rejects with a ListenError, StoreError or CertificateError that says what to do. */
   async start(host: string, port: number, security: { tls?: boolean; certFile?: string; keyFile?: string; password?: string } = {}): Promise<{ host: string; port: number }> {
     if (this.server && this._address) return this._address;
+    const { ChatServer, FileStore, ListenError, StoreError, loadCertificate, loadOrCreateCertificate } = await loadHostedServer();
     let store: Store | undefined;
     const dataDir = vscode.Uri.joinPath(this.storageDir, 'server').fsPath;
     let tlsMaterial: { cert: string; key: string } | undefined;
@@ -57,7 +63,7 @@ export class ServerHost implements vscode.Disposable {
       tlsMaterial = { cert: m.cert, key: m.key };
     }
     try {
-      store = FileStore.open(dataDir);
+      store = await FileStore.open(dataDir);
     } catch (err) {
       // History on disk is a convenience; a server without it still works.
       this.log.warn(`${err instanceof StoreError ? err.message : String(err)}; keeping history in memory`);

@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChatClient } from '../../src/engine/client/chatClient';
-import { ChatServer } from '../../src/engine/chatServer';
-import { FileStore } from '../../src/engine/fileStore';
+import { ChatServer } from '../../src/engine/server/chatServer';
+import { FileStore } from '../../src/engine/stores/fileStore';
 import type { ChatMessage, ErrorFrame } from '../../src/engine/protocol';
-import { CLI, report, sleep, waitUntil } from './support';
+import { CLI, report, waitUntil } from './support';
 
 /**
  * The documented choice (docs/reliability.md):
@@ -82,9 +82,30 @@ describe('chaos (quick): bad data directory', function () {
     report('bad data dir: immutable', { exit: r.status, stderr: r.stderr.trim() });
   });
 
+  function nextJoined(c: ChatClient, room: string): Promise<void> {
+    return new Promise((resolve) => {
+      const sub = c.onJoined((f) => {
+        if (f.room !== room) return;
+        sub.dispose();
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Once the sender's outbox is empty, no copy of its message is on its way
+   * except a retry it wrote before the acknowledgement came. A request round
+   * trip on the sender's connection, then on the receiver's, passes any such
+   * retry and anything the server relayed from it.
+   */
+  async function nothingMoreFor(sender: ChatClient, receiver: ChatClient): Promise<void> {
+    await sender.who();
+    await receiver.who();
+  }
+
   /** A server on a FileStore in `dir`, plus two engine clients. */
   async function chat(dir: string): Promise<{ server: ChatServer; alice: ChatClient; bob: ChatClient; bobGot: ChatMessage[]; aliceErrors: ErrorFrame[]; warnings: string[] }> {
-    const server = new ChatServer({ port: 0, store: FileStore.open(dir) });
+    const server = new ChatServer({ port: 0, store: await FileStore.open(dir) });
     const { port } = await server.listen();
     const warnings: string[] = [];
     server.onEvent((e) => {
@@ -114,9 +135,10 @@ describe('chaos (quick): bad data directory', function () {
     assert.equal(bobGot.length, 0, 'nothing unsaved is delivered');
     assert.ok(warnings.some((w) => /ENOSPC/.test(w)), `the server logs why: ${warnings.join('; ')}`);
     // Everything else still works: another room (its own file) and requests.
+    const joined = Promise.all([nextJoined(alice, 'ok'), nextJoined(bob, 'ok')]);
     alice.join('ok');
     bob.join('ok');
-    await sleep(100);
+    await joined;
     alice.send('saved elsewhere', { room: 'ok' });
     await waitUntil(() => bobGot.some((m) => m.room === 'ok'), 3000, 'a message in a writable room');
     assert.deepEqual(await bob.who(), ['alice', 'bob']);
@@ -136,7 +158,7 @@ describe('chaos (quick): bad data directory', function () {
     assert.ok(chattr('-i', rooms));
     // The client retries about once a second on its own.
     await waitUntil(() => alice.unacked === 0 && bobGot.length === 1, 5000, 'the retry to be saved and delivered');
-    await sleep(1200); // a second copy would arrive with the next retry (about 1 s)
+    await nothingMoreFor(alice, bob);
     assert.deepEqual(bobGot.map((m) => m.text), ['wait for me']);
     assert.equal((await bob.history('general')).messages.length, 1, 'stored once');
     report('bad data dir: read-only at run time', { storeFailed: aliceErrors.length, deliveredAfterFix: bobGot.length });
@@ -172,7 +194,7 @@ describe('chaos (quick): bad data directory', function () {
     assert.equal(bobGot.length, 0);
     fs.rmSync(filler);
     await waitUntil(() => alice.unacked === 0 && bobGot.length === 1, 5000, 'the retry to be saved and delivered');
-    await sleep(1500);
+    await nothingMoreFor(alice, bob);
     assert.deepEqual(bobGot.map((m) => m.text), ['no room on disk']);
     assert.equal((await bob.history('general')).messages.length, 1);
     report('bad data dir: tmpfs full', { fillerBytes: filled, storeFailed: aliceErrors.length, deliveredAfterFree: bobGot.length });

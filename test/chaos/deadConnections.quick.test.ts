@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { ChatServer } from '../../src/engine/chatServer';
+import { ChatServer } from '../../src/engine/server/chatServer';
 import { ChatClient } from '../../src/engine/client/chatClient';
 import { LineClient, report, sleep, waitUntil } from './support';
 import { runStorm } from './stormHarness';

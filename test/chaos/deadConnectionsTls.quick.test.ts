@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { ChatServer } from '../../src/engine/chatServer';
+import { ChatServer } from '../../src/engine/server/chatServer';
 import { generateCertificate } from '../../src/engine/certificate';
 import { report, sleep } from './support';
 

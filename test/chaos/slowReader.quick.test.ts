@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { ChatServer } from '../../src/engine/chatServer';
+import { ChatServer } from '../../src/engine/server/chatServer';
 import { runSlowReader } from './slowReaderHarness';
 import { report } from './support';
 

@@ -74,8 +74,8 @@ export async function runSlowReader(port: number, chatters: number, general: num
     assert.deepEqual(failures, [], 'a chatter saw a gap, duplicate or reordering');
     assert.equal(delivered, expected);
     if (!expectCut) {
-      // Control run without a cap: let the server finish queueing, then measure.
-      await new Promise((r) => setTimeout(r, 1000));
+      // Control run without a cap: a round trip on every chatter shows the server has handled all they sent.
+      await Promise.all(clients.slice(1).map((c, i) => c.ping(`settled-${i}`)));
       return { chatters, generalPerChatter: general, bytesAimedAtSlowReader: chatters * dms * 15_000, bytesSlowReaderGot: 0, delivered, expected, ms: Date.now() - t0, slowReaderPort: slowPort };
     }
     await waitUntil(onCut, 10_000, 'the server to cut the slow reader');

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ChatServer, type ServerOptions } from '../../src/engine/chatServer';
+import { ChatServer, type ServerOptions } from '../../src/engine/server/chatServer';
 import type { Event } from '../../src/engine/events';
 import { RawClient } from './rawClient';
 

@@ -3,6 +3,7 @@
 // evaluated through the debugging protocol, which the page's CSP does not
 // govern; nothing is added to the extension itself.
 import { createRequire } from 'node:module';
+import { waitForWebviewTheme } from './workbench.mjs';
 
 const require = createRequire(import.meta.url);
 const { source } = require('axe-core');
@@ -37,9 +38,15 @@ export async function axeAudit(frame, label) {
   return { violations: lines, passes: result.passes };
 }
 
-/** Fails when axe finds a serious or critical violation in `frame`, or checked almost nothing. */
-export async function assertAccessible(frame, label) {
-  const { violations, passes } = await axeAudit(frame, label);
+/**
+ * Fails when axe finds a serious or critical violation in `frame`, or checked
+ * almost nothing. `theme` (a label of THEMES in workbench.mjs) is the theme
+ * the audit is about: the webview must show it first, so an audit never
+ * reports on other colours than the ones it names.
+ */
+export async function assertAccessible(frame, label, { theme }) {
+  await waitForWebviewTheme(frame, theme, 30_000);
+  const { violations, passes } = await axeAudit(frame, `${label}, ${theme}`);
   if (violations.length) throw new Error(`axe found ${violations.length} serious or critical violation(s):\n${violations.join('\n')}`);
-  if (passes < 10) throw new Error(`[${label}] axe passed only ${passes} rules: did it audit the panel at all?`);
+  if (passes < 10) throw new Error(`[${label}, ${theme}] axe passed only ${passes} rules: did it audit the panel at all?`);
 }

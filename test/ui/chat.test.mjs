@@ -5,15 +5,16 @@
 //
 // Needs: node scripts/prepareCodeServer.mjs, npm run build, npm run compile-tests
 // (npm run test:ui does all three).
-/* global describe, it, before, after, afterEach -- mocha's globals */
+/* global describe, it, before, beforeEach, after, afterEach -- mocha's globals */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { prepare } from '../../scripts/prepareCodeServer.mjs';
 import { freePort, launchBrowser, root, startCodeServer, waitUntil } from '../integration/codeServer.mjs';
-import { answerDialog, answerInput, luminance, pickColorTheme, runCommand, statusBarText, waitForWorkbench, webviewElement, webviewFrame } from './workbench.mjs';
+import { answerDialog, answerInput, luminance, runCommand, statusBarText, THEMES, useColorTheme, waitForWorkbench, webviewElement, webviewFrame } from './workbench.mjs';
 import { assertAccessible } from './axeAudit.mjs';
+import { resetPanel } from './resetPanel.mjs';
 import { createHash } from 'node:crypto';
 
 const require = createRequire(import.meta.url);
@@ -72,6 +73,13 @@ describe('TCP Chat UI in code-server', function () {
     // The development extension loads from this checkout; no extensionTestsPath, so the window stays up for us.
     await page.goto(cs.url([['extensionDevelopmentPath', cs.remote(root)]]));
     await waitForWorkbench(page);
+    // The setting above is not always applied in time on a loaded machine (see useColorTheme).
+    await useColorTheme(page, 'Light Modern');
+  });
+
+  beforeEach(async function () {
+    // Once the panel is open, each test starts from #general with nothing open over it, whatever the last one left.
+    if (frame) await resetPanel(page, frame);
   });
 
   after(async function () {
@@ -122,7 +130,7 @@ describe('TCP Chat UI in code-server', function () {
     // The empty state: no messages yet, no other rooms, no direct conversations.
     await frame.locator('.conn[data-state="connected"]').waitFor({ timeout: 15_000 });
     assert.equal(await frame.locator('.side .rooms[aria-labelledby="dms-title"] [role="option"]').count(), 0);
-    await assertAccessible(frame, 'empty, light');
+    await assertAccessible(frame, 'empty', { theme: 'Light Modern' });
   });
 
   it('sends what is typed in the composer when Enter is pressed', async () => {
@@ -130,19 +138,19 @@ describe('TCP Chat UI in code-server', function () {
     await frame.click('#composer');
     await page.keyboard.type(text, { delay: 5 });
     await page.keyboard.press('Enter');
-    const msg = await raw.waitFor((f) => f.type === 'message' && f.text === text, 10_000);
+    const msg = await raw.waitFor((f) => f.type === 'message' && f.text === text, 30_000);
     assert.equal(msg.sender, ME);
     assert.equal(msg.room, 'general');
     // The composer empties after sending, and the message shows in the list.
     assert.equal(await frame.inputValue('#composer'), '');
-    await frame.locator('#messages .msg .msg-body', { hasText: text }).waitFor({ timeout: 10_000 });
+    await frame.locator('#messages .msg .msg-body', { hasText: text }).waitFor({ timeout: 30_000 });
   });
 
   it('shows a message from the raw client with its sender', async () => {
     const text = 'Hi! Does `npm test` pass for you?\n\n```ts\nconst port = 12345;\n```';
     raw.send({ type: 'message', id: 'peer-1', room: 'general', text });
     const item = frame.locator('#messages .msg', { has: frame.locator('.msg-body', { hasText: 'pass for you?' }) });
-    await item.waitFor({ timeout: 10_000 });
+    await item.waitFor({ timeout: 30_000 });
     assert.equal((await item.locator('.msg-sender').innerText()).trim(), PEER);
     assert.ok((await item.getAttribute('data-id'))?.length, 'a rendered message carries data-id');
   });
@@ -150,41 +158,45 @@ describe('TCP Chat UI in code-server', function () {
   it('lists rooms and direct messages, and passes an accessibility audit there', async () => {
     await runCommand(page, 'Chat: Join Room');
     await answerInput(page, 'design', { title: 'Chat: Join Room' });
-    await frame.locator('.side [role="option"][data-room="design"][aria-selected="true"]').waitFor({ state: 'attached', timeout: 15_000 });
+    await frame.locator('.side [role="option"][data-room="design"][aria-selected="true"]').waitFor({ state: 'attached', timeout: 30_000 });
     raw.send({ type: 'message', id: 'dm-1', to: ME, text: 'a word in private' });
-    await frame.locator('.side [role="option"][data-room^="@"]').waitFor({ state: 'attached', timeout: 15_000 });
+    await frame.locator('.side [role="option"][data-room^="@"]').waitFor({ state: 'attached', timeout: 30_000 });
     // The panel beside the editor is narrow: the rooms sit in a drawer behind the menu button.
     const toggle = frame.locator('button.side-toggle');
     if (await toggle.isVisible()) await toggle.click();
-    await frame.locator('.side [role="option"][data-room="general"]').waitFor({ state: 'visible', timeout: 10_000 });
-    await assertAccessible(frame, 'rooms and DMs, drawer open');
+    await frame.locator('.side [role="option"][data-room="general"]').waitFor({ state: 'visible', timeout: 30_000 });
+    await assertAccessible(frame, 'rooms and DMs, drawer open', { theme: 'Light Modern' });
     await webviewElement(page).screenshot({ path: path.join(shots, 'panel-rooms-light.png') });
-    // Back to #general by clicking it, as a person would.
+    // Back to #general by clicking it, as a person would; picking a room closes the drawer.
     await frame.locator('.side [role="option"][data-room="general"]').click();
-    await frame.locator('.side [role="option"][data-room="general"][aria-selected="true"]').waitFor({ state: 'attached', timeout: 10_000 });
-    await assertAccessible(frame, 'rooms and DMs');
+    await frame.locator('.side [role="option"][data-room="general"][aria-selected="true"]').waitFor({ state: 'attached', timeout: 30_000 });
+    await frame.locator('.app:not(.side-open)').waitFor({ state: 'attached', timeout: 30_000 });
+    await assertAccessible(frame, 'rooms and DMs', { theme: 'Light Modern' });
   });
 
   it('searches the history from the panel, and the results pass an accessibility audit', async () => {
     await frame.locator('button[aria-label="Search history"]').click();
     await frame.locator('#search').fill('pass for you');
     await frame.locator('#search').press('Enter');
-    await frame.locator('.search-results .search-hit', { hasText: 'pass for you?' }).waitFor({ timeout: 15_000 });
-    await assertAccessible(frame, 'search');
+    await frame.locator('.search-results .search-hit', { hasText: 'pass for you?' }).waitFor({ timeout: 30_000 });
+    await assertAccessible(frame, 'search', { theme: 'Light Modern' });
     await frame.locator('button[aria-label="Close search"]').click();
-    await frame.locator('.search-results').waitFor({ state: 'hidden', timeout: 5000 });
+    await frame.locator('.search-results').waitFor({ state: 'hidden', timeout: 30_000 });
   });
 
   it('shows a file offer with its Save button, and passes an accessibility audit', async () => {
     const data = Buffer.from('notes from the peer\n'.repeat(200));
     raw.send({ type: 'file_offer', id: 'ui-f1', room: 'general', name: 'peer-notes.txt', size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
     raw.send({ type: 'file_chunk', id: 'ui-f1', index: 0, data: data.toString('base64') });
-    await frame.locator('.files .file.ready', { hasText: 'peer-notes.txt' }).waitFor({ timeout: 15_000 });
+    await frame.locator('.files .file.ready', { hasText: 'peer-notes.txt' }).waitFor({ timeout: 30_000 });
     assert.equal(await frame.locator('.files button[aria-label="Save peer-notes.txt"]').count(), 1);
-    await assertAccessible(frame, 'file offer');
+    await assertAccessible(frame, 'file offer', { theme: 'Light Modern' });
   });
 
-  it('follows the light and the dark theme, in pictures and in the panel’s own colours', async () => {
+  it('follows the light and the dark theme, in pictures and in the panel’s own colours', async function () {
+    this.timeout(240_000);
+    // Light Modern, whatever an earlier test left.
+    await useColorTheme(page, 'Light Modern', frame);
     await frame.click('#composer');
     // The colour the panel is painted with: the first element from the panel outwards that is not transparent.
     const bg = () =>
@@ -199,17 +211,56 @@ describe('TCP Chat UI in code-server', function () {
     assert.ok(light > 0.6, `the panel is not light in Light Modern (luminance ${light.toFixed(2)})`);
     await page.screenshot({ path: path.join(shots, 'workbench-light.png') });
     await webviewElement(page).screenshot({ path: path.join(shots, 'panel-light.png') });
-    await pickColorTheme(page, 'Dark Modern');
     // The workbench re-themes, then pushes the theme into the webview.
-    await page.waitForSelector('.monaco-workbench.vs-dark', { timeout: 20_000 });
-    await waitUntil(() => frame.evaluate(() => document.body.classList.contains('vscode-dark')), 20_000, 'the webview to turn dark');
-    await waitUntil(async () => luminance(await bg()) < 0.1, 20_000, 'the panel’s background to turn dark');
+    await useColorTheme(page, 'Dark Modern', frame);
+    await waitUntil(async () => luminance(await bg()) < 0.1, 30_000, 'the panel’s background to turn dark');
     await page.screenshot({ path: path.join(shots, 'workbench-dark.png') });
     await webviewElement(page).screenshot({ path: path.join(shots, 'panel-dark.png') });
-    await assertAccessible(frame, 'dark');
+    await assertAccessible(frame, 'after the switch', { theme: 'Dark Modern' });
   });
 
-  it('shows hostile text from a peer as inert text: nothing executes', async () => {
+  it('passes the accessibility audit in each of VS Code’s own themes, with the drawer, a search, a file offer and an own message', async function () {
+    this.timeout(900_000);
+    // What this test audits, made here: an own message (a tinted row), a peer's with a link and code, a file offer.
+    const tag = `themes-${Date.now()}`;
+    await frame.click('#composer');
+    await page.keyboard.type(`mine ${tag}, see https://example.com/own`, { delay: 5 });
+    await page.keyboard.press('Enter');
+    await raw.waitFor((f) => f.type === 'message' && f.sender === ME && String(f.text).includes(`mine ${tag}`), 30_000);
+    raw.send({ type: 'message', id: `peer-${tag}`, room: 'general', text: `peer ${tag}: [a link](https://example.com/peer) and \`code\`` });
+    const data = Buffer.from(`${tag}\n`);
+    raw.send({ type: 'file_offer', id: `f-${tag}`, room: 'general', name: `${tag}.txt`, size: data.length, sha256: createHash('sha256').update(data).digest('hex') });
+    raw.send({ type: 'file_chunk', id: `f-${tag}`, index: 0, data: data.toString('base64') });
+    await frame.locator('#messages .row.msg.own .msg-body', { hasText: `mine ${tag}` }).waitFor({ timeout: 30_000 });
+    await frame.locator('#messages .msg .msg-body', { hasText: `peer ${tag}` }).waitFor({ timeout: 30_000 });
+    await frame.locator('.files .file.ready', { hasText: `${tag}.txt` }).waitFor({ timeout: 30_000 });
+    // Search results sit on the widget background, another surface to check.
+    await frame.locator('button[aria-label="Search history"]').click();
+    await frame.locator('#search').fill(tag);
+    await frame.locator('#search').press('Enter');
+    await frame.locator('.search-results .search-hit', { hasText: `peer ${tag}` }).waitFor({ timeout: 30_000 });
+    const toggle = frame.locator('button.side-toggle');
+    for (const theme of Object.keys(THEMES)) {
+      await useColorTheme(page, theme, frame);
+      await assertAccessible(frame, 'messages, search, file offer', { theme });
+      // The drawer, on a narrow panel; beside the editor the panel is narrow.
+      if (await toggle.isVisible()) {
+        await toggle.click();
+        await frame.locator('.app.side-open .side [role="option"][data-room="general"]').waitFor({ state: 'visible', timeout: 30_000 });
+        await assertAccessible(frame, 'rooms and people', { theme });
+        // Escape closes it; the focus is in the drawer after it opens.
+        await page.keyboard.press('Escape');
+        await frame.locator('.app:not(.side-open)').waitFor({ state: 'attached', timeout: 30_000 });
+      } else {
+        await assertAccessible(frame, 'rooms and people beside the messages', { theme });
+      }
+    }
+  });
+
+  it('shows hostile text from a peer as inert text: nothing executes', async function () {
+    this.timeout(180_000);
+    // Its pictures are of the dark theme.
+    await useColorTheme(page, 'Dark Modern', frame);
     // Record CSP violations too: one would mean live markup reached the DOM and only the CSP stopped it.
     await frame.evaluate(() => {
       window.__csp = [];
@@ -217,13 +268,13 @@ describe('TCP Chat UI in code-server', function () {
     });
     HOSTILE.forEach((text, i) => raw.send({ type: 'message', id: `evil-${i}`, room: 'general', text }));
     raw.send({ type: 'message', id: 'benign-link', room: 'general', text: 'the real docs: [docs](https://example.com/docs)' });
-    await frame.locator('#messages .msg .msg-body', { hasText: 'the real docs' }).waitFor({ timeout: 10_000 });
-    // Only the https link became a link; the javascript: ones stayed text.
-    const links = await frame.locator('#messages .msg-body a').all();
+    await frame.locator('#messages .msg .msg-body', { hasText: 'the real docs' }).waitFor({ timeout: 30_000 });
+    // Only the https link became a link; the javascript: ones stayed text. (Earlier tests' rows have links of their own.)
+    const links = await frame.locator('#messages .row.msg[data-id^="evil-"] .msg-body a, #messages .row.msg[data-id="benign-link"] .msg-body a').all();
     assert.equal(links.length, 1, `links rendered: ${await Promise.all(links.map((a) => a.getAttribute('href')))}`);
     assert.equal(await links[0].getAttribute('href'), 'https://example.com/docs');
     // A person clicks it: the webview never navigates; the editor asks first, and Cancel opens nothing.
-    await links[0].click({ timeout: 5000 });
+    await links[0].click({ timeout: 30_000 });
     const asked = await answerDialog(page, 'Open this link from the chat?', 'Cancel', 60_000);
     assert.match(asked, /https:\/\/example\.com\/docs/);
     const state = await frame.evaluate(() => ({
@@ -271,6 +322,6 @@ describe('TCP Chat UI in code-server', function () {
     await waitUntil(async () => !(await statusBarText(page)).includes('serving :'), 15_000, 'the status bar to drop the server');
     text = await statusBarText(page);
     assert.match(text, /disconnected/);
-    await raw.waitClosed(10_000);
+    await raw.waitClosed(30_000);
   });
 });

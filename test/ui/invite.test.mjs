@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { prepare } from '../../scripts/prepareCodeServer.mjs';
 import { freePort, launchBrowser, root, startCodeServer, waitUntil } from '../integration/codeServer.mjs';
-import { answerDialog, answerInput, runCommand, statusBarText, waitForWorkbench, webviewFrame } from './workbench.mjs';
+import { answerDialog, answerInput, runCommand, statusBarText, useColorTheme, waitForWorkbench, webviewFrame } from './workbench.mjs';
 import { assertAccessible } from './axeAudit.mjs';
 
 const shots = path.join(root, 'test-results', 'ui');
@@ -43,6 +43,11 @@ describe('an invite link from host to guest, in two workbenches', function () {
     await guestPage.goto(guest.url([['extensionDevelopmentPath', guest.remote(root)]]));
     await waitForWorkbench(hostPage);
     await waitForWorkbench(guestPage);
+    // The setting above is not always applied in time on a loaded machine (see useColorTheme).
+    await hostPage.bringToFront();
+    await useColorTheme(hostPage, 'Light Modern');
+    await guestPage.bringToFront();
+    await useColorTheme(guestPage, 'Light Modern');
   });
 
   after(async function () {
@@ -94,7 +99,7 @@ describe('an invite link from host to guest, in two workbenches', function () {
     await waitUntil(async () => (await statusBarText(guestPage)).includes(`guest-user @ 127.0.0.1:${port}`), 60_000, 'the guest to be connected');
     assert.equal(await guestPage.locator('.monaco-dialog-box').count(), 0, 'a dialog is still open on the guest');
     const frame = await webviewFrame(guestPage, '#composer', 60_000);
-    await frame.locator('.conn[data-state="connected"]').waitFor({ timeout: 30_000 });
+    await frame.locator('.conn[data-state="connected"]').waitFor({ timeout: 60_000 });
     await guestPage.screenshot({ path: path.join(shots, 'invite-guest.png') });
     // And it is a real chat: the guest types, the host's panel shows it.
     const hello = `hello from the guest ${Date.now()}`;
@@ -108,6 +113,6 @@ describe('an invite link from host to guest, in two workbenches', function () {
     await answerDialog(hostPage, /First connection to 127\.0\.0\.1/, 'Trust and Connect', 30_000);
     const hostFrame = await webviewFrame(hostPage, '#composer', 60_000);
     await hostFrame.locator('#messages .msg .msg-body', { hasText: hello }).waitFor({ timeout: 30_000 });
-    await assertAccessible(hostFrame, 'host after the invite');
+    await assertAccessible(hostFrame, 'host after the invite', { theme: 'Light Modern' });
   });
 });

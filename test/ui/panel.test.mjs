@@ -5,15 +5,16 @@
 //
 // Needs: node scripts/prepareCodeServer.mjs, npm run build, npm run compile-tests
 // (npm run test:ui does all three).
-/* global describe, it, before, after, afterEach -- mocha's globals */
+/* global describe, it, before, beforeEach, after, afterEach -- mocha's globals */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { prepare } from '../../scripts/prepareCodeServer.mjs';
 import { freePort, launchBrowser, root, sleep, startCodeServer, waitUntil } from '../integration/codeServer.mjs';
-import { answerInput, escapeRe, pickColorTheme, runCommand, statusBarText, waitForWorkbench, webviewElement, webviewFrame } from './workbench.mjs';
+import { answerInput, escapeRe, runCommand, statusBarText, useColorTheme, waitForWorkbench, webviewElement, webviewFrame } from './workbench.mjs';
 import { assertAccessible } from './axeAudit.mjs';
+import { resetPanel } from './resetPanel.mjs';
 
 const require = createRequire(import.meta.url);
 // Compiled by npm run compile-tests: the raw client (JSON lines, no engine code), the shared payloads, and the server's limits.
@@ -77,24 +78,29 @@ async function sendAccepted(raw, id, text) {
   }
 }
 
+/** Resolves once the webview has painted twice since the call (the windowed list renders on a frame). */
+function painted(frame) {
+  return frame.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(undefined)))));
+}
+
 /** Runs a palette command with the keyboard only: F1, the title, arrows to the exact row, Enter. */
 async function runCommandByKeyboard(page, title) {
   await page.keyboard.press('Escape');
   await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 5000 });
+  await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 15_000 });
   await page.keyboard.type(title, { delay: 10 });
   const exact = new RegExp(`^${escapeRe(title)}$`);
   await page
     .locator('.quick-input-list .monaco-list-row .monaco-highlighted-label', { hasText: exact })
     .first()
-    .waitFor({ state: 'visible', timeout: 10_000 });
+    .waitFor({ state: 'visible', timeout: 30_000 });
   for (let i = 0; i < 10; i++) {
     const label = await page.locator('.quick-input-list .monaco-list-row.focused .monaco-highlighted-label').first().innerText({ timeout: 2000 }).catch(() => '');
     if (exact.test(label.trim())) break;
     await page.keyboard.press('ArrowDown');
   }
   await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 30_000 });
 }
 
 /**
@@ -234,18 +240,25 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     });
     await page.goto(cs.url([['extensionDevelopmentPath', cs.remote(root)]]));
     await waitForWorkbench(page);
+    // The setting above is not always applied in time on a loaded machine (see useColorTheme).
+    await useColorTheme(page, 'Dark Modern');
     // A server, a raw peer, and the panel connected beside notes.md, as in chat.test.mjs.
     await runCommand(page, 'Chat: Start Server');
     await waitUntil(async () => (await statusBarText(page)).includes(`serving :${port}`), 20_000, `"serving :${port}" in the status bar`);
     raw = (await RawClient.hello(port, PEER)).client;
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.md' }).click();
-    await page.locator('.tabs-container .tab', { hasText: 'notes.md' }).waitFor({ timeout: 15_000 });
+    await page.locator('.tabs-container .tab', { hasText: 'notes.md' }).waitFor({ timeout: 30_000 });
     await runCommand(page, 'Chat: Connect');
     await answerInput(page, `127.0.0.1:${port}`, { title: 'Chat: Connect' });
     await raw.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === ME, 15_000);
     frame = await webviewFrame(page, '#composer');
-    await frame.locator('.conn[data-state="connected"]').waitFor({ timeout: 15_000 });
+    await frame.locator('.conn[data-state="connected"]').waitFor({ timeout: 30_000 });
     frameTitle = await frame.evaluate(() => document.title);
+  });
+
+  beforeEach(async function () {
+    // Each test starts from #general with nothing open over the panel, whatever the last one left.
+    if (frame) await resetPanel(page, frame);
   });
 
   after(async function () {
@@ -275,14 +288,14 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
       const under = 'A'.repeat(DEFAULT_MAX_LINE - 100);
       assert.ok(frameBytes('probe-under', under) <= DEFAULT_MAX_LINE);
       probe.send({ type: 'message', id: 'probe-under', room: 'general', text: under });
-      const e1 = await probe.waitFor((f) => f.type === 'error' && f.ref === 'probe-under', 10_000);
+      const e1 = await probe.waitFor((f) => f.type === 'error' && f.ref === 'probe-under', 30_000);
       assert.equal(e1.code, 'too_long', JSON.stringify(e1));
       // The payload as written (65,536 characters): its frame is over the limit, so the server ends the connection.
       assert.ok(frameBytes('probe-over', big.text) > DEFAULT_MAX_LINE);
       probe.send({ type: 'message', id: 'probe-over', room: 'general', text: big.text });
-      const e2 = await probe.waitFor((f) => f.type === 'error', 10_000);
+      const e2 = await probe.waitFor((f) => f.type === 'error', 30_000);
       assert.equal(e2.code, 'frame_too_large', JSON.stringify(e2));
-      await probe.waitClosed(10_000);
+      await probe.waitClosed(30_000);
     } finally {
       probe.close();
     }
@@ -312,7 +325,7 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     }
     debug(`sent ${payloads.length} payloads in ${Date.now() - t0} ms: ${payloads.map((p) => p.name).join(', ')}`);
     const last = payloads[payloads.length - 1];
-    await frame.locator(`#messages .row.msg[data-id="${last.id}"]`).waitFor({ timeout: 20_000 });
+    await frame.locator(`#messages .row.msg[data-id="${last.id}"]`).waitFor({ timeout: 30_000 });
 
     const visible = Object.fromEntries(payloads.filter((p) => p.visible !== undefined).map((p) => [p.id, p.visible]));
     const forbidden = 'script, img, svg, math, iframe, frame, style, link, meta, base, object, embed, form, input, textarea, select, template, noscript, video, audio, picture, source, details, x-y';
@@ -351,12 +364,13 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
       await frame.evaluate((y) => {
         document.getElementById('messages').scrollTop = Math.max(0, y - 40);
       }, res.seen[p.id].top);
-      await frame.locator(`#messages .row.msg[data-id="${p.id}"]`).waitFor({ timeout: 5000 });
-      await sleep(300);
+      await frame.locator(`#messages .row.msg[data-id="${p.id}"]`).waitFor({ timeout: 30_000 });
+      await painted(frame);
       await webviewElement(page).screenshot({ path: path.join(shots, file) });
     }
 
-    // Still responsive: back at the bottom, a plain message from the peer shows within 2 s...
+    // Still responsive: back at the bottom, a plain message from the peer shows (a hung page never would;
+    // the time is logged, not asserted, since this machine is shared)...
     await frame.evaluate(() => {
       const m = document.getElementById('messages');
       m.scrollTop = m.scrollHeight;
@@ -367,41 +381,41 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
           const m = document.getElementById('messages');
           return m.scrollHeight - m.scrollTop - m.clientHeight < 8;
         }),
-      5000,
+      30_000,
       'the list to reach the bottom',
     );
     const plain = `plain message after the payloads ${Date.now()}`;
     const tSend = Date.now();
     raw.send({ type: 'message', id: `after-${Date.now()}`, room: 'general', text: plain });
-    await frame.locator('#messages .row.msg .msg-body', { hasText: plain }).waitFor({ timeout: 2000 });
+    await frame.locator('#messages .row.msg .msg-body', { hasText: plain }).waitFor({ timeout: 30_000 });
     debug(`a plain message showed ${Date.now() - tSend} ms after the peer sent it`);
     // ...and the composer still sends.
     const mine = `composer still works ${Date.now()}`;
     await frame.click('#composer');
     await page.keyboard.type(mine, { delay: 5 });
     await page.keyboard.press('Enter');
-    const got = await raw.waitFor((f) => f.type === 'message' && f.text === mine, 10_000);
+    const got = await raw.waitFor((f) => f.type === 'message' && f.text === mine, 30_000);
     assert.equal(got.sender, ME);
     lastBeforeReload = mine;
     const state = await frame.evaluate(() => ({ pwned: window.__pwned, csp: window.__csp, title: document.title }));
     assert.deepEqual(state, { pwned: undefined, csp: [], title: frameTitle });
     // A long conversation of hostile text is still a page a screen reader can use.
-    await assertAccessible(frame, 'long conversation, dark');
+    await assertAccessible(frame, 'long conversation', { theme: 'Dark Modern' });
   });
 
   it('works with the keyboard alone: palette to composer, Enter sends, Shift+Enter breaks the line, Tab reaches labelled controls', async function () {
     this.timeout(120_000);
     // Focus leaves the panel for the editor (Ctrl+1), then comes back through the palette only.
     await page.keyboard.press('Control+1');
-    await waitUntil(() => frame.evaluate(() => !document.hasFocus() || document.activeElement?.id !== 'composer'), 5000, 'focus to leave the composer');
+    await waitUntil(() => frame.evaluate(() => !document.hasFocus() || document.activeElement?.id !== 'composer'), 30_000, 'focus to leave the composer');
     await runCommandByKeyboard(page, 'Chat: Open TCP Chat Panel');
-    await waitUntil(() => frame.evaluate(() => document.hasFocus() && document.activeElement?.id === 'composer'), 10_000, 'Chat: Open Chat to focus the composer');
+    await waitUntil(() => frame.evaluate(() => document.hasFocus() && document.activeElement?.id === 'composer'), 30_000, 'Chat: Open Chat to focus the composer');
 
     // Enter sends.
     const one = `typed with the keyboard ${Date.now()}`;
     await page.keyboard.type(one, { delay: 5 });
     await page.keyboard.press('Enter');
-    assert.equal((await raw.waitFor((f) => f.type === 'message' && f.text === one, 10_000)).sender, ME);
+    assert.equal((await raw.waitFor((f) => f.type === 'message' && f.text === one, 30_000)).sender, ME);
     assert.equal(await frame.inputValue('#composer'), '');
 
     // Shift+Enter makes a new line and sends nothing.
@@ -410,10 +424,11 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     await page.keyboard.press('Shift+Enter');
     await page.keyboard.type(`second line ${tag}`, { delay: 5 });
     assert.equal(await frame.inputValue('#composer'), `first line ${tag}\nsecond line ${tag}`);
-    await sleep(700);
-    assert.ok(!raw.frames.some((f) => f.type === 'message' && String(f.text).includes(`first line ${tag}`)), 'Shift+Enter sent the message');
     await page.keyboard.press('Enter');
-    await raw.waitFor((f) => f.type === 'message' && f.text === `first line ${tag}\nsecond line ${tag}`, 10_000);
+    await raw.waitFor((f) => f.type === 'message' && f.text === `first line ${tag}\nsecond line ${tag}`, 30_000);
+    // Messages arrive in order: had Shift+Enter sent the first line, it would have come before this one.
+    const early = raw.frames.filter((f) => f.type === 'message' && String(f.text).includes(`first line ${tag}`) && f.text !== `first line ${tag}\nsecond line ${tag}`);
+    assert.deepEqual(early, [], 'Shift+Enter sent the message');
 
     // Tab and Shift+Tab from the composer visit the panel's controls; each has an accessible name.
     const focused = () =>
@@ -460,29 +475,27 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     assert.ok((await live.count()) >= 1, 'no aria-live="polite" region');
     const news = `announce this ${Date.now()}`;
     raw.send({ type: 'message', id: `news-${Date.now()}`, room: 'general', text: news });
-    await waitUntil(async () => (await live.allTextContents()).some((t) => t.includes(news)), 5000, 'the live region to announce the new message');
+    await waitUntil(async () => (await live.allTextContents()).some((t) => t.includes(news)), 30_000, 'the live region to announce the new message');
     lastBeforeReload = news;
   });
 
   it('saves a screenshot of the panel in the Dark High Contrast theme', async function () {
     this.timeout(120_000);
     await frame.focus('#composer');
-    await pickColorTheme(page, 'Dark High Contrast');
-    await page.waitForSelector('.monaco-workbench.hc-black', { timeout: 20_000 });
-    await waitUntil(() => frame.evaluate(() => document.body.classList.contains('vscode-high-contrast')), 20_000, 'the webview to turn high-contrast');
+    await useColorTheme(page, 'Dark High Contrast', frame);
     await frame.evaluate(() => {
       const m = document.getElementById('messages');
       m.scrollTop = m.scrollHeight;
     });
     await frame.focus('#composer');
-    await sleep(600);
+    await painted(frame);
     await page.screenshot({ path: path.join(shots, 'workbench-hc.png') });
     await webviewElement(page).screenshot({ path: path.join(shots, 'panel-hc.png') });
     assert.ok(fs.statSync(path.join(shots, 'panel-hc.png')).size > 5000, 'panel-hc.png looks empty');
     // In high contrast, controls carry the theme's contrast border (not transparent).
     const border = await frame.evaluate(() => getComputedStyle(document.body).getPropertyValue('--vscode-contrastBorder').trim());
     assert.ok(border, 'the high-contrast theme gave the webview no --vscode-contrastBorder');
-    await assertAccessible(frame, 'high contrast');
+    await assertAccessible(frame, 'after the switch', { theme: 'Dark High Contrast' });
   });
 
   it('restores the panel after a window reload: the Chat tab comes back and renders', async function () {
@@ -496,8 +509,9 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     await page.locator('.tabs-container .tab', { hasText: /^Chat/ }).first().waitFor({ timeout: 60_000 });
     frame = await webviewFrame(page, '#composer', 60_000);
     // The extension re-activated (onWebviewPanel) and answered `ready` with an init: the header shows a state.
-    await frame.locator('.conn[data-state]').waitFor({ timeout: 30_000 });
-    await sleep(1500);
+    // It tries (quietly) to rejoin the server that went with the reload, and ends disconnected.
+    await frame.locator('.conn[data-state="disconnected"]').waitFor({ timeout: 60_000 });
+    await frame.locator('#messages .row.msg').first().waitFor({ timeout: 30_000 });
     const seen = await frame.evaluate(() => ({
       state: document.querySelector('.conn')?.dataset.state,
       label: document.querySelector('.conn')?.textContent,
@@ -531,18 +545,18 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
       const m = document.getElementById('messages');
       m.scrollTop = m.scrollHeight;
     });
-    await frame.locator('#messages .row.msg .msg-body', { hasText: lastBeforeReload }).waitFor({ timeout: 10_000 });
+    await frame.locator('#messages .row.msg .msg-body', { hasText: lastBeforeReload }).waitFor({ timeout: 30_000 });
 
     // The way back is manual: start the server again (its history is on disk) and use the panel's Connect button.
     await runCommand(page, 'Chat: Start Server');
     await waitUntil(async () => (await statusBarText(page)).includes(`serving :${port}`), 20_000, `"serving :${port}" after the reload`);
     await frame.locator('button.connect').click();
     await answerInput(page, `127.0.0.1:${port}`, { title: 'Chat: Connect' });
-    await frame.locator('.conn[data-state="connected"]').waitFor({ timeout: 15_000 });
+    await frame.locator('.conn[data-state="connected"]').waitFor({ timeout: 30_000 });
     // The conversation shows again, from the server's history.
-    await frame.locator('#messages .row.msg .msg-body', { hasText: lastBeforeReload }).waitFor({ timeout: 15_000 });
+    await frame.locator('#messages .row.msg .msg-body', { hasText: lastBeforeReload }).waitFor({ timeout: 30_000 });
     await runCommand(page, 'Notifications: Clear All Notifications');
-    await sleep(500);
+    await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 30_000 });
     await webviewElement(page).screenshot({ path: path.join(shots, 'panel-after-reload-reconnected.png') });
   });
 });

@@ -63,26 +63,114 @@ export async function runCommand(page, title, timeoutMs = 90_000) {
   }
 }
 
-/** Answers the open quick input (input box or quick pick) with `text` and Enter. */
-export async function answerInput(page, text, { title } = {}) {
+/**
+ * Answers the open quick input (input box or quick pick) with `text`, as a
+ * person would: an input box takes Enter; a quick pick takes the row that
+ * reads exactly `text` (the extension may add that row a moment after the
+ * typing, so this waits for it rather than pressing Enter on whatever row
+ * is focused by then).
+ */
+export async function answerInput(page, text, { title, timeout = 30_000 } = {}) {
   const widget = page.locator('.quick-input-widget');
-  await widget.waitFor({ state: 'visible', timeout: 15_000 });
-  if (title) await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: 15_000 });
+  await widget.waitFor({ state: 'visible', timeout });
+  if (title) await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout });
   const input = page.locator('.quick-input-widget input');
   await input.fill(text);
-  // Let the quick pick react to the value (it adds a row for a typed address) before accepting.
-  await sleep(300);
-  await page.keyboard.press('Enter');
-  await widget.waitFor({ state: 'hidden', timeout: 15_000 });
+  const how = await waitUntil(
+    () =>
+      page.evaluate((want) => {
+        const w = document.querySelector('.quick-input-widget');
+        if (w?.querySelector('input')?.value !== want) return undefined;
+        const rows = [...w.querySelectorAll('.quick-input-list .monaco-list-row')].filter((r) => r.getClientRects().length);
+        if (!rows.length) return 'enter';
+        const exact = rows.find((r) => r.querySelector('.monaco-highlighted-label')?.textContent.trim() === want);
+        return exact ? 'row' : undefined;
+      }, text),
+    timeout,
+    `the quick input to take "${text}" (as its value, or as a row of that label)`,
+  );
+  if (how === 'row') await exactRow(page, text).click({ timeout });
+  else await page.keyboard.press('Enter');
+  await widget.waitFor({ state: 'hidden', timeout });
+}
+
+/**
+ * VS Code's own colour themes by their label in the picker: the settings id
+ * (the webview's body carries it as data-vscode-theme-id), the class the
+ * workbench gets once the theme is loaded, and the kind the webview's body
+ * carries as data-vscode-theme-kind.
+ */
+export const THEMES = {
+  'Light+': { id: 'Default Light+', loaded: 'vscode-theme-defaults-themes-light_plus-json', kind: 'vscode-light' },
+  'Light Modern': { id: 'Default Light Modern', loaded: 'vscode-theme-defaults-themes-light_modern-json', kind: 'vscode-light' },
+  'Dark+': { id: 'Default Dark+', loaded: 'vscode-theme-defaults-themes-dark_plus-json', kind: 'vscode-dark' },
+  'Dark Modern': { id: 'Default Dark Modern', loaded: 'vscode-theme-defaults-themes-dark_modern-json', kind: 'vscode-dark' },
+  'Dark High Contrast': { id: 'Default High Contrast', loaded: 'vscode-theme-defaults-themes-hc_black-json', kind: 'vscode-high-contrast' },
+  'Light High Contrast': { id: 'Default High Contrast Light', loaded: 'vscode-theme-defaults-themes-hc_light-json', kind: 'vscode-high-contrast-light' },
+};
+
+function themeOf(label) {
+  const theme = THEMES[label];
+  if (!theme) throw new Error(`unknown theme "${label}"; known: ${Object.keys(THEMES).join(', ')}`);
+  return theme;
 }
 
 /** Switches the color theme through "Preferences: Color Theme", as a person would. */
-export async function pickColorTheme(page, themeLabel) {
-  await runCommand(page, 'Preferences: Color Theme');
-  await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 10_000 });
-  await page.keyboard.type(themeLabel, { delay: 10 });
-  await pickRow(page, themeLabel);
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 });
+export async function pickColorTheme(page, themeLabel, timeoutMs = 90_000) {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      await runCommand(page, 'Preferences: Color Theme', timeoutMs);
+      await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 10_000 });
+      await page.keyboard.type(themeLabel, { delay: 10 });
+      await pickRow(page, themeLabel, 15_000);
+      await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 15_000 });
+      return;
+    } catch (e) {
+      // The picker lists themes only once the extensions are registered, which takes a while on a loaded machine.
+      if (Date.now() - t0 > timeoutMs) throw e;
+      await page.keyboard.press('Escape');
+    }
+  }
+}
+
+/**
+ * Puts the workbench in `themeLabel` (a key of THEMES) and waits until the
+ * theme is loaded there and, given the panel's `frame`, shown in the webview.
+ *
+ * The workbench.colorTheme setting alone is not enough: code-server starts
+ * on an unloaded light theme (VS Code's default colours, which look like
+ * Light+) and loads the configured one only after the extensions are
+ * registered; on a loaded machine a whole suite ran on that unloaded theme.
+ * So the theme is picked as a person would, every time.
+ */
+export async function useColorTheme(page, themeLabel, frame, timeoutMs = 60_000) {
+  const theme = themeOf(themeLabel);
+  await pickColorTheme(page, themeLabel);
+  await waitUntil(
+    () => page.evaluate((cls) => document.querySelector('.monaco-workbench')?.classList.contains(cls), theme.loaded),
+    timeoutMs,
+    `the workbench to load ${themeLabel}`,
+  );
+  if (frame) await waitForWebviewTheme(frame, themeLabel, timeoutMs);
+}
+
+/** Waits until the webview in `frame` shows `themeLabel`: VS Code's theme id and kind on its body. Returns what the body says. */
+export async function waitForWebviewTheme(frame, themeLabel, timeoutMs = 60_000) {
+  const theme = themeOf(themeLabel);
+  const seen = () => frame.evaluate(() => ({ id: document.body.dataset.vscodeThemeId, kind: document.body.dataset.vscodeThemeKind }));
+  try {
+    return await waitUntil(
+      async () => {
+        const s = await seen();
+        return s.id === theme.id && s.kind === theme.kind ? s : undefined;
+      },
+      timeoutMs,
+      `the webview to show ${themeLabel}`,
+    );
+  } catch (e) {
+    throw new Error(`${e.message}; it shows ${JSON.stringify(await seen())}`, { cause: e });
+  }
 }
 
 /** The status bar's visible text. */

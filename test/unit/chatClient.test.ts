@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import { ChatClient } from '../../src/engine/client/chatClient';
 import type { ClientOptions } from '../../src/engine/client/clientOptions';
 import { ConnectError } from '../../src/engine/client/connectError';
-import { FileStore } from '../../src/engine/fileStore';
+import { FileStore } from '../../src/engine/stores/fileStore';
 import type { ChatMessage } from '../../src/engine/protocol';
 import { Harness, nextEvent, until } from '../support/harness';
 
@@ -129,7 +129,7 @@ describe('ChatClient', () => {
 
   it('reconnects by itself after a server restart and loses nothing', async () => {
     const dir = h.tmpDir();
-    const first = await h.server({ store: FileStore.open(dir) });
+    const first = await h.server({ store: await FileStore.open(dir) });
     const port = first.port;
     const c = client(port, 'alice');
     const got = record(c);
@@ -147,7 +147,7 @@ describe('ChatClient', () => {
     assert.equal(c.unacked, 2);
 
     const back = nextEvent(c.onWelcome, () => true, 5000);
-    await h.server({ port, store: FileStore.open(dir) });
+    await h.server({ port, store: await FileStore.open(dir) });
     // Someone else talks on the new server, possibly before alice is back.
     const bob = await h.raw(port, 'bob');
     bob.client.send({ type: 'message', id: 'b1', room: 'general', text: 'while you were away' });

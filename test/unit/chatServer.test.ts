@@ -1,11 +1,60 @@
 import * as assert from 'node:assert/strict';
 import { Harness, framesOf, nextEvent } from '../support/harness';
-import { ChatServer, ListenError } from '../../src/engine/chatServer';
+import { createHash } from 'node:crypto';
+import { ChatClient } from '../../src/engine/client/chatClient';
+import { dmPeer } from '../../src/engine/protocol';
+import { ChatServer, ListenError } from '../../src/engine/server/chatServer';
+import { MemoryStore } from '../../src/engine/stores/memoryStore';
+import type { AppendResult, HistoryPage, HistoryQuery, MessageDraft } from '../../src/engine/stores/store';
 import type { RawClient } from '../support/rawClient';
+
+/** A MemoryStore whose appends, or history reads, wait until a test opens the gate. */
+class GatedStore extends MemoryStore {
+  gateAppends = false;
+  /** 'after': read the page, then wait (it misses what is said meanwhile); 'before': wait, then read (it holds it). */
+  gateHistory: false | 'after' | 'before' = false;
+  private waiting: Array<() => void> = [];
+  /** Calls that are waiting at the gate now. */
+  get held(): number {
+    return this.waiting.length;
+  }
+  open(): void {
+    this.gateAppends = this.gateHistory = false;
+    for (const w of this.waiting.splice(0)) w();
+  }
+  private gate(): Promise<void> {
+    return new Promise((r) => this.waiting.push(r));
+  }
+  override async append(draft: MessageDraft): Promise<AppendResult> {
+    if (this.gateAppends) await this.gate();
+    return super.append(draft);
+  }
+  override async history(room: string, q: HistoryQuery): Promise<HistoryPage> {
+    if (this.gateHistory === 'before') await this.gate();
+    const page = await super.history(room, q);
+    if (this.gateHistory === 'after') await this.gate();
+    return page;
+  }
+}
 
 describe('ChatServer', () => {
   const h = new Harness();
   afterEach(() => h.cleanup());
+
+  /** A ping round trip: whatever the server queued for this client before is in by then. */
+  async function settle(c: RawClient): Promise<void> {
+    c.send({ type: 'ping', id: 'settle' });
+    await c.waitFor((f) => f.type === 'pong' && f.id === 'settle');
+  }
+
+  /** Resolves once `check` holds, looking again on every turn of the event loop (for server state no event reports). */
+  async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline) assert.fail('the condition never held');
+      await new Promise((r) => setImmediate(r));
+    }
+  }
 
   /** Sends a room message and waits for the sender's own echo (its acknowledgement). */
   async function say(c: RawClient, id: string, text: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
@@ -93,6 +142,15 @@ describe('ChatServer', () => {
       }
     });
 
+    it("delivers a snippet's defined fields, git remote and commit included, and drops anything else", async () => {
+      const { port } = await h.server();
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      const snippet = { lang: 'ts', file: 'src/a.ts', startLine: 3, endLine: 4, code: 'x()', remote: 'https://git.example/team/app.git', commit: 'a'.repeat(40) };
+      a.client.send({ type: 'message', id: 's1', text: 'look', snippet: { ...snippet, extra: { deep: [1, 2] } } });
+      assert.deepEqual((await b.client.waitFor((f) => f.type === 'message')).snippet, snippet);
+    });
+
     it('numbers messages by room, rising by one', async () => {
       const { port } = await h.server();
       const { client } = await h.raw(port, 'alice');
@@ -113,8 +171,8 @@ describe('ChatServer', () => {
       assert.equal(second.welcome.name, 'alice2');
       assert.equal(third.welcome.name, 'ALICE3', 'names are unique regardless of case');
       assert.equal((await say(second.client, 's', 'hi')).sender, 'alice2');
-      const online = await first.client.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === 'alice2');
-      assert.ok(online);
+      const online = await first.client.waitFor((f) => f.type === 'presence' && f.event === 'online');
+      assert.deepEqual(online, { type: 'presence', event: 'online', name: 'alice2' });
     });
 
     it('delivers a direct message to the recipient and the sender only', async () => {
@@ -318,6 +376,157 @@ describe('ChatServer', () => {
         await c.waitClosed();
       }
     });
+  });
+
+  describe('files', () => {
+    const data = Buffer.alloc(70_000, 7);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const chunk = (i: number) => data.subarray(i * 32_768, (i + 1) * 32_768).toString('base64');
+
+    /** What the server still holds for file transfers (none once a transfer is over, however it ended). */
+    function held(server: ChatServer): number {
+      const files = (server as unknown as { files: { outgoing: Map<unknown, Map<string, unknown>>; incoming: Map<string, unknown> } }).files;
+      return [...files.outgoing.values()].reduce((n, m) => n + m.size, 0) + files.incoming.size;
+    }
+
+    it('a sender that drops mid-file: its receivers get file_abort, and the server forgets the transfer', async () => {
+      const { server, port } = await h.server();
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      const c = await h.raw(port, 'carol');
+      a.client.send({ type: 'file_offer', id: 'room', name: 'x.bin', size: data.length, sha256 });
+      a.client.send({ type: 'file_offer', id: 'dm', to: 'carol', name: 'y.bin', size: data.length, sha256 });
+      a.client.send({ type: 'file_chunk', id: 'room', index: 0, data: chunk(0) });
+      await b.client.waitFor((f) => f.type === 'file_chunk' && f.id === 'room');
+      await c.client.waitFor((f) => f.type === 'file_offer' && f.id === 'dm');
+      assert.equal(held(server), 4, 'two sent by alice, two received here (the room file by bob and carol, the DM by carol)');
+      a.client.close();
+      assert.deepEqual(await b.client.waitFor((f) => f.type === 'file_abort'), { type: 'file_abort', id: 'room', sender: 'alice', reason: 'the sender disconnected' });
+      const cAborts = [await c.client.waitFor((f) => f.type === 'file_abort'), await c.client.waitFor((f) => f.type === 'file_abort')];
+      assert.deepEqual(cAborts.map((f) => f.id).sort(), ['dm', 'room']);
+      assert.equal(held(server), 0);
+      assert.equal(framesOf(b.client, 'file_abort').length, 0, 'bob was not offered the DM, so hears nothing of it');
+    });
+
+    it('a bad chunk: the sender gets bad_file, the receivers file_abort', async () => {
+      const { server, port } = await h.server();
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      a.client.send({ type: 'file_offer', id: 'f', name: 'x.bin', size: data.length, sha256 });
+      a.client.send({ type: 'file_chunk', id: 'f', index: 0, data: chunk(0) });
+      a.client.send({ type: 'file_chunk', id: 'f', index: 2, data: chunk(2) });
+      const err = await a.client.waitFor((f) => f.type === 'error');
+      assert.deepEqual([err.code, err.ref], ['bad_file', 'f']);
+      const abort = await b.client.waitFor((f) => f.type === 'file_abort');
+      assert.deepEqual([abort.id, abort.sender], ['f', 'alice']);
+      assert.match(abort.reason as string, /out of order/);
+      assert.equal(held(server), 0);
+    });
+
+    it('a sender that stalls past fileIdleTimeout: told, and its receivers get file_abort', async function () {
+      this.timeout(10_000);
+      const { server, port } = await h.server({ fileIdleTimeout: 200 });
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      a.client.send({ type: 'file_offer', id: 'f', name: 'x.bin', size: data.length, sha256 });
+      await b.client.waitFor((f) => f.type === 'file_offer');
+      const abort = await b.client.waitFor((f) => f.type === 'file_abort', 5000);
+      assert.equal(abort.reason, 'the sender stopped sending it');
+      const err = await a.client.waitFor((f) => f.type === 'error', 5000);
+      assert.deepEqual([err.code, err.ref], ['bad_file', 'f']);
+      assert.equal(held(server), 0);
+    });
+
+    it('a file in a DM with oneself stays in that DM', async () => {
+      const { port } = await h.server();
+      const b = await h.raw(port, 'bob');
+      // On the wire: the echo names the DM key with oneself.
+      const raw = await h.raw(port, 'carol');
+      raw.client.send({ type: 'file_offer', id: 'self', to: dmPeer('@carol,carol', 'carol'), name: 'todo.txt', size: 0, sha256 });
+      const echo = await raw.client.waitFor((f) => f.type === 'file_offer');
+      assert.deepEqual([echo.room, echo.to], ['@carol,carol', 'carol']);
+      // Through the engine's client, the way the panel sends a file to the DM it shows.
+      const alice = new ChatClient({ host: '127.0.0.1', port, name: 'alice', reconnect: false });
+      h.own(() => alice.dispose());
+      await alice.connect();
+      await alice.sendFile(Buffer.from('note to self'), 'todo.txt', { to: dmPeer('@alice,alice', alice.name) });
+      await settle(b.client);
+      assert.equal(framesOf(b.client, 'file_offer').length, 0, 'nobody else, and not #general');
+    });
+
+    it('dmPeer: the other participant, oneself in a note to oneself, nobody for an outsider', () => {
+      assert.equal(dmPeer('@alice,bob', 'alice'), 'bob');
+      assert.equal(dmPeer('@alice,bob', 'bob'), 'alice');
+      assert.equal(dmPeer('@alice,alice', 'alice'), 'alice');
+      assert.equal(dmPeer('@alice,bob', 'carol'), undefined);
+      assert.equal(dmPeer('general', 'alice'), undefined);
+    });
+  });
+
+  describe('an asynchronous store', () => {
+    it("handles one connection's frames in order while the store is slow, and stops reading it past a short backlog", async () => {
+      const store = new GatedStore();
+      const { server, port } = await h.server({ store, rate: 0 });
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      store.gateAppends = true;
+      const n = 200;
+      a.client.sendRaw(Array.from({ length: n }, (_, i) => JSON.stringify({ type: 'message', id: `m${i}`, text: `${i}` }) + '\n').join(''));
+      // The first append waits at the gate; the rest wait behind it, and past the backlog the socket is paused.
+      const conn = [...(server as unknown as { conns: Map<number, { session: { name: string }; socket: { isPaused(): boolean } }> }).conns.values()].find((c) => c.session.name === 'alice')!;
+      await until(() => store.held === 1 && conn.socket.isPaused());
+      // bob is served meanwhile.
+      b.client.send({ type: 'who', id: 'w' });
+      assert.deepEqual((await b.client.waitFor((f) => f.type === 'users')).users, ['alice', 'bob']);
+      store.open();
+      for (let i = 0; i < n; i++) {
+        const m = await b.client.waitFor((f) => f.type === 'message');
+        assert.deepEqual([m.id, m.seq], [`m${i}`, i + 1]);
+      }
+      assert.equal(conn.socket.isPaused(), false);
+    });
+
+    it('frames sent right behind the hello, in the same write, wait for the welcome', async () => {
+      const store = new GatedStore();
+      const { port } = await h.server({ store });
+      store.gateHistory = 'before';
+      const c = await h.rawNoHello(port);
+      c.sendRaw([{ type: 'hello', v: 1, name: 'eager' }, { type: 'message', id: 'm1', text: 'first words' }, { type: 'join', room: 'dev' }].map((f) => JSON.stringify(f) + '\n').join(''));
+      await until(() => store.held === 1);
+      store.open();
+      assert.equal((await c.next())?.type, 'welcome');
+      const m = await c.next();
+      assert.deepEqual([m?.type, m?.id, m?.sender], ['message', 'm1', 'eager']);
+      assert.equal((await c.next())?.type, 'joined');
+    });
+
+    for (const gate of ['after', 'before'] as const) {
+      it(`a newcomer gets what was said while its history was read, after its welcome and once (read ${gate === 'after' ? 'before' : 'after'} it was said)`, async () => {
+        const store = new GatedStore();
+        const { port } = await h.server({ store });
+        const a = await h.raw(port, 'alice');
+        await say(a.client, 'before', 'in the history');
+        store.gateHistory = gate;
+        const b = await h.rawNoHello(port);
+        b.send({ type: 'hello', v: 1, name: 'bob' });
+        await until(() => store.held === 1);
+        await say(a.client, 'meanwhile', 'not in the history');
+        store.open();
+        const welcome = await b.next();
+        assert.equal(welcome?.type, 'welcome');
+        const history = (welcome?.history as Array<{ id: string }>).map((m) => m.id);
+        if (gate === 'after') {
+          assert.deepEqual(history, ['before']);
+          const m = await b.next();
+          assert.deepEqual([m?.type, m?.id, m?.seq], ['message', 'meanwhile', 2]);
+        } else {
+          assert.deepEqual(history, ['before', 'meanwhile']);
+        }
+        b.send({ type: 'ping', id: 'p' });
+        await b.waitFor((f) => f.type === 'pong');
+        assert.equal(framesOf(b, 'message').length, 0, 'delivered once');
+      });
+    }
   });
 
   describe('listen errors', () => {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { ChatServer } from '../../src/engine/chatServer';
+import { ChatServer } from '../../src/engine/server/chatServer';
 import { fingerprintOf, generateCertificate } from '../../src/engine/certificate';
 import { terminalInvite } from '../../src/shared/inviteLink';
 import { ChatClient } from '../../src/engine/client/chatClient';

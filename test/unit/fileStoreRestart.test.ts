@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileStore } from '../../src/engine/fileStore';
+import { FileStore } from '../../src/engine/stores/fileStore';
 import type { ChatMessage } from '../../src/engine/protocol';
 import { Harness } from '../support/harness';
 
@@ -10,11 +10,8 @@ function msg(room: string, seq: number, text = `text ${seq}`): ChatMessage {
 }
 
 /**
- * The server over a data directory: what a restart keeps. These still run the
- * server over the old synchronous FileStore (src/engine/fileStore.ts); the
- * new one (src/engine/stores/fileStore.ts) has its own tests in
- * test/unit/fileStore.test.ts and test/contract/. When the server moves to the
- * async Store, these move with it.
+ * The server over a data directory: what a restart keeps. The store itself
+ * has its own tests in test/unit/fileStore.test.ts and test/contract/.
  */
 describe('FileStore behind a server', () => {
   const h = new Harness();
@@ -22,7 +19,7 @@ describe('FileStore behind a server', () => {
 
   it('continues history and seq after a restart', async () => {
     const dir = h.tmpDir();
-    const first = await h.server({ store: FileStore.open(dir) });
+    const first = await h.server({ store: await FileStore.open(dir) });
     const a = await h.raw(first.port, 'alice');
     for (const id of ['m1', 'm2', 'm3']) {
       a.client.send({ type: 'message', id, room: 'general', text: id });
@@ -30,7 +27,7 @@ describe('FileStore behind a server', () => {
     }
     await h.stop(first.server);
 
-    const second = await h.server({ store: FileStore.open(dir) });
+    const second = await h.server({ store: await FileStore.open(dir) });
     const b = await h.raw(second.port, 'alice');
     assert.deepEqual((b.welcome.history as ChatMessage[]).map((m) => m.id), ['m1', 'm2', 'm3']);
     b.client.send({ type: 'message', id: 'm4', room: 'general', text: 'after the restart' });
@@ -47,7 +44,7 @@ describe('FileStore behind a server', () => {
     fs.mkdirSync(path.join(dir, 'rooms'), { recursive: true });
     const good = JSON.stringify(msg('general', 1, 'kept')) + '\n';
     fs.writeFileSync(path.join(dir, 'rooms', 'general.jsonl'), good + '{"type":"message","id":"torn","seq":2,"ro');
-    const store = FileStore.open(dir);
+    const store = await FileStore.open(dir);
     const { port } = await h.server({ store });
     const a = await h.raw(port, 'alice');
     assert.deepEqual((a.welcome.history as ChatMessage[]).map((m) => m.text), ['kept']);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { FileStore } from '../../src/engine/fileStore';
+import { FileStore } from '../../src/engine/stores/fileStore';
 import { Harness } from '../support/harness';
 import { RawClient } from '../support/rawClient';
 import { ensureCliBuilt, startCliServer } from '../support/cliProcess';
@@ -227,10 +227,10 @@ describe('interop: a client written from docs/protocol.md', function () {
 
   it('chats, gets clear errors and loses nothing across a restart (in-process server)', async () => {
     const dir = h.tmpDir();
-    const first = await h.server({ store: FileStore.open(dir) });
+    const first = await h.server({ store: await FileStore.open(dir) });
     await scenario(first.port, async () => {
       await h.stop(first.server);
-      await h.server({ port: first.port, store: FileStore.open(dir) });
+      await h.server({ port: first.port, store: await FileStore.open(dir) });
     });
   });
 

@@ -1,5 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { Harness, nextEvent } from '../support/harness';
+import { Harness, framesOf, nextEvent } from '../support/harness';
+import { MemoryStore } from '../../src/engine/stores/memoryStore';
+import { TokenBucket } from '../../src/engine/tokenBucket';
+import type { RawClient } from '../support/rawClient';
 
 describe('server limits', () => {
   const h = new Harness();
@@ -152,5 +155,108 @@ describe('server limits', () => {
     const err = await c.waitFor((f) => f.type === 'error');
     assert.equal(err.code, 'server_full');
     await c.waitClosed();
+  });
+
+  describe('rooms are bounded', () => {
+    async function join(c: RawClient, room: string): Promise<Record<string, unknown>> {
+      c.send({ type: 'join', room });
+      return c.waitFor((f) => (f.type === 'joined' && f.room === room) || f.type === 'error');
+    }
+
+    it('per person: past maxRoomsPerPerson a join gets too_many_rooms naming the limit; leaving one makes room', async () => {
+      const { port } = await h.server({ maxRoomsPerPerson: 3 });
+      const { client } = await h.raw(port, 'alice');
+      assert.equal((await join(client, 'r1')).type, 'joined');
+      assert.equal((await join(client, 'r2')).type, 'joined');
+      const refused = await join(client, 'r3');
+      assert.equal(refused.code, 'too_many_rooms');
+      assert.match(refused.message as string, /you are in 3 rooms, the most one person may be in on this server \(3\)/);
+      assert.equal((await join(client, 'r2')).type, 'joined', 'joining a room one is in is not a new room');
+      client.send({ type: 'leave', room: 'r1' });
+      await client.waitFor((f) => f.type === 'left');
+      assert.equal((await join(client, 'r3')).type, 'joined');
+    });
+
+    it('per server: past maxRooms a new room is refused with the limit named, while empty rooms are still fresh', async () => {
+      const { port, server } = await h.server({ maxRooms: 4, roomIdleMs: 3_600_000 });
+      const a = await h.raw(port, 'alice');
+      const b = await h.raw(port, 'bob');
+      for (const r of ['r1', 'r2', 'r3']) assert.equal((await join(a.client, r)).type, 'joined');
+      a.client.send({ type: 'leave', room: 'r1' });
+      await a.client.waitFor((f) => f.type === 'left');
+      const refused = await join(b.client, 'b1');
+      assert.equal(refused.code, 'too_many_rooms');
+      assert.match(refused.message as string, /this server already has 4 rooms, its limit \(4\)/);
+      assert.equal((await join(b.client, 'r1')).type, 'joined', 'an existing room can still be joined');
+      // The welcome lists the rooms the server keeps, nothing more.
+      const c = await h.raw(port, 'carol');
+      assert.deepEqual((c.welcome.rooms as Array<{ name: string }>).map((r) => r.name), ['general', 'r1', 'r2', 'r3']);
+      assert.equal(server.users().length, 3);
+    });
+
+    it('an empty room idle for roomIdleMs is forgotten, which makes room for a new one; its history stays', async () => {
+      const { port } = await h.server({ maxRooms: 2, roomIdleMs: 0 });
+      const a = await h.raw(port, 'alice');
+      assert.equal((await join(a.client, 'old')).type, 'joined');
+      a.client.send({ type: 'message', id: 'o1', room: 'old', text: 'kept' });
+      await a.client.waitFor((f) => f.type === 'message' && f.id === 'o1');
+      // While alice is in it, it is not idle, whatever roomIdleMs says.
+      assert.equal((await join(a.client, 'new')).code, 'too_many_rooms');
+      a.client.send({ type: 'leave', room: 'old' });
+      await a.client.waitFor((f) => f.type === 'left');
+      assert.equal((await join(a.client, 'new')).type, 'joined');
+      const c = await h.raw(port, 'carol');
+      assert.deepEqual((c.welcome.rooms as Array<{ name: string }>).map((r) => r.name), ['general', 'new'], 'old is forgotten');
+      a.client.send({ type: 'leave', room: 'new' });
+      await a.client.waitFor((f) => f.type === 'left');
+      const back = await join(a.client, 'old');
+      assert.deepEqual((back.history as Array<{ id: string }>).map((m) => m.id), ['o1']);
+    });
+  });
+
+  describe('searches and history pages are charged', () => {
+    it("a flood of searches over a large history gets rate_limited, then flood, while another person's echo is delivered", async function () {
+      this.timeout(60_000);
+      const store = new MemoryStore();
+      for (let i = 0; i < 20_000; i++) await store.append({ id: `h${i}`, room: 'general', sender: 'old', author: 'old', text: `needle ${i} in the haystack`, ts: new Date().toISOString() });
+      const { port } = await h.server({ store });
+      const flooder = await h.raw(port, 'mallory');
+      const bob = await h.raw(port, 'bob');
+      flooder.client.sendRaw(Array.from({ length: 300 }, (_, i) => JSON.stringify({ type: 'search', id: `s${i}`, query: 'needle', limit: 200 }) + '\n').join(''));
+      bob.client.send({ type: 'message', id: 'b1', text: 'can anyone hear me?' });
+      assert.equal((await bob.client.waitFor((f) => f.type === 'message' && f.id === 'b1', 30_000)).sender, 'bob');
+      const limited = await flooder.client.waitFor((f) => f.type === 'error' && f.code === 'rate_limited', 30_000);
+      assert.match(limited.message as string, /a search counts as 3 messages/);
+      assert.ok(Number(limited.retryAfter) > 0);
+      await flooder.client.waitFor((f) => f.type === 'error' && f.code === 'flood', 30_000);
+      await flooder.client.waitClosed(30_000);
+      // Within the burst (30 tokens, 3 per search), ten searches were answered.
+      assert.equal(framesOf(flooder.client, 'search_results').length, 10);
+    });
+
+    it('history pages draw on the same bucket as messages', async () => {
+      const { port } = await h.server({ rate: 1, burst: 2 });
+      const { client } = await h.raw(port, 'alice');
+      client.send({ type: 'message', id: 'm1', text: 'x' });
+      client.send({ type: 'history', id: 'h1', room: 'general' });
+      client.send({ type: 'history', id: 'h2', room: 'general' });
+      assert.equal((await client.waitFor((f) => f.type === 'history')).id, 'h1');
+      const err = await client.waitFor((f) => f.type === 'error');
+      assert.deepEqual([err.code, err.ref], ['rate_limited', 'h2']);
+    });
+  });
+
+  describe('TokenBucket', () => {
+    it('take() refuses without taking; charge() goes into debt and wait(0) says when it is paid', () => {
+      const b = new TokenBucket(1000, 2);
+      assert.equal(b.take(2), true);
+      assert.equal(b.take(2), false);
+      assert.ok(b.wait(2) > 0 && b.wait(2) <= 2);
+      const c = new TokenBucket(1, 1);
+      assert.equal(c.charge(), true);
+      assert.equal(c.charge(), false, 'in debt');
+      assert.ok(c.wait(0) > 900 && c.wait(0) <= 1000, `debt of one token at 1/s: ${c.wait(0)} ms`);
+      assert.equal(new TokenBucket(0, 0).take(5), true, 'rate 0 never limits');
+    });
   });
 });

@@ -7,7 +7,7 @@ import { Harness, nextEvent } from '../support/harness';
 import { ChatClient } from '../../src/engine/client/chatClient';
 import type { ClientOptions } from '../../src/engine/client/clientOptions';
 import { ConnectError } from '../../src/engine/client/connectError';
-import { ListenError, type ServerEvent, type ServerOptions } from '../../src/engine/chatServer';
+import { ListenError, type ServerEvent, type ServerOptions } from '../../src/engine/server/chatServer';
 import { generateCertificate, fingerprintOf } from '../../src/engine/certificate';
 import { AuthThrottle, authProof, deriveKey, throttleKey } from '../../src/engine/auth';
 import { nameProblem } from '../../src/engine/protocol';
@@ -101,7 +101,7 @@ describe('security', function () {
       assert.deepEqual(asked, [[server.fingerprint, '127.0.0.1', port]]);
       // A reconnect to the same certificate does not ask again.
       const back = nextEvent(c.onWelcome, () => true, 5000);
-      for (const s of (server as unknown as { conns: Set<{ socket: net.Socket }> }).conns) s.socket.destroy();
+      for (const s of (server as unknown as { conns: Map<number, { socket: net.Socket }> }).conns.values()) s.socket.destroy();
       await back;
       assert.equal(asked.length, 1);
     });
@@ -110,11 +110,15 @@ describe('security', function () {
       const { server, port } = await h.server({ tls: certA, handshakeTimeout: 200 });
       const seen = events(server);
       let asked = 0;
-      const c = client(port, {
+      const timedOut = nextEvent(server.onEvent, (e) => e.type === 'closed' && e.code === 'handshake_timeout', 5000);
+      const c: ChatClient = client(port, {
         tls: {
           verify: async () => {
             asked++;
-            await new Promise((r) => setTimeout(r, 1800)); // the server's sweep closes the socket meanwhile
+            // The person decides only after the server's sweep closed the socket, and the client has seen it close.
+            await timedOut;
+            const socket = (c as unknown as { conn?: { socket: net.Socket } }).conn?.socket;
+            if (socket && !socket.closed) await new Promise((r) => socket.once('close', r));
             return true;
           },
         },
@@ -161,7 +165,11 @@ describe('security', function () {
       assert.equal(err.expected, pinnedB);
       assert.equal(err.fingerprint, server.fingerprint);
       assert.match(err.message, /CHANGED/);
-      await new Promise((r) => setTimeout(r, 100));
+      // Wait for the server to see the refused socket close: had anything been sent, it would have been read by then.
+      for (const c of (server as unknown as { conns: Map<number, { socket: net.Socket }> }).conns.values()) {
+        if (!c.socket.destroyed) await new Promise((r) => c.socket.once('close', r));
+      }
+      assert.equal(server.connectionCount, 0);
       assert.deepEqual(server.users(), []);
       assert.ok(!seen.some((e) => e.type === 'online'));
     });
@@ -297,8 +305,10 @@ describe('security', function () {
 
       // A fourth guess is held for 2 s, and the address is locked meanwhile: parallel
       // attempts, even with the right password, are refused at once without being checked.
-      const held = attempt(port, attacker, 'guess3');
-      await new Promise((r) => setTimeout(r, 200));
+      let checked = () => undefined as void;
+      const fourthChecked = new Promise<void>((r) => (checked = r));
+      const held = attempt(port, attacker, 'guess3', checked);
+      await fourthChecked;
       const t1 = Date.now();
       const burst = await Promise.all([PASSWORD, 'x', 'y', 'z', 'w'].map((p) => attempt(port, attacker, p)));
       for (const r of burst) {
@@ -318,7 +328,7 @@ describe('security', function () {
       // The right password, tried after the answer, works and forgives the address.
       const ok = await attempt(port, attacker, PASSWORD);
       assert.equal(ok.type, 'welcome');
-      assert.equal((server as unknown as { throttle: AuthThrottle }).throttle.failures(attacker), 0);
+      assert.equal((server as unknown as { handshake: { throttle: AuthThrottle } }).handshake.throttle.failures(attacker), 0);
     });
 
     it('the password never appears in any byte the client sends', async () => {
@@ -397,7 +407,9 @@ describe('security', function () {
         { numRuns: 40 },
       );
       assert.deepEqual(server.users(), []);
-      await new Promise((r) => setTimeout(r, 20));
+      // The last wrong guesses may have locked this address for a few ms: wait that out, exactly.
+      const throttle = (server as unknown as { handshake: { throttle: AuthThrottle } }).handshake.throttle;
+      await new Promise((r) => setTimeout(r, throttle.lockedFor('127.0.0.1')));
       const w = await client(port, { password: PASSWORD }).connect();
       assert.equal(w.name, 'alice');
     });
@@ -479,7 +491,7 @@ describe('security', function () {
  * documented frames (and computing the proof with plain node:crypto), so the
  * test checks the wire exchange, not the engine's own helpers.
  */
-async function attempt(port: number, localAddress: string, password: string): Promise<Record<string, unknown>> {
+async function attempt(port: number, localAddress: string, password: string, checked?: () => void): Promise<Record<string, unknown>> {
   const socket = net.connect({ host: '127.0.0.1', port, localAddress });
   socket.on('error', () => undefined);
   const frames: Record<string, unknown>[] = [];
@@ -517,6 +529,12 @@ async function attempt(port: number, localAddress: string, password: string): Pr
       scrypt(Buffer.from(password), Buffer.from(String(c.salt), 'hex'), kdf.keylen, { N: kdf.N, r: kdf.r, p: kdf.p }, (e, k) => (e ? rej(e) : res(k))),
     );
     send({ type: 'auth', proof: createHmac('sha256', key).update(Buffer.from(String(c.nonce), 'hex')).digest('hex') });
+    if (checked) {
+      // Frames are handled in order, so the pong says the proof has been checked (its answer may be held back).
+      send({ type: 'ping', id: 'checked' });
+      await next((f) => f.type === 'pong' || f.type === 'error' || f.type === 'welcome');
+      checked();
+    }
     return await next((f) => f.type === 'welcome' || f.type === 'error');
   } finally {
     socket.destroy();

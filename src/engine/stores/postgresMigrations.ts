@@ -8,15 +8,19 @@ export interface Migration {
   sql: string;
 }
 
+/** The first key of every room's advisory lock (the second is hashtext(room)); it spells "room". */
+const ROOM_LOCK_SPACE = 0x726f6f6d;
+
 /**
  * The PostgreSQL store's schema, in order. docs/scaling.md describes it.
  *
  * - `meta` holds the history id, so every node that shares the database
  *   reports the same one.
- * - `rooms` holds each room's (and DM conversation's) newest seq and time. Appending
- *   bumps it with `INSERT … ON CONFLICT DO UPDATE … RETURNING`, which locks
- *   the room's row until the transaction ends: appends to one room from any
- *   number of processes are serialised there and get consecutive seqs.
+ * - `rooms` holds each room's (and DM conversation's) newest seq and time.
+ *   `chat_append_many` (version 2) appends a batch: it takes an advisory lock
+ *   per room of the batch until the transaction ends, then bumps each room's
+ *   row by its number of new messages. Batches touching one room, from any
+ *   number of processes, take turns there and get consecutive seqs.
  * - `messages` is keyed by (room, seq). `messages_dedupe` makes a resend
  *   (same author, same client id) impossible to store twice. `pos` orders
  *   messages across rooms for search paging. `tsv` is the full-text index
@@ -98,6 +102,93 @@ BEGIN
     -- tries once more and finds the stored message.
     RAISE EXCEPTION 'chat_append: concurrent duplicate' USING ERRCODE = 'unique_violation';
   END IF;
+END
+$$;
+`,
+  },
+  {
+    version: 2,
+    name: 'appends in batches',
+    sql: `
+-- Appends a batch of messages (element i of every array is message i) in the
+-- caller's transaction, in the arrays' order, and gives one row per message in
+-- that order: the message as stored, and whether it was a duplicate (its
+-- author and client id already stored, before or earlier in this batch).
+--
+-- Every writer first takes a transaction-scoped advisory lock per room of its
+-- batch, in the order of the lock keys: batches that share rooms take turns,
+-- and two batches never wait on each other in a cycle. Holding them, one
+-- statement sees every earlier commit to these rooms: it sets duplicates
+-- apart, bumps each room's last_seq by its count of new messages, and inserts
+-- them under consecutive seqs, with times raised to the room's newest. A copy
+-- of one of them committed meanwhile to another room (not locked here) makes
+-- the insert fail on messages_dedupe: the whole batch is undone, seqs too,
+-- and the caller runs it again.
+CREATE FUNCTION chat_append_many(p_rooms text[], p_client_ids text[], p_authors text[], p_senders text[], p_bodies text[],
+                                 p_body_exacts text[], p_ts text[], p_recipients text[], p_snippets text[])
+RETURNS TABLE (o_index bigint, o_duplicate boolean, o_pos bigint, o_room text, o_seq bigint, o_client_id text, o_sender text,
+               o_body text, o_body_exact text, o_ts text, o_recipient text, o_snippet text)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_key integer;
+BEGIN
+  FOR v_key IN SELECT DISTINCT hashtext(r) FROM unnest(p_rooms) AS r ORDER BY 1 LOOP
+    PERFORM pg_advisory_xact_lock(${ROOM_LOCK_SPACE}, v_key);
+  END LOOP;
+  RETURN QUERY
+  WITH d AS (
+    SELECT t.*, min(t.i) OVER (PARTITION BY t.author, t.client_id) AS first_i
+    FROM unnest(p_rooms, p_client_ids, p_authors, p_senders, p_bodies, p_body_exacts, p_ts, p_recipients, p_snippets)
+      WITH ORDINALITY AS t(room, client_id, author, sender, body, body_exact, ts, recipient, snippet, i)
+  ),
+  kept AS (
+    SELECT d.i, m.pos, m.room, m.seq, m.client_id, m.sender, m.body, m.body_exact, m.ts, m.recipient, m.snippet
+    FROM d JOIN messages m ON m.author = d.author AND m.client_id = d.client_id
+  ),
+  fresh AS (
+    SELECT d.*, row_number() OVER w AS k, max(d.ts COLLATE "C") OVER w AS run_ts
+    FROM d
+    WHERE d.i = d.first_i AND NOT EXISTS (SELECT 1 FROM kept WHERE kept.i = d.i)
+    WINDOW w AS (PARTITION BY d.room ORDER BY d.i)
+  ),
+  counts AS (SELECT f.room, count(*) AS n, max(f.ts COLLATE "C") AS newest FROM fresh f GROUP BY f.room),
+  prev AS (SELECT r.name, r.last_ts FROM rooms r WHERE r.name IN (SELECT c.room FROM counts c)),
+  bumped AS (
+    INSERT INTO rooms AS r (name, last_seq, last_ts)
+    SELECT c.room, c.n, c.newest FROM counts c
+    ON CONFLICT (name) DO UPDATE SET last_seq = r.last_seq + excluded.last_seq,
+                                     last_ts = greatest(r.last_ts COLLATE "C", excluded.last_ts COLLATE "C")
+    RETURNING r.name, r.last_seq
+  ),
+  ins AS (
+    INSERT INTO messages (room, seq, client_id, author, sender, body, body_exact, ts, recipient, snippet)
+    SELECT f.room, b.last_seq - c.n + f.k, f.client_id, f.author, f.sender, f.body, f.body_exact,
+           greatest(p.last_ts COLLATE "C", f.run_ts COLLATE "C"), f.recipient, f.snippet
+    FROM fresh f JOIN counts c ON c.room = f.room JOIN bumped b ON b.name = f.room LEFT JOIN prev p ON p.name = f.room
+    RETURNING pos, room, seq, client_id, author, sender, body, body_exact, ts, recipient, snippet
+  )
+  SELECT k.i, true, k.pos, k.room, k.seq, k.client_id, k.sender, k.body, k.body_exact, k.ts, k.recipient, k.snippet FROM kept k
+  UNION ALL
+  SELECT d.i, d.i <> d.first_i, n.pos, n.room, n.seq, n.client_id, n.sender, n.body, n.body_exact, n.ts, n.recipient, n.snippet
+  FROM d JOIN ins n ON n.author = d.author AND n.client_id = d.client_id
+  WHERE NOT EXISTS (SELECT 1 FROM kept WHERE kept.i = d.i)
+  ORDER BY 1;
+END
+$$;
+
+-- Nodes still running the previous release call chat_append: it now takes the
+-- same room lock, through chat_append_many, and answers as before.
+CREATE OR REPLACE FUNCTION chat_append(p_room text, p_client_id text, p_author text, p_sender text, p_body text,
+                                       p_body_exact text, p_ts text, p_recipient text, p_snippet text,
+                                       OUT o_seq bigint, OUT o_ts text)
+LANGUAGE plpgsql AS $$
+BEGIN
+  SELECT CASE WHEN a.o_duplicate THEN NULL ELSE a.o_seq END, CASE WHEN a.o_duplicate THEN NULL ELSE a.o_ts END
+    INTO o_seq, o_ts
+    FROM chat_append_many(ARRAY[p_room], ARRAY[p_client_id], ARRAY[p_author], ARRAY[p_sender], ARRAY[p_body],
+                          ARRAY[p_body_exact], ARRAY[p_ts], ARRAY[p_recipient], ARRAY[p_snippet]) AS a;
+EXCEPTION WHEN unique_violation THEN
+  RAISE EXCEPTION 'chat_append: concurrent duplicate' USING ERRCODE = 'unique_violation';
 END
 $$;
 `,

@@ -1,7 +1,9 @@
+import { once } from 'node:events';
 import { Pool, type PoolClient } from 'pg';
 import { redactSecrets, redactUrl } from '../redactUrl';
 import { applyMigrations } from './postgresMigrations';
-import { COLUMNS, decodeKey, encodeKey, messageFromDraft, storableText, toMessage, type MessageRow } from './postgresRows';
+import { DEFAULT_APPEND_LIMITS, PostgresAppendQueue, type AppendBatchLimits } from './postgresAppendQueue';
+import { COLUMNS, decodeKey, encodeKey, toMessage, type MessageRow } from './postgresRows';
 import {
   DEFAULT_RETENTION,
   StoreError,
@@ -23,8 +25,10 @@ export interface PostgresStoreOptions {
   retention?: RetentionOptions;
   /** How soon after an append the background pruning of old messages runs. */
   pruneDelayMs?: number;
-  /** Connections in the pool. */
+  /** Connections in the pool. Appends use one at a time (one batch in flight); reads use the rest. */
   poolSize?: number;
+  /** How many appends one transaction writes, and how many may wait (DEFAULT_APPEND_LIMITS). */
+  appendLimits?: Partial<AppendBatchLimits>;
   /** Trouble that does not fail a call (a dropped idle connection, a failed prune). Never holds the URL's password. */
   onWarning?: (message: string) => void;
 }
@@ -38,9 +42,11 @@ const PRUNE_BATCH = 5000;
  * History, seqs, search and name claims in PostgreSQL, shared by every node
  * of a cluster (docs/scaling.md). The schema lives in postgresMigrations.ts.
  *
- * Seqs: `chat_append` bumps the room's row in `rooms` and inserts the message
- * in one transaction, so concurrent appends from any number of processes get
- * consecutive seqs with no gap and no repeat. Dedupe: a unique key on
+ * Seqs: appends are written in batches, one transaction each
+ * (PostgresAppendQueue); `chat_append_many` locks the batch's rooms, bumps
+ * their rows in `rooms` and inserts the messages in that transaction, so
+ * concurrent appends from any number of processes get consecutive seqs with
+ * no gap and no repeat. Dedupe: a unique key on
  * (author, client id). Search: PostgreSQL full-text search over a generated
  * tsvector column with a GIN index, restricted in SQL to the rooms and DM
  * conversations the query names. Retention: reads never return messages older
@@ -54,17 +60,23 @@ export class PostgresStore implements Store {
   private readonly dirty = new Map<string, number>();
   private pruneTimer: NodeJS.Timeout | undefined;
   private pruning: Promise<number> | undefined;
+  private readonly appends: PostgresAppendQueue;
   private closed = false;
 
   private constructor(
     readonly id: string,
     private readonly pool: Pool,
+    private readonly connections: Set<unknown>,
     private readonly url: string,
     options: PostgresStoreOptions,
   ) {
     this.maxPerRoom = Math.max(0, Math.floor((options.retention ?? DEFAULT_RETENTION).maxPerRoom));
     this.pruneDelayMs = options.pruneDelayMs ?? 2000;
     this.warn = options.onWarning ?? ((m) => console.error(`[postgres] ${m}`));
+    this.appends = new PostgresAppendQueue(pool, { ...DEFAULT_APPEND_LIMITS, ...options.appendLimits }, {
+      stored: (room, seq) => this.noteAppend(room, seq),
+      storeError: (what, err) => this.storeError(what, err),
+    });
   }
 
   /**
@@ -84,6 +96,10 @@ export class PostgresStore implements Store {
     });
     // An idle connection that breaks (the server restarted) must not crash the process; the pool replaces it.
     pool.on('error', (err) => warn(`idle connection to ${redactUrl(url)} failed: ${redactSecrets(err.message, url)}`));
+    // pool.end() resolves before its connections' sockets have closed; close() waits for them through these.
+    const connections = new Set<unknown>();
+    pool.on('connect', (c) => connections.add(c));
+    pool.on('remove', (c) => connections.delete(c));
     let client: PoolClient | undefined;
     try {
       client = await pool.connect();
@@ -95,7 +111,7 @@ export class PostgresStore implements Store {
       await applyMigrations(client);
       const { rows } = await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'history_id'");
       if (!rows[0]) throw new StoreError('the database has no history id (meta.history_id): was it edited by hand?');
-      const store = new PostgresStore(rows[0].value, pool, url, options);
+      const store = new PostgresStore(rows[0].value, pool, connections, url, options);
       await store.markOversizedRooms(client);
       return store;
     } catch (err) {
@@ -109,44 +125,9 @@ export class PostgresStore implements Store {
     }
   }
 
-  async append(draft: MessageDraft): Promise<AppendResult> {
-    const clientId = encodeKey(draft.id);
-    const author = encodeKey(draft.author);
-    const body = storableText(draft.text);
-    const params = [
-      draft.room,
-      clientId,
-      author,
-      encodeKey(draft.sender),
-      body,
-      body === draft.text ? null : JSON.stringify(draft.text),
-      draft.ts,
-      draft.to === undefined ? null : encodeKey(draft.to),
-      draft.snippet === undefined ? null : JSON.stringify(draft.snippet),
-    ];
-    for (let attempt = 0; ; attempt++) {
-      let seq: string | null;
-      let ts: string | null;
-      try {
-        const { rows } = await this.pool.query<{ o_seq: string | null; o_ts: string | null }>(
-          'SELECT o_seq, o_ts FROM chat_append($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-          params,
-        );
-        ({ o_seq: seq, o_ts: ts } = rows[0]);
-      } catch (err) {
-        // The same message raced in from another connection; this call was rolled back, so look again.
-        if (attempt < 3 && isConcurrentDuplicate(err)) continue;
-        throw this.storeError('cannot store the message', err);
-      }
-      if (seq !== null) {
-        this.noteAppend(draft.room, Number(seq));
-        return { message: messageFromDraft(draft, Number(seq), ts ?? draft.ts), duplicate: false };
-      }
-      const stored = await this.read<MessageRow>('cannot read the stored message', `SELECT ${COLUMNS} FROM messages WHERE author = $1 AND client_id = $2`, [author, clientId]);
-      if (stored[0]) return { message: toMessage(stored[0]), duplicate: true };
-      // The original was pruned between the two statements: store this one as new.
-      if (attempt >= 3) throw new StoreError('cannot store the message: its earlier copy kept vanishing');
-    }
+  /** Queued, and written with the appends that arrive meanwhile in one transaction (see PostgresAppendQueue). */
+  append(draft: MessageDraft): Promise<AppendResult> {
+    return this.appends.append(draft);
   }
 
   async lastSeq(room: string): Promise<number> {
@@ -261,10 +242,22 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Appends already queued are written (or fail) before the pool goes; new ones are refused.
+    await this.appends.close();
     if (this.pruneTimer) clearTimeout(this.pruneTimer);
     this.pruneTimer = undefined;
     await this.pruning;
+    // An error on a connection that is closing concerns nobody any more.
+    this.pool.removeAllListeners('error');
+    this.pool.on('error', () => undefined);
     await this.pool.end();
+    // So that a server stopped right after close() (tests, a shutdown) finds no connection of ours left.
+    const giveUp = AbortSignal.timeout(5000);
+    try {
+      while (this.connections.size > 0) await once(this.pool, 'remove', { signal: giveUp });
+    } catch {
+      // A socket that has not closed within 5 s is left to the OS: close() must not hang on it.
+    }
   }
 
   private async pruneDirty(): Promise<number> {
@@ -325,10 +318,6 @@ export class PostgresStore implements Store {
 function messageOf(err: unknown): string {
   if (err instanceof AggregateError && err.errors.length > 0) return err.errors.map(messageOf).join('; ');
   return err instanceof Error ? err.message || String((err as { code?: string }).code ?? err.name) : String(err);
-}
-
-function isConcurrentDuplicate(err: unknown): boolean {
-  return (err as { code?: string }).code === '23505' && String((err as Error).message).includes('chat_append: concurrent duplicate');
 }
 
 /** `seq > after` for a fractional or unbounded `after`, as an integer the index can use. */

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
-import { ChatServer } from '../../../src/engine/chatServer';
+import { ChatServer } from '../../../src/engine/server/chatServer';
 import { RawClient } from '../../support/rawClient';
 import { activated, capturingErrors, closeAll, freePort, waitFor } from './helpers';
 import type { TcpChatApi } from '../../../src/extension/extension';

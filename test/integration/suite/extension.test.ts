@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ChatServer } from '../../../src/engine/chatServer';
+import { ChatServer } from '../../../src/engine/server/chatServer';
 import { RawClient } from '../../support/rawClient';
 import { activated, capturingErrors, closeAll, freePort, isListening, waitFor } from './helpers';
 

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ChatServer } from '../../../src/engine/chatServer';
+import { ChatServer } from '../../../src/engine/server/chatServer';
 import { nameProblem } from '../../../src/engine/protocol';
 import { RawClient } from '../../support/rawClient';
 import { activated, capturingErrors, closeAll, waitFor } from './helpers';

@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { ChatServer } from '../../../src/engine/chatServer';
+import { ChatServer } from '../../../src/engine/server/chatServer';
 import { fingerprintOf, generateCertificate } from '../../../src/engine/certificate';
 import { vscodeInvite } from '../../../src/shared/inviteLink';
 import { RawClient } from '../../support/rawClient';

@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { ChatServer } from '../../../src/engine/chatServer';
+import { ChatServer } from '../../../src/engine/server/chatServer';
 import { generateCertificate, fingerprintOf } from '../../../src/engine/certificate';
 import { activated, freePort, waitFor } from './helpers';
 import type { TcpChatApi } from '../../../src/extension/extension';

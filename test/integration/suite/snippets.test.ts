@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ChatServer } from '../../../src/engine/chatServer';
+import { ChatServer } from '../../../src/engine/server/chatServer';
 import type { ChatMessage } from '../../../src/engine/protocol';
 import { RawClient } from '../../support/rawClient';
 import { activated, closeAll, waitFor } from './helpers';

@@ -1,0 +1,81 @@
+import type { BusEvent } from '../buses/bus';
+import type { ChatMessage, FileChunkEvent, FileOfferEvent } from '../protocol';
+import { foldName } from '../stores/store';
+
+/**
+ * What server nodes tell each other over the Bus: protocol-neutral events,
+ * never wire bytes, so each node encodes for its own connections' codecs.
+ * The fields are plain JSON.
+ *
+ * `origin` is the serial of the connection that caused an event on the node
+ * that published it. That node uses it to leave the sender out of its own
+ * echo (a typist, a codec without echo) and to key file transfers; other
+ * nodes pass it through.
+ *
+ * Topics (see the functions below):
+ * - `room:<room>`: room messages, typing, files offered to the room (only the
+ *   nodes with members in the room subscribe);
+ * - `person:<folded name>`: direct messages, typing and files for one person,
+ *   subscribed by the node that holds that person;
+ * - `people`: arrivals, departures, renames, joins and leaves, which every
+ *   node hears, and the roster exchange that lets a node that starts late
+ *   learn who is on the others.
+ *
+ * Names are unique across nodes through Bus leases on `name:<folded name>`.
+ */
+
+/** Events on a room's topic. */
+export type RoomEvent =
+  | { kind: 'message'; message: ChatMessage; origin: number }
+  | { kind: 'typing'; name: string; room: string; origin: number }
+  | FileEvent;
+
+/** Events on a person's topic. */
+export type PersonEvent = { kind: 'message'; message: ChatMessage; origin: number } | { kind: 'typing'; name: string; to: string } | FileEvent;
+
+/** A file relayed through the bus: the offer fixes each node's recipients; chunks, done and abort follow it on the same topic. */
+export type FileEvent =
+  | { kind: 'file_offer'; offer: FileOfferEvent; origin: number }
+  | { kind: 'file_chunk'; chunk: FileChunkEvent; origin: number }
+  | { kind: 'file_done'; id: string; sender: string; origin: number }
+  | { kind: 'file_abort'; id: string; sender: string; reason: string; origin: number };
+
+/** One person as a roster lists them. */
+export interface RosterEntry {
+  name: string;
+  rooms: string[];
+}
+
+/** Events on the `people` topic. */
+export type PeopleEvent =
+  | { kind: 'online'; name: string; origin: number }
+  | { kind: 'offline'; name: string }
+  | { kind: 'rename'; from: string; name: string }
+  /** Joins and leaves travel here, not on the room's topic: every node keeps room sizes and member lists. */
+  | { kind: 'join'; name: string; room: string; origin: number }
+  | { kind: 'leave'; name: string; room: string }
+  /** A node that started asks the others who they hold. */
+  | { kind: 'roster?' }
+  /** A node's answer: everyone it holds now, with their rooms (it replaces what was known of that node). */
+  | { kind: 'roster'; people: RosterEntry[] };
+
+/** The topic everyone's arrivals, departures and renames travel on. */
+export const PEOPLE_TOPIC = 'people';
+
+export function roomTopic(room: string): string {
+  return 'room:' + room;
+}
+
+export function personTopic(name: string): string {
+  return 'person:' + foldName(name);
+}
+
+/** The lease that makes a name unique across nodes. */
+export function nameLease(name: string): string {
+  return 'name:' + foldName(name);
+}
+
+/** Our events are plain JSON by construction; the Bus type wants that said. */
+export function asBusEvent(e: RoomEvent | PersonEvent | PeopleEvent): BusEvent {
+  return e as unknown as BusEvent;
+}

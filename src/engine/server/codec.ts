@@ -1,0 +1,70 @@
+import type { ClientFrame, ErrorCode, ErrorFrame, ServerFrame } from '../protocol';
+
+/**
+ * The codec seam: the server core speaks protocol-neutral frames (the types
+ * in protocol.ts); a codec turns one connection's bytes into client frames
+ * and server frames into bytes. The JSON-lines codec (codecs/json/) writes
+ * the frames as they are; an IRC codec (codecs/irc/) maps them to commands
+ * and numerics, runs its own registration dialogue before it reports a
+ * `hello`, and keeps per-connection state such as negotiated capabilities.
+ */
+export interface Codec {
+  /**
+   * The encoder for frames many connections receive alike (room messages,
+   * presence, typing, file relay). Connections whose codecs return the same
+   * encoder object get the same bytes, encoded once per frame and shared
+   * through the room's output segment (see OutputQueue). A codec whose
+   * output differs by capability (IRC's server-time tags, say) returns one
+   * encoder per combination, and calls CodecSink.variantChanged() when it
+   * switches.
+   */
+  readonly variant: FrameEncoder;
+  /**
+   * How the sender's own room messages come back to it. True: in the shared
+   * bytes of its variant, like everyone else's copy (JSON, where the echo is
+   * the acknowledgement). False: the server leaves the sender out of the
+   * shared copy and asks this codec's `encode()` for it, so the codec can tag
+   * it (IRC's labeled-response) or drop it (IRC without echo-message).
+   * Direct messages always come back through `encode()`.
+   */
+  readonly sharedEcho: boolean;
+  /** Bytes from the socket; complete input units are reported to the sink in order. */
+  push(chunk: Buffer): void;
+  /** A frame for this connection only (a welcome, a reply, an error). Undefined: nothing to send in this protocol. */
+  encode(frame: ServerFrame): Buffer | undefined;
+  /** Stop reporting (from inside a sink call, too) until resume(); bytes pushed meanwhile are held. */
+  pause(): void;
+  /** Report what was held, then carry on. */
+  resume(): void;
+  /** Stop for good and drop held bytes: the connection is closing. */
+  stop(): void;
+}
+
+/** Encodes shared frames for one encoding variant; stateless, so every connection of the variant can use it. */
+export interface FrameEncoder {
+  /** Undefined when the frame means nothing in this protocol (IRC has no global "online" line, say). */
+  encode(frame: ServerFrame): Buffer | undefined;
+}
+
+/** What a codec reports while decoding. Every input unit (a line) ends in exactly one call of frame() or reject(). */
+export interface CodecSink {
+  /** One well-formed client frame. */
+  frame(f: ClientFrame): void;
+  /** An input unit that is not a valid frame; it is answered with an error, and the connection stays open. */
+  reject(code: ErrorCode, message: string, ref?: string): void;
+  /** Bytes the codec answers by itself, in order with the server's output (IRC's `CAP LS` reply, say). */
+  reply(bytes: Buffer): void;
+  /** The codec's `variant` changed (a capability was negotiated): shared output must be regrouped. */
+  variantChanged(): void;
+  /** Input broke a hard limit (a line too long); the codec has stopped, and the connection is closed with `frame_too_large`. */
+  overflow(bytes: number): void;
+}
+
+/** A wire protocol a listener speaks: opens a codec for each accepted socket. */
+export interface WireProtocol {
+  /** Short name for logs: `json`, `irc`. */
+  readonly name: string;
+  open(sink: CodecSink, limits: { maxLine: number }): Codec;
+  /** The one line a socket gets when it is turned away before it becomes a connection (server_full, tls_required). */
+  refusal(frame: ErrorFrame): Buffer;
+}

@@ -1,0 +1,227 @@
+import type * as net from 'node:net';
+import { TokenBucket } from '../tokenBucket';
+import type { ClientFrame, ErrorCode, HelloFrame } from '../protocol';
+import type { Codec, WireProtocol } from './codec';
+import type { Segment } from './outputQueue';
+
+/** Where a session stands in the handshake. */
+export type Phase = 'hello' | 'auth' | 'ready';
+
+/**
+ * The chat side of a connection: who it is, where it is, what it may still
+ * send. Nothing here touches the socket.
+ */
+export class Session {
+  phase: Phase = 'hello';
+  name = '';
+  /** The secret that lets a reconnect take this name back (see `hello.session`). */
+  token = '';
+  readonly rooms = new Set<string>();
+  /** When a typing notice was last relayed, per target. */
+  readonly typingAt = new Map<string, number>();
+  /** Refusals over the rate limit in the current 10-second window (past a cap: `flood`). */
+  rejected = 0;
+  rejectWindow = 0;
+  /** The hello held back while a password challenge is open. */
+  hello?: HelloFrame;
+  /** Nonce of the open challenge; cleared after one answer so a proof cannot be replayed or retried. */
+  nonce?: Buffer;
+  /** Set while the answer to a wrong password is held back; the handshake timeout must not pre-empt it. */
+  authTimer?: NodeJS.Timeout;
+
+  /** @param bucket the message rate limit (messages, file offers, searches, history pages) */
+  constructor(readonly bucket: TokenBucket) {}
+
+  get ready(): boolean {
+    return this.phase === 'ready';
+  }
+
+  /**
+   * Who writes this session's messages, as the Store de-duplicates and
+   * authorizes them: for now the name it sent them under. Identity keys
+   * (issue 10) replace it here, and only here.
+   */
+  get author(): string {
+    return this.name;
+  }
+}
+
+/** An input unit the codec could not accept; it is answered in order with the frames around it. */
+export class Rejection {
+  constructor(
+    readonly code: ErrorCode,
+    readonly message: string,
+    readonly ref: string | undefined,
+  ) {}
+}
+
+/** One unit of a connection's input, in arrival order. */
+export type Input = ClientFrame | Rejection;
+
+/** What a connection reports to the server. */
+export interface ConnectionHandlers {
+  /**
+   * Handle one unit of input. A handler that must wait (for the store, for a
+   * bus lease) returns a promise, which must not reject; the connection
+   * handles its next unit only after it settles.
+   */
+  input(conn: Connection, unit: Input): void | Promise<void>;
+  /** Bytes the codec answers by itself. */
+  reply(conn: Connection, bytes: Buffer): void;
+  /** The codec's shared-frame variant changed. */
+  variantChanged(conn: Connection): void;
+  /** A line grew past the limit; reading has stopped. */
+  overflow(conn: Connection, bytes: number): void;
+  /** The socket closed (for whatever reason). */
+  closed(conn: Connection): void;
+}
+
+/** Lines read from one connection before others get a turn (see charge()). */
+const LINES_PER_TURN = 64;
+let serial = 0;
+/** Input units waiting behind an unfinished one before reading stops. */
+const MAX_BACKLOG = 32;
+/** Why reading is stopped: bits, so each reason is lifted on its own. */
+const PACING = 1;
+const BACKLOG = 2;
+
+/**
+ * The socket side of a connection: reading with backpressure, the output
+ * queued for it this tick, and its liveness. The person behind it is `session`.
+ */
+export class Connection {
+  /** Set once the server decided to close it; nothing more is read or queued. */
+  closing = false;
+  /** Unique among this server's connections; bus events name their sender's connection by it. */
+  readonly id: number;
+  readonly session: Session;
+  readonly connectedAt: number;
+  /** When the last complete frame arrived, and whether a ping is out since. */
+  lastFrame: number;
+  pinged = false;
+
+  /** Output queued this tick: its own frames, and room segments it shares with other members (see OutputQueue). */
+  pending: (Buffer | Segment)[] = [];
+  /** Bytes of its own frames in `pending` (segments are counted when flushed). */
+  pendingBytes = 0;
+  /** The room segment at the end of `pending`, if the last thing queued was one. */
+  tailSeg?: Segment;
+  /** On the output queue's dirty list. */
+  dirty = false;
+
+  /** Bytes to frames and frames to bytes, in this connection's wire protocol. */
+  readonly codec: Codec;
+  /** Units that arrived while an earlier one was still being handled, oldest first. */
+  private backlog: Input[] = [];
+  private busy = false;
+  /** Reasons reading is stopped (PACING, BACKLOG); reading resumes when none is left. */
+  private held = 0;
+  /** Input budget in lines (see ServerOptions.lineRate). */
+  private readonly lines: TokenBucket;
+  /** lineRate 0 turns input pacing off, the turn-taking included. */
+  private readonly paced: boolean;
+  private linesThisTurn = 0;
+
+  constructor(
+    readonly socket: net.Socket,
+    readonly address: string,
+    protocol: WireProtocol,
+    limits: { maxLine: number; lineRate: number; rate: number; burst: number },
+    private readonly handlers: ConnectionHandlers,
+  ) {
+    this.id = ++serial;
+    this.connectedAt = this.lastFrame = Date.now();
+    this.session = new Session(new TokenBucket(limits.rate, limits.burst));
+    this.lines = new TokenBucket(limits.lineRate, limits.lineRate * 2);
+    this.paced = limits.lineRate > 0;
+    this.codec = protocol.open(
+      {
+        frame: (f) => this.receive(f),
+        reject: (code, message, ref) => this.receive(new Rejection(code, message, ref)),
+        reply: (bytes) => this.handlers.reply(this, bytes),
+        variantChanged: () => this.handlers.variantChanged(this),
+        overflow: (bytes) => this.handlers.overflow(this, bytes),
+      },
+      limits,
+    );
+    socket.on('data', (chunk: Buffer) => this.codec.push(chunk));
+    socket.on('error', () => undefined); // 'close' follows and does the cleanup
+    socket.on('close', () => this.handlers.closed(this));
+    socket.on('end', () => socket.end());
+  }
+
+  /** Stop reading for good (the connection is closing). */
+  stopReading(): void {
+    this.codec.stop();
+  }
+
+  /**
+   * One unit of input, in order: handled at once unless an earlier one is
+   * still in progress; then it waits, and past MAX_BACKLOG waiting units
+   * reading stops (backpressure) until they are handled.
+   */
+  private receive(unit: Input): void {
+    if (this.closing) return;
+    this.lastFrame = Date.now();
+    this.pinged = false;
+    if (this.busy) {
+      this.backlog.push(unit);
+      if (this.backlog.length >= MAX_BACKLOG) this.hold(BACKLOG);
+    } else {
+      this.run(unit);
+    }
+    this.charge();
+  }
+
+  private run(unit: Input): void {
+    const pending = this.handlers.input(this, unit);
+    if (!pending) return;
+    this.busy = true;
+    void pending.then(() => this.next());
+  }
+
+  /** The unit in progress is done: handle the waiting ones, in order, until one has to wait again. */
+  private next(): void {
+    this.busy = false;
+    while (!this.busy && this.backlog.length > 0 && !this.closing) this.run(this.backlog.shift()!);
+    if (this.busy) return;
+    this.backlog = [];
+    this.release(BACKLOG);
+  }
+
+  private hold(reason: number): void {
+    if (this.held === 0) {
+      this.codec.pause();
+      this.socket.pause();
+    }
+    this.held |= reason;
+  }
+
+  private release(reason: number): void {
+    if ((this.held & reason) === 0) return;
+    this.held &= ~reason;
+    if (this.held !== 0 || this.closing) return;
+    this.socket.resume();
+    this.codec.resume();
+  }
+
+  /**
+   * Charge one line to the input budget. When the budget is spent, and briefly
+   * every LINES_PER_TURN lines, stop reading (the kernel buffers, then the
+   * sender blocks: backpressure, not a disconnect) so one connection's flood
+   * of cheap frames cannot stall everyone else.
+   */
+  private charge(): void {
+    if (this.closing || !this.paced) return;
+    const within = this.lines.charge();
+    if (within && ++this.linesThisTurn < LINES_PER_TURN) return;
+    if (this.held & PACING) return; // a pause is already timed
+    this.hold(PACING);
+    const go = () => {
+      this.linesThisTurn = 0;
+      this.release(PACING);
+    };
+    if (within) setImmediate(go);
+    else setTimeout(go, this.lines.wait(0)).unref(); // until the debt is paid
+  }
+}

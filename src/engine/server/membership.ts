@@ -1,0 +1,264 @@
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_ROOM, PROTOCOL_VERSION, nameProblem, roomProblem, type ChatMessage, type ErrorCode, type HelloFrame, type RoomInfo, type ServerFrame } from '../protocol';
+import type { Bus } from '../buses/bus';
+import { foldName, type Store } from '../stores/store';
+import { VERSION } from '../version';
+import { nameLease } from './busEvents';
+import type { BusRouter } from './busRouter';
+import type { Connection } from './connection';
+import type { Delivery } from './delivery';
+import type { Directory } from './directory';
+import type { Limits, ServerEvent } from './options';
+import type { Registry } from './registry';
+import type { RoomLimits } from './roomLimits';
+
+/** What membership needs from the server. */
+export interface MembershipHost {
+  error(conn: Connection, code: ErrorCode, message: string, ref?: string): void;
+  /** Close the older connection of a session that reconnected. */
+  replace(old: Connection): void;
+  shut(conn: Connection, last: ServerFrame, code: ErrorCode, reason: string): void;
+  report(e: ServerEvent): void;
+}
+
+/** A session token as the server makes them; a client's own is kept only when it looks like one. */
+const SESSION_TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
+/** How long a name's lease on the bus lasts, and how often this node renews the leases of its people. */
+export const NAME_LEASE_MS = 30_000;
+export const NAME_RENEW_MS = 10_000;
+
+/**
+ * Arrivals, departures, joins, leaves and renames: changes the registry,
+ * claims names across nodes (bus leases), publishes presence, and builds the
+ * welcome and joined replies.
+ */
+export class Membership {
+  private renewedAt = Date.now();
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly roomLimits: RoomLimits,
+    private readonly directory: Directory,
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly router: BusRouter,
+    private readonly delivery: Delivery,
+    private readonly limits: Limits,
+    private readonly host: MembershipHost,
+  ) {}
+
+  /** Before the port opens: the rooms the store has are kept like any other. */
+  async start(): Promise<void> {
+    this.roomLimits.seed((await this.store.rooms()).map((r) => r.name));
+  }
+
+  /** Everyone online on any node, this one's first. */
+  users(): string[] {
+    return [...this.registry.users(), ...this.directory.names()];
+  }
+
+  /** The canonical name of someone online on any node (`BOB` finds `bob`), or undefined. */
+  online(name: string): string | undefined {
+    return this.registry.find(name)?.session.name ?? this.directory.find(name);
+  }
+
+  /** Take the name asked for in the hello (or the next free one) and send the welcome. */
+  async admit(conn: Connection, f: HelloFrame): Promise<void> {
+    const s = conn.session;
+    const holder = this.registry.find(f.name);
+    let wanted = f.name;
+    if (holder && f.session !== undefined && holder.session.token === f.session) {
+      // The same client reconnecting while its old socket lingers: the new one wins, and keeps the lease.
+      wanted = holder.session.name;
+      this.registry.reserve(wanted, conn);
+      this.host.replace(holder);
+    }
+    const name = await this.claim(conn, wanted);
+    if (name === undefined) return; // it closed meanwhile
+    s.name = name;
+    s.token = f.session && SESSION_TOKEN.test(f.session) ? f.session : randomBytes(16).toString('base64url');
+    // In the room before its history is read, so what is said meanwhile waits for it (see Room.catchingUp),
+    // and its own topic live before anyone can hear of it.
+    this.registry.join(conn, DEFAULT_ROOM);
+    this.router.watchPerson(name);
+    let history: ChatMessage[];
+    let rooms: RoomInfo[];
+    try {
+      await this.bus.settled();
+      [history, rooms] = await Promise.all([this.store.history(DEFAULT_ROOM, { limit: this.limits.historyOnJoin }).then((p) => p.messages), this.roomList()]);
+    } catch (err) {
+      this.host.report({ type: 'warn', message: `cannot read history for a welcome: ${(err as Error).message}` });
+      return this.host.shut(conn, { type: 'error', code: 'store_failed', message: 'the server cannot read its history right now; try again later' }, 'store_failed', 'history unreadable at the welcome');
+    }
+    if (conn.closing) return; // depart() gave the name back
+    s.phase = 'ready';
+    this.registry.add(conn);
+    this.delivery.toConn(conn, {
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      name,
+      session: s.token,
+      server: { version: VERSION, history: this.store.id },
+      room: DEFAULT_ROOM,
+      rooms,
+      joined: [...s.rooms],
+      users: this.users(),
+      history,
+      limits: { maxLine: this.limits.maxLine, rate: this.limits.rate, burst: this.limits.burst },
+    });
+    this.goLive(conn, DEFAULT_ROOM, history);
+    this.router.toPeople({ kind: 'online', name, origin: conn.id });
+    this.router.toPeople({ kind: 'join', name, room: DEFAULT_ROOM, origin: conn.id });
+    this.host.report({ type: 'online', name, address: conn.address });
+  }
+
+  async join(conn: Connection, room: string): Promise<void> {
+    const why = roomProblem(room);
+    if (why) return this.host.error(conn, 'bad_room', why);
+    const refusal = this.roomLimits.refusal(conn.session, room);
+    if (refusal) return this.host.error(conn, 'too_many_rooms', refusal);
+    this.roomLimits.touch(room);
+    const fresh = this.registry.join(conn, room);
+    await this.bus.settled();
+    const [page, seq] = await Promise.all([this.store.history(room, { limit: this.limits.historyOnJoin }), this.store.lastSeq(room)]);
+    if (conn.closing) return;
+    this.delivery.toConn(conn, {
+      type: 'joined',
+      room,
+      members: [...[...(this.registry.room(room)?.members ?? [])].map((c) => c.session.name), ...this.directory.members(room)],
+      seq,
+      history: page.messages,
+    });
+    if (!fresh) return;
+    this.goLive(conn, room, page.messages);
+    const name = conn.session.name;
+    this.router.toPeople({ kind: 'join', name, room, origin: conn.id });
+    this.host.report({ type: 'join', name, room });
+  }
+
+  leave(conn: Connection, room: string): void {
+    if (!this.registry.leave(conn, room)) return this.host.error(conn, 'not_in_room', `you are not in ${room}`);
+    this.roomLimits.touch(room);
+    const name = conn.session.name;
+    this.delivery.toConn(conn, { type: 'left', room });
+    this.router.toPeople({ kind: 'leave', name, room });
+    this.host.report({ type: 'leave', name, room });
+  }
+
+  async rename(conn: Connection, name: string): Promise<void> {
+    const why = nameProblem(name);
+    if (why) return this.host.error(conn, 'bad_name', why);
+    const from = conn.session.name;
+    if (name === from) return;
+    const sameKey = foldName(name) === foldName(from);
+    if (!sameKey) {
+      if (this.registry.isTaken(name) || this.directory.find(name) !== undefined) return this.host.error(conn, 'bad_name', `${name} is taken`);
+      this.registry.reserve(name, conn);
+      const ours = await this.lease(name);
+      if (!ours || conn.closing) {
+        this.registry.unreserve(name, conn);
+        if (ours) this.unlease(name);
+        if (!ours) this.host.error(conn, 'bad_name', `${name} is taken`);
+        return;
+      }
+    }
+    this.registry.rename(conn, name);
+    if (!sameKey) {
+      this.router.unwatchPerson(from);
+      this.unlease(from);
+    }
+    this.router.watchPerson(name);
+    this.router.toPeople({ kind: 'rename', from, name });
+    this.host.report({ type: 'rename', from, name });
+  }
+
+  /** A connection is gone: out of every room and off the list, and everyone is told. */
+  depart(conn: Connection, reason: string): void {
+    const s = conn.session;
+    const claimed = this.registry.isReservedFor(s.name, conn);
+    this.registry.unreserve(s.name, conn);
+    const wasReady = this.registry.remove(conn);
+    for (const room of [...s.rooms]) {
+      this.registry.leave(conn, room);
+      this.roomLimits.touch(room);
+      if (wasReady) this.router.toPeople({ kind: 'leave', name: s.name, room });
+    }
+    // A reconnect of the same session may have taken the name, its lease and its topic over already.
+    if ((wasReady || claimed) && !this.registry.isTaken(s.name)) {
+      this.unlease(s.name);
+      this.router.unwatchPerson(s.name);
+    }
+    if (!wasReady) return;
+    this.router.toPeople({ kind: 'offline', name: s.name });
+    this.host.report({ type: 'offline', name: s.name, reason });
+  }
+
+  /** After its welcome or joined reply, a member gets what was said meanwhile (what its history did not hold), then live frames. */
+  private goLive(conn: Connection, room: string, history: ChatMessage[]): void {
+    const seen = history.length > 0 ? history[history.length - 1].seq : 0;
+    for (const frame of this.registry.live(conn, room)) {
+      if (frame.type === 'message' && frame.seq <= seen) continue;
+      this.delivery.toConns([conn], frame);
+    }
+  }
+
+  /** Once a second: renew this node's name leases well before they run out. */
+  sweep(now: number): void {
+    this.roomLimits.expire(now);
+    if (now - this.renewedAt < NAME_RENEW_MS) return;
+    this.renewedAt = now;
+    for (const name of this.registry.users()) {
+      void this.lease(name).then((ours) => {
+        if (!ours) this.host.report({ type: 'warn', message: `another node took the name ${name} while this one held it` });
+      });
+    }
+  }
+
+  /**
+   * Claim a name on every node: this one first (a reservation), then the
+   * bus lease. When either is taken, the next free `name2`, `name3`... is
+   * tried. Undefined when the connection closed meanwhile.
+   */
+  private async claim(conn: Connection, wanted: string): Promise<string | undefined> {
+    const refused = new Set<string>();
+    const taken = (n: string) => (this.registry.isTaken(n) && !this.reservedFor(n, conn)) || this.directory.find(n) !== undefined || refused.has(foldName(n));
+    let name = taken(wanted) ? this.registry.freeName(wanted, taken) : wanted;
+    for (;;) {
+      this.registry.reserve(name, conn);
+      const ours = await this.lease(name);
+      if (conn.closing) {
+        this.registry.unreserve(name, conn);
+        if (ours && !this.registry.isTaken(name)) this.unlease(name);
+        return undefined;
+      }
+      if (ours) return name;
+      this.registry.unreserve(name, conn);
+      refused.add(foldName(name));
+      name = this.registry.freeName(wanted, taken);
+    }
+  }
+
+  private reservedFor(name: string, conn: Connection): boolean {
+    return this.registry.isReservedFor(name, conn);
+  }
+
+  private lease(name: string): Promise<boolean> {
+    return this.bus.lease(nameLease(name), NAME_LEASE_MS).catch((err: unknown) => {
+      // A bus that cannot answer must not keep people out: the name is checked on this node only.
+      this.host.report({ type: 'warn', message: `name lease for ${name} failed: ${(err as Error).message}` });
+      return true;
+    });
+  }
+
+  private unlease(name: string): void {
+    this.bus.unlease(nameLease(name)).catch((err: unknown) => this.host.report({ type: 'warn', message: `releasing the name lease for ${name} failed: ${(err as Error).message}` }));
+  }
+
+  private async roomList(): Promise<RoomInfo[]> {
+    // Counts, not member lists: with everyone in `general`, names would repeat
+    // `users` and make each welcome twice as large on a busy server.
+    const seqs = new Map((await this.store.rooms()).map((r) => [r.name, r.lastSeq]));
+    const names = new Set<string>([...this.roomLimits.names(), ...this.directory.roomNames()]);
+    return [...names].sort().map((name) => ({ name, count: (this.registry.room(name)?.members.size ?? 0) + this.directory.count(name), seq: seqs.get(name) ?? 0 }));
+  }
+}

@@ -1,0 +1,107 @@
+import { DEFAULT_ROOM, MAX_TEXT_CHARS, dmKey, type ErrorCode, type SendFrame, type Snippet } from '../protocol';
+import type { AppendResult, MessageDraft, Store } from '../stores/store';
+import type { BusRouter } from './busRouter';
+import type { Connection } from './connection';
+import type { Delivery } from './delivery';
+import type { RateLimit } from './rateLimit';
+
+/** What message relay needs from the server. */
+export interface MessageRelayHost {
+  error(conn: Connection, code: ErrorCode, message: string, ref?: string): void;
+  warn(message: string): void;
+  /** The canonical name of someone online on any node, or undefined. */
+  online(name: string): string | undefined;
+  /** A room was used (it is kept; see RoomLimits). */
+  touch(room: string): void;
+}
+
+/**
+ * Chat messages and typing notices: checks them, stores messages (once,
+ * whatever the resends) and publishes them to the room or the person.
+ */
+export class MessageRelay {
+  constructor(
+    private readonly store: Store,
+    private readonly router: BusRouter,
+    private readonly delivery: Delivery,
+    private readonly limit: RateLimit,
+    private readonly host: MessageRelayHost,
+    private readonly typingInterval: number,
+  ) {}
+
+  async message(conn: Connection, f: SendFrame): Promise<void> {
+    if (!this.limit.charge(conn, f.id, 'message')) return;
+    if (f.text.length > MAX_TEXT_CHARS) return this.host.error(conn, 'too_long', `a message has at most ${MAX_TEXT_CHARS} characters`, f.id);
+    const name = conn.session.name;
+    let room: string;
+    let to: string | undefined;
+    if (f.to !== undefined) {
+      to = this.host.online(f.to);
+      if (to === undefined) return this.host.error(conn, 'no_such_user', `nobody called ${f.to} is online`, f.id);
+      room = dmKey(name, to);
+    } else {
+      room = f.room ?? DEFAULT_ROOM;
+      if (!conn.session.rooms.has(room)) return this.host.error(conn, 'not_in_room', `join ${room} before writing to it`, f.id);
+    }
+    const draft: MessageDraft = {
+      id: f.id,
+      room,
+      sender: name,
+      author: conn.session.author,
+      text: f.text,
+      ts: new Date().toISOString(),
+      ...(to !== undefined && { to }),
+      // Copy the known fields only: extra client fields would be stored and
+      // echoed to everyone, and a deeply nested one breaks JSON.stringify for
+      // every later welcome and history reply (found by the chaos fuzz test).
+      ...(f.snippet !== undefined && { snippet: knownSnippetFields(f.snippet) }),
+    };
+    let stored: AppendResult;
+    try {
+      // The store gives the seq, and recognises a resend (same author, same id).
+      stored = await this.store.append(draft);
+    } catch (err) {
+      this.host.warn((err as Error).message);
+      return this.host.error(conn, 'store_failed', 'the server could not save your message; it was not delivered, try again later', f.id);
+    }
+    const msg = stored.message;
+    // A resend: the original goes back to the sender as its acknowledgement, and to nobody else again.
+    if (stored.duplicate) return this.delivery.toConn(conn, msg);
+    if (to === undefined) {
+      this.host.touch(room);
+      return this.router.toRoom(room, { kind: 'message', message: msg, origin: conn.id });
+    }
+    // A direct message: the sender's copy (its acknowledgement) straight away, the other's through the bus.
+    this.delivery.toConn(conn, msg);
+    if (to !== name) this.router.toPerson(to, { kind: 'message', message: msg, origin: conn.id });
+  }
+
+  typing(conn: Connection, room: string | undefined, to: string | undefined): void {
+    const s = conn.session;
+    const target = to !== undefined ? '@' + to : (room ?? DEFAULT_ROOM);
+    const now = Date.now();
+    if (now - (s.typingAt.get(target) ?? 0) < this.typingInterval) return; // relayed at most once per interval
+    if (to !== undefined) {
+      const peer = this.host.online(to);
+      if (peer === undefined) return this.host.error(conn, 'no_such_user', `nobody called ${to} is online`);
+      s.typingAt.set(target, now);
+      return this.router.toPerson(peer, { kind: 'typing', name: s.name, to: peer });
+    }
+    if (!s.rooms.has(target)) return this.host.error(conn, 'not_in_room', `you are not in ${target}`);
+    s.typingAt.set(target, now);
+    this.router.toRoom(target, { kind: 'typing', name: s.name, room: target, origin: conn.id });
+  }
+}
+
+/** The fields of a snippet the protocol defines (the guard has checked them), and nothing else. */
+function knownSnippetFields(s: Snippet): Snippet {
+  return {
+    lang: s.lang,
+    file: s.file,
+    startLine: s.startLine,
+    endLine: s.endLine,
+    code: s.code,
+    ...(s.remote !== undefined && { remote: s.remote }),
+    ...(s.commit !== undefined && { commit: s.commit }),
+  };
+}

@@ -1,0 +1,143 @@
+import type { Connection } from './connection';
+
+/**
+ * Room frames fanned out during one tick, shared by every member: the frames
+ * are queued once per room rather than once per member, and joined into one
+ * Buffer that every member's socket writes (no per-recipient copy).
+ */
+export class Segment {
+  readonly parts: Buffer[] = [];
+  bytes = 0;
+  /** Some holder got another frame after this one: later room frames must start a new segment to keep order. */
+  broken = false;
+  private joined?: Buffer;
+
+  /** @param except the one member of the group that does not hold this segment (a typist, a newcomer), if any */
+  constructor(
+    readonly tick: number,
+    readonly except: Connection | undefined,
+  ) {}
+
+  push(buf: Buffer): void {
+    this.parts.push(buf);
+    this.bytes += buf.length;
+    this.joined = undefined;
+  }
+
+  buffer(): Buffer {
+    return (this.joined ??= this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.bytes));
+  }
+}
+
+/** Connections that receive the same frames: the members of a room. Its open segment lives here. */
+export interface FanoutGroup {
+  readonly members: ReadonlySet<Connection>;
+  /** The segment this group's frames are appended to during the current tick; reset when membership changes. */
+  seg?: Segment;
+}
+
+/**
+ * Everything the server writes goes through here. Each connection gathers
+ * what it is sent during one event-loop tick; one flush per tick writes it
+ * with one `socket.write` per connection. Output is bounded: past `maxQueue`
+ * bytes waiting for one connection, it is handed to `slowReader`.
+ */
+export class OutputQueue {
+  private readonly dirty: Connection[] = [];
+  private flushScheduled = false;
+  /** Counts flushes; a segment takes frames only during the tick it was opened in. */
+  private tick = 0;
+
+  constructor(
+    private readonly maxQueue: number,
+    private readonly slowReader: (conn: Connection) => void,
+  ) {}
+
+  /** Queue bytes for one connection; they are written with everything else it gets this tick. */
+  send(conn: Connection, buf: Buffer): void {
+    if (conn.closing) return;
+    if (conn.tailSeg) {
+      conn.tailSeg.broken = true;
+      conn.tailSeg = undefined;
+    }
+    conn.pending.push(buf);
+    conn.pendingBytes += buf.length;
+    if (conn.pendingBytes + conn.socket.writableLength > this.maxQueue) return this.slowReader(conn);
+    this.markDirty(conn);
+  }
+
+  /**
+   * A frame to every member of a group but `except`. While every receiving
+   * member's queue still ends with this tick's segment of the group, the frame
+   * is appended to that segment once: O(1) per frame instead of O(members).
+   */
+  fanOut(group: FanoutGroup, buf: Buffer, except?: Connection): void {
+    let seg = group.seg;
+    if (seg && seg.tick === this.tick && !seg.broken && seg.except === except) {
+      seg.push(buf);
+      return;
+    }
+    // A segment that skips someone cannot take frames meant for everyone, nor the reverse: a new one keeps order.
+    if (seg) seg.broken = true;
+    seg = new Segment(this.tick, except);
+    seg.push(buf);
+    group.seg = seg;
+    for (const c of group.members) {
+      if (c.closing || c === except) continue;
+      if (c.tailSeg) c.tailSeg.broken = true;
+      c.tailSeg = seg;
+      c.pending.push(seg);
+      if (c.pendingBytes + c.socket.writableLength > this.maxQueue) {
+        this.slowReader(c);
+        continue;
+      }
+      this.markDirty(c);
+    }
+  }
+
+  /** A connection has more waiting for it than it may: cut it as a slow reader. */
+  overflow(conn: Connection): void {
+    if (!conn.closing) this.slowReader(conn);
+  }
+
+  /** Everything queued for a connection as one Buffer (shared segments are joined once, not per member). */
+  take(conn: Connection): Buffer | undefined {
+    const p = conn.pending;
+    this.discard(conn);
+    if (p.length === 0) return undefined;
+    if (p.length === 1) return p[0] instanceof Segment ? p[0].buffer() : p[0];
+    return Buffer.concat(p.map((x) => (x instanceof Segment ? x.buffer() : x)));
+  }
+
+  /** Forget what is queued for a connection (it is gone, or cut). */
+  discard(conn: Connection): void {
+    conn.pending = [];
+    conn.pendingBytes = 0;
+    conn.tailSeg = undefined;
+  }
+
+  /** Write what every dirty connection has queued; runs once per tick, and at close. */
+  flush(): void {
+    this.flushScheduled = false;
+    this.tick++; // segments queued so far are closed: new room frames open new ones
+    const list = this.dirty.splice(0);
+    for (const conn of list) {
+      conn.dirty = false;
+      if (conn.closing) continue;
+      const out = this.take(conn);
+      if (!out) continue;
+      conn.socket.write(out);
+      if (conn.socket.writableLength > this.maxQueue) this.slowReader(conn);
+    }
+  }
+
+  private markDirty(conn: Connection): void {
+    if (conn.dirty) return;
+    conn.dirty = true;
+    this.dirty.push(conn);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+}

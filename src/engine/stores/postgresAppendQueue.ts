@@ -1,0 +1,195 @@
+import type { Pool } from 'pg';
+import { encodeKey, messageFromDraft, storableText, toMessage, type MessageRow } from './postgresRows';
+import { StoreError, type AppendResult, type MessageDraft } from './store';
+
+/** How many appends PostgresAppendQueue writes together, and how many it lets wait. */
+export interface AppendBatchLimits {
+  /** Most drafts written in one transaction. */
+  maxDrafts: number;
+  /** Most bytes (UTF-8, all fields) written in one transaction; a larger draft goes alone. */
+  maxBytes: number;
+  /** Most drafts waiting for their transaction; beyond it an append is refused at once (the store is overloaded). */
+  maxQueued: number;
+}
+
+export const DEFAULT_APPEND_LIMITS: AppendBatchLimits = { maxDrafts: 256, maxBytes: 1 << 20, maxQueued: 10_000 };
+
+/** What the queue needs from its store. */
+export interface AppendQueueHooks {
+  /** A message was stored under a new seq (the store prunes the room later). */
+  stored(room: string, seq: number): void;
+  /** The StoreError for a failure, without the URL's password. */
+  storeError(what: string, err: unknown): StoreError;
+}
+
+/** Runs of one batch after a copy of one of its messages was committed meanwhile elsewhere, or PostgreSQL undid it (deadlock). */
+const MAX_RETRIES = 5;
+
+interface Pending {
+  draft: MessageDraft;
+  /** chat_append_many's nine arguments for this draft, in order. */
+  params: (string | null)[];
+  bytes: number;
+  resolve(result: AppendResult): void;
+  reject(err: unknown): void;
+}
+
+/** One row of chat_append_many, its columns renamed as MessageRow names them. */
+interface BatchRow extends MessageRow {
+  idx: string;
+  duplicate: boolean;
+}
+
+/**
+ * Group commit for PostgresStore.append. A commit waits for the WAL to reach
+ * disk (milliseconds), and appends to one room take turns through commit, so
+ * one transaction per append caps a room at a few hundred a second. Here one
+ * batch is written at a time: the appends that arrive while it is in flight
+ * wait, and the next transaction writes them all (up to maxDrafts and
+ * maxBytes) through `chat_append_many` (postgresMigrations.ts), in arrival
+ * order. Each caller's promise settles after that commit, with its own
+ * result; if the transaction fails, every caller in it gets a StoreError and
+ * nothing of it was stored.
+ */
+export class PostgresAppendQueue {
+  private readonly queue: Pending[] = [];
+  /** The write loop is running (or about to): only one batch is in flight at a time. */
+  private writing = false;
+  private readonly idle: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly limits: AppendBatchLimits,
+    private readonly hooks: AppendQueueHooks,
+  ) {}
+
+  /** Appends waiting for a transaction (not counting the one in flight). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  append(draft: MessageDraft): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new StoreError('cannot store the message: the store is closed'));
+    if (this.queue.length >= this.limits.maxQueued) {
+      return Promise.reject(new StoreError(`cannot store the message: the store is overloaded (${this.queue.length} messages are waiting for PostgreSQL)`));
+    }
+    const params = draftParams(draft);
+    const bytes = params.reduce((sum, p) => sum + (p === null ? 0 : Buffer.byteLength(p)), 0);
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ draft, params, bytes, resolve, reject });
+      if (!this.writing) {
+        this.writing = true;
+        // A microtask later, so appends made in one go (a burst, Promise.all) share the first transaction too.
+        queueMicrotask(() => void this.run());
+      }
+    });
+  }
+
+  /** Refuses new appends and resolves once every queued one has settled. */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.writing ? new Promise((resolve) => this.idle.push(resolve)) : Promise.resolve();
+  }
+
+  private async run(): Promise<void> {
+    while (this.queue.length > 0) await this.write(this.takeBatch());
+    this.writing = false;
+    for (const resolve of this.idle.splice(0)) resolve();
+  }
+
+  private takeBatch(): Pending[] {
+    let count = 1;
+    let bytes = this.queue[0].bytes;
+    while (count < this.queue.length && count < this.limits.maxDrafts && bytes + this.queue[count].bytes <= this.limits.maxBytes) {
+      bytes += this.queue[count].bytes;
+      count++;
+    }
+    return this.queue.splice(0, count);
+  }
+
+  /** Writes a batch and settles its callers; never rejects. */
+  private async write(batch: Pending[]): Promise<void> {
+    let results: AppendResult[];
+    try {
+      results = await this.transaction(batch);
+    } catch (err) {
+      if (batch.length > 1 && refusesData(err)) {
+        // PostgreSQL refused something in one of the drafts (a constraint or trigger an operator added, a size limit):
+        // write the halves apart, in order, so the others are stored and only that draft's caller gets the error.
+        const half = Math.ceil(batch.length / 2);
+        await this.write(batch.slice(0, half));
+        await this.write(batch.slice(half));
+        return;
+      }
+      const error = err instanceof StoreError ? err : this.hooks.storeError('cannot store the message', err);
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    results.forEach((r, i) => batch[i].resolve(r));
+  }
+
+  /** One transaction (one statement) for the whole batch, run again when a concurrent commit got in its way. */
+  private async transaction(batch: Pending[]): Promise<AppendResult[]> {
+    const columns = Array.from({ length: 9 }, (_, c) => batch.map((p) => p.params[c]));
+    for (let attempt = 0; ; attempt++) {
+      let rows: BatchRow[];
+      try {
+        ({ rows } = await this.pool.query<BatchRow>(
+          `SELECT o_index AS idx, o_duplicate AS duplicate, o_pos AS pos, o_room AS room, o_seq AS seq, o_client_id AS client_id,
+                  o_sender AS sender, o_body AS body, o_body_exact AS body_exact, o_ts AS ts, o_recipient AS recipient, o_snippet AS snippet
+           FROM chat_append_many($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])`,
+          columns,
+        ));
+      } catch (err) {
+        if (attempt < MAX_RETRIES && isTransient(err)) continue;
+        throw err;
+      }
+      if (rows.length !== batch.length || rows.some((r, i) => Number(r.idx) !== i + 1)) {
+        throw new StoreError(`cannot store the message: PostgreSQL answered ${rows.length} rows for ${batch.length} messages`);
+      }
+      return rows.map((row, i) => {
+        if (row.duplicate) return { message: toMessage(row), duplicate: true };
+        const seq = Number(row.seq);
+        this.hooks.stored(row.room, seq);
+        return { message: messageFromDraft(batch[i].draft, seq, row.ts), duplicate: false };
+      });
+    }
+  }
+}
+
+/** A draft as chat_append_many's columns: strings a text column cannot hold go through encodeKey or body_exact. */
+function draftParams(draft: MessageDraft): (string | null)[] {
+  const body = storableText(draft.text);
+  return [
+    draft.room,
+    encodeKey(draft.id),
+    encodeKey(draft.author),
+    encodeKey(draft.sender),
+    body,
+    body === draft.text ? null : JSON.stringify(draft.text),
+    draft.ts,
+    draft.to === undefined ? null : encodeKey(draft.to),
+    draft.snippet === undefined ? null : JSON.stringify(draft.snippet),
+  ];
+}
+
+function sqlState(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.length === 5 ? code : '';
+}
+
+/**
+ * Worth running again: a copy of one of the batch's messages was committed to
+ * another room meanwhile (the next run finds it stored), or PostgreSQL undid
+ * the transaction to break a deadlock or a serialization conflict.
+ */
+function isTransient(err: unknown): boolean {
+  const state = sqlState(err);
+  return state.startsWith('40') || (state === '23505' && (err as { constraint?: string }).constraint === 'messages_dedupe');
+}
+
+/** PostgreSQL refused the data (invalid value, constraint, limit, trigger), not the connection. */
+function refusesData(err: unknown): boolean {
+  return /^(22|23|54|P0)/.test(sqlState(err));
+}
