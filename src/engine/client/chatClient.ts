@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { formatHostPort, type Endpoint } from '../address';
 import { normalizeFingerprint } from '../certificate';
-import { DEFAULT_ROOM, PROTOCOL_VERSION, isDmKey, type ChatMessage, type ClientFrame, type ErrorCode, type ErrorFrame, type HistoryFrame, type PresenceFrame, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type WelcomeFrame } from '../protocol';
+import { DEFAULT_ROOM, FEATURE_PEOPLE, PROTOCOL_VERSION, isDmKey, presenceEvents, type ChatMessage, type ClientFrame, type ErrorCode, type ErrorFrame, type HistoryFrame, type PeopleFrame, type PresenceFrame, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type UsersFrame, type WelcomeFrame, type WhoRequest } from '../protocol';
 import { resolveClientOptions, type ClientOptions, type ClientState, type ResolvedClientOptions } from './clientOptions';
 import { ClientEvents } from './clientEvents';
 import { ConnectError, FINAL_CONNECT_CODES } from './connectError';
@@ -53,6 +53,9 @@ export class ChatClient extends ClientEvents {
   private reconnectTimer?: NodeJS.Timeout;
   private everConnected = false;
   private _users: string[] = [];
+  /** How many are online, and in each room, as the server last said (welcome, joined, people). */
+  private _online = 0;
+  private readonly counts = new Map<string, number>();
   private _welcome?: WelcomeFrame;
   /** The server's history id from the last welcome. */
   private historyId?: string;
@@ -89,9 +92,17 @@ export class ChatClient extends ClientEvents {
   get name(): string {
     return this._name;
   }
-  /** Everyone online at the last count. */
+  /** Everyone online at the last count; on a large server only the people the server named (see `onlineCount`). */
   get users(): readonly string[] {
     return this._users;
+  }
+  /** How many are online, as the server last said. */
+  get onlineCount(): number {
+    return Math.max(this._online, this._users.length);
+  }
+  /** How many are in a room you are in, as the server last said; undefined for a room not heard of. */
+  count(room: string): number | undefined {
+    return this.counts.get(room);
   }
   /** Rooms this client is in. */
   get rooms(): readonly string[] {
@@ -190,6 +201,16 @@ export class ChatClient extends ClientEvents {
     return f.users;
   }
 
+  /**
+   * One page of who is online, or of a room's members: sorted, names
+   * starting with `prefix` (case-insensitive, for @-completion), after the
+   * name `after` (the last of the previous page). `more` says whether
+   * another page follows.
+   */
+  people(query: Omit<WhoRequest, 'type' | 'id'> = {}): Promise<UsersFrame> {
+    return this.ask({ type: 'who', limit: query.limit ?? 100, ...query });
+  }
+
   /** Close on purpose: no reconnect. */
   disconnect(): void {
     this.setState('closed');
@@ -220,7 +241,7 @@ export class ChatClient extends ClientEvents {
         tls: this.opts.tls && { pinned: this.pinned, verify: this.opts.tls.verify, servername: this.opts.tls.servername },
       },
       {
-        hello: () => ({ type: 'hello', v: PROTOCOL_VERSION, name: this._name, ...(this.session && { session: this.session }) }),
+        hello: () => ({ type: 'hello', v: PROTOCOL_VERSION, name: this._name, ...(this.session && { session: this.session }), features: [FEATURE_PEOPLE] }),
         answer: (f) => (f.type === 'challenge' ? this.prover.prove(f, conn.address).then((proof): ClientFrame => ({ type: 'auth', proof })) : undefined),
         presented: (fp) => (this._fingerprint = fp),
         trusted: (fp) => (this.pinned = fp),
@@ -269,6 +290,9 @@ export class ChatClient extends ClientEvents {
     this._name = w.name;
     this.session = w.session;
     this._users = w.users;
+    this._online = w.usersCount ?? w.users.length;
+    this.counts.clear();
+    for (const r of w.rooms) this.counts.set(r.name, r.count);
     this.attempt = 0;
     const reconnecting = this.everConnected;
     this.everConnected = true;
@@ -304,15 +328,19 @@ export class ChatClient extends ClientEvents {
       case 'presence':
         this.applyPresence(f);
         return this.presenceE.fire(f);
+      case 'people':
+        return this.onPeopleFrame(f);
       case 'typing':
         return this.typingE.fire(f);
       case 'joined':
         this.joined.add(f.room);
+        this.counts.set(f.room, f.count ?? f.members.length);
         for (const m of f.history) this.ackIfMine(m);
         this.tracker.sync(f.room, f.seq, f.history);
         return this.joinedE.fire(f);
       case 'left':
         this.joined.delete(f.room);
+        this.counts.delete(f.room);
         return this.leftE.fire(f.room);
       case 'history':
       case 'search_results':
@@ -372,6 +400,18 @@ export class ChatClient extends ClientEvents {
   private failWaiting(err: Error): void {
     this.files.failAll(err);
     this.requests.failAll(err);
+  }
+
+  /** Coalesced arrivals and departures: counts, the online list, and a presence event per named change (never our own). */
+  private onPeopleFrame(f: PeopleFrame): void {
+    if (f.room !== undefined) this.counts.set(f.room, f.count);
+    else this._online = f.count;
+    this.peopleE.fire(f);
+    for (const p of presenceEvents(f)) {
+      if (p.name === this._name) continue;
+      this.applyPresence(p);
+      this.presenceE.fire(p);
+    }
   }
 
   private applyPresence(p: PresenceFrame): void {

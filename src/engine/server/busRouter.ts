@@ -4,6 +4,7 @@ import type { Connection } from './connection';
 import type { Delivery } from './delivery';
 import type { Directory } from './directory';
 import type { FileRelay } from './fileRelay';
+import type { PresenceBatcher } from './presenceBatcher';
 import type { Registry } from './registry';
 
 /** What the router needs from the server. */
@@ -32,6 +33,7 @@ export class BusRouter {
     private readonly directory: Directory,
     private readonly delivery: Delivery,
     private readonly files: FileRelay,
+    private readonly presence: PresenceBatcher,
     private readonly host: BusRouterHost,
   ) {}
 
@@ -102,6 +104,7 @@ export class BusRouter {
         return this.delivery.toConn(sender, e.message); // its codec's own copy (see Codec.sharedEcho)
       }
       case 'typing':
+        if (this.presence.coalescesTyping(room)) return this.presence.typing(room, e.name);
         return this.delivery.toRoom(room, { type: 'typing', name: e.name, room }, this.origin(from, e.origin));
       case 'file_offer':
       case 'file_chunk':
@@ -140,21 +143,23 @@ export class BusRouter {
   private onPeople(e: PeopleEvent, from: string): void {
     const mine = from === this.bus.nodeId;
     switch (e.kind) {
+      // Arrivals and departures are coalesced (see PresenceBatcher); a rename is rare and goes out at once.
       case 'online':
         if (!mine) this.directory.online(e.name, from);
-        return this.delivery.toEveryone({ type: 'presence', event: 'online', name: e.name }, this.origin(from, e.origin));
+        return this.presence.online(e.name, true, this.origin(from, e.origin));
       case 'offline':
         if (!mine) this.directory.offline(e.name);
-        return this.delivery.toEveryone({ type: 'presence', event: 'offline', name: e.name });
+        return this.presence.online(e.name, false);
       case 'rename':
         if (!mine) this.directory.rename(e.from, e.name, from);
+        this.presence.rename(e.from, e.name);
         return this.delivery.toEveryone({ type: 'presence', event: 'rename', name: e.name, from: e.from });
       case 'join':
         if (!mine) this.directory.joined(e.name, e.room, from);
-        return this.delivery.toRoom(e.room, { type: 'presence', event: 'join', name: e.name, room: e.room }, this.origin(from, e.origin));
+        return this.presence.room(e.room, e.name, true, this.origin(from, e.origin));
       case 'leave':
         if (!mine) this.directory.left(e.name, e.room);
-        return this.delivery.toRoom(e.room, { type: 'presence', event: 'leave', name: e.name, room: e.room });
+        return this.presence.room(e.room, e.name, false);
       case 'roster?':
         if (!mine) this.toPeople({ kind: 'roster', people: this.host.roster() });
         return;

@@ -21,6 +21,7 @@ import { Membership } from './membership';
 import { MessageRelay } from './messageRelay';
 import { resolveLimits, type Limits, type ServerEvent, type ServerOptions } from './options';
 import { OutputQueue } from './outputQueue';
+import { PresenceBatcher } from './presenceBatcher';
 import { RateLimit } from './rateLimit';
 import { Registry } from './registry';
 import { RoomLimits } from './roomLimits';
@@ -61,6 +62,7 @@ export class ChatServer {
   private readonly messages: MessageRelay;
   private readonly requests: HistoryRequests;
   private readonly files: FileRelay;
+  private readonly presence: PresenceBatcher;
 
   constructor(options: ServerOptions = {}) {
     const limits = (this.limits = resolveLimits(options));
@@ -94,7 +96,18 @@ export class ChatServer {
       limits.maxFileSize,
       limits.fileIdleTimeout,
     );
-    this.router = new BusRouter(this.bus, this.registry, this.directory, this.delivery, this.files, {
+    this.presence = new PresenceBatcher(
+      {
+        roomSize: (room) => this.membership.roomSize(room),
+        onlineCount: () => this.membership.onlineCount(),
+        toRoom: (room, frame, except) => this.delivery.toRoom(room, frame, except),
+        toEveryone: (frame, except) => this.delivery.toEveryone(frame, except),
+        toConn: send,
+      },
+      limits.largeRoom,
+      limits.presenceInterval,
+    );
+    this.router = new BusRouter(this.bus, this.registry, this.directory, this.delivery, this.files, this.presence, {
       local: (id) => this.conns.get(id),
       roster: () => [...this.registry.everyone()].map((c) => ({ name: c.session.name, rooms: [...c.session.rooms] })),
       warn,
@@ -176,6 +189,7 @@ export class ChatServer {
     for (const c of [...this.conns.values()]) c.socket.destroy();
     await closed;
     this.router.stop();
+    this.presence.stop();
     await this.bus.close();
     await this.store.close();
   }
@@ -239,7 +253,7 @@ export class ChatServer {
       case 'search':
         return this.requests.search(conn, f);
       case 'who':
-        return this.delivery.toConn(conn, { type: 'users', ...(f.id !== undefined && { id: f.id }), users: this.membership.users() });
+        return this.membership.who(conn, f);
       case 'file_offer':
         return this.files.offer(conn, f);
       case 'file_chunk':

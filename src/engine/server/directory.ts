@@ -23,6 +23,11 @@ export class Directory {
     return this.people.get(foldName(name))?.name;
   }
 
+  /** How many people the other nodes hold. */
+  get size(): number {
+    return this.people.size;
+  }
+
   names(): string[] {
     return [...this.people.values()].map((p) => p.name);
   }
@@ -30,6 +35,11 @@ export class Directory {
   /** Remote members of a room. */
   members(room: string): string[] {
     return [...(this.rooms.get(room) ?? [])].map((k) => this.people.get(k)?.name ?? k);
+  }
+
+  /** True when a remote person is in a room. */
+  isIn(name: string, room: string): boolean {
+    return this.rooms.get(room)?.has(foldName(name)) ?? false;
   }
 
   count(room: string): number {

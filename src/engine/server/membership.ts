@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_ROOM, PROTOCOL_VERSION, nameProblem, roomProblem, type ChatMessage, type ErrorCode, type HelloFrame, type RoomInfo, type ServerFrame } from '../protocol';
+import { DEFAULT_ROOM, PROTOCOL_VERSION, WHO_PAGE, WHO_PAGE_MAX, nameProblem, roomProblem, type ChatMessage, type ErrorCode, type HelloFrame, type RoomInfo, type ServerFrame, type WhoRequest } from '../protocol';
 import type { Bus } from '../buses/bus';
 import { foldName, type Store } from '../stores/store';
 import { VERSION } from '../version';
@@ -20,6 +20,9 @@ export interface MembershipHost {
   shut(conn: Connection, last: ServerFrame, code: ErrorCode, reason: string): void;
   report(e: ServerEvent): void;
 }
+
+/** People named in a large room's welcome or joined reply besides you: the latest speakers still here. */
+export const RELEVANT_MAX = 50;
 
 /** A session token as the server makes them; a client's own is kept only when it looks like one. */
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
@@ -55,6 +58,46 @@ export class Membership {
   /** Everyone online on any node, this one's first. */
   users(): string[] {
     return [...this.registry.users(), ...this.directory.names()];
+  }
+
+  /** How many are online, on every node. */
+  onlineCount(): number {
+    return this.registry.count + this.directory.size;
+  }
+
+  /** How many are in a room, on every node. */
+  roomSize(room: string): number {
+    return (this.registry.room(room)?.members.size ?? 0) + this.directory.count(room);
+  }
+
+  /**
+   * One page of who is online, or in a room: sorted by folded name, after
+   * `after`, starting with `prefix` (both compared folded, so `AL` finds
+   * `alice`). Without any paging field, everyone online (version 1).
+   */
+  who(conn: Connection, f: WhoRequest): void {
+    const id = f.id !== undefined ? { id: f.id } : {};
+    if (f.room === undefined && f.prefix === undefined && f.after === undefined && f.limit === undefined) {
+      return this.delivery.toConn(conn, { type: 'users', ...id, users: this.users() });
+    }
+    if (f.room !== undefined && !conn.session.rooms.has(f.room)) return this.host.error(conn, 'not_in_room', `you are not in ${f.room}`, f.id);
+    const prefix = foldName(f.prefix ?? '');
+    const after = f.after === undefined ? undefined : foldName(f.after);
+    const limit = Math.max(1, Math.min(f.limit ?? WHO_PAGE, WHO_PAGE_MAX));
+    const found: Array<[string, string]> = [];
+    const consider = (key: string, name: string) => {
+      if (key.startsWith(prefix) && (after === undefined || key > after)) found.push([key, name]);
+    };
+    if (f.room === undefined) {
+      for (const [key, c] of this.registry.keyed()) consider(key, c.session.name);
+      for (const name of this.directory.names()) consider(foldName(name), name);
+    } else {
+      for (const c of this.registry.room(f.room)?.members ?? []) if (c.session.ready) consider(foldName(c.session.name), c.session.name);
+      for (const name of this.directory.members(f.room)) consider(foldName(name), name);
+    }
+    found.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const users = found.slice(0, limit).map(([, name]) => name);
+    this.delivery.toConn(conn, { type: 'users', ...id, users, ...(f.room !== undefined && { room: f.room }), more: found.length > limit });
   }
 
   /** The canonical name of someone online on any node (`BOB` finds `bob`), or undefined. */
@@ -93,6 +136,10 @@ export class Membership {
     if (conn.closing) return; // depart() gave the name back
     s.phase = 'ready';
     this.registry.add(conn);
+    // Above the threshold, not everyone: building and sending the whole list to each newcomer costs the square of the crowd.
+    const online = this.onlineCount();
+    const large = online > this.limits.largeRoom;
+    const users = large ? relevant(name, history, (n) => this.online(n) === n) : this.users();
     this.delivery.toConn(conn, {
       type: 'welcome',
       v: PROTOCOL_VERSION,
@@ -102,7 +149,8 @@ export class Membership {
       room: DEFAULT_ROOM,
       rooms,
       joined: [...s.rooms],
-      users: this.users(),
+      users,
+      ...(large && { usersCount: online }),
       history,
       limits: { maxLine: this.limits.maxLine, rate: this.limits.rate, burst: this.limits.burst },
     });
@@ -122,10 +170,16 @@ export class Membership {
     await this.bus.settled();
     const [page, seq] = await Promise.all([this.store.history(room, { limit: this.limits.historyOnJoin }), this.store.lastSeq(room)]);
     if (conn.closing) return;
+    const count = this.roomSize(room);
+    const large = count > this.limits.largeRoom;
+    const here = (n: string) => this.registry.find(n)?.session.rooms.has(room) === true || this.directory.isIn(n, room);
     this.delivery.toConn(conn, {
       type: 'joined',
       room,
-      members: [...[...(this.registry.room(room)?.members ?? [])].map((c) => c.session.name), ...this.directory.members(room)],
+      members: large
+        ? relevant(conn.session.name, page.messages, here)
+        : [...[...(this.registry.room(room)?.members ?? [])].map((c) => c.session.name), ...this.directory.members(room)],
+      ...(large && { count }),
       seq,
       history: page.messages,
     });
@@ -261,4 +315,14 @@ export class Membership {
     const names = new Set<string>([...this.roomLimits.names(), ...this.directory.roomNames()]);
     return [...names].sort().map((name) => ({ name, count: (this.registry.room(name)?.members.size ?? 0) + this.directory.count(name), seq: seqs.get(name) ?? 0 }));
   }
+}
+
+/** You, then the latest speakers of `history` who are still here (newest first), at most RELEVANT_MAX of them. */
+function relevant(me: string, history: readonly ChatMessage[], here: (name: string) => boolean): string[] {
+  const names = [me];
+  for (let i = history.length - 1; i >= 0 && names.length <= RELEVANT_MAX; i--) {
+    const sender = history[i].sender;
+    if (!names.includes(sender) && here(sender)) names.push(sender);
+  }
+  return names;
 }

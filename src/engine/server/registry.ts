@@ -95,6 +95,16 @@ export class Registry {
     return this.byKey.values();
   }
 
+  /** How many connections completed the handshake. */
+  get count(): number {
+    return this.byKey.size;
+  }
+
+  /** Ready connections with their folded names (the order `who` pages sort by). */
+  keyed(): Iterable<[string, Connection]> {
+    return this.byKey.entries();
+  }
+
   /** The connection holding a name, compared folded (`Alice` holds `alice`). */
   find(name: string): Connection | undefined {
     return this.byKey.get(foldName(name));
