@@ -43,6 +43,14 @@ const opt = (name, dflt) => {
 const ORDER = ['blast', 'idle', 'paced', 'storm', 'large', 'history', 'extension'];
 const DEFAULT = ['blast', 'idle@1000', 'paced', 'history', 'extension'];
 const ROOM_WORKLOADS = { storm, idle, large };
+// An unknown flag (--help among them) prints the usage and runs nothing: a typo must not start an hour of benchmarks.
+const FLAGS = new Set(['--quick', '--report']);
+const OPTIONS = new Set(['--only', '--n', '--servers', '--rounds', '--cap']);
+for (let i = 0; i < argv.length; i++) {
+  if (OPTIONS.has(argv[i])) i++;
+  else if (!FLAGS.has(argv[i])) usage(argv[i] === '--help' || argv[i] === '-h' ? 'the options' : `unknown option "${argv[i]}"`);
+}
+
 const QUICK = flag('--quick');
 const REPORT_ONLY = flag('--report');
 /** Workload → sizes asked for (undefined: its defaults). */

@@ -118,7 +118,7 @@ const json = {
     return handshake(opts, hooks, (h) => {
       const s = socket(opts, hooks, () => h.closed());
       s.on('error', (e) => h.fail(e));
-      s.on('connect', () => s.write(`{"type":"hello","v":1,"name":"c${opts.index}"}\n`));
+      s.on('connect', () => s.write(`{"type":"hello","v":1,"name":"c${opts.index}","features":["people"]}\n`));
       let n = 0;
       const client = {
         send: (p) => s.write(`{"type":"message","id":"${opts.tag}${opts.index}-${n++}","room":"${opts.room}","text":"${p}"}\n`),
