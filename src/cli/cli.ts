@@ -48,7 +48,7 @@ In the terminal client, type a line to send it to the current room, or:
   /join ROOM    switch to ROOM (joining it)
   /leave ROOM   leave ROOM
   /msg NAME TEXT  send a direct message ("double quotes" around a name with spaces)
-  /who          list who is online
+  /who [PREFIX] who is in this room (names starting with PREFIX); @ then Tab completes a name
   /nick NAME    change your name
   /history      show earlier messages of the current room
   /search TEXT  search the history

@@ -10,6 +10,9 @@ import { DEFAULT_ROOM, dmPeer, isDmKey, type ChatMessage } from '../engine/proto
 import { assertNever } from '../shared/assertNever';
 import { COMMANDS, parseCommand } from './parseCommand';
 
+/** Names `/who` prints at once. */
+const WHO_SHOWN = 50;
+
 /** Flags of `tcp-chat connect`. */
 export interface ConnectArgs {
   host: string;
@@ -76,8 +79,17 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     tlsOptions = { fingerprint, ...(process.stdin.isTTY && { verify: (fp: string) => askTrust(rl, address, fp, pinned, knownFile) }) };
   }
   const client = new ChatClient({ host: a.host, port: a.port, name: a.name, ...(password !== undefined && { password }), ...(tlsOptions && { tls: tlsOptions }) });
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   let room = DEFAULT_ROOM;
+  // @ then Tab: the room's members whose names start with what follows, asked of the server (a large room's list is never all here).
+  const completer = (line: string, done: (err: null, result: [string[], string]) => void): void => {
+    const word = /@(\S*)$/.exec(line);
+    if (!word || client.state !== 'connected') return done(null, [[], line]);
+    client.people({ room, prefix: word[1], limit: 20 }).then(
+      (page) => done(null, [page.users.map((u) => '@' + u), word[0]]),
+      () => done(null, [[], word[0]]),
+    );
+  };
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY, completer });
   const print = (line: string) => {
     if (process.stdin.isTTY) {
       readline.clearLine(process.stdout, 0);
@@ -128,7 +140,9 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
       }
       print(`* TLS, certificate SHA-256 ${client.fingerprint}`);
     }
-    print(`* ${w.users.length} online: ${w.users.map(clean).join(', ')}`);
+    // Above the server's large-room threshold the welcome names only the people relevant to you.
+    if (w.usersCount !== undefined) print(`* ${w.usersCount} online, among them ${w.users.map(clean).join(', ')} (/who PREFIX finds others)`);
+    else print(`* ${w.users.length} online: ${w.users.map(clean).join(', ')}`);
     for (const m of w.history) show(m);
     if (a.room && a.room !== DEFAULT_ROOM) client.join(a.room);
   } catch (err) {
@@ -177,12 +191,18 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
         case 'msg':
           client.send(c.text, { to: c.to });
           break;
-        case 'who':
-          client.who().then(
-            (u) => print(`* ${u.length} online: ${u.map(clean).join(', ')}`),
+        case 'who': {
+          const where = room;
+          client.people({ room: where, limit: WHO_SHOWN, ...(c.prefix !== undefined && { prefix: c.prefix }) }).then(
+            (page) => {
+              const count = client.count(where) ?? page.users.length;
+              const which = c.prefix !== undefined ? `, starting with ${clean(c.prefix)}` : '';
+              print(`* ${count} in #${where}${which}: ${page.users.map(clean).join(', ')}${page.more ? ', …' : ''}`);
+            },
             (e: Error) => print(`! ${e.message}`),
           );
           break;
+        }
         case 'nick':
           client.rename(c.name);
           break;

@@ -8,7 +8,8 @@ export type Command =
   /** Leave `room`, or the current room when absent. */
   | { kind: 'leave'; room?: string }
   | { kind: 'msg'; to: string; text: string }
-  | { kind: 'who' }
+  /** Members of the current room, the first page, or those whose names start with `prefix`. */
+  | { kind: 'who'; prefix?: string }
   | { kind: 'nick'; name: string }
   | { kind: 'history' }
   | { kind: 'search'; query: string }
@@ -45,7 +46,7 @@ export function parseCommand(input: string): Command {
       return { kind: 'msg', to: target.name, text: target.rest };
     }
     case '/who':
-      return { kind: 'who' };
+      return rest ? { kind: 'who', prefix: unquote(rest) } : { kind: 'who' };
     case '/nick':
       return rest ? { kind: 'nick', name: unquote(rest) } : { kind: 'usage', usage: 'usage: /nick NAME' };
     case '/history':
