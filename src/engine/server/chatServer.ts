@@ -10,7 +10,7 @@ import { assertNever } from '../../shared/assertNever';
 import { VERSION } from '../version';
 import type { WireProtocol } from './codec';
 import { BusRouter } from './busRouter';
-import { Connection, Rejection, type Input } from './connection';
+import { Connection, Rejection, type ConnectionHandlers, type Input } from './connection';
 import { Delivery } from './delivery';
 import { Directory } from './directory';
 import { FileRelay } from './fileRelay';
@@ -63,6 +63,15 @@ export class ChatServer {
   private readonly requests: HistoryRequests;
   private readonly files: FileRelay;
   private readonly presence: PresenceBatcher;
+  /** One handler object for every connection (none per connection: see docs/performance.md). */
+  private readonly connHandlers: ConnectionHandlers = {
+    input: (c, unit) => this.onInput(c, unit),
+    reply: (c, bytes) => this.delivery.raw(c, bytes),
+    variantChanged: (c) => this.registry.regroup(c),
+    overflow: (c, bytes) =>
+      this.shut(c, { type: 'error', code: 'frame_too_large', message: `a line of ${bytes} bytes or more exceeds the limit of ${this.limits.maxLine} bytes` }, 'frame_too_large', 'line too long'),
+    closed: (c) => this.drop(c, 'connection closed'),
+  };
 
   constructor(options: ServerOptions = {}) {
     const limits = (this.limits = resolveLimits(options));
@@ -197,14 +206,7 @@ export class ChatServer {
   // ------------------------------------------------------------ connections
 
   private connect(socket: net.Socket, address: string, protocol: WireProtocol): { refuse(code: ErrorCode, message: string, reason: string): void } {
-    const conn = new Connection(socket, address, protocol, this.limits, {
-      input: (c, unit) => this.onInput(c, unit),
-      reply: (c, bytes) => this.delivery.raw(c, bytes),
-      variantChanged: (c) => this.registry.regroup(c),
-      overflow: (c, bytes) =>
-        this.shut(c, { type: 'error', code: 'frame_too_large', message: `a line of ${bytes} bytes or more exceeds the limit of ${this.limits.maxLine} bytes` }, 'frame_too_large', 'line too long'),
-      closed: (c) => this.drop(c, 'connection closed'),
-    });
+    const conn = new Connection(socket, address, protocol, this.limits, this.connHandlers);
     this.conns.set(conn.id, conn);
     return { refuse: (code, message, reason) => this.shut(conn, { type: 'error', code, message }, code, reason) };
   }

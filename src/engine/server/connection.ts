@@ -1,7 +1,7 @@
 import type * as net from 'node:net';
 import { TokenBucket } from '../tokenBucket';
 import type { ClientFrame, ErrorCode, HelloFrame } from '../protocol';
-import type { Codec, WireProtocol } from './codec';
+import type { Codec, CodecSink, WireProtocol } from './codec';
 import type { Segment } from './outputQueue';
 
 /** Where a session stands in the handshake. */
@@ -17,8 +17,8 @@ export class Session {
   /** The secret that lets a reconnect take this name back (see `hello.session`). */
   token = '';
   readonly rooms = new Set<string>();
-  /** When a typing notice was last relayed, per target. */
-  readonly typingAt = new Map<string, number>();
+  /** When a typing notice was last relayed, per target; made at the first notice (most connections never type). */
+  typingAt?: Map<string, number>;
   /** Refusals over the rate limit in the current 10-second window (past a cap: `flood`). */
   rejected = 0;
   rejectWindow = 0;
@@ -89,7 +89,7 @@ const BACKLOG = 2;
  * The socket side of a connection: reading with backpressure, the output
  * queued for it this tick, and its liveness. The person behind it is `session`.
  */
-export class Connection {
+export class Connection implements CodecSink {
   /** Set once the server decided to close it; nothing more is read or queued. */
   closing = false;
   /** Unique among this server's connections; bus events name their sender's connection by it. */
@@ -100,8 +100,8 @@ export class Connection {
   lastFrame: number;
   pinged = false;
 
-  /** Output queued this tick: its own frames, and room segments it shares with other members (see OutputQueue). */
-  pending: (Buffer | Segment)[] = [];
+  /** Output queued this tick: its own frames, and room segments it shares with other members (see OutputQueue); none between ticks. */
+  pending?: (Buffer | Segment)[];
   /** Bytes of its own frames in `pending` (segments are counted when flushed). */
   pendingBytes = 0;
   /** The room segment at the end of `pending`, if the last thing queued was one. */
@@ -111,8 +111,8 @@ export class Connection {
 
   /** Bytes to frames and frames to bytes, in this connection's wire protocol. */
   readonly codec: Codec;
-  /** Units that arrived while an earlier one was still being handled, oldest first. */
-  private backlog: Input[] = [];
+  /** Units that arrived while an earlier one was still being handled, oldest first; made when one has to wait. */
+  private backlog?: Input[];
   private busy = false;
   /** Reasons reading is stopped (PACING, BACKLOG); reading resumes when none is left. */
   private held = 0;
@@ -134,20 +134,42 @@ export class Connection {
     this.session = new Session(new TokenBucket(limits.rate, limits.burst));
     this.lines = new TokenBucket(limits.lineRate, limits.lineRate * 2);
     this.paced = limits.lineRate > 0;
-    this.codec = protocol.open(
-      {
-        frame: (f) => this.receive(f),
-        reject: (code, message, ref) => this.receive(new Rejection(code, message, ref)),
-        reply: (bytes) => this.handlers.reply(this, bytes),
-        variantChanged: () => this.handlers.variantChanged(this),
-        overflow: (bytes) => this.handlers.overflow(this, bytes),
-      },
-      limits,
-    );
-    socket.on('data', (chunk: Buffer) => this.codec.push(chunk));
-    socket.on('error', () => undefined); // 'close' follows and does the cleanup
-    socket.on('close', () => this.handlers.closed(this));
-    socket.on('end', () => socket.end());
+    // The connection is its codec's sink, and the socket's listeners are shared
+    // functions that find it on the socket: no closures per connection
+    // (docs/performance.md, "What a connection costs").
+    this.codec = protocol.open(this, limits);
+    (socket as OwnedSocket)[OWNER] = this;
+    socket.on('data', onData);
+    socket.on('error', ignore); // 'close' follows and does the cleanup
+    socket.on('close', onClose);
+    socket.on('end', onEnd);
+  }
+
+  // ---- CodecSink: what the codec reports
+
+  frame(f: ClientFrame): void {
+    this.receive(f);
+  }
+
+  reject(code: ErrorCode, message: string, ref?: string): void {
+    this.receive(new Rejection(code, message, ref));
+  }
+
+  reply(bytes: Buffer): void {
+    this.handlers.reply(this, bytes);
+  }
+
+  variantChanged(): void {
+    this.handlers.variantChanged(this);
+  }
+
+  overflow(bytes: number): void {
+    this.handlers.overflow(this, bytes);
+  }
+
+  /** The socket closed. */
+  closed(): void {
+    this.handlers.closed(this);
   }
 
   /** Stop reading for good (the connection is closing). */
@@ -165,7 +187,7 @@ export class Connection {
     this.lastFrame = Date.now();
     this.pinged = false;
     if (this.busy) {
-      this.backlog.push(unit);
+      (this.backlog ??= []).push(unit);
       if (this.backlog.length >= MAX_BACKLOG) this.hold(BACKLOG);
     } else {
       this.run(unit);
@@ -183,9 +205,10 @@ export class Connection {
   /** The unit in progress is done: handle the waiting ones, in order, until one has to wait again. */
   private next(): void {
     this.busy = false;
-    while (!this.busy && this.backlog.length > 0 && !this.closing) this.run(this.backlog.shift()!);
+    const backlog = this.backlog;
+    while (!this.busy && backlog && backlog.length > 0 && !this.closing) this.run(backlog.shift()!);
     if (this.busy) return;
-    this.backlog = [];
+    this.backlog = undefined;
     this.release(BACKLOG);
   }
 
@@ -225,3 +248,19 @@ export class Connection {
     else setTimeout(go, this.lines.wait(0)).unref(); // until the debt is paid
   }
 }
+
+/** Where a socket's listeners find their connection. */
+const OWNER = Symbol('connection');
+type OwnedSocket = net.Socket & { [OWNER]: Connection };
+
+// Shared by every socket: Node calls a listener with the socket as `this`.
+function onData(this: OwnedSocket, chunk: Buffer): void {
+  this[OWNER].codec.push(chunk);
+}
+function onClose(this: OwnedSocket): void {
+  this[OWNER].closed();
+}
+function onEnd(this: net.Socket): void {
+  this.end();
+}
+function ignore(): void {}

@@ -68,7 +68,7 @@ export class OutputQueue {
       conn.tailSeg.broken = true;
       conn.tailSeg = undefined;
     }
-    conn.pending.push(buf);
+    (conn.pending ??= []).push(buf);
     conn.pendingBytes += buf.length;
     if (conn.pendingBytes + conn.socket.writableLength > this.maxQueue) return this.slowReader(conn);
     this.markDirty(conn);
@@ -94,7 +94,7 @@ export class OutputQueue {
       if (c.closing || excluded(c, except)) continue;
       if (c.tailSeg) c.tailSeg.broken = true;
       c.tailSeg = seg;
-      c.pending.push(seg);
+      (c.pending ??= []).push(seg);
       if (c.pendingBytes + c.socket.writableLength > this.maxQueue) {
         this.slowReader(c);
         continue;
@@ -112,14 +112,14 @@ export class OutputQueue {
   take(conn: Connection): Buffer | undefined {
     const p = conn.pending;
     this.discard(conn);
-    if (p.length === 0) return undefined;
+    if (!p || p.length === 0) return undefined;
     if (p.length === 1) return p[0] instanceof Segment ? p[0].buffer() : p[0];
     return Buffer.concat(p.map((x) => (x instanceof Segment ? x.buffer() : x)));
   }
 
   /** Forget what is queued for a connection (it is gone, or cut). */
   discard(conn: Connection): void {
-    conn.pending = [];
+    conn.pending = undefined;
     conn.pendingBytes = 0;
     conn.tailSeg = undefined;
   }

@@ -1,4 +1,4 @@
-import { LineDecoder, encodeFrame } from '../../lineCodec';
+import { LineDecoder, encodeFrame, type LineSink } from '../../lineCodec';
 import { FEATURE_PEOPLE, parseClientFrame, presenceEvents, type PeopleFrame, type ServerFrame } from '../../protocol';
 import type { Codec, CodecSink, FrameEncoder, WireProtocol } from '../../server/codec';
 
@@ -24,32 +24,38 @@ function presenceLines(f: PeopleFrame): Buffer | undefined {
  * The JSON-lines codec (docs/protocol.md): one JSON object per line each way.
  * Lines are split as Buffers by LineDecoder and checked by parseClientFrame.
  */
-export class JsonCodec implements Codec {
+export class JsonCodec implements Codec, LineSink {
   /** Version 1 until a hello asks for `people` (before the welcome, so no room holds the connection yet). */
   variant = JSON_V1_FRAMES;
   readonly sharedEcho = true;
   private readonly decoder: LineDecoder;
 
-  constructor(sink: CodecSink, maxLine: number) {
-    this.decoder = new LineDecoder(
-      {
-        line: (text) => {
-          const parsed = parseClientFrame(text);
-          if (!parsed.ok) return sink.reject(parsed.code, parsed.message, parsed.ref);
-          const f = parsed.frame;
-          if (f.type === 'hello') {
-            const wanted = f.features?.includes(FEATURE_PEOPLE) ? JSON_FRAMES : JSON_V1_FRAMES;
-            if (wanted !== this.variant) {
-              this.variant = wanted;
-              sink.variantChanged();
-            }
-          }
-          sink.frame(f);
-        },
-        overflow: (bytes) => sink.overflow(bytes),
-      },
-      maxLine,
-    );
+  constructor(
+    private readonly sink: CodecSink,
+    maxLine: number,
+  ) {
+    // The codec is its decoder's sink: no closures per connection.
+    this.decoder = new LineDecoder(this, maxLine);
+  }
+
+  /** LineSink: one line from the socket, checked and reported. */
+  line(text: string): void {
+    const parsed = parseClientFrame(text);
+    if (!parsed.ok) return this.sink.reject(parsed.code, parsed.message, parsed.ref);
+    const f = parsed.frame;
+    if (f.type === 'hello') {
+      const wanted = f.features?.includes(FEATURE_PEOPLE) ? JSON_FRAMES : JSON_V1_FRAMES;
+      if (wanted !== this.variant) {
+        this.variant = wanted;
+        this.sink.variantChanged();
+      }
+    }
+    this.sink.frame(f);
+  }
+
+  /** LineSink: a line past the limit. */
+  overflow(bytes: number): void {
+    this.sink.overflow(bytes);
   }
 
   push(chunk: Buffer): void {
