@@ -301,8 +301,12 @@ export class ChatSession implements vscode.Disposable {
       c.onPresence((p) => {
         const line = this.convo.applyPresence(p);
         if (line) this.system(line.room, line.text);
-        this.post({ type: 'users', users: this.convo.users });
+        this.post({ type: 'users', users: this.convo.users, ...(c.welcome?.usersCount !== undefined && { count: c.onlineCount }) });
         this.changed.fire();
+      }),
+      // A large server names nobody in its arrivals: only the count changes.
+      c.onPeople((f) => {
+        if (f.room === undefined && f.online === undefined && f.offline === undefined) this.post({ type: 'users', users: this.convo.users, count: c.onlineCount });
       }),
       c.onTyping((t) => {
         const room = t.to !== undefined ? this.convo.dmWith(t.name) : (t.room ?? DEFAULT_ROOM);

@@ -91,6 +91,8 @@ export interface RoomsMsg {
 export interface UsersMsg {
   type: 'users';
   users: string[];
+  /** How many are online, when the server names only some of them (a large room). */
+  count?: number;
 }
 /** Who is typing in a room right now. */
 export interface TypingMsg {

@@ -35,6 +35,8 @@ export class ChatView {
   private rooms: RoomView[] = [];
   private active = '';
   private users: string[] = [];
+  /** How many are online, when the server names only some of them. */
+  private usersCount?: number;
   private typingNames: string[] = [];
   private typingTimer = 0;
   private state: PanelState;
@@ -184,6 +186,7 @@ export class ChatView {
         return this.renderRooms();
       case 'users':
         this.users = Array.isArray(msg.users) ? msg.users : [];
+        this.usersCount = typeof msg.count === 'number' ? msg.count : undefined;
         return this.renderPeople();
       case 'typing':
         if (msg.room === this.active) this.setTyping(msg.names);
@@ -330,7 +333,7 @@ export class ChatView {
   }
 
   private renderPeople(): void {
-    this.sidebar.renderPeople(this.users, this.me, this.conn === 'connected');
+    this.sidebar.renderPeople(this.users, this.me, this.conn === 'connected', this.usersCount);
   }
 
   private renderTyping(): void {

@@ -1,5 +1,6 @@
 import type { RoomView } from '../shared/panelProtocol';
 import { el, iconButton } from './dom';
+import { PeopleList } from './peopleList';
 
 /** What the sidebar asks of the view around it. */
 export interface SidebarHost {
@@ -22,7 +23,7 @@ export class Sidebar {
   private readonly dmList: HTMLUListElement;
   private readonly roomEmpty: HTMLElement;
   private readonly dmEmpty: HTMLElement;
-  private readonly people: HTMLUListElement;
+  private readonly people = new PeopleList('people-title');
   private readonly peopleCount: HTMLSpanElement;
 
   constructor(private readonly host: SidebarHost) {
@@ -38,9 +39,7 @@ export class Sidebar {
     peopleTitle.id = 'people-title';
     this.peopleCount = el('span', 'count');
     peopleHead.append(peopleTitle, this.peopleCount);
-    this.people = el('ul', 'people');
-    this.people.setAttribute('aria-labelledby', 'people-title');
-    this.el.append(roomsHead, this.roomList, this.roomEmpty, dmHead, this.dmList, this.dmEmpty, peopleHead, this.people);
+    this.el.append(roomsHead, this.roomList, this.roomEmpty, dmHead, this.dmList, this.dmEmpty, peopleHead, this.people.el);
     this.el.addEventListener('keydown', (e) => this.onKey(e));
     this.el.addEventListener('click', (e) => this.onClick(e));
   }
@@ -66,33 +65,12 @@ export class Sidebar {
     if (focused && stop?.dataset.room === focused) stop.focus();
   }
 
-  renderPeople(users: string[], me: string | null, connected: boolean): void {
-    const names = [...new Set(users.filter((u) => typeof u === 'string'))].sort((a, b) => (a === me ? -1 : b === me ? 1 : a.localeCompare(b)));
-    this.peopleCount.textContent = String(names.length);
-    this.peopleCount.setAttribute('aria-label', `${names.length} online`);
-    this.people.replaceChildren(
-      ...names.map((name) => {
-        const li = el('li', 'person');
-        const dot = el('span', 'presence');
-        dot.setAttribute('aria-hidden', 'true');
-        const label = el('bdi', 'person-name', name);
-        if (name === me) {
-          li.classList.add('me');
-          li.append(dot, label, el('span', 'person-you', '(you)'));
-          li.setAttribute('aria-label', `${name} (you), online`);
-        } else {
-          const b = el('button', 'person-btn');
-          b.type = 'button';
-          b.dataset.person = name;
-          b.setAttribute('aria-label', `${name}, online. Send a direct message`);
-          b.title = `Message ${name}`;
-          b.append(dot, label);
-          li.append(b);
-        }
-        return li;
-      }),
-    );
-    if (!names.length) this.people.append(el('li', 'room-empty', connected ? 'Nobody else here' : 'Not connected'));
+  /** The people list, and how many are online: `count` from the server when it names only some of them (a large room). */
+  renderPeople(users: string[], me: string | null, connected: boolean, count?: number): void {
+    const shown = this.people.set(users, me, connected);
+    const total = count !== undefined && count > shown ? count : shown;
+    this.peopleCount.textContent = total.toLocaleString();
+    this.peopleCount.setAttribute('aria-label', total > shown ? `${total} online, ${shown} listed` : `${total} online`);
   }
 
   private head(title: string, id: string, btn: HTMLButtonElement, command: 'joinRoom' | 'directMessage'): HTMLElement {

@@ -76,6 +76,8 @@ describe('large rooms', () => {
     await Promise.all(['d1', 'd2', 'd3', 'd4'].map((n) => peopleClient(port, n)));
     const frame = await ann.waitFor((f) => f.type === 'people' && f.room === 'general' && f.count === 7, 10_000);
     assert.deepEqual(frame, { type: 'people', room: 'general', count: 7 });
+    // The server is large too: the online count, without names, in the same interval.
+    assert.deepEqual(await ann.waitFor((f) => f.type === 'people' && f.room === undefined), { type: 'people', count: 7 });
     await settle(ann);
     assert.deepEqual(
       ann.frames.filter((f) => f.type === 'people' || f.type === 'presence'),
@@ -199,6 +201,7 @@ describe('large rooms', () => {
       ['online bob', 'join bob', 'leave bob', 'offline bob'],
     );
     assert.equal(c.count('general'), 1);
+    assert.equal(c.onlineCount, 1);
     assert.deepEqual((await c.people({ prefix: 'A' })).users, ['ann']);
   });
 });

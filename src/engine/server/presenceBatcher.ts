@@ -39,14 +39,16 @@ interface RoomChanges extends Changes {
  * people) go out once per `interval`, with the count and no names; its
  * typing notices too, a few names per frame. Server-wide `online` and
  * `offline` go with the small rooms' frames while the server itself is
- * small, and are not sent above that (welcome's `usersCount` and `who` say
- * who is online).
+ * small; above that, the online count goes out once per interval, without
+ * names (welcome's `usersCount` and `who` say who is online).
  */
 export class PresenceBatcher {
   private readonly rooms = new Map<string, RoomChanges>();
   private readonly server: Changes = { names: new Map(), selves: new Set() };
   private readonly typists = new Map<string, { names: string[]; more: number }>();
   private soon = false;
+  /** The online count changed on a large server. */
+  private serverCount = false;
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -68,7 +70,11 @@ export class PresenceBatcher {
 
   /** Someone came online (true) or went offline (false), on any node. */
   online(name: string, online: boolean, self?: Connection): void {
-    if (this.host.onlineCount() > this.largeRoom) return;
+    if (this.host.onlineCount() > this.largeRoom) {
+      // A large server: everyone gets the new count once per interval, without names.
+      this.serverCount = true;
+      return this.schedule(true);
+    }
     note(this.server, name, online, self);
     this.schedule(false);
   }
@@ -106,6 +112,7 @@ export class PresenceBatcher {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.rooms.clear();
+    this.serverCount = false;
     this.server.names.clear();
     this.server.selves.clear();
     this.typists.clear();
@@ -145,6 +152,10 @@ export class PresenceBatcher {
         this.host.toEveryone(frame, selves);
         this.toSelves(frame, selves, () => true);
       }
+    }
+    if (large && this.serverCount) {
+      this.serverCount = false;
+      this.host.toEveryone({ type: 'people', count: this.host.onlineCount() });
     }
     for (const [room, changes] of this.rooms) {
       if (changes.large !== large) continue;
