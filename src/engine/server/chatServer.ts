@@ -5,7 +5,7 @@ import type { Store } from '../stores/store';
 import { LocalBus } from '../buses/localBus';
 import type { Bus } from '../buses/bus';
 import { Emitter } from '../events';
-import type { ClientFrame, ErrorCode, ServerFrame } from '../protocol';
+import type { ClientFrame, ErrorCode, ServerFrame, WhoRequest } from '../protocol';
 import { assertNever } from '../../shared/assertNever';
 import { VERSION } from '../version';
 import type { WireProtocol } from './codec';
@@ -63,6 +63,7 @@ export class ChatServer {
   private readonly requests: HistoryRequests;
   private readonly files: FileRelay;
   private readonly presence: PresenceBatcher;
+  private readonly limit: RateLimit;
   /** One handler object for every connection (none per connection: see docs/performance.md). */
   private readonly connHandlers: ConnectionHandlers = {
     input: (c, unit) => this.onInput(c, unit),
@@ -92,7 +93,7 @@ export class ChatServer {
     this.output = new OutputQueue(limits.maxQueue, (conn) => this.slowReader(conn));
     this.registry = new Registry({ opened: (room) => this.router.watchRoom(room), closed: (room) => this.router.unwatchRoom(room) });
     this.delivery = new Delivery(this.registry, this.output);
-    const limit = new RateLimit(limits.rate, limits.burst, { send, shut });
+    const limit = (this.limit = new RateLimit(limits.rate, limits.burst, { send, shut }));
     const online = (name: string) => this.membership.online(name);
     this.files = new FileRelay(
       {
@@ -255,6 +256,8 @@ export class ChatServer {
       case 'search':
         return this.requests.search(conn, f);
       case 'who':
+        // A page sorts the names it looks at, so it is charged like a history page; version 1's plain who is not.
+        if (isPaged(f) && !this.limit.charge(conn, f.id, 'who')) return;
         return this.membership.who(conn, f);
       case 'file_offer':
         return this.files.offer(conn, f);
@@ -332,4 +335,9 @@ export class ChatServer {
 
 function refOf(f: ClientFrame): string | undefined {
   return 'id' in f && typeof f.id === 'string' ? f.id : undefined;
+}
+
+/** A `who` with any paging field (version 1's has none). */
+function isPaged(f: WhoRequest): boolean {
+  return f.room !== undefined || f.prefix !== undefined || f.after !== undefined || f.limit !== undefined;
 }

@@ -78,6 +78,7 @@ export class Membership {
   who(conn: Connection, f: WhoRequest): void {
     const id = f.id !== undefined ? { id: f.id } : {};
     if (f.room === undefined && f.prefix === undefined && f.after === undefined && f.limit === undefined) {
+      // Version 1: everyone, unpaged.
       return this.delivery.toConn(conn, { type: 'users', ...id, users: this.users() });
     }
     if (f.room !== undefined && !conn.session.rooms.has(f.room)) return this.host.error(conn, 'not_in_room', `you are not in ${f.room}`, f.id);

@@ -10,9 +10,10 @@ export interface RateLimitHost {
 /**
  * What each kind of request costs, in tokens of the per-person bucket. A
  * search scans history (the store bounds one call, see docs/storage.md), so
- * it costs more than a message; a history page is one read.
+ * it costs more than a message; a history page is one read, and so is a
+ * page of `who` (it sorts a room's names).
  */
-export const COSTS = { message: 1, file: 1, history: 1, search: 3 } as const;
+export const COSTS = { message: 1, file: 1, history: 1, search: 3, who: 1 } as const;
 export type Charged = keyof typeof COSTS;
 
 /** Refusals within FLOOD_WINDOW_MS before a connection is cut as a flood (at least; see charge()). */
