@@ -12,14 +12,11 @@
 //
 // Every scenario also checks what it measured: each room's seqs are 1..N
 // exactly once, and every caller got back its own message.
-import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { admin, startDurablePostgres } from './durablePostgres.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -34,7 +31,6 @@ if (!fs.existsSync(modulePath)) {
 }
 const imported = await import(pathToFileURL(modulePath).href);
 const { PostgresStore } = imported.PostgresStore ? imported : imported.default;
-const { Client } = await import('pg');
 
 const SCENARIOS = [
   { name: 'sequential, 1 room', nodes: 1, writers: 1, rooms: 1, messages: 1000 },
@@ -45,74 +41,6 @@ const SCENARIOS = [
 ];
 
 const log = (s) => process.stderr.write(`[pgAppend] ${s}\n`);
-
-/** A port nobody listens on right now. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A durable PostgreSQL of our own: initdb, start, and a stop that removes it. */
-async function startDurablePostgres() {
-  const base = '/usr/lib/postgresql';
-  const version = fs.readdirSync(base).filter((v) => Number(v) >= 15).sort((a, b) => b - a)[0];
-  if (!version) throw new Error('PostgreSQL 15 is not installed: run `node scripts/prepareServers.mjs`');
-  const bin = path.join(base, version, 'bin');
-  const root = process.getuid?.() === 0;
-  const as = (cmd, args) => (root ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-chat-pgbench-'));
-  if (root) execFileSync('chown', ['postgres:postgres', dir]);
-  const password = randomBytes(12).toString('hex');
-  fs.writeFileSync(path.join(dir, 'pw'), password + '\n', { mode: 0o600 });
-  if (root) execFileSync('chown', ['postgres:postgres', path.join(dir, 'pw')]);
-  const data = path.join(dir, 'data');
-  execFileSync(...as(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--pwfile', path.join(dir, 'pw'), '--auth-local=trust', '--auth-host=scram-sha-256', '--locale=C.UTF-8', '-E', 'UTF8']), { stdio: 'ignore' });
-  const port = await freePort();
-  const [cmd, args] = as(path.join(bin, 'postgres'), ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`]);
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (d) => {
-      out += d;
-      if (/ready to accept connections/.test(out)) resolve();
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`postgres exited (${code}):\n${out}`)));
-  });
-  const pid = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  const { rows } = await c.query("SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS sc, current_setting('wal_sync_method') AS m");
-  await c.end();
-  log(`PostgreSQL ${version} on port ${port}: fsync=${rows[0].fsync} synchronous_commit=${rows[0].sc} wal_sync_method=${rows[0].m}`);
-  return {
-    url,
-    async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(pid, 'SIGINT');
-      await exited;
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function admin(url, sql) {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 async function run(serverUrl, s, index) {
   const db = `pgbench_${process.pid}_${index}`;
@@ -154,6 +82,7 @@ async function run(serverUrl, s, index) {
 
 const given = opt('--url', undefined);
 const server = given ? { url: given, stop: async () => {} } : await startDurablePostgres();
+if (!given) log(`PostgreSQL ${server.version} on port ${server.port}: ${server.settings}`);
 try {
   console.log(`| scenario | appends | seconds | appends/s |\n|---|---:|---:|---:|`);
   let i = 0;

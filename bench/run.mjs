@@ -5,12 +5,13 @@
 //   node bench/run.mjs [--only blast,paced,idle,storm,large,history,extension]   (storm@2000+10000: sizes)
 //                      [--n 2000,10000] [--servers ours,ngircd,...] [--rounds N] [--cap SECONDS] [--quick]
 //   node bench/run.mjs --report     (rewrite the tables and docs from bench/results/results.json)
+//   node bench/run.mjs --only cluster [--quick] [--rounds N]   (issue 11's cluster workload: bench/clusterBench.mjs)
 //
 // Method (shared/peers.md): servers on loopback, pinned to core 0, the load
 // generator (bench/loadgen.mjs, several processes, steered by bench/lib/fleet.mjs)
 // pinned to core 1, servers alternated within each round, medians reported.
 // Every run checks delivered/expected == 1 and per-sender order; any loss fails the bench.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,6 +31,12 @@ const RESULTS = path.join(ROOT, 'bench', 'results');
 // ---------------------------------------------------------------- options
 
 const argv = process.argv.slice(2);
+// The cluster workload has its own runner and load generator (bench/clusterBench.mjs).
+if (argv[argv.indexOf('--only') + 1] === 'cluster' && argv.includes('--only')) {
+  const rest = argv.filter((a, i) => a !== '--only' && argv[i - 1] !== '--only');
+  const r = spawnSync(process.execPath, [path.join(path.dirname(fileURLToPath(import.meta.url)), 'clusterBench.mjs'), ...rest], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 const flag = (name) => argv.includes(name);
 const opt = (name, dflt) => {
   const i = argv.indexOf(name);

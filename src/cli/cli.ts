@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { runServe } from './serve';
 import { runConnect } from './connect';
 import { VERSION } from '../engine/version';
-import { AddressError, parseHostPort } from '../engine/address';
+import { AddressError, parseHostPorts } from '../engine/address';
 import { FALLBACK_NAME, defaultName } from '../engine/defaultName';
 import { InviteError, parseInvite } from '../shared/inviteLink';
 
@@ -10,7 +10,7 @@ const HELP = `tcp-chat: a team chat over TCP you run yourself
 
 Usage:
   tcp-chat serve   [options]            run a chat server
-  tcp-chat connect HOST:PORT [options]  chat from this terminal
+  tcp-chat connect HOST:PORT[,HOST:PORT...] [options]  chat from this terminal
   tcp-chat connect 'tcp-chat://HOST:PORT/ROOM#FINGERPRINT'   the same, from an invite
   tcp-chat --help | --version
 
@@ -32,6 +32,15 @@ serve options:
                       the data directory (--data, or ~/.tcp-chat) and its fingerprint shown
   --cert FILE --key FILE  use this PEM certificate and key instead (implies --tls)
   --password-file FILE    require the password in FILE (or set TCP_CHAT_PASSWORD)
+  --max-rooms N       rooms kept at once (default 1000)
+  --max-rooms-per-person N  rooms one person may be in at once (default 50)
+
+  Several servers as one (docs/scaling.md):
+  --store URL         keep history in PostgreSQL, postgres://USER[:PASS]@HOST:PORT/DB
+                      (or set TCP_CHAT_STORE; a password may come from PGPASSWORD)
+  --bus URL           share rooms with the other nodes through Redis,
+                      redis://[:PASS@]HOST:PORT[/DB] (or set TCP_CHAT_BUS); needs --store
+  --node-name NAME    how welcomes name this node (default HOST:PORT)
 
 connect options:
   --name NAME         your display name (default: your login name, or guest when
@@ -87,9 +96,17 @@ async function main(argv: string[]): Promise<number> {
           cert: { type: 'string' },
           key: { type: 'string' },
           'password-file': { type: 'string' },
+          store: { type: 'string' },
+          bus: { type: 'string' },
+          'node-name': { type: 'string' },
+          'max-rooms': { type: 'string' },
+          'max-rooms-per-person': { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
       });
+      const nodeName = values['node-name'];
+      // eslint-disable-next-line no-control-regex -- control characters are what is refused
+      if (nodeName !== undefined && (nodeName.trim() === '' || nodeName.length > 64 || /[\u0000-\u001f\u007f]/.test(nodeName))) throw new UsageError('--node-name takes 1 to 64 printable characters');
       if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError('--cert and --key go together: give both, or neither to use a generated certificate');
       if (values.help) {
         process.stdout.write(HELP);
@@ -113,6 +130,11 @@ async function main(argv: string[]): Promise<number> {
         cert: values.cert,
         key: values.key,
         passwordFile: values['password-file'],
+        store: values.store,
+        bus: values.bus,
+        nodeName,
+        maxRooms: int(values['max-rooms'], '--max-rooms', 1, 1_000_000),
+        maxRoomsPerPerson: int(values['max-rooms-per-person'], '--max-rooms-per-person', 1, 10_000),
       });
     }
     if (command === 'connect') {
@@ -133,15 +155,16 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(HELP);
         return 0;
       }
-      if (positionals.length !== 1) throw new UsageError('connect needs one HOST:PORT, for example: tcp-chat connect 127.0.0.1:12345 --name alice');
+      if (positionals.length !== 1) throw new UsageError('connect needs one HOST:PORT (or a list of a cluster\'s nodes, HOST:PORT,HOST:PORT), for example: tcp-chat connect 127.0.0.1:12345 --name alice');
       // An invite (tcp-chat://HOST:PORT/ROOM#FINGERPRINT) carries the room and the certificate to expect.
       const invite = /^tcp-chat:/i.test(positionals[0]) ? parseInvite(positionals[0]) : undefined;
-      const { host, port } = invite ?? parseHostPort(positionals[0]);
+      const [{ host, port }, ...servers] = invite ? [invite] : parseHostPorts(positionals[0]);
       const name = values.name ?? defaultName();
       if (values.name === undefined && name === FALLBACK_NAME) process.stderr.write(`tcp-chat: your login name cannot be a chat name (a server refuses names like root or admin); joining as ${FALLBACK_NAME}. Choose one with --name NAME.\n`);
       return await runConnect({
         host,
         port,
+        servers,
         name,
         room: invite?.room,
         tls: values.tls === true || values.fingerprint !== undefined || invite?.fingerprint !== undefined,

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import type { Endpoint } from '../engine/address';
 import { ChatClient } from '../engine/client/chatClient';
 import type { ClientTlsOptions } from '../engine/client/clientOptions';
 import { ConnectError } from '../engine/client/connectError';
@@ -17,6 +18,8 @@ const WHO_SHOWN = 50;
 export interface ConnectArgs {
   host: string;
   port: number;
+  /** More nodes of the same cluster, tried in turn after host:port. */
+  servers?: Endpoint[];
   name: string;
   /** Speak TLS, pinning the server's certificate. */
   tls?: boolean;
@@ -78,7 +81,7 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     // Without a terminal nobody can answer, so an unknown certificate is refused and explained.
     tlsOptions = { fingerprint, ...(process.stdin.isTTY && { verify: (fp: string) => askTrust(rl, address, fp, pinned, knownFile) }) };
   }
-  const client = new ChatClient({ host: a.host, port: a.port, name: a.name, ...(password !== undefined && { password }), ...(tlsOptions && { tls: tlsOptions }) });
+  const client = new ChatClient({ host: a.host, port: a.port, ...(a.servers?.length && { servers: a.servers }), name: a.name, ...(password !== undefined && { password }), ...(tlsOptions && { tls: tlsOptions }) });
   let room = DEFAULT_ROOM;
   // @ then Tab: the room's members whose names start with what follows, asked of the server (a large room's list is never all here).
   const completer = (line: string, done: (err: null, result: [string[], string]) => void): void => {
@@ -103,7 +106,15 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     const body = m.snippet ? `${m.text}\n${clean(m.snippet.code)}` : m.text;
     print(`[${time(m.ts)}] ${where ? where + ' ' : ''}<${clean(m.sender)}> ${clean(body)}`);
   };
-  client.onMessage(show);
+  // A message the server could not store (store_failed) is resent until it can: say so once, not on every retry.
+  let waitingForStore = false;
+  client.onMessage((m) => {
+    show(m);
+    if (waitingForStore && m.sender === client.name && client.unacked === 0) {
+      waitingForStore = false;
+      print('* the server stores messages again; everything you wrote was sent');
+    }
+  });
   client.onPresence((p) => {
     if (p.event === 'online') print(`* ${clean(p.name)} is online`);
     else if (p.event === 'offline') print(`* ${clean(p.name)} went offline`);
@@ -119,11 +130,15 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
   // Errors about a message we sent arrive as onSendFailed (or are retried); print the rest once.
   client.onServerError((e) => {
     if (e.ref === undefined) print(`! ${clean(e.message)} (${e.code})`);
+    else if (e.code === 'store_failed' && !waitingForStore) {
+      waitingForStore = true;
+      print('! the server cannot store messages right now; yours are kept and resent until it can');
+    }
   });
   client.onSendFailed((f) => print(`! not sent: ${clean(f.error.message)}`));
   client.onDropped((why) => print(`! ${why}; reconnecting…`));
   client.onState((s) => {
-    if (s === 'connected' && client.welcome) print(`* connected to ${client.address} as ${client.name}`);
+    if (s === 'connected' && client.welcome) print(`* connected to ${client.address}${client.node !== undefined ? ` (node ${clean(client.node)})` : ''} as ${client.name}`);
   });
 
   try {

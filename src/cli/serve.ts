@@ -1,7 +1,11 @@
 import { ChatServer, ListenError } from '../engine/server/chatServer';
 import { exposureWarning } from '../engine/exposure';
+import type { Bus } from '../engine/buses/bus';
+import { openBus } from '../engine/buses/openBus';
 import { FileStore } from '../engine/stores/fileStore';
-import { DEFAULT_RETENTION, StoreError } from '../engine/stores/store';
+import { openStore } from '../engine/stores/openStore';
+import { DEFAULT_RETENTION, type Store } from '../engine/stores/store';
+import { redactUrl } from '../engine/redactUrl';
 import { CertificateError, defaultDataDir, loadCertificate, loadOrCreateCertificate, type TlsMaterial } from '../engine/certificate';
 import { PasswordError, readPassword } from './password';
 
@@ -29,7 +33,19 @@ export interface ServeArgs {
   key?: string;
   /** File holding the password; TCP_CHAT_PASSWORD is read when absent. */
   passwordFile?: string;
+  /** Shared history in PostgreSQL (postgres://…); TCP_CHAT_STORE is read when absent. */
+  store?: string;
+  /** The other nodes of a cluster through Redis (redis://…); TCP_CHAT_BUS is read when absent. Needs a shared store. */
+  bus?: string;
+  /** How welcomes name this node. */
+  nodeName?: string;
+  maxRooms?: number;
+  maxRoomsPerPerson?: number;
 }
+
+/** The environment variables that stand in for --store and --bus. */
+export const STORE_ENV = 'TCP_CHAT_STORE';
+export const BUS_ENV = 'TCP_CHAT_BUS';
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -54,16 +70,39 @@ export async function runServe(a: ServeArgs): Promise<number> {
     process.stderr.write(`tcp-chat: ${err.message}\n`);
     return 1;
   }
-  let store: FileStore | undefined;
-  if (a.data) {
-    try {
-      store = await FileStore.open(a.data, { retention: { ...DEFAULT_RETENTION, ...(a.retention !== undefined && { maxPerRoom: a.retention }) } });
-    } catch (err) {
-      process.stderr.write(`tcp-chat: ${err instanceof StoreError ? err.message : String(err)}\n`);
-      return 1;
+  const storeUrl = a.store ?? nonEmpty(process.env[STORE_ENV]);
+  const busUrl = a.bus ?? nonEmpty(process.env[BUS_ENV]);
+  const refusal = sharedProblem(a, storeUrl, busUrl);
+  if (refusal) {
+    process.stderr.write(`tcp-chat: ${refusal}\n`);
+    return 2;
+  }
+  const retention = { ...DEFAULT_RETENTION, ...(a.retention !== undefined && { maxPerRoom: a.retention }) };
+  let store: Store | undefined;
+  let bus: Bus | undefined;
+  const warnFrom = (what: string) => (message: string) => log(`warning: ${what}: ${message}`);
+  try {
+    if (a.data) {
+      const files = await FileStore.open(a.data, { retention });
+      const r = files.recovery;
+      log(`history: ${r.messages} messages in ${r.rooms} rooms from ${a.data} (${r.ms} ms${r.skipped ? `, ${r.skipped} unreadable lines skipped` : ''})`);
+      store = files;
+    } else if (storeUrl) {
+      // Only ever logged through redactUrl: the URL may hold the password.
+      if (a.store !== undefined && hasPassword(storeUrl)) log(`warning: the --store URL holds a password, which anyone on this machine can read with ps: set ${STORE_ENV} or PGPASSWORD instead`);
+      store = await openStore(storeUrl, { retention, onWarning: warnFrom('PostgreSQL') });
+      log(`history: shared, in PostgreSQL at ${redactUrl(storeUrl)} (history id ${store.id})`);
     }
-    const r = store.recovery;
-    log(`history: ${r.messages} messages in ${r.rooms} rooms from ${a.data} (${r.ms} ms${r.skipped ? `, ${r.skipped} unreadable lines skipped` : ''})`);
+    if (busUrl) {
+      if (a.bus !== undefined && hasPassword(busUrl)) log(`warning: the --bus URL holds a password, which anyone on this machine can read with ps: set ${BUS_ENV} instead`);
+      bus = await openBus(busUrl, { onWarning: warnFrom('Redis') });
+      log(`cluster: other nodes through Redis at ${redactUrl(busUrl)}`);
+    }
+  } catch (err) {
+    // Both openers name the server without its password.
+    process.stderr.write(`tcp-chat: ${(err as Error).message}\n`);
+    await Promise.all([store?.close(), bus?.close()]);
+    return 1;
   }
   const server = new ChatServer({
     host: a.host,
@@ -76,7 +115,11 @@ export async function runServe(a: ServeArgs): Promise<number> {
     handshakeTimeout: a.handshakeTimeout,
     idleTimeout: a.idleTimeout,
     historyOnJoin: a.history,
+    maxRooms: a.maxRooms,
+    maxRoomsPerPerson: a.maxRoomsPerPerson,
+    nodeName: a.nodeName,
     store,
+    bus,
     ...(material && { tls: { cert: material.cert, key: material.key } }),
     ...(password !== undefined && { password }),
   });
@@ -104,12 +147,13 @@ export async function runServe(a: ServeArgs): Promise<number> {
     addr = await server.listen();
   } catch (err) {
     process.stderr.write(`tcp-chat: ${err instanceof ListenError ? err.message : String(err)}\n`);
-    await store?.close();
+    await Promise.all([store?.close(), bus?.close()]);
     return 1;
   }
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   log(`tcp-chat serving on ${shown}:${addr.port} (${server.secure ? 'TLS' : 'plain TCP'}, ${server.requiresPassword ? 'password required' : 'no password'})`);
   if (server.fingerprint) log(`TLS certificate SHA-256 fingerprint: ${server.fingerprint}`);
+  if (bus) log(`this node is ${server.nodeName}`);
   const warning = exposureWarning(addr.address, { tls: server.secure, password: server.requiresPassword }, CLI_FIXES);
   if (warning) log(`warning: ${warning}`);
   const local = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '[::1]' : shown;
@@ -133,4 +177,25 @@ export async function runServe(a: ServeArgs): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+/** Why these storage options cannot work together, or undefined. */
+function sharedProblem(a: ServeArgs, storeUrl: string | undefined, busUrl: string | undefined): string | undefined {
+  if (a.data !== undefined && a.store !== undefined) return '--data and --store both say where history goes: give one of them';
+  if (busUrl !== undefined && (a.data !== undefined || storeUrl === undefined)) {
+    return `--bus (${BUS_ENV}) joins other nodes, which must share one history: add --store postgres://USER@HOST:PORT/DB (or set ${STORE_ENV}); with --data or in memory the nodes' histories would diverge`;
+  }
+  return undefined;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v;
+}
+
+function hasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== '';
+  } catch {
+    return false;
+  }
 }

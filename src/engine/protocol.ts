@@ -241,8 +241,11 @@ export interface WelcomeFrame {
   /** The name the server assigned (may differ from the one asked for). */
   name: string;
   session: string;
-  /** `history` names the server's history: when it differs from the last welcome, seqs started over. */
-  server: { version: string; history?: string };
+  /**
+   * `history` names the server's history: when it differs from the last welcome, seqs started over.
+   * `node` names the server process that answered, when it is one of several sharing rooms (a cluster).
+   */
+  server: { version: string; history?: string; node?: string };
   room: string;
   rooms: RoomInfo[];
   joined: string[];

@@ -82,6 +82,14 @@ export class ChatSession implements vscode.Disposable {
   get users(): readonly string[] {
     return this.convo.users;
   }
+  /** The node of a cluster this window is connected to, as its welcome named it. */
+  get node(): string | undefined {
+    return this.client?.node;
+  }
+  /** The server of the list that answered last (host:port). */
+  get server(): string | undefined {
+    return this.client?.address;
+  }
   /** The SHA-256 fingerprint of the server's certificate, when connected over TLS. */
   get fingerprint(): string | undefined {
     return this.client?.fingerprint;
@@ -92,7 +100,7 @@ export class ChatSession implements vscode.Disposable {
   }
 
   /** Connect (replacing any current connection). Rejects with a ConnectError that says what to do. */
-  async connect(host: string, port: number, name: string, security: Pick<ClientOptions, 'tls' | 'password'> = {}): Promise<void> {
+  async connect(host: string, port: number, name: string, security: Pick<ClientOptions, 'tls' | 'password' | 'servers'> = {}): Promise<void> {
     this.disconnect();
     const client = new ChatClient({ host, port, name, ...security });
     this.client = client;

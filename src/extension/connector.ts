@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { ConnectError } from '../engine/client/connectError';
 import { nameProblem } from '../engine/protocol';
-import { AddressError, parseHostPort } from '../engine/address';
+import { AddressError, formatHostPort, parseHostPorts, type Endpoint } from '../engine/address';
 import type { ChatSession } from './chatSession';
 import type { ServerHost } from './serverHost';
 import type { ServerTrust } from './serverTrust';
@@ -16,6 +16,8 @@ const LAST_KEY = 'tcpChat.lastConnection';
 export interface ConnectRequest {
   host?: string;
   port?: number;
+  /** More nodes of the same cluster, tried in turn after host:port. */
+  servers?: Endpoint[];
   name?: string;
   /** No error messages (a reconnect after a reload). */
   quiet?: boolean;
@@ -27,6 +29,7 @@ export interface ConnectRequest {
 export interface LastConnection {
   host: string;
   port: number;
+  servers?: Endpoint[];
   name?: string;
 }
 
@@ -51,7 +54,7 @@ export class Connector {
 
   /** Connects and opens the chat beside the code; false when it did not connect (the user was told why). */
   async connect(req: ConnectRequest = {}): Promise<boolean> {
-    const target = req.host !== undefined && req.port !== undefined ? { host: req.host, port: req.port } : await this.pickServer();
+    const target = req.host !== undefined && req.port !== undefined ? { host: req.host, port: req.port, servers: req.servers ?? [] } : await this.pickServer();
     if (!target) return false;
     const name = req.name ?? (await this.resolveName());
     if (name === undefined) return false;
@@ -61,11 +64,12 @@ export class Connector {
       return false;
     }
     const ok = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Connecting to {0}:{1}…', target.host, target.port), cancellable: false }, () =>
-      this.connectSecurely(target.host, target.port, name, req),
+      this.connectSecurely(target.host, target.port, name, { ...req, servers: target.servers }),
     );
     if (!ok) return false;
-    await this.remember(`${target.host}:${target.port}`);
-    await this.state.update(LAST_KEY, { host: target.host, port: target.port, name: req.name } satisfies LastConnection);
+    // A cluster is remembered as its list, the way it was typed.
+    await this.remember([target, ...target.servers].map(formatHostPort).join(','));
+    await this.state.update(LAST_KEY, { host: target.host, port: target.port, ...(target.servers.length > 0 && { servers: target.servers }), name: req.name } satisfies LastConnection);
     this.session.openPanel(true);
     return true;
   }
@@ -97,6 +101,7 @@ export class Connector {
       const stored = await trust.password(address);
       try {
         await this.session.connect(h, port, name, {
+          ...(req.servers?.length && { servers: req.servers }),
           tls: useTls ? { fingerprint: req.fingerprint ?? trust.pin(address), verify: (fp) => trust.askFirstUse(address, fp) } : undefined,
           password: async () => {
             if (typed !== undefined) return typed;
@@ -170,14 +175,14 @@ export class Connector {
     return false;
   }
 
-  /** Ask for host:port, offering recent servers and the one this window hosts. */
-  private async pickServer(): Promise<{ host: string; port: number } | undefined> {
+  /** Ask for host:port (or a cluster's list, host1:port,host2:port), offering recent servers and the one this window hosts. */
+  private async pickServer(): Promise<{ host: string; port: number; servers: Endpoint[] } | undefined> {
     const recent = this.state.get<string[]>(RECENT_KEY, []);
     const local = this.host.address ? `${connectHostFor(this.host.address.host)}:${this.host.address.port}` : undefined;
     const suggestions = [...new Set([...(local ? [local] : []), ...recent, `127.0.0.1:${readSettings().serverPort}`])];
     const qp = vscode.window.createQuickPick();
     qp.title = vscode.l10n.t('Chat: Connect');
-    qp.placeholder = vscode.l10n.t('host:port of a TCP Chat server, e.g. 192.168.1.20:12345');
+    qp.placeholder = vscode.l10n.t('host:port of a TCP Chat server, e.g. 192.168.1.20:12345 (a cluster: host1:12345,host2:12345)');
     const base = suggestions.map((label) => ({ label, description: label === local ? vscode.l10n.t('this window’s server') : recent.includes(label) ? vscode.l10n.t('recent') : vscode.l10n.t('default') }));
     qp.items = base;
     qp.onDidChangeValue((v) => {
@@ -195,7 +200,8 @@ export class Connector {
     if (!chosen) return undefined;
     // The terminal client reads addresses with the same helper, so both accept the same things.
     try {
-      return parseHostPort(chosen);
+      const [first, ...servers] = parseHostPorts(chosen);
+      return { ...first, servers };
     } catch (err) {
       if (!(err instanceof AddressError)) throw err;
       void vscode.window.showErrorMessage(vscode.l10n.t('Chat: {0}', err.message));

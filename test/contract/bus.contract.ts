@@ -204,6 +204,15 @@ export function describeBusContract(label: string, make: () => Promise<BusFixtur
         assert.equal(await f.a.lease('name:carol', 10_000), false, 'now the other node holds it');
       });
 
+      it('is taken over by another node, whose lease then holds and runs out like any other', async () => {
+        assert.equal(await f.a.lease('name:erin', 60_000), true);
+        await f.b.takeLease('name:erin', 200);
+        assert.equal(await f.a.lease('name:erin', 60_000), false, 'the old holder can no longer renew');
+        await f.a.unlease('name:erin');
+        assert.equal(await f.b.lease('name:erin', 200), true, 'the old holder cannot give it up either');
+        await until(() => f.a.lease('name:erin', 10_000), 'the taken-over lease runs out');
+      });
+
       it('takes the ttl of a renewal', async () => {
         assert.equal(await f.a.lease('name:dave', 60_000), true);
         const t0 = Date.now();

@@ -243,6 +243,21 @@ export function describeStoreContract(label: string, make: (options?: StoreFixtu
           { name: 'general', lastSeq: 2 },
         ]);
       });
+
+      it("lists a participant's direct conversations with their newest seq, and nobody else's", async () => {
+        await store.append(draft('general', 'not a DM'));
+        await store.append(draft(dmKey('alice', 'bob'), 'one', { to: 'bob' }));
+        await store.append(draft(dmKey('alice', 'bob'), 'two', { to: 'alice' }));
+        await store.append(draft(dmKey('carol', 'alice'), 'three', { to: 'carol' }));
+        await store.append(draft(dmKey('bob', 'carol'), 'four', { to: 'carol' }));
+        const of = async (who: string) => (await store.conversationsOf(who)).sort((a, b) => a.name.localeCompare(b.name));
+        assert.deepEqual(await of('alice'), [
+          { name: dmKey('alice', 'bob'), lastSeq: 2 },
+          { name: dmKey('alice', 'carol'), lastSeq: 1 },
+        ]);
+        assert.deepEqual(await of('dave'), []);
+        assert.deepEqual(await of('general'), [], 'a room name is not a participant');
+      });
     });
 
     describe('name claims', () => {

@@ -23,14 +23,14 @@ export function ensureCliBuilt(): void {
 }
 
 /** Starts `tcp-chat` with these arguments, with piped output, and piped input when `input` is set (as for the terminal client). */
-export function spawnCli(args: string[], input = false): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+export function spawnCli(args: string[], input = false, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs the CLI to completion and collects its output. */
-export function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawnCli(args);
+    const p = spawnCli(args, false, env);
     let stdout = '';
     let stderr = '';
     p.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -62,9 +62,9 @@ export function waitForOutput(p: ChildProcess, re: RegExp, timeoutMs = 5000): Pr
 }
 
 /** Starts `tcp-chat serve` and resolves once it prints the port it listens on. */
-export async function startCliServer(args: string[]): Promise<{ proc: ChildProcess; host: string; port: number; exited: Promise<number | null> }> {
-  const proc = spawnCli(['serve', ...args]);
+export async function startCliServer(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 5000): Promise<{ proc: ChildProcess; host: string; port: number; exited: Promise<number | null> }> {
+  const proc = spawnCli(['serve', ...args], false, env);
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  const [, host, port] = await waitForOutput(proc, /serving on (\S+):(\d+)/);
+  const [, host, port] = await waitForOutput(proc, /serving on (\S+):(\d+)/, timeoutMs);
   return { proc, host, port: Number(port), exited };
 }

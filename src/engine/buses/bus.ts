@@ -40,6 +40,14 @@ export interface Bus {
    */
   lease(key: string, ttlMs: number): Promise<boolean>;
 
+  /**
+   * Hold a lease for this node whatever node holds it now, for `ttlMs`. Only
+   * for a caller that has proof the holder has no claim left: a session that
+   * moved here from a node that died, say (docs/scaling.md, "Resuming on
+   * another node"). The previous holder's renewals fail from then on.
+   */
+  takeLease(key: string, ttlMs: number): Promise<void>;
+
   /** Give up a lease this node holds. */
   unlease(key: string): Promise<void>;
 

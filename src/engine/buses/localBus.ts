@@ -88,6 +88,11 @@ export class LocalBus implements Bus {
     return true;
   }
 
+  async takeLease(key: string, ttlMs: number): Promise<void> {
+    this.assertOpen();
+    this.hub.leases.set(key, { node: this.nodeId, expires: Date.now() + ttlMs });
+  }
+
   async unlease(key: string): Promise<void> {
     if (this.hub.leases.get(key)?.node === this.nodeId) this.hub.leases.delete(key);
   }

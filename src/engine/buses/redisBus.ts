@@ -175,6 +175,11 @@ export class RedisBus implements Bus {
     return held === 1;
   }
 
+  async takeLease(key: string, ttlMs: number): Promise<void> {
+    checkTtl(ttlMs);
+    await this.command(() => this.pub.set(this.prefix + 'lease:' + key, this.nodeId, 'PX', Math.floor(ttlMs)), 'cannot take over a lease');
+  }
+
   async unlease(key: string): Promise<void> {
     await this.command(() => this.pub.eval(UNLEASE_LUA, 1, this.prefix + 'lease:' + key, this.nodeId), 'cannot give up a lease');
   }

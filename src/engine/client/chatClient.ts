@@ -36,8 +36,12 @@ const FINAL: ReadonlySet<ErrorCode> = new Set(['replaced', 'auth_failed', 'bad_v
  */
 export class ChatClient extends ClientEvents {
   private readonly opts: ResolvedClientOptions;
-  /** The server this client dials. */
-  private readonly endpoint: Endpoint;
+  /** The servers this client may dial: one, or the nodes of a cluster, tried in turn. */
+  private readonly endpoints: Endpoint[];
+  /** The one dialled last (an index into endpoints). */
+  private current = 0;
+  /** Servers tried since the last welcome or backoff: the others are tried at once before backing off. */
+  private tried = 0;
   private conn?: Connection;
   private _state: ClientState = 'idle';
   private _name: string;
@@ -67,7 +71,7 @@ export class ChatClient extends ClientEvents {
   constructor(options: ClientOptions) {
     super();
     this.opts = resolveClientOptions(options);
-    this.endpoint = { host: options.host, port: options.port };
+    this.endpoints = uniqueEndpoints([{ host: options.host, port: options.port }, ...(options.servers ?? [])]);
     this._name = options.name;
     this.prover = new PasswordProver(options.password);
     this.requests = new Requests((f) => this.write(f), this.opts.requestTimeout);
@@ -116,8 +120,17 @@ export class ChatClient extends ClientEvents {
   get welcome(): WelcomeFrame | undefined {
     return this._welcome;
   }
+  /** The server dialled last, as host:port. */
   get address(): string {
-    return formatHostPort(this.endpoint);
+    return formatHostPort(this.endpoints[this.current]);
+  }
+  /** Every server this client knows, in the order it tries them. */
+  get servers(): readonly Endpoint[] {
+    return this.endpoints;
+  }
+  /** The node of a cluster this client is connected to, as its welcome named it. */
+  get node(): string | undefined {
+    return this._welcome?.server.node;
   }
   /** SHA-256 fingerprint of the server's certificate on the latest TLS connection (colon hex). */
   get fingerprint(): string | undefined {
@@ -234,7 +247,7 @@ export class ChatClient extends ClientEvents {
   private dial(): void {
     const conn: Connection = new Connection(
       {
-        endpoint: this.endpoint,
+        endpoint: this.endpoints[this.current],
         connectTimeout: this.opts.connectTimeout,
         pingInterval: this.opts.pingInterval,
         maxLine: this.opts.maxLine,
@@ -251,6 +264,7 @@ export class ChatClient extends ClientEvents {
       },
     );
     this.conn = conn;
+    this.tried++;
   }
 
   /** An attempt failed or a link closed: settle connect(), tell the person once, then reconnect or stop. */
@@ -259,7 +273,18 @@ export class ChatClient extends ClientEvents {
     this.conn = undefined;
     this.outbox.offline();
     this.failWaiting(new ConnectError('the connection dropped'));
-    if (e.redial) return this.dial(); // trusted after the server stopped waiting: again, now pinned
+    if (e.redial) {
+      this.tried--; // the same server again, now pinned
+      return this.dial();
+    }
+    const final = e.error !== undefined && FINAL_CONNECT_CODES.has(e.error.code ?? '');
+    if (e.wasReady && this._state !== 'closed') this.droppedE.fire(e.bye !== undefined ? `the server closed the connection: ${e.bye}` : `lost the connection to ${this.address}`);
+    // Another server of the list may answer: each is tried at once, then the backoff applies.
+    if (!final && this._state !== 'closed' && this.endpoints.length > 1 && this.tried < this.endpoints.length && (this.opts.reconnect || !this.everConnected)) {
+      this.current = (this.current + 1) % this.endpoints.length;
+      if (this.everConnected) this.setState('reconnecting');
+      return this.dial();
+    }
     const pending = this.pending;
     this.pending = undefined;
     if (e.error) {
@@ -267,8 +292,7 @@ export class ChatClient extends ClientEvents {
       pending?.reject(e.error);
     }
     if (this._state === 'closed') return;
-    if (e.wasReady) this.droppedE.fire(e.bye !== undefined ? `the server closed the connection: ${e.bye}` : `lost the connection to ${this.address}`);
-    if (e.error && FINAL_CONNECT_CODES.has(e.error.code ?? '')) {
+    if (final && e.error) {
       this.setState('closed');
       // Whoever called connect() has the error already; a reconnect tells through onRefused.
       if (!pending) this.refusedE.fire(e.error);
@@ -279,6 +303,8 @@ export class ChatClient extends ClientEvents {
     const base = Math.min(this.opts.maxBackoff, this.opts.minBackoff * 2 ** this.attempt);
     const delay = Math.round(base / 2 + (Math.random() * base) / 2);
     this.attempt++;
+    this.tried = 0;
+    this.current = (this.current + 1) % this.endpoints.length;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this._state === 'reconnecting' && !this.conn) this.dial();
@@ -294,6 +320,7 @@ export class ChatClient extends ClientEvents {
     this.counts.clear();
     for (const r of w.rooms) this.counts.set(r.name, r.count);
     this.attempt = 0;
+    this.tried = 0;
     const reconnecting = this.everConnected;
     this.everConnected = true;
     const previousHistory = this.historyId;
@@ -436,6 +463,17 @@ export class ChatClient extends ClientEvents {
     this._state = s;
     this.stateE.fire(s);
   }
+}
+
+/** The list without repeats (compared as host:port, case-insensitively), in first-seen order. */
+function uniqueEndpoints(list: Endpoint[]): Endpoint[] {
+  const seen = new Set<string>();
+  return list.filter((e) => {
+    const key = formatHostPort(e).toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Compile time: fails when a frame type is left unhandled. Run time: a frame from a newer server is ignored. */

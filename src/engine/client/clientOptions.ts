@@ -1,3 +1,4 @@
+import type { Endpoint } from '../address';
 import type { ErrorFrame } from '../protocol';
 import type { PasswordSource } from './passwordProver';
 
@@ -5,6 +6,13 @@ import type { PasswordSource } from './passwordProver';
 export interface ClientOptions {
   host: string;
   port: number;
+  /**
+   * More servers of the same cluster (docs/scaling.md), tried after host:port
+   * in turn: when a connection fails or drops, the client moves to the next
+   * one at once, and backs off only after each has been tried. TLS pins and
+   * the password apply to all of them (give the nodes one certificate).
+   */
+  servers?: Endpoint[];
   name: string;
   /** Milliseconds to establish the TCP connection and handshake. Default 10000. */
   connectTimeout?: number;
@@ -57,7 +65,7 @@ export interface ClientTlsOptions {
 export const SERVER_MAX_LINE = 64 * 1024 * 1024;
 
 /** ClientOptions with every default filled in. */
-export type ResolvedClientOptions = Required<Omit<ClientOptions, 'tls' | 'password'>> & Pick<ClientOptions, 'tls' | 'password'>;
+export type ResolvedClientOptions = Required<Omit<ClientOptions, 'tls' | 'password' | 'servers'>> & Pick<ClientOptions, 'tls' | 'password' | 'servers'>;
 
 export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
   return {

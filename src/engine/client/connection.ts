@@ -3,11 +3,8 @@ import * as tls from 'node:tls';
 import { formatHostPort, type Endpoint } from '../address';
 import { LineDecoder, encodeFrame } from '../lineCodec';
 import { parseServerFrame, type ClientFrame, type HelloFrame, type ServerFrame, type WelcomeFrame } from '../protocol';
+import { TLS_ALERT, TLS_HANDSHAKE } from '../tlsRecord';
 import { ConnectError, HANDSHAKE_ERRORS, describeConnectError, describeRefusal, tlsMismatch } from './connectError';
-
-/** First bytes of TLS records (alert, handshake): a TLS server answering a plain client. */
-const TLS_ALERT = 0x15;
-const TLS_HANDSHAKE = 0x16;
 
 /** Where one connection attempt stands. Every attempt ends in Closed, and stays there. */
 export enum Phase {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { BusEvent } from '../buses/bus';
 import type { ChatMessage, FileChunkEvent, FileOfferEvent } from '../protocol';
 import { foldName } from '../stores/store';
@@ -18,10 +19,13 @@ import { foldName } from '../stores/store';
  * - `person:<folded name>`: direct messages, typing and files for one person,
  *   subscribed by the node that holds that person;
  * - `people`: arrivals, departures, renames, joins and leaves, which every
- *   node hears, and the roster exchange that lets a node that starts late
- *   learn who is on the others.
+ *   node hears; the roster exchange that lets a node that starts late (or
+ *   whose link to the bus came back) learn who is on the others; and each
+ *   node's heartbeat, so the people of a node that died go offline.
  *
  * Names are unique across nodes through Bus leases on `name:<folded name>`.
+ * A session that moves to another node (its node died) proves itself by the
+ * hash of its session token, which `online` and rosters carry.
  */
 
 /** Events on a room's topic. */
@@ -44,20 +48,26 @@ export type FileEvent =
 export interface RosterEntry {
   name: string;
   rooms: string[];
+  /** sessionHash of the person's session token: a reconnect elsewhere with that token may take the name over. */
+  session?: string;
 }
 
 /** Events on the `people` topic. */
 export type PeopleEvent =
-  | { kind: 'online'; name: string; origin: number }
+  | { kind: 'online'; name: string; origin: number; session?: string }
   | { kind: 'offline'; name: string }
   | { kind: 'rename'; from: string; name: string }
   /** Joins and leaves travel here, not on the room's topic: every node keeps room sizes and member lists. */
   | { kind: 'join'; name: string; room: string; origin: number }
   | { kind: 'leave'; name: string; room: string }
-  /** A node that started asks the others who they hold. */
-  | { kind: 'roster?' }
+  /** A node that started (or came back) asks the others who they hold; only `node` answers when it is set. */
+  | { kind: 'roster?'; node?: string }
   /** A node's answer: everyone it holds now, with their rooms (it replaces what was known of that node). */
-  | { kind: 'roster'; people: RosterEntry[] };
+  | { kind: 'roster'; people: RosterEntry[] }
+  /** A node is alive (sent every HEARTBEAT_MS). */
+  | { kind: 'alive' }
+  /** A node's link to the bus came back: what it published meanwhile was lost, so every node catches its rooms up from the store. */
+  | { kind: 'resync' };
 
 /** The topic everyone's arrivals, departures and renames travel on. */
 export const PEOPLE_TOPIC = 'people';
@@ -73,6 +83,14 @@ export function personTopic(name: string): string {
 /** The lease that makes a name unique across nodes. */
 export function nameLease(name: string): string {
   return 'name:' + foldName(name);
+}
+
+/**
+ * What a node tells others about a session token: a hash, so the token itself
+ * (which reclaims a name) never travels on the bus.
+ */
+export function sessionHash(token: string): string {
+  return createHash('sha256').update('tcp-chat session\0' + token).digest('base64url').slice(0, 24);
 }
 
 /** Our events are plain JSON by construction; the Bus type wants that said. */

@@ -1,11 +1,17 @@
-import type { Bus, BusEvent } from '../buses/bus';
-import { asBusEvent, PEOPLE_TOPIC, personTopic, roomTopic, type PeopleEvent, type PersonEvent, type RosterEntry, type RoomEvent } from './busEvents';
+import type { Bus, BusEvent, BusStatus } from '../buses/bus';
+import type { ChatMessage } from '../protocol';
+import type { Store } from '../stores/store';
+import { asBusEvent, PEOPLE_TOPIC, personTopic, roomTopic, sessionHash, type PeopleEvent, type PersonEvent, type RosterEntry, type RoomEvent } from './busEvents';
 import type { Connection } from './connection';
 import type { Delivery } from './delivery';
-import type { Directory } from './directory';
+import { DirectCatchUp } from './directCatchUp';
+import type { ClusterTimings } from './options';
+import type { Directory, RosterChanges } from './directory';
 import type { FileRelay } from './fileRelay';
 import type { PresenceBatcher } from './presenceBatcher';
+import { HEARTBEAT_MS, Heartbeat, NODE_TIMEOUT_MS } from './heartbeat';
 import type { Registry } from './registry';
+import { GAP_WAIT_MS, RoomSequencer } from './roomSequencer';
 
 /** What the router needs from the server. */
 export interface BusRouterHost {
@@ -13,6 +19,8 @@ export interface BusRouterHost {
   local(id: number): Connection | undefined;
   /** Everyone this node holds, for a roster answer. */
   roster(): RosterEntry[];
+  /** A local session reconnected on another node: close this connection without telling anyone it left. */
+  moved(conn: Connection): void;
   warn(message: string): void;
 }
 
@@ -23,31 +31,64 @@ export interface BusRouterHost {
  * into frames for the local connections concerned. With LocalBus the round
  * trip is a synchronous call, so a room message is still encoded once per
  * codec variant and appended once per room segment.
+ *
+ * What a shared bus may lose, the router repairs (docs/scaling.md): room
+ * messages go through a RoomSequencer (seq order, gaps filled from the
+ * store), DMs across an outage through DirectCatchUp, and the Heartbeat
+ * takes the people of a node that went silent offline.
  */
 export class BusRouter {
   private readonly subscriptions = new Map<string, () => void>();
+  private readonly sequencer: RoomSequencer;
+  private readonly dms: DirectCatchUp;
+  private readonly heartbeat: Heartbeat;
+  private offStatus?: () => void;
 
   constructor(
     private readonly bus: Bus,
+    store: Store,
     private readonly registry: Registry,
     private readonly directory: Directory,
     private readonly delivery: Delivery,
     private readonly files: FileRelay,
     private readonly presence: PresenceBatcher,
     private readonly host: BusRouterHost,
-  ) {}
+    timings: Partial<ClusterTimings> = {},
+  ) {
+    const sequencerHost = { deliver: (room: string, m: ChatMessage, sender: Connection | undefined) => this.deliverRoomMessage(room, m, sender), settled: () => bus.settled(), warn: host.warn };
+    this.sequencer = new RoomSequencer(store, sequencerHost, timings.gapWaitMs ?? GAP_WAIT_MS);
+    this.dms = new DirectCatchUp(store, { deliver: (conn, m, own) => (own ? this.delivery.toConn(conn, m) : this.delivery.toConns([conn], m)), participant: (conn) => conn.session.name, warn: host.warn });
+    this.heartbeat = new Heartbeat({ beat: () => this.toPeople({ kind: 'alive' }), expire: (node) => this.expire(node) }, Date.now(), timings.heartbeatMs ?? HEARTBEAT_MS, timings.nodeTimeoutMs ?? NODE_TIMEOUT_MS);
+  }
 
   /** Join the bus: listen to `people`, and once that is live, ask the other nodes who they hold. */
   async start(): Promise<void> {
     this.watch(PEOPLE_TOPIC, (e, from) => this.onPeople(e as unknown as PeopleEvent, from));
+    this.offStatus = this.bus.onStatus((s) => this.onStatus(s));
     await this.bus.settled();
     this.toPeople({ kind: 'roster?' });
   }
 
   /** Leave the bus (the node is closing). */
   stop(): void {
+    this.offStatus?.();
     for (const off of this.subscriptions.values()) off();
     this.subscriptions.clear();
+  }
+
+  /** Once a second: the heartbeat. */
+  tick(now: number): void {
+    this.heartbeat.tick(now);
+  }
+
+  /** Resolves once a room that just got its first local member knows where it stands (see RoomSequencer.ready). */
+  ready(room: string): Promise<void> {
+    return this.sequencer.ready(room);
+  }
+
+  /** The sender's own copy of a direct message (its acknowledgement), through its codec's encode() (see Codec.sharedEcho). */
+  direct(conn: Connection, message: ChatMessage): void {
+    this.dms.deliver(conn, message, true);
   }
 
   toRoom(room: string, e: RoomEvent): void {
@@ -64,11 +105,13 @@ export class BusRouter {
 
   /** A room got its first local member. */
   watchRoom(room: string): void {
+    this.sequencer.open(room);
     this.watch(roomTopic(room), (e, from) => this.onRoom(room, e as unknown as RoomEvent, from));
   }
 
   unwatchRoom(room: string): void {
     this.unwatch(roomTopic(room));
+    this.sequencer.close(room);
   }
 
   /** A person arrived here (or took a new name): their direct messages come to this node. */
@@ -95,14 +138,17 @@ export class BusRouter {
     return from === this.bus.nodeId ? this.host.local(id) : undefined;
   }
 
+  /** A room message in its turn (see RoomSequencer): to every local member, the sender as its codec wants. */
+  private deliverRoomMessage(room: string, message: ChatMessage, sender: Connection | undefined): void {
+    if (!sender || sender.closing || sender.codec.sharedEcho) return this.delivery.toRoom(room, message);
+    this.delivery.toRoom(room, message, sender);
+    this.delivery.toConn(sender, message); // its codec's own copy (see Codec.sharedEcho)
+  }
+
   private onRoom(room: string, e: RoomEvent, from: string): void {
     switch (e.kind) {
-      case 'message': {
-        const sender = this.origin(from, e.origin);
-        if (!sender || sender.codec.sharedEcho) return this.delivery.toRoom(room, e.message);
-        this.delivery.toRoom(room, e.message, sender);
-        return this.delivery.toConn(sender, e.message); // its codec's own copy (see Codec.sharedEcho)
-      }
+      case 'message':
+        return this.sequencer.accept(room, e.message, this.origin(from, e.origin));
       case 'typing':
         if (this.presence.coalescesTyping(room)) return this.presence.typing(room, e.name);
         return this.delivery.toRoom(room, { type: 'typing', name: e.name, room }, this.origin(from, e.origin));
@@ -123,7 +169,7 @@ export class BusRouter {
     switch (e.kind) {
       case 'message':
         // The sender's own copy went to it directly; a note to oneself is not delivered twice.
-        if (person && person !== this.origin(from, e.origin)) this.delivery.toConns([person], e.message);
+        if (person && person !== this.origin(from, e.origin)) this.dms.deliver(person, e.message, false);
         return;
       case 'typing':
         if (person) this.delivery.toConn(person, { type: 'typing', name: e.name, to: e.to });
@@ -142,10 +188,15 @@ export class BusRouter {
 
   private onPeople(e: PeopleEvent, from: string): void {
     const mine = from === this.bus.nodeId;
+    // A node back from the dead (or a partition) says it is alive before anything else: ask who it holds.
+    if (!mine && this.heartbeat.hear(from) && e.kind === 'alive') this.toPeople({ kind: 'roster?', node: from });
     switch (e.kind) {
       // Arrivals and departures are coalesced (see PresenceBatcher); a rename is rare and goes out at once.
       case 'online':
-        if (!mine) this.directory.online(e.name, from);
+        if (!mine) {
+          this.directory.online(e.name, from, e.session);
+          this.movedAway(e.name, e.session);
+        }
         return this.presence.online(e.name, true, this.origin(from, e.origin));
       case 'offline':
         if (!mine) this.directory.offline(e.name);
@@ -161,14 +212,67 @@ export class BusRouter {
         if (!mine) this.directory.left(e.name, e.room);
         return this.presence.room(e.room, e.name, false);
       case 'roster?':
-        if (!mine) this.toPeople({ kind: 'roster', people: this.host.roster() });
+        if (!mine && (e.node === undefined || e.node === this.bus.nodeId)) this.toPeople({ kind: 'roster', people: this.host.roster() });
         return;
       case 'roster':
-        if (!mine) this.directory.roster(from, e.people);
+        if (!mine) this.tell(this.directory.roster(from, e.people));
+        return;
+      case 'alive':
+        return;
+      case 'resync':
+        if (!mine) this.sequencer.catchUp();
         return;
       default:
         return this.unknown(e);
     }
+  }
+
+  /**
+   * Someone this node holds came online on another node with the same
+   * session: the client moved (it reconnected elsewhere while its old socket
+   * here lingers). The old connection goes, quietly: the person is still online.
+   */
+  private movedAway(name: string, session: string | undefined): void {
+    const local = this.registry.find(name);
+    if (!local) return;
+    if (session !== undefined && session === sessionHash(local.session.token)) return this.host.moved(local);
+    this.host.warn(`another node admitted ${name}, whom this node holds with another session`);
+  }
+
+  /** A node went silent: its people leave their rooms and go offline here. */
+  private expire(node: string): void {
+    const gone = this.directory.expire(node);
+    if (gone.length > 0) this.host.warn(`node ${node} went silent: ${gone.length} people it held are offline now`);
+    this.tell({ online: [], offline: gone.map((p) => p.name), joined: [], left: gone.flatMap((p) => p.rooms.map((room) => ({ name: p.name, room }))) });
+  }
+
+  /** Presence for what changed in the directory without events for it (a roster, a node gone), coalesced like the rest. */
+  private tell(c: RosterChanges): void {
+    for (const name of c.online) this.presence.online(name, true);
+    for (const { name, room } of c.joined) this.presence.room(room, name, true);
+    for (const { name, room } of c.left) this.presence.room(room, name, false);
+    for (const name of c.offline) this.presence.online(name, false);
+  }
+
+  /**
+   * The link to the other nodes went down or came back. Down: other nodes'
+   * events are lost meanwhile, so nobody is expired for silence, and each
+   * local person's DM conversations are noted. Up: catch every room and those
+   * conversations up from the store, and swap rosters; `resync` tells the
+   * other nodes to catch up on what this node published meanwhile.
+   */
+  private onStatus(s: BusStatus): void {
+    if (s === 'down') {
+      this.heartbeat.down();
+      void this.dms.down(this.registry.everyone());
+      return;
+    }
+    this.heartbeat.up();
+    this.sequencer.catchUp();
+    void this.dms.up();
+    this.toPeople({ kind: 'roster', people: this.host.roster() });
+    this.toPeople({ kind: 'roster?' });
+    this.toPeople({ kind: 'resync' });
   }
 
   /** An event of a kind this node does not know (from a newer node): ignored, with a warning. */

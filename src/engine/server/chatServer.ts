@@ -1,4 +1,5 @@
 import type * as net from 'node:net';
+import * as os from 'node:os';
 import { jsonProtocol } from '../codecs/json/jsonCodec';
 import { MemoryStore } from '../stores/memoryStore';
 import type { Store } from '../stores/store';
@@ -12,6 +13,7 @@ import type { WireProtocol } from './codec';
 import { BusRouter } from './busRouter';
 import { Connection, Rejection, type ConnectionHandlers, type Input } from './connection';
 import { Delivery } from './delivery';
+import { sessionHash } from './busEvents';
 import { Directory } from './directory';
 import { FileRelay } from './fileRelay';
 import { Handshake } from './handshake';
@@ -73,8 +75,11 @@ export class ChatServer {
       this.shut(c, { type: 'error', code: 'frame_too_large', message: `a line of ${bytes} bytes or more exceeds the limit of ${this.limits.maxLine} bytes` }, 'frame_too_large', 'line too long'),
     closed: (c) => this.drop(c, 'connection closed'),
   };
+  /** Not the whole options object: it may hold the password, which the handshake forgets once derived. */
+  private readonly nodeOption: string | undefined;
 
   constructor(options: ServerOptions = {}) {
+    this.nodeOption = options.nodeName;
     const limits = (this.limits = resolveLimits(options));
     this.store = options.store ?? new MemoryStore();
     this.bus = options.bus ?? new LocalBus();
@@ -117,22 +122,34 @@ export class ChatServer {
       limits.largeRoom,
       limits.presenceInterval,
     );
-    this.router = new BusRouter(this.bus, this.registry, this.directory, this.delivery, this.files, this.presence, {
+    this.router = new BusRouter(this.bus, this.store, this.registry, this.directory, this.delivery, this.files, this.presence, {
       local: (id) => this.conns.get(id),
-      roster: () => [...this.registry.everyone()].map((c) => ({ name: c.session.name, rooms: [...c.session.rooms] })),
+      roster: () => [...this.registry.everyone()].map((c) => ({ name: c.session.name, rooms: [...c.session.rooms], session: sessionHash(c.session.token) })),
+      moved: (conn) => this.membership.movedAway(conn),
       warn,
-    });
+    }, options.cluster);
     this.handshake = new Handshake(options, { send, error, shut, admit: (conn, hello) => this.membership.admit(conn, hello) });
     const roomLimits = new RoomLimits(limits, (room) => this.registry.room(room) !== undefined);
-    this.membership = new Membership(this.registry, roomLimits, this.directory, this.store, this.bus, this.router, this.delivery, limits, {
-      error,
-      report,
-      shut,
-      replace: (old) => {
-        this.shut(old, { type: 'error', code: 'replaced', message: 'this session reconnected from elsewhere' }, 'replaced', 'replaced by a reconnect');
-        this.drop(old, 'replaced');
+    this.membership = new Membership(
+      this.registry,
+      roomLimits,
+      this.directory,
+      this.store,
+      this.bus,
+      this.router,
+      this.delivery,
+      limits,
+      {
+        error,
+        report,
+        shut,
+        replace: (old) => {
+          this.shut(old, { type: 'error', code: 'replaced', message: 'this session reconnected from elsewhere' }, 'replaced', 'replaced by a reconnect');
+          this.drop(old, 'replaced');
+        },
       },
-    });
+      () => this.nodeName,
+    );
     this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, online, touch: (room) => roomLimits.touch(room) }, limits.typingInterval);
     this.requests = new HistoryRequests(this.registry, this.store, this.delivery, limit, { error });
   }
@@ -176,6 +193,14 @@ export class ChatServer {
   /** The bound address of every port with the protocol it speaks, the main port first. */
   addresses(): Array<{ protocol: string; address: net.AddressInfo | undefined }> {
     return this.listeners.map((l) => ({ protocol: l.protocol.name, address: l.address() }));
+  }
+
+  /** How welcomes name this node: ServerOptions.nodeName, else with a shared bus `host:port`, else none. */
+  get nodeName(): string | undefined {
+    if (this.nodeOption !== undefined) return this.nodeOption;
+    if (this.bus instanceof LocalBus) return undefined;
+    const port = this.address()?.port;
+    return port === undefined ? undefined : `${os.hostname()}:${port}`;
   }
 
   /** Names of everyone who completed the handshake, on this node and (with a shared bus) the others. */
@@ -313,6 +338,7 @@ export class ChatServer {
     const now = Date.now();
     this.handshake.sweep(now);
     this.membership.sweep(now);
+    this.router.tick(now);
     this.files.sweep(now);
     for (const c of this.conns.values()) {
       if (c.closing) continue;

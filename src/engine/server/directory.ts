@@ -6,6 +6,26 @@ interface RemotePerson {
   name: string;
   node: string;
   rooms: Set<string>;
+  /** sessionHash of their session token, when the node said. */
+  session?: string;
+}
+
+/** Someone whose node died, remembered a while so their session can still move to another node. */
+interface Ghost {
+  name: string;
+  session: string;
+  until: number;
+}
+
+/** How long the session of someone whose node died may still take their name over elsewhere (longer than a name lease). */
+const GHOST_MS = 60_000;
+
+/** What changed when a node's roster replaced what was known of it: the frames local people should see. */
+export interface RosterChanges {
+  online: string[];
+  offline: string[];
+  joined: Array<{ name: string; room: string }>;
+  left: Array<{ name: string; room: string }>;
 }
 
 /**
@@ -17,6 +37,7 @@ export class Directory {
   private readonly people = new Map<string, RemotePerson>();
   /** Folded names of the remote members of each room. */
   private readonly rooms = new Map<string, Set<string>>();
+  private readonly ghosts = new Map<string, Ghost>();
 
   /** The remote person holding a name (folded), if any. */
   find(name: string): string | undefined {
@@ -51,15 +72,44 @@ export class Directory {
     return this.rooms.keys();
   }
 
-  online(name: string, node: string): void {
+  online(name: string, node: string, session?: string): void {
     const key = foldName(name);
+    this.ghosts.delete(key);
     const known = this.people.get(key);
     if (known) {
       known.name = name;
       known.node = node;
+      if (session !== undefined) known.session = session;
     } else {
-      this.people.set(key, { name, node, rooms: new Set() });
+      this.people.set(key, { name, node, rooms: new Set(), ...(session !== undefined && { session }) });
     }
+  }
+
+  /**
+   * The name held elsewhere under this session (sessionHash), by a node that
+   * is alive or died less than GHOST_MS ago: a reconnect that shows the
+   * session may take it over. Undefined when the session does not match.
+   */
+  movable(name: string, session: string, now = Date.now()): string | undefined {
+    const key = foldName(name);
+    const p = this.people.get(key);
+    if (p) return p.session === session ? p.name : undefined;
+    const g = this.ghosts.get(key);
+    if (!g || g.until < now) return undefined;
+    return g.session === session ? g.name : undefined;
+  }
+
+  /** A node died: forget its people (returned, with their rooms), but let their sessions move for a while. */
+  expire(node: string, now = Date.now()): RosterEntry[] {
+    for (const [key, g] of this.ghosts) if (g.until < now) this.ghosts.delete(key);
+    const gone: RosterEntry[] = [];
+    for (const p of [...this.people.values()]) {
+      if (p.node !== node) continue;
+      gone.push({ name: p.name, rooms: [...p.rooms] });
+      this.offline(p.name);
+      if (p.session !== undefined) this.ghosts.set(foldName(p.name), { name: p.name, session: p.session, until: now + GHOST_MS });
+    }
+    return gone;
   }
 
   offline(name: string): void {
@@ -74,7 +124,7 @@ export class Directory {
     const p = this.people.get(foldName(from));
     const rooms = p ? [...p.rooms] : [];
     this.offline(from);
-    this.online(name, node);
+    this.online(name, node, p?.session);
     for (const room of rooms) this.joined(name, room, node);
   }
 
@@ -93,13 +143,32 @@ export class Directory {
     this.unindex(room, key);
   }
 
-  /** Everything a node holds, replacing what was known of it. */
-  roster(node: string, people: readonly RosterEntry[]): void {
-    for (const p of [...this.people.values()]) if (p.node === node) this.offline(p.name);
-    for (const p of people) {
-      this.online(p.name, node);
-      for (const room of p.rooms) this.joined(p.name, room, node);
+  /** Everything a node holds, replacing what was known of it. Returns what changed. */
+  roster(node: string, people: readonly RosterEntry[]): RosterChanges {
+    const changes: RosterChanges = { online: [], offline: [], joined: [], left: [] };
+    const before = new Map<string, { name: string; rooms: Set<string> }>();
+    for (const p of [...this.people.values()]) {
+      if (p.node !== node) continue;
+      before.set(foldName(p.name), { name: p.name, rooms: new Set(p.rooms) });
+      this.offline(p.name);
     }
+    for (const p of people) {
+      const key = foldName(p.name);
+      const was = before.get(key);
+      before.delete(key);
+      this.online(p.name, node, p.session);
+      if (!was) changes.online.push(p.name);
+      for (const room of p.rooms) {
+        this.joined(p.name, room, node);
+        if (!was?.rooms.delete(room)) changes.joined.push({ name: p.name, room });
+      }
+      for (const room of was?.rooms ?? []) changes.left.push({ name: p.name, room });
+    }
+    for (const gone of before.values()) {
+      for (const room of gone.rooms) changes.left.push({ name: gone.name, room });
+      changes.offline.push(gone.name);
+    }
+    return changes;
   }
 
   private unindex(room: string, key: string): void {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_ROOM, PROTOCOL_VERSION, WHO_PAGE, WHO_PAGE_MAX, nameProblem, roomProblem, type ChatMessage, type ErrorCode, type HelloFrame, type RoomInfo, type ServerFrame, type WhoRequest } from '../protocol';
 import type { Bus } from '../buses/bus';
-import { foldName, type Store } from '../stores/store';
+import { foldName, type HistoryPage, type Store } from '../stores/store';
 import { VERSION } from '../version';
-import { nameLease } from './busEvents';
+import { nameLease, sessionHash } from './busEvents';
 import type { BusRouter } from './busRouter';
 import type { Connection } from './connection';
 import type { Delivery } from './delivery';
@@ -26,9 +26,13 @@ export const RELEVANT_MAX = 50;
 
 /** A session token as the server makes them; a client's own is kept only when it looks like one. */
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
-/** How long a name's lease on the bus lasts, and how often this node renews the leases of its people. */
-export const NAME_LEASE_MS = 30_000;
-export const NAME_RENEW_MS = 10_000;
+/**
+ * How long a name's lease on the bus lasts, and how often this node renews
+ * the leases of its people: the names of a node that dies are free again
+ * within NAME_LEASE_MS, about when the heartbeat takes its people offline.
+ */
+export const NAME_LEASE_MS = 15_000;
+export const NAME_RENEW_MS = 5_000;
 
 /**
  * Arrivals, departures, joins, leaves and renames: changes the registry,
@@ -37,6 +41,8 @@ export const NAME_RENEW_MS = 10_000;
  */
 export class Membership {
   private renewedAt = Date.now();
+  /** Connections whose session reconnected on another node: they leave without telling anyone. */
+  private readonly moved = new WeakSet<Connection>();
 
   constructor(
     private readonly registry: Registry,
@@ -48,6 +54,8 @@ export class Membership {
     private readonly delivery: Delivery,
     private readonly limits: Limits,
     private readonly host: MembershipHost,
+    /** Names this node in welcomes (see ChatServer.nodeName). */
+    private readonly node: () => string | undefined = () => undefined,
   ) {}
 
   /** Before the port opens: the rooms the store has are kept like any other. */
@@ -117,7 +125,8 @@ export class Membership {
       this.registry.reserve(wanted, conn);
       this.host.replace(holder);
     }
-    const name = await this.claim(conn, wanted);
+    const moved = !holder && f.session !== undefined ? await this.moveHere(conn, f.name, f.session) : undefined;
+    const name = moved ?? (await this.claim(conn, wanted));
     if (name === undefined) return; // it closed meanwhile
     s.name = name;
     s.token = f.session && SESSION_TOKEN.test(f.session) ? f.session : randomBytes(16).toString('base64url');
@@ -128,7 +137,7 @@ export class Membership {
     let history: ChatMessage[];
     let rooms: RoomInfo[];
     try {
-      await this.bus.settled();
+      await this.router.ready(DEFAULT_ROOM);
       [history, rooms] = await Promise.all([this.store.history(DEFAULT_ROOM, { limit: this.limits.historyOnJoin }).then((p) => p.messages), this.roomList()]);
     } catch (err) {
       this.host.report({ type: 'warn', message: `cannot read history for a welcome: ${(err as Error).message}` });
@@ -141,12 +150,13 @@ export class Membership {
     const online = this.onlineCount();
     const large = online > this.limits.largeRoom;
     const users = large ? relevant(name, history, (n) => this.online(n) === n) : this.users();
+    const node = this.node();
     this.delivery.toConn(conn, {
       type: 'welcome',
       v: PROTOCOL_VERSION,
       name,
       session: s.token,
-      server: { version: VERSION, history: this.store.id },
+      server: { version: VERSION, history: this.store.id, ...(node !== undefined && { node }) },
       room: DEFAULT_ROOM,
       rooms,
       joined: [...s.rooms],
@@ -156,7 +166,7 @@ export class Membership {
       limits: { maxLine: this.limits.maxLine, rate: this.limits.rate, burst: this.limits.burst },
     });
     this.goLive(conn, DEFAULT_ROOM, history);
-    this.router.toPeople({ kind: 'online', name, origin: conn.id });
+    this.router.toPeople({ kind: 'online', name, origin: conn.id, session: sessionHash(s.token) });
     this.router.toPeople({ kind: 'join', name, room: DEFAULT_ROOM, origin: conn.id });
     this.host.report({ type: 'online', name, address: conn.address });
   }
@@ -168,8 +178,17 @@ export class Membership {
     if (refusal) return this.host.error(conn, 'too_many_rooms', refusal);
     this.roomLimits.touch(room);
     const fresh = this.registry.join(conn, room);
-    await this.bus.settled();
-    const [page, seq] = await Promise.all([this.store.history(room, { limit: this.limits.historyOnJoin }), this.store.lastSeq(room)]);
+    let page: HistoryPage;
+    let seq: number;
+    try {
+      await this.router.ready(room);
+      [page, seq] = await Promise.all([this.store.history(room, { limit: this.limits.historyOnJoin }), this.store.lastSeq(room)]);
+    } catch (err) {
+      if (conn.closing) return;
+      this.host.report({ type: 'warn', message: `cannot read history for a join: ${(err as Error).message}` });
+      if (fresh) this.registry.leave(conn, room);
+      return this.host.error(conn, 'store_failed', `the server cannot read the history of ${room} right now; try again later`);
+    }
     if (conn.closing) return;
     const count = this.roomSize(room);
     const large = count > this.limits.largeRoom;
@@ -227,16 +246,23 @@ export class Membership {
     this.host.report({ type: 'rename', from, name });
   }
 
-  /** A connection is gone: out of every room and off the list, and everyone is told. */
+  /** A local session reconnected on another node: this connection closes, and nobody is told the person left. */
+  movedAway(conn: Connection): void {
+    this.moved.add(conn);
+    this.host.replace(conn);
+  }
+
+  /** A connection is gone: out of every room and off the list, and everyone is told (unless it moved to another node). */
   depart(conn: Connection, reason: string): void {
     const s = conn.session;
+    const quiet = this.moved.has(conn);
     const claimed = this.registry.isReservedFor(s.name, conn);
     this.registry.unreserve(s.name, conn);
     const wasReady = this.registry.remove(conn);
     for (const room of [...s.rooms]) {
       this.registry.leave(conn, room);
       this.roomLimits.touch(room);
-      if (wasReady) this.router.toPeople({ kind: 'leave', name: s.name, room });
+      if (wasReady && !quiet) this.router.toPeople({ kind: 'leave', name: s.name, room });
     }
     // A reconnect of the same session may have taken the name, its lease and its topic over already.
     if ((wasReady || claimed) && !this.registry.isTaken(s.name)) {
@@ -244,7 +270,7 @@ export class Membership {
       this.router.unwatchPerson(s.name);
     }
     if (!wasReady) return;
-    this.router.toPeople({ kind: 'offline', name: s.name });
+    if (!quiet) this.router.toPeople({ kind: 'offline', name: s.name });
     this.host.report({ type: 'offline', name: s.name, reason });
   }
 
@@ -267,6 +293,29 @@ export class Membership {
         if (!ours) this.host.report({ type: 'warn', message: `another node took the name ${name} while this one held it` });
       });
     }
+  }
+
+  /**
+   * A hello whose session holds `name` on another node (alive, or dead for
+   * less than a minute): the client moved here. It takes the name over, lease
+   * and all, without waiting for the old node's lease to run out; the old
+   * node, if it is alive, closes its connection when it hears (BusRouter).
+   * Undefined when the session does not prove it.
+   */
+  private async moveHere(conn: Connection, name: string, token: string): Promise<string | undefined> {
+    const canonical = this.directory.movable(name, sessionHash(token));
+    if (canonical === undefined || this.registry.isTaken(canonical)) return undefined;
+    this.registry.reserve(canonical, conn);
+    // Held here from now on: not someone on another node any more (this node's own `online` will say so to the others).
+    this.directory.offline(canonical);
+    try {
+      await this.bus.takeLease(nameLease(canonical), NAME_LEASE_MS);
+    } catch (err) {
+      this.host.report({ type: 'warn', message: `taking over the name lease for ${canonical} failed: ${(err as Error).message}` });
+    }
+    if (!conn.closing) return canonical;
+    this.registry.unreserve(canonical, conn);
+    return undefined;
   }
 
   /**

@@ -72,7 +72,7 @@ export class MessageRelay {
       return this.router.toRoom(room, { kind: 'message', message: msg, origin: conn.id });
     }
     // A direct message: the sender's copy (its acknowledgement) straight away, the other's through the bus.
-    this.delivery.toConn(conn, msg);
+    this.router.direct(conn, msg);
     if (to !== name) this.router.toPerson(to, { kind: 'message', message: msg, origin: conn.id });
   }
 

@@ -72,10 +72,28 @@ export interface ServerOptions {
   store?: Store;
   /** What connects this server to other nodes (see server/busEvents.ts). Default: a LocalBus of its own, a single node. */
   bus?: Bus;
+  /**
+   * How welcomes name this server process (`server.node`), so a person can tell
+   * which node of a cluster they are on. Default: none on a single node; with
+   * a shared bus, this host's name and port.
+   */
+  nodeName?: string;
+  /** How a node of a cluster watches the others and repairs what the bus lost (docs/scaling.md). The defaults suit deployments; tests shorten them. */
+  cluster?: Partial<ClusterTimings>;
+}
+
+/** The clocks of a cluster node. */
+export interface ClusterTimings {
+  /** How often a node tells the others it is alive. Default 5000. */
+  heartbeatMs: number;
+  /** A node silent this long is taken for dead, and its people go offline. Default 15000. */
+  nodeTimeoutMs: number;
+  /** How long a room message whose predecessor is missing waits before the gap is read from the store. Default 300. */
+  gapWaitMs: number;
 }
 
 /** The numeric limits of a running server, every default filled in. */
-export type Limits = Required<Omit<ServerOptions, 'store' | 'bus' | 'extraPorts' | 'tls' | 'password' | 'passwordKdf' | 'authThrottle'>>;
+export type Limits = Required<Omit<ServerOptions, 'store' | 'bus' | 'extraPorts' | 'tls' | 'password' | 'passwordKdf' | 'authThrottle' | 'nodeName' | 'cluster'>>;
 
 /** Fills in the documented defaults. */
 export function resolveLimits(options: ServerOptions): Limits {

@@ -131,6 +131,10 @@ export class FileStore implements Store {
     return this.index.rooms();
   }
 
+  async conversationsOf(participant: string): Promise<RoomSummary[]> {
+    return this.index.conversationsOf(participant);
+  }
+
   async nameOwner(name: string): Promise<string | undefined> {
     return this.names.owner(name);
   }

@@ -62,6 +62,10 @@ export class MemoryStore implements Store {
     return this.index.rooms();
   }
 
+  async conversationsOf(participant: string): Promise<RoomSummary[]> {
+    return this.index.conversationsOf(participant);
+  }
+
   async nameOwner(name: string): Promise<string | undefined> {
     return this.names.get(foldName(name));
   }

@@ -147,6 +147,11 @@ export class MessageIndex {
     return out;
   }
 
+  /** The DM conversations a participant takes part in, with their newest seq. */
+  conversationsOf(participant: string): RoomSummary[] {
+    return [...this.dmsOf(participant)].map((name) => ({ name, lastSeq: this.lastSeq(name) }));
+  }
+
   /** The DM keys a participant takes part in. */
   dmsOf(participant: string): ReadonlySet<string> {
     return this.dms.get(participant) ?? EMPTY;

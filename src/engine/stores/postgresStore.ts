@@ -200,6 +200,18 @@ export class PostgresStore implements Store {
     return rows.map((r) => ({ name: r.name, lastSeq: Number(r.last_seq) }));
   }
 
+  async conversationsOf(participant: string): Promise<RoomSummary[]> {
+    // Through the DM indexes of messages (a person's own conversations), not a scan of every room.
+    const rows = await this.read<{ name: string; last_seq: string }>(
+      'cannot list direct conversations',
+      `SELECT r.name, r.last_seq FROM rooms r
+       WHERE r.name IN (SELECT room FROM messages WHERE dm_a = $1 UNION SELECT room FROM messages WHERE dm_b = $1)
+       ORDER BY r.name`,
+      [participant],
+    );
+    return rows.map((r) => ({ name: r.name, lastSeq: Number(r.last_seq) }));
+  }
+
   async nameOwner(name: string): Promise<string | undefined> {
     const rows = await this.read<{ identity: string }>('cannot read name claims', 'SELECT identity FROM names WHERE folded = $1', [encodeKey(foldName(name))]);
     return rows[0] ? decodeKey(rows[0].identity) : undefined;

@@ -42,6 +42,13 @@ export interface Store {
   /** Rooms (not DM conversations) that have stored messages, with their newest seq. */
   rooms(): Promise<RoomSummary[]>;
 
+  /**
+   * The direct conversations (DM keys) `participant` takes part in, with their
+   * newest seq: what a server node reads to catch a person up on direct
+   * messages its bus may have dropped.
+   */
+  conversationsOf(participant: string): Promise<RoomSummary[]>;
+
   /** The identity that owns a name (compared folded, see foldName), or undefined when nobody has claimed it. */
   nameOwner(name: string): Promise<string | undefined>;
 
