@@ -82,6 +82,10 @@ export class ChatSession implements vscode.Disposable {
   get users(): readonly string[] {
     return this.convo.users;
   }
+  /** How many are online: on a large server more than `users` names (it lists only the people relevant to you). */
+  get onlineCount(): number {
+    return Math.max(this.client?.onlineCount ?? 0, this.convo.users.length);
+  }
   /** The node of a cluster this window is connected to, as its welcome named it. */
   get node(): string | undefined {
     return this.client?.node;

@@ -45,7 +45,7 @@ export class ChatStatusBar implements vscode.Disposable {
       case 'connected': {
         const unread = s.convo.unread;
         parts.push(`$(comment-discussion) ${s.name} @ ${s.address}${unread ? ` · ${unread} unread` : ''}`);
-        tip.appendText(`Connected to ${s.server ?? s.address}${s.node !== undefined ? ` (node ${s.node})` : ''} as ${s.name}; ${s.users.length} online; ${unread} unread.`);
+        tip.appendText(`Connected to ${s.server ?? s.address}${s.node !== undefined ? ` (node ${s.node})` : ''} as ${s.name}; ${s.onlineCount} online; ${unread} unread.`);
         if (s.fingerprint) tip.appendMarkdown(`\n\nTLS, certificate SHA-256: \`${s.fingerprint}\``);
         tip.appendMarkdown('\n\nClick to open the chat.');
         break;
