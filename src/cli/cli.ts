@@ -1,9 +1,12 @@
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runServe } from './serve';
 import { runConnect } from './connect';
+import { runIdentity } from './identityCommand';
+import { runNames } from './names';
 import { VERSION } from '../engine/version';
 import { AddressError, parseHostPorts } from '../engine/address';
-import { FALLBACK_NAME, defaultName } from '../engine/defaultName';
+import { defaultDataDir } from '../engine/certificate';
 import { InviteError, parseInvite } from '../shared/inviteLink';
 
 const HELP = `tcp-chat: a team chat over TCP you run yourself
@@ -12,6 +15,11 @@ Usage:
   tcp-chat serve   [options]            run a chat server
   tcp-chat connect HOST:PORT[,HOST:PORT...] [options]  chat from this terminal
   tcp-chat connect 'tcp-chat://HOST:PORT/ROOM#FINGERPRINT'   the same, from an invite
+  tcp-chat names list --data DIR        who owns which name on a server
+  tcp-chat names release NAME --data DIR   free a name (its owner lost their key)
+  tcp-chat identity show                your identity key's fingerprint
+  tcp-chat identity export FILE         seal your identity in FILE with a passphrase
+  tcp-chat identity import FILE         use an exported identity on this machine
   tcp-chat --help | --version
 
 serve options:
@@ -41,23 +49,36 @@ serve options:
   --bus URL           share rooms with the other nodes through Redis,
                       redis://[:PASS@]HOST:PORT[/DB] (or set TCP_CHAT_BUS); needs --store
   --node-name NAME    how welcomes name this node (default HOST:PORT)
+  --require-identity  admit only people who prove an identity key (no guests)
 
 connect options:
-  --name NAME         your display name (default: your login name, or guest when
-                      a server would refuse it, as it refuses root)
+  --name NAME         your display name (default: your login name; when a server would
+                      refuse it, as it refuses root, you are asked, or told what is used)
+  --identity FILE     your identity key (default ~/.tcp-chat/identity, made on first use);
+                      the first key to use a name on a server owns it there
+  --guest             connect without a key: only names nobody has claimed, marked guest
   --tls               connect with TLS; the server's certificate is pinned on first use
   --fingerprint FP    trust exactly this SHA-256 certificate fingerprint (implies --tls)
   --trust-new         the pinned certificate changed and you know why: ask again
   --known-hosts FILE  where pins are kept (default ~/.tcp-chat/known_hosts)
   --password-file FILE    the server's password (or set TCP_CHAT_PASSWORD)
 
-Passwords are never taken as a flag: anyone on the machine can read flags with ps.
+names options:
+  --data DIR          the server's data directory (stop the server, or restart it after)
+
+identity options:
+  --identity FILE     the key file (default ~/.tcp-chat/identity)
+  --passphrase-file FILE  read the export passphrase from FILE instead of asking
+
+Passwords and passphrases are never taken as a flag: anyone on the machine can read
+flags with ps.
 
 In the terminal client, type a line to send it to the current room, or:
   /join ROOM    switch to ROOM (joining it)
   /leave ROOM   leave ROOM
   /msg NAME TEXT  send a direct message ("double quotes" around a name with spaces)
-  /who [PREFIX] who is in this room (names starting with PREFIX); @ then Tab completes a name
+  /who [PREFIX] who is online (guests are marked); with PREFIX, who in this room starts with it; @ then Tab completes a name
+  /whois NAME   show the identity key fingerprint behind a name
   /nick NAME    change your name
   /history      show earlier messages of the current room
   /search TEXT  search the history
@@ -101,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
           'node-name': { type: 'string' },
           'max-rooms': { type: 'string' },
           'max-rooms-per-person': { type: 'string' },
+          'require-identity': { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
         },
       });
@@ -135,6 +157,7 @@ async function main(argv: string[]): Promise<number> {
         nodeName,
         maxRooms: int(values['max-rooms'], '--max-rooms', 1, 1_000_000),
         maxRoomsPerPerson: int(values['max-rooms-per-person'], '--max-rooms-per-person', 1, 10_000),
+        requireIdentity: values['require-identity'] ?? false,
       });
     }
     if (command === 'connect') {
@@ -148,6 +171,8 @@ async function main(argv: string[]): Promise<number> {
           'trust-new': { type: 'boolean' },
           'known-hosts': { type: 'string' },
           'password-file': { type: 'string' },
+          identity: { type: 'string' },
+          guest: { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
         },
       });
@@ -155,24 +180,56 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(HELP);
         return 0;
       }
+      if (values.guest && values.identity !== undefined) throw new UsageError('--guest connects without a key, so it does not go with --identity: give one or the other');
       if (positionals.length !== 1) throw new UsageError('connect needs one HOST:PORT (or a list of a cluster\'s nodes, HOST:PORT,HOST:PORT), for example: tcp-chat connect 127.0.0.1:12345 --name alice');
       // An invite (tcp-chat://HOST:PORT/ROOM#FINGERPRINT) carries the room and the certificate to expect.
       const invite = /^tcp-chat:/i.test(positionals[0]) ? parseInvite(positionals[0]) : undefined;
       const [{ host, port }, ...servers] = invite ? [invite] : parseHostPorts(positionals[0]);
-      const name = values.name ?? defaultName();
-      if (values.name === undefined && name === FALLBACK_NAME) process.stderr.write(`tcp-chat: your login name cannot be a chat name (a server refuses names like root or admin); joining as ${FALLBACK_NAME}. Choose one with --name NAME.\n`);
       return await runConnect({
         host,
         port,
         servers,
-        name,
+        name: values.name,
         room: invite?.room,
         tls: values.tls === true || values.fingerprint !== undefined || invite?.fingerprint !== undefined,
         fingerprint: values.fingerprint ?? invite?.fingerprint,
         trustNew: values['trust-new'] ?? false,
         knownHosts: values['known-hosts'],
         passwordFile: values['password-file'],
+        identityFile: values.guest ? undefined : (values.identity ?? defaultIdentityFile()),
       });
+    }
+    if (command === 'names') {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { data: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      });
+      if (values.help) {
+        process.stdout.write(HELP);
+        return 0;
+      }
+      const [action, name, ...extra] = positionals;
+      const usage = 'use: tcp-chat names list --data DIR, or tcp-chat names release NAME --data DIR';
+      if (values.data === undefined) throw new UsageError(`names needs the server's --data directory; ${usage}`);
+      if (action === 'list' && name === undefined) return await runNames({ action: 'list', data: values.data });
+      if (action === 'release' && name !== undefined && extra.length === 0) return await runNames({ action: 'release', name, data: values.data });
+      throw new UsageError(usage + ' (a name with spaces in quotes)');
+    }
+    if (command === 'identity') {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { identity: { type: 'string' }, 'passphrase-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      });
+      if (values.help) {
+        process.stdout.write(HELP);
+        return 0;
+      }
+      const [action, file, ...extra] = positionals;
+      const ok = extra.length === 0 && ((action === 'show' && file === undefined) || ((action === 'export' || action === 'import') && file !== undefined));
+      if (!ok) throw new UsageError('use: tcp-chat identity show, tcp-chat identity export FILE, or tcp-chat identity import FILE');
+      return await runIdentity({ action, file, identityFile: values.identity ?? defaultIdentityFile(), passphraseFile: values['passphrase-file'] });
     }
     throw new UsageError(`unknown command "${command}"; try tcp-chat --help`);
   } catch (err) {
@@ -185,6 +242,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** Where the terminal client keeps its identity key unless told. */
+function defaultIdentityFile(): string {
+  return path.join(defaultDataDir(), 'identity');
+}
 
 function int(v: string | undefined, flag: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;

@@ -7,8 +7,12 @@ import { ConnectError } from '../engine/client/connectError';
 import { defaultDataDir, normalizeFingerprint } from '../engine/certificate';
 import { KnownHosts, hostKey } from '../engine/knownHosts';
 import { PASSWORD_ENV, PasswordError, readPassword } from './password';
-import { DEFAULT_ROOM, dmPeer, isDmKey, type ChatMessage } from '../engine/protocol';
+import { chooseDefaultName, gitUserName, loginName, suggestedName, usableName } from '../engine/defaultName';
+import { IdentityError, fingerprintOf, isGuestId, loadOrCreateIdentity, type Identity } from '../engine/identity';
+import { DEFAULT_ROOM, isDmKey, nameProblem, type ChatMessage, type Person } from '../engine/protocol';
 import { assertNever } from '../shared/assertNever';
+import { NoAnswer, askLine, canAsk } from './ask';
+import { KeyWatch } from './keyWatch';
 import { COMMANDS, parseCommand } from './parseCommand';
 
 /** Names `/who` prints at once. */
@@ -20,7 +24,12 @@ export interface ConnectArgs {
   port: number;
   /** More nodes of the same cluster, tried in turn after host:port. */
   servers?: Endpoint[];
-  name: string;
+  /** The name asked for; when absent, the login name, or a suggestion the person confirms (see chooseName). */
+  name?: string;
+  /** The identity key file (made on first use); absent for a guest, who proves no key. */
+  identityFile?: string;
+  /** Where names seen with keys are remembered, for changed-key warnings. Default ~/.tcp-chat/known_people.json. */
+  knownPeople?: string;
   /** Speak TLS, pinning the server's certificate. */
   tls?: boolean;
   /** Trust exactly this certificate fingerprint (and pin it). */
@@ -41,6 +50,11 @@ function clean(s: string): string {
   return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
 }
 
+/** A name as the terminal shows it: marked when the person proved no identity key. */
+function label(name: string, guest: boolean | undefined): string {
+  return guest ? `${clean(name)} (guest)` : clean(name);
+}
+
 function time(ts: string): string {
   const d = new Date(ts);
   return Number.isNaN(d.getTime()) ? '--:--' : d.toTimeString().slice(0, 5);
@@ -57,6 +71,26 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
   } catch (err) {
     if (!(err instanceof PasswordError)) throw err;
     process.stderr.write(`tcp-chat: ${err.message}\n`);
+    return 1;
+  }
+  let identity: Identity | undefined;
+  if (a.identityFile !== undefined) {
+    try {
+      const kept = loadOrCreateIdentity(a.identityFile);
+      identity = kept.identity;
+      if (kept.created) process.stdout.write(`* made a new identity key in ${a.identityFile} (fingerprint ${identity.fingerprint}): it owns the names you use; tcp-chat identity export moves it to another machine\n`);
+    } catch (err) {
+      if (!(err instanceof IdentityError)) throw err;
+      process.stderr.write(`tcp-chat: ${err.message} (or connect with --guest, without a key)\n`);
+      return 1;
+    }
+  }
+  let name: string;
+  try {
+    name = a.name ?? (await chooseName(identity));
+  } catch (err) {
+    if (!(err instanceof NoAnswer)) throw err;
+    process.stderr.write('tcp-chat: no name chosen; give one with --name NAME\n');
     return 1;
   }
   const knownFile = a.knownHosts ?? path.join(defaultDataDir(), 'known_hosts');
@@ -81,13 +115,13 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     // Without a terminal nobody can answer, so an unknown certificate is refused and explained.
     tlsOptions = { fingerprint, ...(process.stdin.isTTY && { verify: (fp: string) => askTrust(rl, address, fp, pinned, knownFile) }) };
   }
-  const client = new ChatClient({ host: a.host, port: a.port, ...(a.servers?.length && { servers: a.servers }), name: a.name, ...(password !== undefined && { password }), ...(tlsOptions && { tls: tlsOptions }) });
+  const client = new ChatClient({ host: a.host, port: a.port, ...(a.servers?.length && { servers: a.servers }), name, identity, ...(password !== undefined && { password }), ...(tlsOptions && { tls: tlsOptions }) });
   let room = DEFAULT_ROOM;
   // @ then Tab: the room's members whose names start with what follows, asked of the server (a large room's list is never all here).
   const completer = (line: string, done: (err: null, result: [string[], string]) => void): void => {
     const word = /@(\S*)$/.exec(line);
     if (!word || client.state !== 'connected') return done(null, [[], line]);
-    client.people({ room, prefix: word[1], limit: 20 }).then(
+    client.whoPage({ room, prefix: word[1], limit: 20 }).then(
       (page) => done(null, [page.users.map((u) => '@' + u), word[0]]),
       () => done(null, [[], word[0]]),
     );
@@ -101,10 +135,26 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     process.stdout.write(line + '\n');
     if (process.stdin.isTTY) rl.prompt(true);
   };
+  const guestByName = (n: string) => client.person(n)?.guest;
+  const everyone = () => (client.people.length > 0 ? client.people.map((p) => label(p.name, p.guest)) : client.users.map(clean));
+  /** A page of a room's members from the server, those starting with `prefix` when given. */
+  const whoPage = (where: string, prefix: string | undefined) =>
+    client.whoPage({ room: where, limit: WHO_SHOWN, ...(prefix !== undefined && { prefix }) }).then(
+      (page) => {
+        const count = client.count(where) ?? page.users.length;
+        const which = prefix !== undefined ? `, starting with ${clean(prefix)}` : '';
+        const names = page.people?.length ? page.people.map((p) => label(p.name, p.guest)) : page.users.map(clean);
+        print(`* ${count} in #${where}${which}: ${names.join(', ')}${page.more ? ', …' : ''}`);
+      },
+      (e: Error) => print(`! ${e.message}`),
+    );
+  const keys = new KeyWatch(a.knownPeople ?? path.join(defaultDataDir(), 'known_people.json'), address, (line) => print(`! ${clean(line)}`));
   const show = (m: ChatMessage) => {
-    const where = isDmKey(m.room) ? (m.sender === client.name ? `-> ${clean(dmPeer(m.room, client.name) ?? m.to ?? '?')}` : '(dm)') : m.room === room ? '' : `#${m.room}`;
+    const mine = m.author !== undefined ? m.author === client.id : m.sender === client.name;
+    const where = isDmKey(m.room) ? (mine && m.to !== undefined ? `-> ${clean(m.to)}` : '(dm)') : m.room === room ? '' : `#${m.room}`;
     const body = m.snippet ? `${m.text}\n${clean(m.snippet.code)}` : m.text;
-    print(`[${time(m.ts)}] ${where ? where + ' ' : ''}<${clean(m.sender)}> ${clean(body)}`);
+    const guest = m.author !== undefined ? isGuestId(m.author) : guestByName(m.sender);
+    print(`[${time(m.ts)}] ${where ? where + ' ' : ''}<${label(m.sender, guest)}> ${clean(body)}`);
   };
   // A message the server could not store (store_failed) is resent until it can: say so once, not on every retry.
   let waitingForStore = false;
@@ -116,15 +166,21 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     }
   });
   client.onPresence((p) => {
-    if (p.event === 'online') print(`* ${clean(p.name)} is online`);
+    if (p.id !== undefined && p.event !== 'offline' && p.event !== 'leave') keys.see([{ name: p.name, id: p.id, ...(p.guest && { guest: true }) }], client.id);
+    const who = label(p.name, p.guest);
+    if (p.event === 'online') print(`* ${who} is online`);
     else if (p.event === 'offline') print(`* ${clean(p.name)} went offline`);
-    else if (p.event === 'rename') print(`* ${clean(p.from ?? '')} is now ${clean(p.name)}`);
-    else if (p.room === room) print(`* ${clean(p.name)} ${p.event === 'join' ? 'joined' : 'left'} #${p.room}`);
+    else if (p.event === 'rename') print(`* ${clean(p.from ?? '')} is now ${who}`);
+    else if (p.room === room) print(`* ${who} ${p.event === 'join' ? 'joined' : 'left'} #${p.room}`);
+  });
+  client.onWelcome((w) => {
+    if (w.notice !== undefined) print(`! ${clean(w.notice)}`);
+    keys.see(client.people, client.id);
   });
   client.onJoined((j) => {
     room = j.room;
     rl.setPrompt(`${room}> `);
-    print(`* now in #${j.room} with ${j.members.map(clean).join(', ')}`);
+    print(`* now in #${j.room} with ${j.members.map((n) => label(n, guestByName(n))).join(', ')}`);
     for (const m of j.history) show(m);
   });
   // Errors about a message we sent arrive as onSendFailed (or are retried); print the rest once.
@@ -138,7 +194,11 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
   client.onSendFailed((f) => print(`! not sent: ${clean(f.error.message)}`));
   client.onDropped((why) => print(`! ${why}; reconnecting…`));
   client.onState((s) => {
-    if (s === 'connected' && client.welcome) print(`* connected to ${client.address}${client.node !== undefined ? ` (node ${clean(client.node)})` : ''} as ${client.name}`);
+    if (s !== 'connected' || !client.welcome) return;
+    // Servers that predate identities send no id: nobody there proves a key, so nobody is marked.
+    const you = client.id === undefined ? clean(client.name) : label(client.name, client.guest);
+    const node = client.node !== undefined ? ` (node ${clean(client.node)})` : '';
+    print(`* connected to ${client.address}${node} as ${you}${client.id !== undefined && client.guest ? ': without an identity key, only names nobody has claimed are yours to use' : ''}`);
   });
 
   try {
@@ -156,8 +216,8 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
       print(`* TLS, certificate SHA-256 ${client.fingerprint}`);
     }
     // Above the server's large-room threshold the welcome names only the people relevant to you.
-    if (w.usersCount !== undefined) print(`* ${w.usersCount} online, among them ${w.users.map(clean).join(', ')} (/who PREFIX finds others)`);
-    else print(`* ${w.users.length} online: ${w.users.map(clean).join(', ')}`);
+    if (w.usersCount !== undefined) print(`* ${w.usersCount} online, among them ${everyone().join(', ')} (/who PREFIX finds others)`);
+    else print(`* ${w.users.length} online: ${everyone().join(', ')}`);
     for (const m of w.history) show(m);
     if (a.room && a.room !== DEFAULT_ROOM) client.join(a.room);
   } catch (err) {
@@ -206,18 +266,23 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
         case 'msg':
           client.send(c.text, { to: c.to });
           break;
-        case 'who': {
-          const where = room;
-          client.people({ room: where, limit: WHO_SHOWN, ...(c.prefix !== undefined && { prefix: c.prefix }) }).then(
-            (page) => {
-              const count = client.count(where) ?? page.users.length;
-              const which = c.prefix !== undefined ? `, starting with ${clean(c.prefix)}` : '';
-              print(`* ${count} in #${where}${which}: ${page.users.map(clean).join(', ')}${page.more ? ', …' : ''}`);
-            },
-            (e: Error) => print(`! ${e.message}`),
-          );
+        case 'who':
+          // Everyone online (guests marked), unless a prefix asks, or the server is too large to list everyone: then a page of this room.
+          if (c.prefix === undefined && client.welcome?.usersCount === undefined) {
+            client.who().then(
+              (u) => {
+                keys.see(client.people, client.id);
+                print(`* ${u.length} online: ${everyone().join(', ')}`);
+              },
+              (e: Error) => print(`! ${e.message}`),
+            );
+            break;
+          }
+          whoPage(room, c.prefix);
           break;
-        }
+        case 'whois':
+          print(describePerson(c.name, client.person(c.name)));
+          break;
         case 'nick':
           client.rename(c.name);
           break;
@@ -251,6 +316,36 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
   });
 }
 
+/** /whois: the key behind a name, for two people to compare another way. */
+function describePerson(name: string, p: Person | undefined): string {
+  if (!p) return `* nobody online is called ${clean(name)} (or this server does not tell identities)`;
+  if (p.guest) return `* ${label(p.name, true)} proved no identity key`;
+  return `* ${clean(p.name)}: identity key ${fingerprintOf(p.id)} (${p.id})`;
+}
+
+/**
+ * The name to use when none was given: the login name, or, when a server
+ * would refuse it (root…), never a quiet stand-in: a person at a terminal is
+ * asked, with a suggestion; without a terminal the suggestion is used and one
+ * line says why.
+ */
+async function chooseName(identity: Identity | undefined): Promise<string> {
+  const choice = chooseDefaultName(loginName(), () => suggestedName(gitUserName(), identity?.id));
+  if (choice.why === undefined) return choice.name;
+  if (!canAsk()) {
+    process.stderr.write(`tcp-chat: ${choice.why}; connecting as "${choice.name}" (choose one with --name NAME)\n`);
+    return choice.name;
+  }
+  process.stdout.write(`${choice.why[0].toUpperCase()}${choice.why.slice(1)}.\n`);
+  for (;;) {
+    const typed = (await askLine(`Name to chat under [${choice.name}]: `)).trim();
+    if (typed === '') return choice.name;
+    const usable = usableName(typed);
+    if (usable !== undefined) return usable;
+    process.stdout.write(`That name cannot be used: ${nameProblem(typed) ?? 'a server would refuse it'}.\n`);
+  }
+}
+
 /** A ConnectError, plus what to type next when the fix is a flag of this CLI. */
 function explain(err: ConnectError, address: string, knownFile: string): string {
   switch (err.code) {
@@ -276,6 +371,10 @@ function explain(err: ConnectError, address: string, knownFile: string): string 
       return `${err.message} (drop --tls)`;
     case 'auth_required':
       return `the server at ${address} needs a password: put it in a file only you can read and pass --password-file FILE, or set ${PASSWORD_ENV}`;
+    case 'name_claimed':
+      return `${err.message} (--name NAME picks another)`;
+    case 'identity_required':
+      return `the server at ${address} admits only people with an identity key: connect without --guest (a key is made in ~/.tcp-chat/identity on first use)`;
     default:
       return err.message;
   }

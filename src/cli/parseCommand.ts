@@ -10,6 +10,8 @@ export type Command =
   | { kind: 'msg'; to: string; text: string }
   /** Members of the current room, the first page, or those whose names start with `prefix`. */
   | { kind: 'who'; prefix?: string }
+  /** Show the identity key behind a name. */
+  | { kind: 'whois'; name: string }
   | { kind: 'nick'; name: string }
   | { kind: 'history' }
   | { kind: 'search'; query: string }
@@ -18,7 +20,7 @@ export type Command =
   | { kind: 'unknown'; command: string };
 
 /** The commands, for the hint after an unknown one. */
-export const COMMANDS = ['/join', '/leave', '/msg', '/who', '/nick', '/history', '/search', '/quit'] as const;
+export const COMMANDS = ['/join', '/leave', '/msg', '/who', '/whois', '/nick', '/history', '/search', '/quit'] as const;
 
 /**
  * Reads one line of the terminal client. A line that does not start with `/`
@@ -47,6 +49,8 @@ export function parseCommand(input: string): Command {
     }
     case '/who':
       return rest ? { kind: 'who', prefix: unquote(rest) } : { kind: 'who' };
+    case '/whois':
+      return rest ? { kind: 'whois', name: unquote(rest) } : { kind: 'usage', usage: 'usage: /whois NAME' };
     case '/nick':
       return rest ? { kind: 'nick', name: unquote(rest) } : { kind: 'usage', usage: 'usage: /nick NAME' };
     case '/history':

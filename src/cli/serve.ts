@@ -41,6 +41,8 @@ export interface ServeArgs {
   nodeName?: string;
   maxRooms?: number;
   maxRoomsPerPerson?: number;
+  /** Admit only people who prove an identity key: guests get `identity_required`. */
+  requireIdentity?: boolean;
 }
 
 /** The environment variables that stand in for --store and --bus. */
@@ -122,6 +124,7 @@ export async function runServe(a: ServeArgs): Promise<number> {
     bus,
     ...(material && { tls: { cert: material.cert, key: material.key } }),
     ...(password !== undefined && { password }),
+    requireIdentity: a.requireIdentity === true,
   });
   server.onEvent((e) => {
     if (e.type === 'warn') return log(`warning: ${e.message}`);
@@ -151,15 +154,15 @@ export async function runServe(a: ServeArgs): Promise<number> {
     return 1;
   }
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  log(`tcp-chat serving on ${shown}:${addr.port} (${server.secure ? 'TLS' : 'plain TCP'}, ${server.requiresPassword ? 'password required' : 'no password'})`);
+  log(`tcp-chat serving on ${shown}:${addr.port} (${server.secure ? 'TLS' : 'plain TCP'}, ${server.requiresPassword ? 'password required' : 'no password'}, ${a.requireIdentity ? 'identity keys required' : 'guests welcome'})`);
   if (server.fingerprint) log(`TLS certificate SHA-256 fingerprint: ${server.fingerprint}`);
   if (bus) log(`this node is ${server.nodeName}`);
   const warning = exposureWarning(addr.address, { tls: server.secure, password: server.requiresPassword }, CLI_FIXES);
   if (warning) log(`warning: ${warning}`);
   const local = addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address === '::' ? '[::1]' : shown;
-  if (server.secure || server.requiresPassword) {
+  if (server.secure || server.requiresPassword || a.requireIdentity) {
     const flags = [server.fingerprint && `--fingerprint ${server.fingerprint}`, server.requiresPassword && '--password-file FILE'].filter(Boolean).join(' ');
-    log(`try: tcp-chat connect ${local}:${addr.port} ${flags}`);
+    log(`try: tcp-chat connect ${local}:${addr.port}${flags ? ' ' + flags : ''}`);
   } else {
     log(`try: nc ${local} ${addr.port}   then type {"type":"hello","v":1,"name":"you"}`);
   }

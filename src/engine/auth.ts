@@ -71,7 +71,7 @@ export function authProof(key: Buffer, nonce: Buffer): string {
 }
 
 /** Constant-time check of a client's proof. Anything malformed is simply wrong. */
-export function proofMatches(key: Buffer, nonce: Buffer, proof: string): boolean {
+export function proofMatches(key: Buffer, nonce: Buffer, proof: string | undefined): boolean {
   if (!isHex(proof, 32, 32)) return false;
   const expected = createHmac('sha256', key).update(nonce).digest();
   return timingSafeEqual(expected, Buffer.from(proof, 'hex'));

@@ -1,7 +1,15 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
+import { fingerprintOf } from './identity';
 import { nameProblem } from './protocol';
 
-/** The name used when a person has not chosen one and their login name cannot serve. */
+/**
+ * The editor's suggestion when no name can serve, until it asks with
+ * suggestedName() instead.
+ * @deprecated "guest" now also means a person without an identity key; suggest
+ * suggestedName(git user.name, identity id) so nobody is quietly named guest.
+ */
 export const FALLBACK_NAME = 'guest';
 
 /**
@@ -15,9 +23,44 @@ export function usableName(candidate: string | undefined): string | undefined {
   return name !== '' && nameProblem(name) === undefined ? name : undefined;
 }
 
-/** The display name to offer someone who has not chosen one: their login name when usable, else "guest". */
-export function defaultName(login: string | undefined = loginName()): string {
-  return usableName(login) ?? FALLBACK_NAME;
+/** The name to offer someone who has not chosen one; `why` is set when it is not their login name, for a person to read. */
+export interface NameChoice {
+  name: string;
+  /** Why the login name cannot serve (absent when `name` is the login name). */
+  why?: string;
+}
+
+/**
+ * The login name (see loginName) when a server would accept it. Otherwise a
+ * suggestion (see suggestedName) and the reason, so a caller can ask the person or at
+ * least tell them, rather than quietly picking a name they did not choose.
+ */
+export function chooseDefaultName(login: string | undefined, suggest: () => string): NameChoice {
+  const usable = usableName(login);
+  if (usable !== undefined) return { name: usable };
+  const trimmed = (login ?? '').trim();
+  const why = trimmed === '' ? 'this system does not say your login name' : `your login name "${trimmed}" cannot be a chat name (${nameProblem(trimmed) ?? 'a server would refuse it'})`;
+  return { name: suggest(), why };
+}
+
+/**
+ * A name to suggest when the login cannot serve: git's user.name when a
+ * server would accept it, else `user-` and four hex digits, taken from the
+ * identity's fingerprint when there is one (so it is the same every run, and
+ * a name the key already owns) and random otherwise.
+ */
+export function suggestedName(gitName: string | undefined, identityId?: string): string {
+  return usableName(gitName) ?? `user-${identityId !== undefined ? fingerprintOf(identityId).slice(0, 4) : randomBytes(2).toString('hex')}`;
+}
+
+/** git's `user.name`, or undefined when git is missing, slow, or has none. */
+export function gitUserName(): string | undefined {
+  try {
+    const name = execFileSync('git', ['config', '--get', 'user.name'], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'], windowsHide: true }).trim();
+    return name || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** This user's login name, from the system account or else the environment. */

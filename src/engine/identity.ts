@@ -108,6 +108,20 @@ export function newGuestId(): string {
   return GUEST + randomBytes(9).toString('base64url');
 }
 
+/**
+ * The guest id of a session: derived from its secret token, so a guest that
+ * reconnects with its token keeps its id (its direct messages, its resends)
+ * on any node, and nobody can work back from the public id to the token.
+ */
+export function guestIdOfSession(token: string): string {
+  return GUEST + createHash('sha256').update(`tcp-chat guest\n${token}`, 'utf8').digest('base64url').slice(0, 16);
+}
+
+/** True for an identity id of any kind (a display name never holds ":", see nameProblem). */
+export function isIdentityId(s: string): boolean {
+  return s.startsWith(ED25519) || s.startsWith(GUEST) || s.startsWith(CERT);
+}
+
 /** True for a guest id: a connection that proved no identity. */
 export function isGuestId(id: string): boolean {
   return id.startsWith(GUEST);
@@ -161,7 +175,17 @@ export function tlsBinding(socket: unknown): Buffer | undefined {
  * readable key file is refused with a message that says how to fix it.
  */
 export function loadOrCreateIdentity(file: string): { identity: Identity; created: boolean } {
-  let pem: string | undefined;
+  const kept = loadIdentity(file);
+  if (kept) return { identity: kept, created: false };
+  const identity = generateIdentity();
+  // Another process may have made one meanwhile: then that one is the identity.
+  if (!saveIdentity(file, identity)) return loadOrCreateIdentity(file);
+  return { identity, created: true };
+}
+
+/** The identity kept in `file`, or undefined when there is no such file; an IdentityError when it cannot be used. */
+export function loadIdentity(file: string): Identity | undefined {
+  let pem: string;
   try {
     const st = fs.statSync(file);
     if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
@@ -170,19 +194,26 @@ export function loadOrCreateIdentity(file: string): { identity: Identity; create
     pem = fs.readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof IdentityError) throw err;
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new IdentityError(`cannot read the identity key ${file}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new IdentityError(`cannot read the identity key ${file}: ${(err as Error).message}`);
   }
-  if (pem !== undefined) return { identity: identityFromPem(pem), created: false };
-  const identity = generateIdentity();
+  return identityFromPem(pem);
+}
+
+/**
+ * Keep an identity in `file` (mode 0600, its folder 0700). Never overwrites:
+ * returns false when the file exists already, since a key file replaced by
+ * mistake loses every name the old key owns.
+ */
+export function saveIdentity(file: string, identity: Identity): boolean {
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    // 'wx': never overwrite a key another process made meanwhile.
     fs.writeFileSync(file, identity.toPem(), { mode: 0o600, flag: 'wx' });
+    return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateIdentity(file);
-    throw new IdentityError(`cannot save a new identity key to ${file}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new IdentityError(`cannot save the identity key to ${file}: ${(err as Error).message}`);
   }
-  return { identity, created: true };
 }
 
 /** What an exported identity file holds: the PEM, sealed with a key derived from a passphrase. */

@@ -46,7 +46,11 @@ export type ErrorCode =
   | 'file_too_large'
   | 'bad_file'
   /** A join past the rooms one person may be in, or past the rooms the server keeps; the message names the limit. */
-  | 'too_many_rooms';
+  | 'too_many_rooms'
+  /** The server admits only people who prove an identity key (`serve --require-identity`); a hello without `key` gets this. */
+  | 'identity_required'
+  /** The name belongs to another identity, and the hello insisted on it. */
+  | 'name_claimed';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -66,20 +70,31 @@ export interface Snippet {
 /** A message as the server stores and delivers it. */
 export interface ChatMessage {
   type: 'message';
-  /** Client-made id, unique per sender. */
+  /** Client-made id, unique per author. */
   id: string;
   /** Position in the room, rising by one. */
   seq: number;
-  /** Room name, or the DM key `@a,b` for direct messages. */
+  /** Room name, or the DM key `@<id>,<id>` of the two identities for direct messages (see dmKey). */
   room: string;
   /** Set by the server from the connection's name, never from the client. */
   sender: string;
+  /** The sender's identity id, set by the server (absent from servers and stored lines that predate identities). */
+  author?: string;
   text: string;
   /** Server time, ISO 8601 UTC. */
   ts: string;
   /** Recipient of a direct message. */
   to?: string;
   snippet?: Snippet;
+}
+
+/** Someone online: the name they use now, and the identity behind it. */
+export interface Person {
+  name: string;
+  /** Identity id: `ed25519:…` for a proven key, `guest:…` for a connection that proved none. */
+  id: string;
+  /** Proved no key: may use only unclaimed names. */
+  guest?: true;
 }
 
 /** A room as described in the welcome. */
@@ -105,11 +120,18 @@ export interface HelloFrame {
    * `presence` frame each (docs/protocol.md, "Large rooms").
    */
   features?: string[];
+  /** base64url of the client's Ed25519 public key; absent for a guest. The server challenges it. */
+  key?: string;
+  /** When the name belongs to someone else, answer `name_claimed` instead of another name. */
+  insist?: boolean;
 }
-/** Answer to a password challenge: hex HMAC-SHA256(scrypt(password, salt), nonce). */
+/** Answer to a challenge: one frame carries whatever the challenge asked for. */
 export interface AuthFrame {
   type: 'auth';
-  proof: string;
+  /** Password proof: hex HMAC-SHA256(scrypt(password, salt), nonce); when the challenge had `salt`. */
+  proof?: string;
+  /** Identity proof: base64url Ed25519 signature of challengeMessage(nonce, TLS binding); when the challenge had `identity`. */
+  signature?: string;
 }
 /** A chat message to a room, or to one person when `to` is set. */
 export interface SendFrame {
@@ -227,12 +249,15 @@ export type ClientFrame =
 
 // ---------------------------------------------------------------- server -> client
 
-/** Sent when the server needs a password before the welcome. */
+/** Sent when the server needs a password proof, an identity proof, or both, before the welcome. */
 export interface ChallengeFrame {
   type: 'challenge';
   nonce: string;
-  salt: string;
-  kdf: { name: 'scrypt'; N: number; r: number; p: number; keylen: number };
+  /** Present (with `kdf`) when the server has a password. */
+  salt?: string;
+  kdf?: { name: 'scrypt'; N: number; r: number; p: number; keylen: number };
+  /** Present when the hello carried a key: sign the nonce with it. */
+  identity?: true;
 }
 /** Handshake accepted. */
 export interface WelcomeFrame {
@@ -249,12 +274,20 @@ export interface WelcomeFrame {
   room: string;
   rooms: RoomInfo[];
   joined: string[];
-  /** Everyone online; above the large-room threshold only you and the people relevant to you (see `usersCount`). */
+  /** Everyone online, you included (names only, for clients that predate `people`); above the large-room threshold only you and the people relevant to you (see `usersCount`). */
   users: string[];
   /** Present when `users` is partial: how many are online in all. Page through them with `who`. */
   usersCount?: number;
   history: ChatMessage[];
   limits: { maxLine: number; rate: number; burst: number };
+  /** Your identity id: your key's, or a guest id kept for this session. Absent from servers that predate identities. */
+  id?: string;
+  /** True when you proved no key. */
+  guest?: boolean;
+  /** Why you got another name than the one you asked for, for a person to read. */
+  notice?: string;
+  /** Everyone online with their identity, you included. */
+  people?: Person[];
 }
 /** Reply to a join: the room's members and recent history. */
 export interface JoinedFrame {
@@ -279,6 +312,10 @@ export interface PresenceFrame {
   name: string;
   room?: string;
   from?: string;
+  /** The person's identity id (online, join, rename). */
+  id?: string;
+  /** The person proved no key. */
+  guest?: true;
 }
 /**
  * Arrivals and departures, coalesced (for clients that asked for the `people`
@@ -297,6 +334,8 @@ export interface PeopleFrame {
   left?: string[];
   online?: string[];
   offline?: string[];
+  /** Who is behind the names in `joined` and `online`, when the server knows (identities). */
+  people?: Person[];
 }
 /** Relayed typing notice. */
 export interface TypingEvent {
@@ -335,6 +374,8 @@ export interface UsersFrame {
   /** A paged reply: the room asked about, if any, and whether more names follow the last one. */
   room?: string;
   more?: boolean;
+  /** Everyone listed, with their identity. */
+  people?: Person[];
 }
 /** A problem with something the client sent, or the reason for a close. */
 export interface ErrorFrame {
@@ -416,8 +457,13 @@ export type ServerFrame =
  */
 export function presenceEvents(f: PeopleFrame): PresenceFrame[] {
   const out: PresenceFrame[] = [];
+  const ids = new Map((f.people ?? []).map((p) => [p.name, p] as const));
   const each = (names: string[] | undefined, event: PresenceFrame['event']) => {
-    for (const name of names ?? []) out.push(f.room === undefined ? { type: 'presence', event, name } : { type: 'presence', event, name, room: f.room });
+    for (const name of names ?? []) {
+      const p = event === 'online' || event === 'join' ? ids.get(name) : undefined;
+      const who = p ? (p.guest ? { id: p.id, guest: true as const } : { id: p.id }) : {};
+      out.push(f.room === undefined ? { type: 'presence', event, name, ...who } : { type: 'presence', event, name, room: f.room, ...who });
+    }
   };
   each(f.online, 'online');
   each(f.left, 'leave');
@@ -463,9 +509,13 @@ function problem(o: Record<string, unknown>): string | undefined {
       if (typeof o.name !== 'string') return 'hello needs a string "name"';
       if (!optStr(o, 'session')) return '"session" must be a string';
       if (o.features !== undefined && !(Array.isArray(o.features) && o.features.length <= 32 && o.features.every((x) => typeof x === 'string'))) return '"features" must be an array of strings';
+      if (!optStr(o, 'key')) return '"key" must be a string';
+      if (o.insist !== undefined && typeof o.insist !== 'boolean') return '"insist" must be true or false';
       return;
     case 'auth':
-      return typeof o.proof === 'string' ? undefined : 'auth needs a string "proof"';
+      if (!optStr(o, 'proof') || !optStr(o, 'signature')) return '"proof" and "signature" must be strings';
+      if (o.proof === undefined && o.signature === undefined) return 'auth needs a "proof", a "signature", or both';
+      return;
     case 'message':
       if (typeof o.id !== 'string' || o.id.length === 0 || o.id.length > 128) return 'message needs a string "id" of 1-128 characters';
       if (typeof o.text !== 'string') return 'message needs a string "text"';

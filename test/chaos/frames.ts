@@ -1,4 +1,5 @@
 import * as fc from 'fast-check';
+import { generateIdentity } from '../../src/engine/identity';
 
 /**
  * Generators of hostile client lines for the fuzz tests. Each value is the
@@ -16,8 +17,8 @@ const raw = (s: string): FuzzFrame => ({ bytes: Buffer.from(s, 'utf8') });
 
 /** Every client frame type and its fields with a well-typed sample value. */
 const SCHEMA: Record<string, Record<string, unknown>> = {
-  hello: { v: 1, name: 'fz', session: 'abcdefghijklmnopqrstuvwx' },
-  auth: { proof: 'aa' },
+  hello: { v: 1, name: 'fz', session: 'abcdefghijklmnopqrstuvwx', key: generateIdentity().publicKey, insist: true },
+  auth: { proof: 'aa', signature: 'A'.repeat(86) },
   message: { id: 'm1', room: 'general', text: 'hi', snippet: { lang: 'ts', file: 'a.ts', startLine: 1, endLine: 2, code: 'x' } },
   join: { room: 'fuzz' },
   leave: { room: 'fuzz' },
@@ -117,6 +118,38 @@ const hugeString: fc.Arbitrary<FuzzFrame> = fc
     return raw(f);
   });
 
+/** Keys that look almost right: wrong length, wrong alphabet, not a point on the curve (all 0xff), an empty string. */
+const ODD_KEYS = ['', 'A'.repeat(42), 'A'.repeat(44), '!'.repeat(43), '_'.repeat(43), 'A'.repeat(43) + '=', Buffer.alloc(32, 0xff).toString('base64url'), Buffer.alloc(32).toString('base64')];
+
+/**
+ * The identity handshake's own frames: hellos with a real key (which get a
+ * challenge) or an odd one, then auth frames with signatures that cannot
+ * verify, of the wrong length or type, twice, or with a password proof too.
+ */
+const identityHandshake: fc.Arbitrary<FuzzFrame> = fc
+  .tuple(fc.nat(9), fc.constantFrom(...ODD_KEYS), fc.string({ maxLength: 100 }), fc.boolean())
+  .map(([kind, oddKey, s, insist]) => {
+    switch (kind) {
+      case 0:
+      case 1:
+        return raw(JSON.stringify({ type: 'hello', v: 1, name: `id${s.length}`, key: generateIdentity().publicKey, ...(insist && { insist }) }));
+      case 2:
+        return raw(JSON.stringify({ type: 'hello', v: 1, name: 'idodd', key: oddKey, insist }));
+      case 3:
+        return raw(JSON.stringify({ type: 'auth', signature: s }));
+      case 4:
+        return raw(JSON.stringify({ type: 'auth', signature: Buffer.alloc(64, s.length).toString('base64url') }));
+      case 5:
+        return raw(JSON.stringify({ type: 'auth', proof: 'ab'.repeat(32), signature: 'A'.repeat(86) }));
+      case 6:
+        return raw(`{"type":"auth","signature":${JSON.stringify(s)},"signature":7}`);
+      case 7:
+        return raw(JSON.stringify({ type: 'hello', v: 1, name: 'alice', key: generateIdentity().publicKey, insist: true }));
+      default:
+        return raw(JSON.stringify({ type: 'auth' }));
+    }
+  });
+
 /** Lines that are not one JSON object. */
 const junk: fc.Arbitrary<FuzzFrame> = fc.oneof(
   fc.uint8Array({ minLength: 1, maxLength: 300 }).map((a) => ({ bytes: Buffer.from(a) })),
@@ -135,6 +168,7 @@ export function fuzzFrame(): fc.Arbitrary<FuzzFrame> {
     { weight: 25, arbitrary: validish },
     { weight: 10, arbitrary: badUtf8 },
     { weight: 10, arbitrary: junk },
+    { weight: 8, arbitrary: identityHandshake },
     { weight: 1, arbitrary: hugeString },
     { weight: 1, arbitrary: deepNest },
   );

@@ -185,9 +185,10 @@ export class LineClient {
     );
   }
 
-  static connect(port: number, timeoutMs = 5000): Promise<LineClient> {
+  /** `localAddress`: another loopback address (127.0.0.2) counts as another address for the server's per-address limits. */
+  static connect(port: number, timeoutMs = 5000, localAddress?: string): Promise<LineClient> {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ port, host: '127.0.0.1', noDelay: true });
+      const s = net.connect({ port, host: '127.0.0.1', noDelay: true, ...(localAddress !== undefined && { localAddress }) });
       const t = setTimeout(() => {
         s.destroy();
         reject(new Error('connect timed out'));

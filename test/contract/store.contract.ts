@@ -72,10 +72,9 @@ export function describeStoreContract(label: string, make: (options?: StoreFixtu
         const d = draft(dmKey('alice', 'bob'), 'look at this', { to: 'bob', snippet: { lang: 'ts', file: 'a.ts', startLine: 1, endLine: 2, code: 'let x = 1;\nx++;' } });
         const { message, duplicate } = await store.append(d);
         assert.equal(duplicate, false);
-        const expected: ChatMessage = { type: 'message', id: d.id, seq: 1, room: d.room, sender: d.sender, text: d.text, ts: d.ts, to: 'bob', snippet: d.snippet };
-        assert.deepEqual(message, expected);
+        const expected: ChatMessage = { type: 'message', id: d.id, seq: 1, room: d.room, sender: d.sender, author: d.author, text: d.text, ts: d.ts, to: 'bob', snippet: d.snippet };
+        assert.deepEqual(message, expected, 'the author (an identity id) is public: clients mark guests and know their own messages by it');
         assert.deepEqual((await store.history(d.room, { limit: 10 })).messages, [expected]);
-        assert.equal('author' in message, false, 'the author is the store\'s, not part of the delivered message');
       });
 
       it('gives 200 concurrent appends to one room distinct, consecutive seqs', async () => {
@@ -94,8 +93,8 @@ export function describeStoreContract(label: string, make: (options?: StoreFixtu
 
     describe('de-duplication', () => {
       it('keeps a resend from the same author once, even under a new name', async () => {
-        const first = await store.append(draft('general', 'original words', { id: 'x1', sender: 'alice', author: 'key-a' }));
-        const again = await store.append(draft('general', 'edited words', { id: 'x1', sender: 'alice2', author: 'key-a' }));
+        const first = await store.append(draft('general', 'original words', { id: 'x1', sender: 'alice', author: 'ed25519:key-a' }));
+        const again = await store.append(draft('general', 'edited words', { id: 'x1', sender: 'alice2', author: 'ed25519:key-a' }));
         assert.equal(again.duplicate, true);
         assert.deepEqual(again.message, first.message, 'the stored original comes back');
         assert.equal(await store.lastSeq('general'), 1);
@@ -103,14 +102,14 @@ export function describeStoreContract(label: string, make: (options?: StoreFixtu
       });
 
       it('takes the same id from another author as a new message', async () => {
-        await store.append(draft('general', 'from alice', { id: 'same', author: 'key-a' }));
-        const other = await store.append(draft('general', 'from bob', { id: 'same', sender: 'bob', author: 'key-b' }));
+        await store.append(draft('general', 'from alice', { id: 'same', author: 'ed25519:key-a' }));
+        const other = await store.append(draft('general', 'from bob', { id: 'same', sender: 'bob', author: 'ed25519:key-b' }));
         assert.equal(other.duplicate, false);
         assert.equal(other.message.seq, 2);
       });
 
       it('stores two concurrent copies of one message once', async () => {
-        const d = draft('general', 'twice at once', { id: 'race', author: 'key-a' });
+        const d = draft('general', 'twice at once', { id: 'race', author: 'ed25519:key-a' });
         const [x, y] = await Promise.all([store.append(d), store.append({ ...d })]);
         assert.deepEqual([x.duplicate, y.duplicate].sort(), [false, true]);
         assert.equal(x.message.seq, y.message.seq);
@@ -263,25 +262,36 @@ export function describeStoreContract(label: string, make: (options?: StoreFixtu
     describe('name claims', () => {
       it('gives a name to the first identity that claims it', async () => {
         assert.equal(await store.nameOwner('alice'), undefined);
-        assert.equal(await store.claimName('alice', 'key-a'), 'key-a');
-        assert.equal(await store.claimName('alice', 'key-a'), 'key-a', 'the owner may claim again');
-        assert.equal(await store.claimName('alice', 'key-m'), 'key-a', 'anyone else gets the owner back');
-        assert.equal(await store.nameOwner('alice'), 'key-a');
+        assert.equal(await store.claimName('alice', 'ed25519:key-a'), 'ed25519:key-a');
+        assert.equal(await store.claimName('alice', 'ed25519:key-a'), 'ed25519:key-a', 'the owner may claim again');
+        assert.equal(await store.claimName('alice', 'key-m'), 'ed25519:key-a', 'anyone else gets the owner back');
+        assert.equal(await store.nameOwner('alice'), 'ed25519:key-a');
       });
 
       it('compares names folded: case and compatibility forms are one name', async () => {
-        assert.equal(await store.claimName('Alice', 'key-a'), 'key-a');
-        assert.equal(await store.claimName('alice', 'key-m'), 'key-a');
-        assert.equal(await store.claimName('ＡＬＩＣＥ', 'key-m'), 'key-a', 'fullwidth letters fold too');
-        assert.equal(await store.nameOwner('ALICE'), 'key-a');
+        assert.equal(await store.claimName('Alice', 'ed25519:key-a'), 'ed25519:key-a');
+        assert.equal(await store.claimName('alice', 'key-m'), 'ed25519:key-a');
+        assert.equal(await store.claimName('ＡＬＩＣＥ', 'key-m'), 'ed25519:key-a', 'fullwidth letters fold too');
+        assert.equal(await store.nameOwner('ALICE'), 'ed25519:key-a');
       });
 
       it('frees a released name for the next claim', async () => {
-        await store.claimName('bob', 'key-b');
+        await store.claimName('bob', 'ed25519:key-b');
         assert.equal(await store.releaseName('BOB'), true);
         assert.equal(await store.releaseName('bob'), false, 'nothing left to release');
         assert.equal(await store.nameOwner('bob'), undefined);
         assert.equal(await store.claimName('bob', 'key-n'), 'key-n');
+      });
+
+      it('lists the names an identity owns, oldest claim first, and forgets released ones', async () => {
+        assert.deepEqual(await store.namesOf('ed25519:key-a'), []);
+        await store.claimName('Alice', 'ed25519:key-a');
+        await store.claimName('carol', 'ed25519:key-b');
+        await store.claimName('alice2', 'ed25519:key-a');
+        assert.deepEqual(await store.namesOf('ed25519:key-a'), ['alice', 'alice2']);
+        await store.releaseName('alice');
+        assert.deepEqual(await store.namesOf('ed25519:key-a'), ['alice2']);
+        assert.deepEqual(await store.namesOf('ed25519:key-b'), ['carol']);
       });
 
       it('handles concurrent claims of one name: exactly one wins', async () => {
@@ -310,14 +320,14 @@ export function describeStoreContract(label: string, make: (options?: StoreFixtu
       describe('across a reopen', () => {
         it('keeps messages, seqs, the history id and de-duplication', async () => {
           const id = store.id;
-          await store.append(draft('general', 'before the restart', { id: 'r1', author: 'key-a' }));
-          await store.append(draft('general', 'also before', { id: 'r2', author: 'key-a' }));
+          await store.append(draft('general', 'before the restart', { id: 'r1', author: 'ed25519:key-a' }));
+          await store.append(draft('general', 'also before', { id: 'r2', author: 'ed25519:key-a' }));
           await store.append(draft(dmKey('alice', 'bob'), 'private words', { to: 'bob' }));
           const s = await reopen();
           assert.equal(s.id, id, 'the same data keeps its history id');
           assert.equal(await s.lastSeq('general'), 2);
           assert.deepEqual((await s.history('general', { limit: 10 })).messages.map((m) => m.text), ['before the restart', 'also before']);
-          const again = await s.append(draft('general', 'resent', { id: 'r2', sender: 'alice2', author: 'key-a' }));
+          const again = await s.append(draft('general', 'resent', { id: 'r2', sender: 'alice2', author: 'ed25519:key-a' }));
           assert.deepEqual([again.duplicate, again.message.seq, again.message.text], [true, 2, 'also before']);
           assert.equal((await s.append(draft('general', 'after the restart'))).message.seq, 3);
           assert.deepEqual((await searchAll(s, { text: 'private', rooms: [], dmsOf: 'bob', limit: 10 })).map((m) => m.text), ['private words']);
@@ -325,12 +335,12 @@ export function describeStoreContract(label: string, make: (options?: StoreFixtu
         });
 
         it('keeps name claims and releases', async () => {
-          await store.claimName('Alice', 'key-a');
-          await store.claimName('bob', 'key-b');
+          await store.claimName('Alice', 'ed25519:key-a');
+          await store.claimName('bob', 'ed25519:key-b');
           await store.releaseName('bob');
           const s = await reopen();
-          assert.equal(await s.nameOwner('alice'), 'key-a');
-          assert.equal(await s.claimName('ALICE', 'key-m'), 'key-a');
+          assert.equal(await s.nameOwner('alice'), 'ed25519:key-a');
+          assert.equal(await s.claimName('ALICE', 'key-m'), 'ed25519:key-a');
           assert.equal(await s.nameOwner('bob'), undefined);
         });
 
@@ -353,7 +363,7 @@ let clock = 0;
 /** A draft with a fresh id and a time one second after the previous draft's. */
 export function draft(room: string, text: string, over: Partial<MessageDraft> = {}): MessageDraft {
   clock++;
-  return { id: `m${clock}`, room, sender: 'alice', author: 'key-a', text, ts: new Date(Date.UTC(2026, 0, 1) + clock * 1000).toISOString(), ...over };
+  return { id: `m${clock}`, room, sender: 'alice', author: 'ed25519:key-a', text, ts: new Date(Date.UTC(2026, 0, 1) + clock * 1000).toISOString(), ...over };
 }
 
 /** Every result of a search, following `next` to the end. */

@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 // Compiled to out/test/support, so the repository is three levels up.
@@ -22,9 +23,43 @@ export function ensureCliBuilt(): void {
   }
 }
 
+let testHome: string | undefined;
+
+/**
+ * The home directory every CLI this test run starts gets, unless a test
+ * gives its own: the terminal client keeps its identity key, pins and known
+ * people under ~/.tcp-chat, and a test must never write into the real one.
+ * Git's global config is left out too, so the name git suggests is the test's.
+ */
+export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  testHome ??= fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-chat-home-'));
+  return { ...process.env, HOME: testHome, USERPROFILE: testHome, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: path.join(testHome, '.gitconfig'), ...extra };
+}
+
 /** Starts `tcp-chat` with these arguments, with piped output, and piped input when `input` is set (as for the terminal client). */
 export function spawnCli(args: string[], input = false, env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: cliEnv(env), stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * Starts `tcp-chat` inside a pseudo-terminal (util-linux `script`), so it
+ * sees a TTY as a person's shell gives it: questions are asked, and what is
+ * typed is echoed unless the CLI turns echo off. Input and output are piped
+ * through the terminal.
+ */
+export function spawnCliInTerminal(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** True when this machine can give the CLI a pseudo-terminal (`script` from util-linux). */
+export function canSpawnInTerminal(): boolean {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return process.platform === 'linux';
+  } catch {
+    return false;
+  }
 }
 
 /** Runs the CLI to completion and collects its output. */

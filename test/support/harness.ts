@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ChatServer, type ServerOptions } from '../../src/engine/server/chatServer';
 import type { Event } from '../../src/engine/events';
+import type { Identity } from '../../src/engine/identity';
 import { RawClient } from './rawClient';
 
 /**
@@ -30,10 +31,19 @@ export class Harness {
     await server.close();
   }
 
-  async raw(port: number, name: string): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
-    const r = await RawClient.hello(port, name);
+  /** A raw client welcomed as a guest; `extra` adds hello fields (a session token to come back as the same guest). */
+  async raw(port: number, name: string, extra: Record<string, unknown> = {}): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
+    const r = await RawClient.hello(port, name, '127.0.0.1', extra);
     this.clients.push(r.client);
     return r;
+  }
+
+  /** A raw client welcomed as the owner of an identity key (it proved the key); fails the test on any other answer. */
+  async keyed(port: number, name: string, identity: Identity, extra: Record<string, unknown> = {}): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
+    const client = await this.rawNoHello(port);
+    const welcome = await client.helloWithKey(name, identity, extra);
+    if (welcome.type !== 'welcome') throw new Error(`expected a welcome for ${name}, got ${JSON.stringify(welcome)}`);
+    return { client, welcome };
   }
 
   async rawNoHello(port: number): Promise<RawClient> {

@@ -1,4 +1,6 @@
 import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { tlsBinding, type Identity } from '../../src/engine/identity';
 
 /**
  * A test client that speaks only the documented JSON lines over a plain
@@ -9,6 +11,7 @@ export class RawClient {
   private buf = '';
   private waiters: Array<() => void> = [];
   closed = false;
+  private requests = 0;
 
   private constructor(readonly socket: net.Socket) {
     socket.setEncoding('utf8');
@@ -36,12 +39,57 @@ export class RawClient {
     });
   }
 
-  /** Connect and complete the handshake; resolves with the welcome frame. */
-  static async hello(port: number, name: string, host = '127.0.0.1'): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
+  /** Connect over TLS, trusting any certificate (the tests that use it check the handshake, not the certificate). */
+  static connectTls(port: number, host = '127.0.0.1'): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = tls.connect({ port, host, rejectUnauthorized: false }, () => resolve(new RawClient(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** Connect and complete the handshake (as a guest: no key); resolves with the welcome frame. `extra` adds hello fields (a session). */
+  static async hello(port: number, name: string, host = '127.0.0.1', extra: Record<string, unknown> = {}): Promise<{ client: RawClient; welcome: Record<string, unknown> }> {
     const client = await RawClient.connect(port, host);
-    client.send({ type: 'hello', v: 1, name });
+    client.send({ type: 'hello', v: 1, name, ...extra });
     const welcome = await client.waitFor((f) => f.type === 'welcome');
     return { client, welcome };
+  }
+
+  /**
+   * Send a hello with the public key of `identity` and answer the server's one
+   * challenge with the signature (docs/protocol.md, Identities); resolves with
+   * the frame that ends the attempt: the welcome, or an error (name_claimed,
+   * auth_failed...). `extra` adds hello fields (insist, session).
+   */
+  async helloWithKey(name: string, identity: Identity, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    this.send({ type: 'hello', v: 1, name, key: identity.publicKey, ...extra });
+    const challenge = await this.waitFor((f) => f.type === 'challenge' || f.type === 'error');
+    if (challenge.type === 'error') return challenge;
+    this.send({ type: 'auth', signature: identity.signChallenge(challenge.nonce as string, tlsBinding(this.socket)) });
+    return this.waitFor((f) => f.type === 'welcome' || f.type === 'error');
+  }
+
+  /** A round trip (ping, pong): every frame the server sent before it has arrived. */
+  async settle(): Promise<void> {
+    const id = `settle-${++this.requests}`;
+    this.send({ type: 'ping', id });
+    await this.waitFor((f) => f.type === 'pong' && f.id === id);
+  }
+
+  /** A `history` request; resolves with its reply, or with the error about it (not_in_room...). */
+  history(room: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    return this.request({ type: 'history', room, ...extra }, 'history');
+  }
+
+  /** A `search` request; resolves with its reply, or with the error about it. */
+  search(query: string, room?: string): Promise<Record<string, unknown>> {
+    return this.request({ type: 'search', query, ...(room !== undefined && { room }) }, 'search_results');
+  }
+
+  private request(frame: Record<string, unknown>, reply: string): Promise<Record<string, unknown>> {
+    const id = `req-${++this.requests}`;
+    this.send({ ...frame, id });
+    return this.waitFor((f) => (f.type === reply && f.id === id) || (f.type === 'error' && f.ref === id));
   }
 
   send(frame: unknown): void {

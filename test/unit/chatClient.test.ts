@@ -4,7 +4,7 @@ import { ChatClient } from '../../src/engine/client/chatClient';
 import type { ClientOptions } from '../../src/engine/client/clientOptions';
 import { ConnectError } from '../../src/engine/client/connectError';
 import { FileStore } from '../../src/engine/stores/fileStore';
-import type { ChatMessage } from '../../src/engine/protocol';
+import { dmKey, type ChatMessage } from '../../src/engine/protocol';
 import { Harness, nextEvent, until } from '../support/harness';
 
 /**
@@ -293,12 +293,14 @@ describe('ChatClient', () => {
     await b.connect();
     a.send('psst', { to: 'bob' });
     await until(b.onMessage, () => gotB.length === 1);
-    assert.equal(gotB[0].room, '@alice,bob');
+    // A DM is kept under the two identities, whatever their names (guests here: ids from their sessions).
+    assert.equal(gotB[0].room, dmKey(a.id!, b.id!));
+    assert.equal(gotB[0].author, a.id);
     const joined = nextEvent(a.onJoined);
     a.join('dev');
     assert.equal((await joined).room, 'dev');
     assert.ok(a.rooms.includes('dev'));
-    const page = await a.history('@alice,bob');
+    const page = await a.history(dmKey(a.id!, b.id!));
     assert.deepEqual(
       page.messages.map((m) => m.text),
       ['psst'],

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { Harness, framesOf, nextEvent } from '../support/harness';
 import { createHash } from 'node:crypto';
 import { ChatClient } from '../../src/engine/client/chatClient';
-import { dmPeer } from '../../src/engine/protocol';
+import { dmKey, dmPeer } from '../../src/engine/protocol';
 import { ChatServer, ListenError } from '../../src/engine/server/chatServer';
 import { MemoryStore } from '../../src/engine/stores/memoryStore';
 import type { AppendResult, HistoryPage, HistoryQuery, MessageDraft } from '../../src/engine/stores/store';
@@ -172,7 +172,7 @@ describe('ChatServer', () => {
       assert.equal(third.welcome.name, 'ALICE3', 'names are unique regardless of case');
       assert.equal((await say(second.client, 's', 'hi')).sender, 'alice2');
       const online = await first.client.waitFor((f) => f.type === 'presence' && f.event === 'online');
-      assert.deepEqual(online, { type: 'presence', event: 'online', name: 'alice2' });
+      assert.deepEqual(online, { type: 'presence', event: 'online', name: 'alice2', id: second.welcome.id, guest: true });
     });
 
     it('delivers a direct message to the recipient and the sender only', async () => {
@@ -183,8 +183,10 @@ describe('ChatServer', () => {
       a.client.send({ type: 'message', id: 'dm1', to: 'bob', text: 'just you' });
       const atB = await b.client.waitFor((f) => f.type === 'message');
       const atA = await a.client.waitFor((f) => f.type === 'message');
+      // Kept under the two identities (guests here), not the names, which may change hands.
+      const key = dmKey(a.welcome.id as string, b.welcome.id as string);
       for (const m of [atA, atB]) {
-        assert.equal(m.room, '@alice,bob');
+        assert.equal(m.room, key);
         assert.equal(m.to, 'bob');
         assert.equal(m.sender, 'alice');
         assert.equal(m.seq, 1);
@@ -195,12 +197,12 @@ describe('ChatServer', () => {
       assert.equal(atC.id, 'pub');
       assert.equal(framesOf(c.client, 'message').length, 0);
       // She cannot read or search it either.
-      c.client.send({ type: 'history', id: 'h', room: '@alice,bob' });
+      c.client.send({ type: 'history', id: 'h', room: key });
       assert.equal((await c.client.waitFor((f) => f.type === 'error')).code, 'not_in_room');
       c.client.send({ type: 'search', id: 's', query: 'just' });
       assert.deepEqual((await c.client.waitFor((f) => f.type === 'search_results')).messages, []);
       // bob can.
-      b.client.send({ type: 'history', id: 'h', room: '@alice,bob' });
+      b.client.send({ type: 'history', id: 'h', room: key });
       const hist = await b.client.waitFor((f) => f.type === 'history');
       assert.deepEqual((hist.messages as Array<{ id: string }>).map((m) => m.id), ['dm1']);
     });
@@ -274,7 +276,7 @@ describe('ChatServer', () => {
       assert.deepEqual(joined, { type: 'joined', room: 'dev', members: ['alice'], seq: 0, history: [] });
       b.client.send({ type: 'join', room: 'dev' });
       await b.client.waitFor((f) => f.type === 'joined');
-      assert.deepEqual(await a.client.waitFor((f) => f.type === 'presence' && f.event === 'join' && f.room === 'dev'), { type: 'presence', event: 'join', name: 'bob', room: 'dev' });
+      assert.deepEqual(await a.client.waitFor((f) => f.type === 'presence' && f.event === 'join' && f.room === 'dev'), { type: 'presence', event: 'join', name: 'bob', room: 'dev', id: b.welcome.id, guest: true });
       b.client.send({ type: 'leave', room: 'dev' });
       assert.deepEqual(await b.client.waitFor((f) => f.type === 'left'), { type: 'left', room: 'dev' });
       assert.deepEqual(await a.client.waitFor((f) => f.type === 'presence' && f.event === 'leave' && f.room === 'dev'), { type: 'presence', event: 'leave', name: 'bob', room: 'dev' });
@@ -290,7 +292,7 @@ describe('ChatServer', () => {
       const b = await h.raw(port, 'bob');
       await a.client.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === 'bob');
       b.client.send({ type: 'nick', name: 'robert' });
-      assert.deepEqual(await a.client.waitFor((f) => f.type === 'presence' && f.event === 'rename'), { type: 'presence', event: 'rename', name: 'robert', from: 'bob' });
+      assert.deepEqual(await a.client.waitFor((f) => f.type === 'presence' && f.event === 'rename'), { type: 'presence', event: 'rename', name: 'robert', from: 'bob', id: b.welcome.id, guest: true });
       assert.equal((await say(b.client, 'r', 'renamed')).sender, 'robert');
       b.client.send({ type: 'nick', name: 'alice' });
       assert.equal((await b.client.waitFor((f) => f.type === 'error')).code, 'bad_name');
@@ -325,9 +327,9 @@ describe('ChatServer', () => {
       c.send({ type: 'ping', id: 7 });
       assert.deepEqual(await c.waitFor((f) => f.type === 'pong'), { type: 'pong', id: 7 });
       c.send({ type: 'hello', v: 1, name: 'alice' });
-      await c.waitFor((f) => f.type === 'welcome');
+      const w = await c.waitFor((f) => f.type === 'welcome');
       c.send({ type: 'who', id: 'w1' });
-      assert.deepEqual(await c.waitFor((f) => f.type === 'users'), { type: 'users', id: 'w1', users: ['alice'] });
+      assert.deepEqual(await c.waitFor((f) => f.type === 'users'), { type: 'users', id: 'w1', users: ['alice'], people: [{ name: 'alice', id: w.id, guest: true }] });
     });
 
     it('delivers a resent id once and echoes the original to the sender', async () => {
@@ -440,16 +442,18 @@ describe('ChatServer', () => {
     it('a file in a DM with oneself stays in that DM', async () => {
       const { port } = await h.server();
       const b = await h.raw(port, 'bob');
-      // On the wire: the echo names the DM key with oneself.
+      // On the wire: the echo names the DM key of one identity with itself.
       const raw = await h.raw(port, 'carol');
-      raw.client.send({ type: 'file_offer', id: 'self', to: dmPeer('@carol,carol', 'carol'), name: 'todo.txt', size: 0, sha256 });
+      raw.client.send({ type: 'file_offer', id: 'self', to: 'carol', name: 'todo.txt', size: 0, sha256 });
       const echo = await raw.client.waitFor((f) => f.type === 'file_offer');
-      assert.deepEqual([echo.room, echo.to], ['@carol,carol', 'carol']);
-      // Through the engine's client, the way the panel sends a file to the DM it shows.
+      const me = raw.welcome.id as string;
+      assert.deepEqual([echo.room, echo.to], [dmKey(me, me), 'carol']);
+      // Through the engine's client, the way the panel sends a file to the DM it shows: to the peer's current name.
       const alice = new ChatClient({ host: '127.0.0.1', port, name: 'alice', reconnect: false });
       h.own(() => alice.dispose());
       await alice.connect();
-      await alice.sendFile(Buffer.from('note to self'), 'todo.txt', { to: dmPeer('@alice,alice', alice.name) });
+      const peerId = dmPeer(dmKey(alice.id!, alice.id!), alice.id!)!;
+      await alice.sendFile(Buffer.from('note to self'), 'todo.txt', { to: alice.people.find((p) => p.id === peerId)!.name });
       await settle(b.client);
       assert.equal(framesOf(b.client, 'file_offer').length, 0, 'nobody else, and not #general');
     });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Harness } from '../support/harness';
 import { ROOT, ensureCliBuilt, runCli, spawnCli, startCliServer, waitForOutput } from '../support/cliProcess';
 import { parseCommand } from '../../src/cli/parseCommand';
+import { dmKey } from '../../src/engine/protocol';
 
 describe('tcp-chat CLI', function () {
   this.timeout(30_000);
@@ -83,7 +84,9 @@ describe('tcp-chat CLI', function () {
       const m = await peers[i].client.waitFor((f) => f.type === 'message', 10_000);
       assert.equal(m.sender, 'alice');
       assert.equal(m.text, `hello ${n}, from  the terminal`, `${n} got the whole text, spacing kept`);
-      assert.equal(m.room, `@${['alice', n].sort().join(',')}`);
+      // Kept under the two identities: the terminal's key (it made one) and the raw client's guest id.
+      assert.match(String(m.author), /^ed25519:/);
+      assert.equal(m.room, dmKey(m.author as string, peers[i].welcome.id as string));
     }
     // Nobody got a DM meant for someone else, and #general heard nothing.
     for (const peer of peers) assert.equal(peer.client.frames.filter((f) => f.type === 'message').length, 0);
@@ -99,9 +102,9 @@ describe('tcp-chat CLI', function () {
       if (p.exitCode === null) p.kill('SIGKILL');
     });
     const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
-    await waitForOutput(p, /\* 4 online, among them zed \(\/who PREFIX finds others\)/, 15_000);
+    await waitForOutput(p, /\* 4 online, among them zed( \(guest\))? \(\/who PREFIX finds others\)/, 15_000);
     p.stdin!.write('/who al\n');
-    await waitForOutput(p, /\* 4 in #general, starting with al: Alan, alice\n/, 10_000);
+    await waitForOutput(p, /\* 4 in #general, starting with al: Alan \(guest\), alice \(guest\)\n/, 10_000);
     p.stdin!.end();
     assert.equal(await exited, 0);
   });

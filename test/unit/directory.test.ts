@@ -1,23 +1,26 @@
 import * as assert from 'node:assert/strict';
 import { Directory } from '../../src/engine/server/directory';
 
+/** A keyed person as presence and rosters carry them. */
+const who = (name: string) => ({ name, id: `ed25519:${name.toLowerCase()}-key` });
+
 describe('Directory (a cluster node\'s view of the others)', () => {
   it('tells what a roster changed, so local people see arrivals, departures, joins and leaves they missed', () => {
     const d = new Directory();
     d.roster('n1', [
-      { name: 'ann', rooms: ['general', 'dev'] },
-      { name: 'bob', rooms: ['general'] },
+      { ...who('ann'), rooms: ['general', 'dev'] },
+      { ...who('bob'), rooms: ['general'] },
     ]);
     const c = d.roster('n1', [
-      { name: 'ann', rooms: ['general', 'ops'] },
-      { name: 'cy', rooms: ['general'] },
+      { ...who('ann'), rooms: ['general', 'ops'] },
+      { name: 'cy', id: 'guest:cy', guest: true, rooms: ['general'] },
     ]);
     assert.deepEqual(c, {
-      online: ['cy'],
+      online: [{ name: 'cy', id: 'guest:cy', guest: true }],
       offline: ['bob'],
       joined: [
-        { name: 'ann', room: 'ops' },
-        { name: 'cy', room: 'general' },
+        { ...who('ann'), room: 'ops' },
+        { name: 'cy', id: 'guest:cy', guest: true, room: 'general' },
       ],
       left: [
         { name: 'ann', room: 'dev' },
@@ -29,16 +32,16 @@ describe('Directory (a cluster node\'s view of the others)', () => {
 
   it('lets a session move its name to another node only with its own session, also for a minute after its node died', () => {
     const d = new Directory();
-    d.online('Ann', 'n1', 'hash-a');
-    d.joined('Ann', 'dev', 'n1');
-    d.online('bob', 'n1');
+    d.online(who('Ann'), 'n1', 'hash-a');
+    d.joined(who('Ann'), 'dev', 'n1');
+    d.online(who('bob'), 'n1');
     assert.equal(d.movable('ann', 'hash-a', 0), 'Ann');
     assert.equal(d.movable('ann', 'hash-x', 0), undefined);
     assert.equal(d.movable('bob', 'hash-a', 0), undefined, 'no session known: no move');
     const gone = d.expire('n1', 1000);
     assert.deepEqual(gone, [
-      { name: 'Ann', rooms: ['dev'] },
-      { name: 'bob', rooms: [] },
+      { ...who('Ann'), rooms: ['dev'] },
+      { ...who('bob'), rooms: [] },
     ]);
     assert.equal(d.find('ann'), undefined);
     assert.equal(d.count('dev'), 0);

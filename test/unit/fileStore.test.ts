@@ -30,9 +30,9 @@ describe('FileStore (stores/)', () => {
   it('keeps each room in its own JSON Lines file, with the author on each line, and reads it back', async () => {
     const dir = h.tmpDir();
     const s1 = await open(dir);
-    await s1.append(draft('general', 'one', { author: 'key-a' }));
-    await s1.append(draft('general', 'two', { author: 'key-a' }));
-    await s1.append(draft('dev', 'three', { author: 'key-b', sender: 'bob' }));
+    await s1.append(draft('general', 'one', { author: 'ed25519:key-a' }));
+    await s1.append(draft('general', 'two', { author: 'ed25519:key-a' }));
+    await s1.append(draft('dev', 'three', { author: 'ed25519:key-b', sender: 'bob' }));
     await s1.append(draft(dmKey('alice', 'bob'), 'four', { to: 'bob' }));
     await s1.close();
 
@@ -41,7 +41,7 @@ describe('FileStore (stores/)', () => {
     assert.ok(files.some((f) => /^dm-[0-9a-f]{24}\.jsonl$/.test(f)), `DM keys become hashed file names: ${files.join(', ')}`);
     assert.ok(!files.some((f) => f.includes('alice')), 'no name appears in a file name');
     const lines = fileLines(dir, 'general.jsonl');
-    assert.deepEqual(lines.map((l) => [l.seq, l.author]), [[1, 'key-a'], [2, 'key-a']]);
+    assert.deepEqual(lines.map((l) => [l.seq, l.author]), [[1, 'ed25519:key-a'], [2, 'ed25519:key-a']]);
     assert.ok(fs.readFileSync(path.join(dir, 'rooms', 'general.jsonl'), 'utf8').endsWith('}\n'), 'every line ends with a newline');
 
     const s2 = await open(dir);
@@ -49,7 +49,7 @@ describe('FileStore (stores/)', () => {
     assert.equal(await s2.lastSeq('general'), 2);
     assert.equal(await s2.lastSeq(dmKey('alice', 'bob')), 1);
     const [m] = (await s2.history('dev', { limit: 10 })).messages;
-    assert.equal('author' in m, false, 'the author stays in the file, out of the delivered message');
+    assert.equal(m.author, 'ed25519:key-b', 'the author comes back with the message after a restart');
   });
 
   it('reads lines written before authors were stored, taking the sender as the author', async () => {
@@ -57,11 +57,13 @@ describe('FileStore (stores/)', () => {
     fs.mkdirSync(path.join(dir, 'rooms'), { recursive: true });
     const old: ChatMessage = { type: 'message', id: 'old-1', seq: 1, room: 'general', sender: 'alice', text: 'from an older server', ts: '2025-06-01T00:00:00.000Z' };
     fs.writeFileSync(path.join(dir, 'rooms', 'general.jsonl'), JSON.stringify(old) + '\n');
+    // A line from a server before identities names its author by display name: no identity to show.
+    fs.appendFileSync(path.join(dir, 'rooms', 'general.jsonl'), JSON.stringify({ ...old, id: 'old-2', seq: 2, author: 'alice' }) + '\n');
     const s = await open(dir);
-    assert.deepEqual((await s.history('general', { limit: 10 })).messages, [old]);
+    assert.deepEqual((await s.history('general', { limit: 10 })).messages, [old, { ...old, id: 'old-2', seq: 2 }]);
     assert.equal((await s.append(draft('general', 'resent', { id: 'old-1', author: 'alice' }))).duplicate, true);
-    const other = await s.append(draft('general', 'someone else', { id: 'old-1', author: 'key-b' }));
-    assert.deepEqual([other.duplicate, other.message.seq], [false, 2]);
+    const other = await s.append(draft('general', 'someone else', { id: 'old-1', author: 'ed25519:key-b' }));
+    assert.deepEqual([other.duplicate, other.message.seq], [false, 3]);
   });
 
   it('skips a torn last line and starts the next append on a fresh line', async () => {
@@ -99,29 +101,29 @@ describe('FileStore (stores/)', () => {
   it('keeps only the retained window, compacting the file with its authors', async () => {
     const dir = h.tmpDir();
     const s = await open(dir, { retention: { maxPerRoom: 3, maxIds: 100 } });
-    for (let i = 1; i <= 10; i++) await s.append(draft('general', `text ${i}`, { id: `c${i}`, author: 'key-a' }));
+    for (let i = 1; i <= 10; i++) await s.append(draft('general', `text ${i}`, { id: `c${i}`, author: 'ed25519:key-a' }));
     const page = await s.history('general', { limit: 100 });
     assert.deepEqual([page.messages.map((m) => m.seq), page.more], [[8, 9, 10], false]);
     // The file is compacted once it holds more than twice the window.
     const lines = fileLines(dir, 'general.jsonl');
     assert.ok(lines.length <= 6, `compacted file has ${lines.length} lines`);
-    assert.ok(lines.every((l) => l.author === 'key-a'), 'compaction keeps the authors');
+    assert.ok(lines.every((l) => l.author === 'ed25519:key-a'), 'compaction keeps the authors');
     assert.deepEqual(fs.readdirSync(path.join(dir, 'rooms')), ['general.jsonl'], 'no temporary file is left');
     await s.close();
 
     const again = await open(dir, { retention: { maxPerRoom: 3, maxIds: 100 } });
-    assert.equal((await again.append(draft('general', 'resent', { id: 'c10', author: 'key-a' }))).duplicate, true);
+    assert.equal((await again.append(draft('general', 'resent', { id: 'c10', author: 'ed25519:key-a' }))).duplicate, true);
   });
 
   it('keeps name claims in names.jsonl and skips a torn line there', async () => {
     const dir = h.tmpDir();
     const s1 = await open(dir);
-    await s1.claimName('Alice', 'key-a');
-    await s1.claimName('bob', 'key-b');
+    await s1.claimName('Alice', 'ed25519:key-a');
+    await s1.claimName('bob', 'ed25519:key-b');
     await s1.releaseName('bob');
     await s1.close();
     const text = fs.readFileSync(path.join(dir, 'names.jsonl'), 'utf8');
-    assert.deepEqual(text.trim().split('\n').map((l) => JSON.parse(l) as unknown), [{ claim: 'alice', identity: 'key-a' }, { claim: 'bob', identity: 'key-b' }, { release: 'bob' }]);
+    assert.deepEqual(text.trim().split('\n').map((l) => JSON.parse(l) as unknown), [{ claim: 'alice', identity: 'ed25519:key-a' }, { claim: 'bob', identity: 'ed25519:key-b' }, { release: 'bob' }]);
     fs.appendFileSync(path.join(dir, 'names.jsonl'), '{"claim":"carol","ident');
 
     const s2 = await open(dir);
@@ -131,6 +133,23 @@ describe('FileStore (stores/)', () => {
     const s3 = await open(dir);
     assert.equal(await s3.nameOwner('dave'), 'key-d', 'the claim after the torn line was written on a line of its own');
     assert.equal(await s3.nameOwner('carol'), undefined);
+  });
+
+  it('reads the claims and releases another writer appended to names.jsonl while it is open (the operator\'s names release)', async () => {
+    const dir = h.tmpDir();
+    const server = await open(dir);
+    await server.claimName('alice', 'ed25519:key-a');
+    const operator = await open(dir);
+    assert.equal(await operator.releaseName('ALICE'), true);
+    assert.equal(await server.nameOwner('alice'), undefined, 'released without a restart');
+    assert.equal(await server.claimName('alice', 'ed25519:key-b'), 'ed25519:key-b');
+    assert.equal(await operator.nameOwner('alice'), 'ed25519:key-b');
+    // A line being written (no newline yet) is read once it is whole.
+    fs.appendFileSync(path.join(dir, 'names.jsonl'), '{"release":"al');
+    assert.equal(await server.nameOwner('alice'), 'ed25519:key-b');
+    fs.appendFileSync(path.join(dir, 'names.jsonl'), 'ice"}\n');
+    assert.equal(await server.nameOwner('alice'), undefined);
+    await operator.close();
   });
 
   it('rejects with a StoreError and keeps nothing when a message cannot be written', async () => {
@@ -173,7 +192,7 @@ describe('FileStore (stores/)', () => {
     const s = await open(h.tmpDir());
     await s.close();
     await assert.rejects(s.append(draft('general', 'late')), /the store is closed/);
-    await assert.rejects(s.claimName('alice', 'key-a'), /the store is closed/);
+    await assert.rejects(s.claimName('alice', 'ed25519:key-a'), /the store is closed/);
   });
 
   describe('defects from issue 9', () => {

@@ -28,7 +28,9 @@ describe('FileStore behind a server', () => {
     await h.stop(first.server);
 
     const second = await h.server({ store: await FileStore.open(dir) });
-    const b = await h.raw(second.port, 'alice');
+    // The same guest comes back with its session token: the same guest id, so its resends are recognised.
+    const b = await h.raw(second.port, 'alice', { session: a.welcome.session });
+    assert.equal(b.welcome.id, a.welcome.id);
     assert.deepEqual((b.welcome.history as ChatMessage[]).map((m) => m.id), ['m1', 'm2', 'm3']);
     b.client.send({ type: 'message', id: 'm4', room: 'general', text: 'after the restart' });
     assert.equal((await b.client.waitFor((f) => f.type === 'message' && f.id === 'm4')).seq, 4);

@@ -15,9 +15,11 @@ import {
   identityFromPem,
   importIdentity,
   isGuestId,
+  loadIdentity,
   loadOrCreateIdentity,
   newGuestId,
   publicKeyProblem,
+  saveIdentity,
   tlsBinding,
   verifyChallenge,
 } from '../../src/engine/identity';
@@ -75,6 +77,16 @@ describe('identity keys', () => {
     const again = loadOrCreateIdentity(file);
     assert.equal(again.created, false);
     assert.equal(again.identity.id, first.identity.id);
+  });
+
+  it('never overwrites a key file: a second save is refused, and loading a missing file gives nothing', () => {
+    const file = path.join(h.tmpDir(), 'deep', 'er', 'identity');
+    assert.equal(loadIdentity(file), undefined);
+    const me = generateIdentity();
+    assert.equal(saveIdentity(file, me), true);
+    if (process.platform !== 'win32') assert.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
+    assert.equal(saveIdentity(file, generateIdentity()), false);
+    assert.equal(loadIdentity(file)!.id, me.id);
   });
 
   it('refuses a key file that others can read, saying how to fix it', function () {

@@ -11,6 +11,7 @@ interface Msg {
   seq: number;
   room: string;
   sender: string;
+  author: string;
   text: string;
   ts: string;
   to?: string;
@@ -24,6 +25,8 @@ interface Msg {
 class DocClient {
   raw?: RawClient;
   name = '';
+  /** Our identity id from the welcome (a guest id here: this client proves no key). */
+  id = '';
   private session?: string;
   private readonly outbox = new Map<string, Frame>();
   private readonly last = new Map<string, number>();
@@ -93,6 +96,7 @@ class DocClient {
   private onWelcome(w: Frame): void {
     const first = !this.session;
     this.name = w.name as string;
+    this.id = w.id as string;
     this.session = w.session as string;
     this.connected = true;
     const seq = ((w.rooms as Array<{ name: string; seq: number }>).find((r) => r.name === 'general')?.seq ?? 0) as number;
@@ -130,7 +134,7 @@ class DocClient {
   }
 
   private onMessage(m: Msg): void {
-    if (m.sender === this.name) this.outbox.delete(m.id);
+    if (m.author === this.id) this.outbox.delete(m.id);
     const last = this.last.get(m.room) ?? m.seq - 1;
     if (m.seq <= last) return;
     if (m.seq > last + 1) {
@@ -191,7 +195,8 @@ async function scenario(port: number, restart: () => Promise<void>): Promise<voi
 
     // A direct message reaches bob only.
     alice.send('for bob only', { to: 'bob' });
-    await bob.until(() => bob.texts('@alice,bob').length === 1);
+    // The DM key is `@` and the two identity ids in sorted order (docs/protocol.md, Direct messages).
+    await bob.until(() => bob.texts(`@${[alice.id, bob.id].sort().join(',')}`).length === 1);
     alice.send('after the dm');
     await other.until(() => other.texts().includes('after the dm'));
     assert.ok(!other.delivered.some((m) => m.room.startsWith('@')), 'a third client never sees a DM');

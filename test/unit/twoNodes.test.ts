@@ -5,6 +5,7 @@ import type { RawClient } from '../support/rawClient';
 import { LocalBus, LocalBusHub } from '../../src/engine/buses/localBus';
 import type { BusEvent } from '../../src/engine/buses/bus';
 import { MemoryStore } from '../../src/engine/stores/memoryStore';
+import { dmKey } from '../../src/engine/protocol';
 
 /**
  * Two server nodes on one bus (two LocalBus instances on one hub) and one
@@ -49,7 +50,7 @@ describe('two nodes on one bus', () => {
     alice.client.send({ type: 'join', room: 'dev' });
     const joined = await alice.client.waitFor((f) => f.type === 'joined');
     assert.deepEqual(joined.members, ['alice', 'bob'], 'members on both nodes');
-    assert.deepEqual(await bob.client.waitFor((f) => f.type === 'presence' && f.event === 'join' && f.room === 'dev'), { type: 'presence', event: 'join', name: 'alice', room: 'dev' });
+    assert.deepEqual(await bob.client.waitFor((f) => f.type === 'presence' && f.event === 'join' && f.room === 'dev'), { type: 'presence', event: 'join', name: 'alice', room: 'dev', id: alice.welcome.id, guest: true });
     alice.client.send({ type: 'typing', room: 'dev' });
     assert.deepEqual(await bob.client.waitFor((f) => f.type === 'typing'), { type: 'typing', name: 'alice', room: 'dev' });
     await settle(alice.client, 'p');
@@ -66,7 +67,7 @@ describe('two nodes on one bus', () => {
     const atBob = await bob.client.waitFor((f) => f.type === 'message');
     const atAlice = await alice.client.waitFor((f) => f.type === 'message');
     for (const m of [atBob, atAlice]) {
-      assert.equal(m.room, '@alice,bob');
+      assert.equal(m.room, dmKey(alice.welcome.id as string, bob.welcome.id as string), 'kept under the two identities');
       assert.equal(m.to, 'bob', 'the recipient under its own spelling');
     }
     alice.client.send({ type: 'typing', to: 'bob' });
@@ -88,7 +89,7 @@ describe('two nodes on one bus', () => {
     second.client.send({ type: 'nick', name: 'ALICE' });
     assert.equal((await second.client.waitFor((f) => f.type === 'error')).code, 'bad_name', 'taken on the other node');
     second.client.send({ type: 'nick', name: 'bea' });
-    assert.deepEqual(await first.client.waitFor((f) => f.type === 'presence' && f.event === 'rename'), { type: 'presence', event: 'rename', name: 'bea', from: 'Alice2' });
+    assert.deepEqual(await first.client.waitFor((f) => f.type === 'presence' && f.event === 'rename'), { type: 'presence', event: 'rename', name: 'bea', from: 'Alice2', id: second.welcome.id, guest: true });
     // The old name is free again everywhere, the new one is not.
     const third = await h.raw(a.port, 'alice2');
     assert.equal(third.welcome.name, 'alice2');

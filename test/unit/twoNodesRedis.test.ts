@@ -4,6 +4,7 @@ import { Harness } from '../support/harness';
 import { startRedis, type RealRedis } from '../support/realServers';
 import { RedisBus } from '../../src/engine/buses/redisBus';
 import { MemoryStore } from '../../src/engine/stores/memoryStore';
+import { dmKey } from '../../src/engine/protocol';
 
 /**
  * The server's bus events over a real network bus: two nodes, each with its
@@ -43,7 +44,7 @@ describe('two nodes on a real Redis', function () {
     assert.equal(atAlice.seq, 2);
     // A direct message to someone on the other node.
     alice.client.send({ type: 'message', id: 'd1', to: 'bob', text: 'psst' });
-    assert.equal((await bob.client.waitFor((f) => f.type === 'message' && f.id === 'd1', 10_000)).room, '@alice,bob');
+    assert.equal((await bob.client.waitFor((f) => f.type === 'message' && f.id === 'd1', 10_000)).room, dmKey(alice.welcome.id as string, bob.welcome.id as string));
     // The name is held on node A: node B gives the next one.
     const second = await h.raw(b.port, 'ALICE');
     assert.equal(second.welcome.name, 'ALICE2');

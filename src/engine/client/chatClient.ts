@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { formatHostPort, type Endpoint } from '../address';
 import { normalizeFingerprint } from '../certificate';
-import { DEFAULT_ROOM, FEATURE_PEOPLE, PROTOCOL_VERSION, isDmKey, presenceEvents, type ChatMessage, type ClientFrame, type ErrorCode, type ErrorFrame, type HistoryFrame, type PeopleFrame, type PresenceFrame, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type UsersFrame, type WelcomeFrame, type WhoRequest } from '../protocol';
+import type { Identity } from '../identity';
+import { DEFAULT_ROOM, FEATURE_PEOPLE, PROTOCOL_VERSION, isDmKey, presenceEvents, type ChatMessage, type ClientFrame, type ErrorCode, type ErrorFrame, type HelloFrame, type HistoryFrame, type PeopleFrame, type Person, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type UsersFrame, type WelcomeFrame, type WhoRequest } from '../protocol';
+import { answerChallenge } from './challengeAnswer';
 import { resolveClientOptions, type ClientOptions, type ClientState, type ResolvedClientOptions } from './clientOptions';
 import { ClientEvents } from './clientEvents';
 import { ConnectError, FINAL_CONNECT_CODES } from './connectError';
@@ -9,6 +11,7 @@ import { Connection, type Ending } from './connection';
 import { OutgoingFiles } from './outgoingFiles';
 import { Outbox } from './outbox';
 import { PasswordProver } from './passwordProver';
+import { People } from './people';
 import { Requests, type Replies, type RequestOf } from './requests';
 import { RoomTracker } from './roomTracker';
 
@@ -56,7 +59,7 @@ export class ChatClient extends ClientEvents {
   private attempt = 0;
   private reconnectTimer?: NodeJS.Timeout;
   private everConnected = false;
-  private _users: string[] = [];
+  private readonly online = new People();
   /** How many are online, and in each room, as the server last said (welcome, joined, people). */
   private _online = 0;
   private readonly counts = new Map<string, number>();
@@ -98,11 +101,35 @@ export class ChatClient extends ClientEvents {
   }
   /** Everyone online at the last count; on a large server only the people the server named (see `onlineCount`). */
   get users(): readonly string[] {
-    return this._users;
+    return this.online.names;
+  }
+  /** Everyone online with the identity behind their name (empty from servers that predate identities). */
+  get people(): readonly Person[] {
+    return this.online.all;
+  }
+  /** Who is behind a name online now: their identity id, and whether they are a guest. */
+  person(name: string): Person | undefined {
+    return this.online.find(name);
+  }
+  /** Your identity id as the server knows it (your key's, or a guest id for this session); undefined before a welcome, or from servers that predate identities. */
+  get id(): string | undefined {
+    return this._welcome?.id;
+  }
+  /** True when this connection proved no identity key: it may use only names nobody has claimed. */
+  get guest(): boolean {
+    return this._welcome?.guest ?? this._welcome?.id === undefined;
+  }
+  /** Why the last welcome gave another name than the one asked for, for a person to read. */
+  get notice(): string | undefined {
+    return this._welcome?.notice;
+  }
+  /** The identity key this client proves, if any. */
+  get identity(): Identity | undefined {
+    return this.opts.identity;
   }
   /** How many are online, as the server last said. */
   get onlineCount(): number {
-    return Math.max(this._online, this._users.length);
+    return Math.max(this._online, this.online.names.length);
   }
   /** How many are in a room you are in, as the server last said; undefined for a room not heard of. */
   count(room: string): number | undefined {
@@ -210,7 +237,7 @@ export class ChatClient extends ClientEvents {
   /** Who is online now. */
   async who(): Promise<string[]> {
     const f = await this.ask({ type: 'who' });
-    this._users = f.users;
+    this.online.reset(f.users, f.people);
     return f.users;
   }
 
@@ -220,7 +247,7 @@ export class ChatClient extends ClientEvents {
    * name `after` (the last of the previous page). `more` says whether
    * another page follows.
    */
-  people(query: Omit<WhoRequest, 'type' | 'id'> = {}): Promise<UsersFrame> {
+  whoPage(query: Omit<WhoRequest, 'type' | 'id'> = {}): Promise<UsersFrame> {
     return this.ask({ type: 'who', limit: query.limit ?? 100, ...query });
   }
 
@@ -254,8 +281,8 @@ export class ChatClient extends ClientEvents {
         tls: this.opts.tls && { pinned: this.pinned, verify: this.opts.tls.verify, servername: this.opts.tls.servername },
       },
       {
-        hello: () => ({ type: 'hello', v: PROTOCOL_VERSION, name: this._name, ...(this.session && { session: this.session }), features: [FEATURE_PEOPLE] }),
-        answer: (f) => (f.type === 'challenge' ? this.prover.prove(f, conn.address).then((proof): ClientFrame => ({ type: 'auth', proof })) : undefined),
+        hello: () => this.hello(),
+        answer: (f) => (f.type === 'challenge' ? answerChallenge(f, { address: conn.address, prover: this.prover, identity: this.opts.identity, binding: conn.binding }) : undefined),
         presented: (fp) => (this._fingerprint = fp),
         trusted: (fp) => (this.pinned = fp),
         welcomed: (w) => this.onWelcomeFrame(w),
@@ -265,6 +292,16 @@ export class ChatClient extends ClientEvents {
     );
     this.conn = conn;
     this.tried++;
+  }
+
+  /** The first frame of each attempt: the name, the session to keep it, and the key to prove. */
+  private hello(): HelloFrame {
+    const h: HelloFrame = { type: 'hello', v: PROTOCOL_VERSION, name: this._name };
+    if (this.session) h.session = this.session;
+    if (this.opts.identity) h.key = this.opts.identity.publicKey;
+    if (this.opts.insist) h.insist = true;
+    h.features = [FEATURE_PEOPLE]; // coalesced presence (docs/protocol.md, "People")
+    return h;
   }
 
   /** An attempt failed or a link closed: settle connect(), tell the person once, then reconnect or stop. */
@@ -315,7 +352,7 @@ export class ChatClient extends ClientEvents {
     this._welcome = w;
     this._name = w.name;
     this.session = w.session;
-    this._users = w.users;
+    this.online.reset(w.users, w.people);
     this._online = w.usersCount ?? w.users.length;
     this.counts.clear();
     for (const r of w.rooms) this.counts.set(r.name, r.count);
@@ -353,7 +390,8 @@ export class ChatClient extends ClientEvents {
         this.ackIfMine(f);
         return this.tracker.accept(f);
       case 'presence':
-        this.applyPresence(f);
+        this.online.apply(f);
+        if (f.event === 'rename' && f.from === this._name) this._name = f.name;
         return this.presenceE.fire(f);
       case 'people':
         return this.onPeopleFrame(f);
@@ -419,9 +457,10 @@ export class ChatClient extends ClientEvents {
     return this.requests.ask<K>(request);
   }
 
-  /** Our own message came back: it is acknowledged. */
+  /** Our own message came back: it is acknowledged. Known by identity when the server says, so a rename in between does not matter. */
   private ackIfMine(m: ChatMessage): void {
-    if (m.sender === this._name) this.outbox.ack(m.id);
+    const mine = m.author !== undefined && this.id !== undefined ? m.author === this.id : m.sender === this._name;
+    if (mine) this.outbox.ack(m.id);
   }
 
   private failWaiting(err: Error): void {
@@ -436,17 +475,8 @@ export class ChatClient extends ClientEvents {
     this.peopleE.fire(f);
     for (const p of presenceEvents(f)) {
       if (p.name === this._name) continue;
-      this.applyPresence(p);
+      this.online.apply(p);
       this.presenceE.fire(p);
-    }
-  }
-
-  private applyPresence(p: PresenceFrame): void {
-    if (p.event === 'online' && !this._users.includes(p.name)) this._users = [...this._users, p.name];
-    if (p.event === 'offline') this._users = this._users.filter((u) => u !== p.name);
-    if (p.event === 'rename') {
-      this._users = this._users.map((u) => (u === p.from ? p.name : u));
-      if (p.from === this._name) this._name = p.name;
     }
   }
 

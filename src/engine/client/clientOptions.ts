@@ -1,4 +1,5 @@
 import type { Endpoint } from '../address';
+import type { Identity } from '../identity';
 import type { ErrorFrame } from '../protocol';
 import type { PasswordSource } from './passwordProver';
 
@@ -36,6 +37,17 @@ export interface ClientOptions {
    * derived from it is sent, never the password itself.
    */
   password?: PasswordSource;
+  /**
+   * The identity key to prove in the handshake (see identity.ts). With it, the name the server gives
+   * you is yours: the first key to use a name owns it, and your direct messages follow your key, not
+   * your name. Without it you are a guest, limited to names nobody has claimed.
+   */
+  identity?: Identity;
+  /**
+   * When the name belongs to another identity, fail with code 'name_claimed' instead of accepting
+   * another name (`alice2`, with a welcome `notice` saying why). Default false.
+   */
+  insist?: boolean;
 }
 
 /**
@@ -65,7 +77,7 @@ export interface ClientTlsOptions {
 export const SERVER_MAX_LINE = 64 * 1024 * 1024;
 
 /** ClientOptions with every default filled in. */
-export type ResolvedClientOptions = Required<Omit<ClientOptions, 'tls' | 'password' | 'servers'>> & Pick<ClientOptions, 'tls' | 'password' | 'servers'>;
+export type ResolvedClientOptions = Required<Omit<ClientOptions, 'tls' | 'password' | 'servers' | 'identity' | 'insist'>> & Pick<ClientOptions, 'tls' | 'password' | 'servers' | 'identity' | 'insist'>;
 
 export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
   return {

@@ -15,7 +15,7 @@ export interface ConnectErrorDetail {
  * (ECONNREFUSED…), a server error code (bad_name…), or one of the security
  * codes: cert_changed, cert_unknown, cert_rejected, tls_required,
  * tls_unsupported, tls_failed, auth_required, auth_failed, bad_challenge,
- * and 'disconnected' when disconnect() ends an attempt.
+ * identity_required, name_claimed, and 'disconnected' when disconnect() ends an attempt.
  */
 export class ConnectError extends Error {
   readonly fingerprint?: string;
@@ -45,10 +45,12 @@ export const FINAL_CONNECT_CODES: ReadonlySet<string> = new Set([
   'auth_failed',
   'bad_challenge',
   'bad_version',
+  'identity_required',
+  'name_claimed',
 ]);
 
 /** Server error codes that end a handshake. */
-export const HANDSHAKE_ERRORS: ReadonlySet<string> = new Set(['bad_name', 'bad_version', 'server_full', 'auth_failed', 'auth_required', 'handshake_timeout', 'tls_required']);
+export const HANDSHAKE_ERRORS: ReadonlySet<string> = new Set(['bad_name', 'bad_version', 'server_full', 'auth_failed', 'auth_required', 'handshake_timeout', 'tls_required', 'identity_required', 'name_claimed']);
 
 /** Turns a socket error into a sentence that says what to do. */
 export function describeConnectError(err: NodeJS.ErrnoException, address: string): ConnectError {
@@ -85,6 +87,10 @@ export function describeRefusal(address: string, e: ErrorFrame): ConnectError {
       return new ConnectError(`the server at ${address} refused the password: ${e.message}`, e.code, { retryAfter: e.retryAfter });
     case 'auth_required':
       return new ConnectError(`the server at ${address} needs a password: set one and connect again`, e.code);
+    case 'identity_required':
+      return new ConnectError(`the server at ${address} admits only people with an identity key, and this connection has none: connect with a key (the editor and tcp-chat connect make one)`, e.code);
+    case 'name_claimed':
+      return new ConnectError(`the server at ${address} refused the name: ${e.message.replace(/[.\s]+$/, '')}. Choose another name; if the name is yours and your key is lost, ask the server's operator to release it`, e.code);
     default:
       return new ConnectError(`the server refused the connection: ${e.message}`, e.code);
   }

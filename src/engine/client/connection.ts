@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { formatHostPort, type Endpoint } from '../address';
+import { tlsBinding } from '../identity';
 import { LineDecoder, encodeFrame } from '../lineCodec';
 import { parseServerFrame, type ClientFrame, type HelloFrame, type ServerFrame, type WelcomeFrame } from '../protocol';
 import { TLS_ALERT, TLS_HANDSHAKE } from '../tlsRecord';
@@ -147,6 +148,11 @@ export class Connection {
   /** SHA-256 of the certificate this server presented (TLS only). */
   get fingerprint(): string | undefined {
     return this.fingerprint_;
+  }
+
+  /** The TLS channel binding of this socket (see tlsBinding): an identity signature covers it. Undefined on plain TCP. */
+  get binding(): Buffer | undefined {
+    return tlsBinding(this.socket);
   }
 
   /** True when frames can be written: welcomed and not closed. */

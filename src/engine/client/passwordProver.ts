@@ -19,7 +19,7 @@ export class PasswordProver {
   /** The proof for `c`, or a ConnectError that says what is missing. `address` names the server in messages. */
   async prove(c: ChallengeFrame, address: string): Promise<string> {
     const bad = kdfProblem(c.kdf) ?? (isHex(c.nonce, 16, 64) && isHex(c.salt, 8, 64) ? undefined : 'the nonce and salt must be hex');
-    if (bad) throw new ConnectError(`the server at ${address} sent a password challenge this client will not answer: ${bad}`, 'bad_challenge');
+    if (bad || !c.kdf || !c.salt) throw new ConnectError(`the server at ${address} sent a password challenge this client will not answer: ${bad}`, 'bad_challenge');
     const source = this.source;
     const password = typeof source === 'function' ? await source() : source;
     if (password === undefined || password === '') throw new ConnectError(`the server at ${address} needs a password: set one and connect again`, 'auth_required');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BusEvent } from '../buses/bus';
-import type { ChatMessage, FileChunkEvent, FileOfferEvent } from '../protocol';
+import type { ChatMessage, FileChunkEvent, FileOfferEvent, Person } from '../protocol';
 import { foldName } from '../stores/store';
 
 /**
@@ -16,8 +16,9 @@ import { foldName } from '../stores/store';
  * Topics (see the functions below):
  * - `room:<room>`: room messages, typing, files offered to the room (only the
  *   nodes with members in the room subscribe);
- * - `person:<folded name>`: direct messages, typing and files for one person,
- *   subscribed by the node that holds that person;
+ * - `person:<identity id>`: direct messages, typing and files for one
+ *   identity, subscribed by every node that holds a connection of it (one
+ *   person may have two windows open, on two nodes);
  * - `people`: arrivals, departures, renames, joins and leaves, which every
  *   node hears; the roster exchange that lets a node that starts late (or
  *   whose link to the bus came back) learn who is on the others; and each
@@ -44,9 +45,8 @@ export type FileEvent =
   | { kind: 'file_done'; id: string; sender: string; origin: number }
   | { kind: 'file_abort'; id: string; sender: string; reason: string; origin: number };
 
-/** One person as a roster lists them. */
-export interface RosterEntry {
-  name: string;
+/** One person as a roster lists them: their name, identity, and rooms. */
+export interface RosterEntry extends Person {
   rooms: string[];
   /** sessionHash of the person's session token: a reconnect elsewhere with that token may take the name over. */
   session?: string;
@@ -54,11 +54,11 @@ export interface RosterEntry {
 
 /** Events on the `people` topic. */
 export type PeopleEvent =
-  | { kind: 'online'; name: string; origin: number; session?: string }
+  | ({ kind: 'online'; origin: number; session?: string } & Person)
   | { kind: 'offline'; name: string }
-  | { kind: 'rename'; from: string; name: string }
+  | ({ kind: 'rename'; from: string } & Person)
   /** Joins and leaves travel here, not on the room's topic: every node keeps room sizes and member lists. */
-  | { kind: 'join'; name: string; room: string; origin: number }
+  | ({ kind: 'join'; room: string; origin: number } & Person)
   | { kind: 'leave'; name: string; room: string }
   /** A node that started (or came back) asks the others who they hold; only `node` answers when it is set. */
   | { kind: 'roster?'; node?: string }
@@ -76,8 +76,9 @@ export function roomTopic(room: string): string {
   return 'room:' + room;
 }
 
-export function personTopic(name: string): string {
-  return 'person:' + foldName(name);
+/** The topic of one identity's direct messages, typing and files (ids are case-sensitive, so never folded). */
+export function personTopic(id: string): string {
+  return 'person:' + id;
 }
 
 /** The lease that makes a name unique across nodes. */

@@ -1,5 +1,5 @@
 import type { Bus, BusEvent, BusStatus } from '../buses/bus';
-import type { ChatMessage } from '../protocol';
+import type { ChatMessage, Person } from '../protocol';
 import type { Store } from '../stores/store';
 import { asBusEvent, PEOPLE_TOPIC, personTopic, roomTopic, sessionHash, type PeopleEvent, type PersonEvent, type RosterEntry, type RoomEvent } from './busEvents';
 import type { Connection } from './connection';
@@ -27,7 +27,7 @@ export interface BusRouterHost {
 /**
  * The node's side of the Bus: publishes what happens here as events, keeps
  * this node subscribed to the topics its connections need (their rooms, their
- * own names, `people`), and turns every event that arrives, its own included,
+ * identities, `people`), and turns every event that arrives, its own included,
  * into frames for the local connections concerned. With LocalBus the round
  * trip is a synchronous call, so a room message is still encoded once per
  * codec variant and appended once per room segment.
@@ -43,6 +43,8 @@ export class BusRouter {
   private readonly dms: DirectCatchUp;
   private readonly heartbeat: Heartbeat;
   private offStatus?: () => void;
+  /** Local sessions of each identity that watch its topic: one subscription for all of them. */
+  private readonly watchers = new Map<string, number>();
 
   constructor(
     private readonly bus: Bus,
@@ -57,7 +59,7 @@ export class BusRouter {
   ) {
     const sequencerHost = { deliver: (room: string, m: ChatMessage, sender: Connection | undefined) => this.deliverRoomMessage(room, m, sender), settled: () => bus.settled(), warn: host.warn };
     this.sequencer = new RoomSequencer(store, sequencerHost, timings.gapWaitMs ?? GAP_WAIT_MS);
-    this.dms = new DirectCatchUp(store, { deliver: (conn, m, own) => (own ? this.delivery.toConn(conn, m) : this.delivery.toConns([conn], m)), participant: (conn) => conn.session.name, warn: host.warn });
+    this.dms = new DirectCatchUp(store, { deliver: (conn, m, own) => (own ? this.delivery.toConn(conn, m) : this.delivery.toConns([conn], m)), participant: (conn) => conn.session.id, warn: host.warn });
     this.heartbeat = new Heartbeat({ beat: () => this.toPeople({ kind: 'alive' }), expire: (node) => this.expire(node) }, Date.now(), timings.heartbeatMs ?? HEARTBEAT_MS, timings.nodeTimeoutMs ?? NODE_TIMEOUT_MS);
   }
 
@@ -95,8 +97,9 @@ export class BusRouter {
     this.bus.publish(roomTopic(room), asBusEvent(e));
   }
 
-  toPerson(name: string, e: PersonEvent): void {
-    this.bus.publish(personTopic(name), asBusEvent(e));
+  /** To every connection of an identity, on any node. */
+  toPerson(id: string, e: PersonEvent): void {
+    this.bus.publish(personTopic(id), asBusEvent(e));
   }
 
   toPeople(e: PeopleEvent): void {
@@ -114,13 +117,18 @@ export class BusRouter {
     this.sequencer.close(room);
   }
 
-  /** A person arrived here (or took a new name): their direct messages come to this node. */
-  watchPerson(name: string): void {
-    this.watch(personTopic(name), (e, from) => this.onPerson(name, e as unknown as PersonEvent, from));
+  /** A connection of this identity arrived here: its direct messages come to this node. Call once per session. */
+  watchPerson(id: string): void {
+    this.watchers.set(id, (this.watchers.get(id) ?? 0) + 1);
+    this.watch(personTopic(id), (e, from) => this.onPerson(id, e as unknown as PersonEvent, from));
   }
 
-  unwatchPerson(name: string): void {
-    this.unwatch(personTopic(name));
+  /** A session that watched its identity left; the topic is dropped with the last of them. */
+  unwatchPerson(id: string): void {
+    const left = (this.watchers.get(id) ?? 1) - 1;
+    if (left > 0) return void this.watchers.set(id, left);
+    this.watchers.delete(id);
+    this.unwatch(personTopic(id));
   }
 
   private watch(topic: string, listener: (e: BusEvent, from: string) => void): void {
@@ -164,22 +172,24 @@ export class BusRouter {
     }
   }
 
-  private onPerson(name: string, e: PersonEvent, from: string): void {
-    const person = this.registry.find(name);
+  /** An event for an identity: to each of its connections here, never to the one that caused it. */
+  private onPerson(id: string, e: PersonEvent, from: string): void {
+    const conns = this.registry.withId(id);
     switch (e.kind) {
-      case 'message':
-        // The sender's own copy went to it directly; a note to oneself is not delivered twice.
-        if (person && person !== this.origin(from, e.origin)) this.dms.deliver(person, e.message, false);
+      case 'message': {
+        // The sender's own copy went to it directly; its other windows get this one.
+        const sender = this.origin(from, e.origin);
+        for (const c of conns) if (c !== sender) this.dms.deliver(c, e.message, false);
         return;
+      }
       case 'typing':
-        if (person) this.delivery.toConn(person, { type: 'typing', name: e.name, to: e.to });
-        return;
+        return this.delivery.toConns(conns, { type: 'typing', name: e.name, to: e.to });
       case 'file_offer':
       case 'file_chunk':
       case 'file_done':
       case 'file_abort': {
         const sender = this.origin(from, e.origin);
-        return this.files.relay(e, from, () => (person && person !== sender ? [person] : []));
+        return this.files.relay(e, from, () => conns.filter((c) => c !== sender));
       }
       default:
         return this.unknown(e);
@@ -194,23 +204,23 @@ export class BusRouter {
       // Arrivals and departures are coalesced (see PresenceBatcher); a rename is rare and goes out at once.
       case 'online':
         if (!mine) {
-          this.directory.online(e.name, from, e.session);
+          this.directory.online(e, from, e.session);
           this.movedAway(e.name, e.session);
         }
-        return this.presence.online(e.name, true, this.origin(from, e.origin));
+        return this.presence.online({ name: e.name, ...who(e) }, true, this.origin(from, e.origin));
       case 'offline':
         if (!mine) this.directory.offline(e.name);
-        return this.presence.online(e.name, false);
+        return this.presence.online({ name: e.name }, false);
       case 'rename':
-        if (!mine) this.directory.rename(e.from, e.name, from);
+        if (!mine) this.directory.rename(e.from, e, from);
         this.presence.rename(e.from, e.name);
-        return this.delivery.toEveryone({ type: 'presence', event: 'rename', name: e.name, from: e.from });
+        return this.delivery.toEveryone({ type: 'presence', event: 'rename', name: e.name, from: e.from, ...who(e) });
       case 'join':
-        if (!mine) this.directory.joined(e.name, e.room, from);
-        return this.presence.room(e.room, e.name, true, this.origin(from, e.origin));
+        if (!mine) this.directory.joined(e, e.room, from);
+        return this.presence.room(e.room, { name: e.name, ...who(e) }, true, this.origin(from, e.origin));
       case 'leave':
         if (!mine) this.directory.left(e.name, e.room);
-        return this.presence.room(e.room, e.name, false);
+        return this.presence.room(e.room, { name: e.name }, false);
       case 'roster?':
         if (!mine && (e.node === undefined || e.node === this.bus.nodeId)) this.toPeople({ kind: 'roster', people: this.host.roster() });
         return;
@@ -248,10 +258,10 @@ export class BusRouter {
 
   /** Presence for what changed in the directory without events for it (a roster, a node gone), coalesced like the rest. */
   private tell(c: RosterChanges): void {
-    for (const name of c.online) this.presence.online(name, true);
-    for (const { name, room } of c.joined) this.presence.room(room, name, true);
-    for (const { name, room } of c.left) this.presence.room(room, name, false);
-    for (const name of c.offline) this.presence.online(name, false);
+    for (const p of c.online) this.presence.online(p, true);
+    for (const p of c.joined) this.presence.room(p.room, { name: p.name, ...who(p) }, true);
+    for (const { name, room } of c.left) this.presence.room(room, { name }, false);
+    for (const name of c.offline) this.presence.online({ name }, false);
   }
 
   /**
@@ -280,4 +290,9 @@ export class BusRouter {
     const kind = (e as { kind?: unknown }).kind;
     this.host.warn(`ignored a bus event of unknown kind ${JSON.stringify(kind)}`);
   }
+}
+
+/** The identity fields of a presence frame. */
+function who(p: Person): { id: string; guest?: true } {
+  return p.guest ? { id: p.id, guest: true } : { id: p.id };
 }

@@ -20,6 +20,7 @@ import { Handshake } from './handshake';
 import { HistoryRequests } from './historyRequests';
 import { Listener } from './listener';
 import { Membership } from './membership';
+import { Names } from './names';
 import { MessageRelay } from './messageRelay';
 import { resolveLimits, type Limits, type ServerEvent, type ServerOptions } from './options';
 import { OutputQueue } from './outputQueue';
@@ -99,13 +100,13 @@ export class ChatServer {
     this.registry = new Registry({ opened: (room) => this.router.watchRoom(room), closed: (room) => this.router.unwatchRoom(room) });
     this.delivery = new Delivery(this.registry, this.output);
     const limit = (this.limit = new RateLimit(limits.rate, limits.burst, { send, shut }));
-    const online = (name: string) => this.membership.online(name);
+    const person = (name: string) => this.membership.person(name);
     this.files = new FileRelay(
       {
         sendAll: (conns, frame) => this.delivery.toConns(conns, frame),
         error,
         charge: (conn, ref) => limit.charge(conn, ref, 'file'),
-        online,
+        person,
         publish: (target, e) => ('room' in target ? this.router.toRoom(target.room, e) : this.router.toPerson(target.person, e)),
       },
       limits.maxFileSize,
@@ -124,12 +125,13 @@ export class ChatServer {
     );
     this.router = new BusRouter(this.bus, this.store, this.registry, this.directory, this.delivery, this.files, this.presence, {
       local: (id) => this.conns.get(id),
-      roster: () => [...this.registry.everyone()].map((c) => ({ name: c.session.name, rooms: [...c.session.rooms], session: sessionHash(c.session.token) })),
+      roster: () => [...this.registry.everyone()].map((c) => ({ ...c.session.person, rooms: [...c.session.rooms], session: sessionHash(c.session.token) })),
       moved: (conn) => this.membership.movedAway(conn),
       warn,
     }, options.cluster);
-    this.handshake = new Handshake(options, { send, error, shut, admit: (conn, hello) => this.membership.admit(conn, hello) });
+    this.handshake = new Handshake(options, { send, error, shut, admit: (conn, hello, proven) => this.membership.admit(conn, hello, proven) });
     const roomLimits = new RoomLimits(limits, (room) => this.registry.room(room) !== undefined);
+    const names = new Names(this.registry, this.directory, this.store, this.bus, limits.maxNamesPerIdentity, report);
     this.membership = new Membership(
       this.registry,
       roomLimits,
@@ -138,6 +140,7 @@ export class ChatServer {
       this.bus,
       this.router,
       this.delivery,
+      names,
       limits,
       {
         error,
@@ -150,7 +153,7 @@ export class ChatServer {
       },
       () => this.nodeName,
     );
-    this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, online, touch: (room) => roomLimits.touch(room) }, limits.typingInterval);
+    this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, person, touch: (room) => roomLimits.touch(room) }, limits.typingInterval);
     this.requests = new HistoryRequests(this.registry, this.store, this.delivery, limit, { error });
   }
 
@@ -206,6 +209,18 @@ export class ChatServer {
   /** Names of everyone who completed the handshake, on this node and (with a shared bus) the others. */
   users(): string[] {
     return this.membership.users();
+  }
+
+  /**
+   * The operator frees a name whose owner lost their key (the editor's "Chat:
+   * Release Name", like `tcp-chat names release`): the next key to use it owns
+   * it. Resolves with the identity that owned it, or undefined when nobody did.
+   * Whoever is online under it keeps it until they leave.
+   */
+  async releaseName(name: string): Promise<string | undefined> {
+    const owner = await this.store.nameOwner(name);
+    if (owner !== undefined) await this.store.releaseName(name);
+    return owner;
   }
 
   /** Number of open sockets, handshake or not. */
@@ -282,7 +297,8 @@ export class ChatServer {
         return this.requests.search(conn, f);
       case 'who':
         // A page sorts the names it looks at, so it is charged like a history page; version 1's plain who is not.
-        if (isPaged(f) && !this.limit.charge(conn, f.id, 'who')) return;
+        if (!isPaged(f)) return this.who(conn, f.id);
+        if (!this.limit.charge(conn, f.id, 'who')) return;
         return this.membership.who(conn, f);
       case 'file_offer':
         return this.files.offer(conn, f);
@@ -291,6 +307,12 @@ export class ChatServer {
       default:
         return assertNever(f);
     }
+  }
+
+  /** Who is online: names for clients before identities, and people with their identities. */
+  private who(conn: Connection, id: string | undefined): void {
+    const people = this.membership.people();
+    this.delivery.toConn(conn, { type: 'users', ...(id !== undefined && { id }), users: people.map((p) => p.name), people });
   }
 
   private error(conn: Connection, code: ErrorCode, message: string, ref?: string): void {

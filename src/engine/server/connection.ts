@@ -1,6 +1,6 @@
 import type * as net from 'node:net';
 import { TokenBucket } from '../tokenBucket';
-import type { ClientFrame, ErrorCode, HelloFrame } from '../protocol';
+import type { ClientFrame, ErrorCode, HelloFrame, Person } from '../protocol';
 import type { Codec, CodecSink, WireProtocol } from './codec';
 import type { Segment } from './outputQueue';
 
@@ -16,17 +16,27 @@ export class Session {
   name = '';
   /** The secret that lets a reconnect take this name back (see `hello.session`). */
   token = '';
+  /**
+   * Who this is, set at admission: `ed25519:…` once the hello's key is
+   * proven, else a guest id derived from the session token (identity.ts).
+   * DM keys, DM delivery and de-duplication go by it, never by the name.
+   */
+  id = '';
+  /** Proved no key: may use only names nobody has claimed. */
+  guest = true;
+  /** This session's identity topic is subscribed (see BusRouter.watchPerson); unsubscribed once when it departs. */
+  watching = false;
   readonly rooms = new Set<string>();
   /** When a typing notice was last relayed, per target; made at the first notice (most connections never type). */
   typingAt?: Map<string, number>;
   /** Refusals over the rate limit in the current 10-second window (past a cap: `flood`). */
   rejected = 0;
   rejectWindow = 0;
-  /** The hello held back while a password challenge is open. */
+  /** The hello held back while a challenge (password, identity key, or both) is open. */
   hello?: HelloFrame;
   /** Nonce of the open challenge; cleared after one answer so a proof cannot be replayed or retried. */
   nonce?: Buffer;
-  /** Set while the answer to a wrong password is held back; the handshake timeout must not pre-empt it. */
+  /** Set while the answer to a wrong proof is held back; the handshake timeout must not pre-empt it. */
   authTimer?: NodeJS.Timeout;
 
   /** @param bucket the message rate limit (messages, file offers, searches, history pages) */
@@ -37,12 +47,17 @@ export class Session {
   }
 
   /**
-   * Who writes this session's messages, as the Store de-duplicates and
-   * authorizes them: for now the name it sent them under. Identity keys
-   * (issue 10) replace it here, and only here.
+   * Who writes this session's messages, as the Store de-duplicates them and
+   * messages carry it: the identity, so a resend after a reconnect under
+   * another name is still recognised.
    */
   get author(): string {
-    return this.name;
+    return this.id;
+  }
+
+  /** This session as the people lists show it. */
+  get person(): Person {
+    return this.guest ? { name: this.name, id: this.id, guest: true } : { name: this.name, id: this.id };
   }
 }
 

@@ -85,7 +85,7 @@ export class DirectCatchUp {
         let after = before.get(conv.name) ?? 0;
         while (after < conv.lastSeq && !conn.closing) {
           const page = await this.store.history(conv.name, { after, limit: PAGE });
-          for (const m of page.messages) if (!seen.get(conv.name)?.has(m.seq) && !conn.closing) this.host.deliver(conn, m, m.sender === conn.session.name);
+          for (const m of page.messages) if (!seen.get(conv.name)?.has(m.seq) && !conn.closing) this.host.deliver(conn, m, m.author === conn.session.id);
           const last = page.messages.at(-1)?.seq;
           if (!page.more || last === undefined) break;
           after = last;

@@ -1,9 +1,10 @@
+import type { Person } from '../protocol';
 import { foldName } from '../stores/store';
 import type { RosterEntry } from './busEvents';
 
 /** A person held by another node. */
 interface RemotePerson {
-  name: string;
+  person: Person;
   node: string;
   rooms: Set<string>;
   /** sessionHash of their session token, when the node said. */
@@ -22,16 +23,16 @@ const GHOST_MS = 60_000;
 
 /** What changed when a node's roster replaced what was known of it: the frames local people should see. */
 export interface RosterChanges {
-  online: string[];
+  online: Person[];
   offline: string[];
-  joined: Array<{ name: string; room: string }>;
+  joined: Array<Person & { room: string }>;
   left: Array<{ name: string; room: string }>;
 }
 
 /**
- * Who is on the other nodes of a shared bus, and in which rooms, as their
- * presence events and rosters tell it. Local people are the Registry's; this
- * holds only the others, so a single node keeps it empty.
+ * Who is on the other nodes of a shared bus, with their identities, and in
+ * which rooms, as their presence events and rosters tell it. Local people are
+ * the Registry's; this holds only the others, so a single node keeps it empty.
  */
 export class Directory {
   private readonly people = new Map<string, RemotePerson>();
@@ -39,9 +40,9 @@ export class Directory {
   private readonly rooms = new Map<string, Set<string>>();
   private readonly ghosts = new Map<string, Ghost>();
 
-  /** The remote person holding a name (folded), if any. */
-  find(name: string): string | undefined {
-    return this.people.get(foldName(name))?.name;
+  /** The remote person holding a name (compared folded), if any. */
+  find(name: string): Person | undefined {
+    return this.people.get(foldName(name))?.person;
   }
 
   /** How many people the other nodes hold. */
@@ -49,13 +50,14 @@ export class Directory {
     return this.people.size;
   }
 
-  names(): string[] {
-    return [...this.people.values()].map((p) => p.name);
+  /** Everyone on the other nodes. */
+  all(): Person[] {
+    return [...this.people.values()].map((p) => p.person);
   }
 
   /** Remote members of a room. */
   members(room: string): string[] {
-    return [...(this.rooms.get(room) ?? [])].map((k) => this.people.get(k)?.name ?? k);
+    return [...(this.rooms.get(room) ?? [])].map((k) => this.people.get(k)?.person.name ?? k);
   }
 
   /** True when a remote person is in a room. */
@@ -72,16 +74,16 @@ export class Directory {
     return this.rooms.keys();
   }
 
-  online(name: string, node: string, session?: string): void {
-    const key = foldName(name);
+  online(person: Person, node: string, session?: string): void {
+    const key = foldName(person.name);
     this.ghosts.delete(key);
     const known = this.people.get(key);
     if (known) {
-      known.name = name;
+      known.person = copy(person);
       known.node = node;
       if (session !== undefined) known.session = session;
     } else {
-      this.people.set(key, { name, node, rooms: new Set(), ...(session !== undefined && { session }) });
+      this.people.set(key, { person: copy(person), node, rooms: new Set(), ...(session !== undefined && { session }) });
     }
   }
 
@@ -93,7 +95,7 @@ export class Directory {
   movable(name: string, session: string, now = Date.now()): string | undefined {
     const key = foldName(name);
     const p = this.people.get(key);
-    if (p) return p.session === session ? p.name : undefined;
+    if (p) return p.session === session ? p.person.name : undefined;
     const g = this.ghosts.get(key);
     if (!g || g.until < now) return undefined;
     return g.session === session ? g.name : undefined;
@@ -105,9 +107,9 @@ export class Directory {
     const gone: RosterEntry[] = [];
     for (const p of [...this.people.values()]) {
       if (p.node !== node) continue;
-      gone.push({ name: p.name, rooms: [...p.rooms] });
-      this.offline(p.name);
-      if (p.session !== undefined) this.ghosts.set(foldName(p.name), { name: p.name, session: p.session, until: now + GHOST_MS });
+      gone.push({ ...copy(p.person), rooms: [...p.rooms] });
+      this.offline(p.person.name);
+      if (p.session !== undefined) this.ghosts.set(foldName(p.person.name), { name: p.person.name, session: p.session, until: now + GHOST_MS });
     }
     return gone;
   }
@@ -120,17 +122,17 @@ export class Directory {
     this.people.delete(key);
   }
 
-  rename(from: string, name: string, node: string): void {
+  rename(from: string, person: Person, node: string): void {
     const p = this.people.get(foldName(from));
     const rooms = p ? [...p.rooms] : [];
     this.offline(from);
-    this.online(name, node, p?.session);
-    for (const room of rooms) this.joined(name, room, node);
+    this.online(person, node, p?.session);
+    for (const room of rooms) this.joined(person, room, node);
   }
 
-  joined(name: string, room: string, node: string): void {
-    const key = foldName(name);
-    if (!this.people.has(key)) this.online(name, node);
+  joined(person: Person, room: string, node: string): void {
+    const key = foldName(person.name);
+    if (!this.people.has(key)) this.online(person, node);
     this.people.get(key)?.rooms.add(room);
     let set = this.rooms.get(room);
     if (!set) this.rooms.set(room, (set = new Set()));
@@ -149,18 +151,18 @@ export class Directory {
     const before = new Map<string, { name: string; rooms: Set<string> }>();
     for (const p of [...this.people.values()]) {
       if (p.node !== node) continue;
-      before.set(foldName(p.name), { name: p.name, rooms: new Set(p.rooms) });
-      this.offline(p.name);
+      before.set(foldName(p.person.name), { name: p.person.name, rooms: new Set(p.rooms) });
+      this.offline(p.person.name);
     }
     for (const p of people) {
       const key = foldName(p.name);
       const was = before.get(key);
       before.delete(key);
-      this.online(p.name, node, p.session);
-      if (!was) changes.online.push(p.name);
+      this.online(p, node, p.session);
+      if (!was) changes.online.push(copy(p));
       for (const room of p.rooms) {
-        this.joined(p.name, room, node);
-        if (!was?.rooms.delete(room)) changes.joined.push({ name: p.name, room });
+        this.joined(p, room, node);
+        if (!was?.rooms.delete(room)) changes.joined.push({ ...copy(p), room });
       }
       for (const room of was?.rooms ?? []) changes.left.push({ name: p.name, room });
     }
@@ -177,4 +179,9 @@ export class Directory {
     set.delete(key);
     if (set.size === 0) this.rooms.delete(room);
   }
+}
+
+/** Only the Person fields of an event or roster entry (they carry more). */
+function copy(p: Person): Person {
+  return p.guest ? { name: p.name, id: p.id, guest: true } : { name: p.name, id: p.id };
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_ROOM, FILE_CHUNK_BYTES, dmKey, safeFileName, type ErrorCode, type FileChunkFrame, type FileOfferFrame, type ServerFrame } from '../protocol';
+import { DEFAULT_ROOM, FILE_CHUNK_BYTES, dmKey, safeFileName, type ErrorCode, type FileChunkFrame, type FileOfferFrame, type Person, type ServerFrame } from '../protocol';
 import type { FileEvent } from './busEvents';
 import type { Connection } from './connection';
 
@@ -9,13 +9,13 @@ export interface FileRelayHost {
   error(conn: Connection, code: ErrorCode, message: string, ref?: string): void;
   /** Charge a frame to the sender's rate limit; false (and answered) when over it. */
   charge(conn: Connection, ref: string): boolean;
-  /** The canonical name of someone online on any node, or undefined. */
-  online(name: string): string | undefined;
+  /** The person online under a name on any node (compared folded), or undefined. */
+  person(name: string): Person | undefined;
   /** Publish a file event on a room's topic, or on a person's. */
   publish(target: Target, e: FileEvent): void;
 }
 
-/** Where a file goes: a room, or one person. */
+/** Where a file goes: a room, or every connection of one identity. */
 export type Target = { room: string } | { person: string };
 
 /** The sender's side of a transfer: what it offered, and how far it got. */
@@ -74,10 +74,12 @@ export class FileRelay {
     let to: string | undefined;
     let target: Target | undefined;
     if (f.to !== undefined) {
-      to = this.host.online(f.to);
-      if (to === undefined) return this.host.error(conn, 'no_such_user', `nobody called ${f.to} is online`, f.id);
-      room = dmKey(name, to);
-      if (to !== name) target = { person: to };
+      const peer = this.host.person(f.to);
+      if (peer === undefined) return this.host.error(conn, 'no_such_user', `nobody called ${f.to} is online`, f.id);
+      to = peer.name;
+      room = dmKey(conn.session.id, peer.id);
+      // Only the connections of the recipient's identity receive it (not whoever holds its name later).
+      if (peer.id !== conn.session.id) target = { person: peer.id };
     } else {
       room = f.room ?? DEFAULT_ROOM;
       if (!conn.session.rooms.has(room)) return this.host.error(conn, 'not_in_room', `join ${room} before sending files to it`, f.id);

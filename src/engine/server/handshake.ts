@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AuthThrottle, DEFAULT_KDF, NONCE_BYTES, SALT_BYTES, deriveKey, kdfProblem, proofMatches, type KdfParams, type ThrottleOptions } from '../auth';
-import { PROTOCOL_VERSION, nameProblem, type AuthFrame, type ErrorCode, type HelloFrame, type ServerFrame } from '../protocol';
+import { idOfPublicKey, publicKeyProblem, tlsBinding, verifyChallenge } from '../identity';
+import { PROTOCOL_VERSION, nameProblem, type AuthFrame, type ChallengeFrame, type ErrorCode, type HelloFrame, type ServerFrame } from '../protocol';
 import { ListenError } from './listener';
 import type { Connection } from './connection';
 
@@ -9,20 +10,28 @@ export interface HandshakeHost {
   send(conn: Connection, frame: ServerFrame): void;
   error(conn: Connection, code: ErrorCode, message: string, ref?: string): void;
   shut(conn: Connection, last: ServerFrame, code: ErrorCode, reason: string): void;
-  /** The hello is accepted (and the password proven): give the connection its name and the welcome. */
-  admit(conn: Connection, hello: HelloFrame): Promise<void>;
+  /**
+   * The hello is accepted (the password and the key proven, when asked for):
+   * give the connection its name and the welcome. `proven` is the identity id
+   * of the key, undefined for a guest.
+   */
+  admit(conn: Connection, hello: HelloFrame, proven?: string): Promise<void>;
 }
 
-/** Password settings. */
+/** Password and identity settings. */
 export interface HandshakeOptions {
   password?: string;
   passwordKdf?: Partial<KdfParams>;
   authThrottle?: ThrottleOptions;
+  /** Turn away guests: a hello must carry a key. */
+  requireIdentity?: boolean;
 }
 
 /**
- * From the first frame to admission: the hello's version and name, and the
- * password challenge (docs/security.md, "Password: challenge and response").
+ * From the first frame to admission: the hello's version, name and key, and
+ * one challenge for whatever must be proven, the password, the key, or both
+ * (docs/security.md, "Password: challenge and response" and "Identities"),
+ * so a key costs one round trip at most, and none more with a password.
  */
 export class Handshake {
   /** Kept only until prepare() has derived the key from it. */
@@ -32,6 +41,7 @@ export class Handshake {
   private readonly salt = randomBytes(SALT_BYTES);
   private readonly kdf: KdfParams;
   readonly throttle: AuthThrottle;
+  private readonly requireIdentity: boolean;
 
   constructor(
     options: HandshakeOptions,
@@ -40,6 +50,7 @@ export class Handshake {
     this.password = options.password;
     this.kdf = { ...DEFAULT_KDF, ...options.passwordKdf };
     this.throttle = new AuthThrottle(options.authThrottle);
+    this.requireIdentity = options.requireIdentity === true;
   }
 
   /** True when clients must prove they know a password before the welcome. */
@@ -64,43 +75,61 @@ export class Handshake {
     if (f.v !== PROTOCOL_VERSION) return this.host.error(conn, 'bad_version', `this server speaks protocol version ${PROTOCOL_VERSION}`);
     const why = nameProblem(f.name);
     if (why) return this.host.error(conn, 'bad_name', why);
-    // The name is claimed only after the password: a stranger must not even push someone to "alice2".
-    if (this.authKey) return this.challenge(conn, f);
+    if (f.key !== undefined) {
+      const bad = publicKeyProblem(f.key);
+      if (bad) return this.host.error(conn, 'bad_frame', bad);
+    } else if (this.requireIdentity) {
+      return this.host.error(
+        conn,
+        'identity_required',
+        'this server admits only people with an identity key: connect with the editor extension or tcp-chat connect, which make one, and send its public key as hello.key',
+      );
+    }
+    // The name is claimed only after the proofs: a stranger must not even push someone to "alice2".
+    if (this.authKey || f.key !== undefined) return this.challenge(conn, f);
     return this.host.admit(conn, f);
   }
 
-  /** Ask for proof of the password: a fresh nonce per connection, the salt of this server start. */
+  /** One challenge for everything to prove: a fresh nonce per connection; the salt of this server start when it has a password. */
   private challenge(conn: Connection, f: HelloFrame): void {
     const s = conn.session;
     s.phase = 'auth';
     s.hello = f;
     s.nonce = randomBytes(NONCE_BYTES);
-    this.host.send(conn, { type: 'challenge', nonce: s.nonce.toString('hex'), salt: this.salt.toString('hex'), kdf: { name: 'scrypt', ...this.kdf } });
+    const c: ChallengeFrame = { type: 'challenge', nonce: s.nonce.toString('hex') };
+    if (this.authKey) Object.assign(c, { salt: this.salt.toString('hex'), kdf: { name: 'scrypt', ...this.kdf } });
+    if (f.key !== undefined) c.identity = true;
+    this.host.send(conn, c);
   }
 
   auth(conn: Connection, f: AuthFrame): void | Promise<void> {
     const s = conn.session;
     const { nonce, hello } = s;
-    if (s.phase !== 'auth' || !nonce || !hello || !this.authKey) return this.host.error(conn, 'bad_frame', 'no challenge is pending');
+    if (s.phase !== 'auth' || !nonce || !hello) return this.host.error(conn, 'bad_frame', 'no challenge is pending');
     s.nonce = undefined; // one answer per challenge: another guess needs another connection
     const from = conn.socket.remoteAddress ?? conn.address;
     const locked = this.throttle.lockedFor(from);
     if (locked > 0) {
       // Not even checked while the address is locked, so parallel connections buy no extra guesses.
-      const message = `too many wrong passwords from your address: try again in ${Math.ceil(locked / 1000)} s`;
-      return this.host.shut(conn, { type: 'error', code: 'auth_failed', message, retryAfter: locked }, 'auth_failed', 'password not checked: address locked after wrong passwords');
+      const message = `too many wrong passwords or identity proofs from your address: try again in ${Math.ceil(locked / 1000)} s`;
+      return this.host.shut(conn, { type: 'error', code: 'auth_failed', message, retryAfter: locked }, 'auth_failed', 'proof not checked: address locked after wrong proofs');
     }
-    if (proofMatches(this.authKey, nonce, f.proof)) {
+    // The signature covers this TLS session's exporter value, so one relayed from another server's session fails here.
+    const keyOk = hello.key === undefined || verifyChallenge(hello.key, nonce.toString('hex'), tlsBinding(conn.socket), f.signature);
+    const passwordOk = this.authKey === undefined || proofMatches(this.authKey, nonce, f.proof);
+    if (keyOk && passwordOk) {
       this.throttle.succeed(from);
       s.hello = undefined;
-      return this.host.admit(conn, hello);
+      return this.host.admit(conn, hello, hello.key === undefined ? undefined : idOfPublicKey(hello.key));
     }
+    // Counted like a wrong password: a signature is as cheap to try.
     const delay = this.throttle.fail(from);
-    const reason = `wrong password (${this.throttle.failures(from)} in a row from this address)`;
+    const what = passwordOk ? 'the identity proof did not verify' : 'wrong password';
+    const reason = `${what} (${this.throttle.failures(from)} wrong proofs in a row from this address)`;
     // A timer, not a sleep: only this connection waits; everyone else is served meanwhile.
     s.authTimer = setTimeout(() => {
       s.authTimer = undefined;
-      this.host.shut(conn, { type: 'error', code: 'auth_failed', message: 'wrong password' }, 'auth_failed', reason);
+      this.host.shut(conn, { type: 'error', code: 'auth_failed', message: what }, 'auth_failed', reason);
     }, delay);
     s.authTimer.unref();
   }

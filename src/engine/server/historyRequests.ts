@@ -42,10 +42,9 @@ export class HistoryRequests {
     if (!this.limit.charge(conn, f.id, 'search')) return;
     const only = f.room;
     if (only !== undefined && !this.registry.canSee(conn, only)) return this.host.error(conn, 'not_in_room', `join ${only} to search it`, f.id);
-    const name = conn.session.name;
-    // What the asker may see, said as data so a database can run the search: its rooms, and its DMs.
+    // What the asker may see, said as data so a database can run the search: its rooms, and the DMs of its identity.
     const rooms = only !== undefined ? [only] : [...conn.session.rooms];
-    const dmsOf = only === undefined || isDmKey(only) ? name : undefined;
+    const dmsOf = only === undefined || isDmKey(only) ? conn.session.id : undefined;
     let page: SearchPage;
     try {
       page = await this.store.search({ text: f.query.slice(0, MAX_QUERY_CHARS), rooms, dmsOf, limit: clamp(f.limit ?? 50, 0, MAX_SEARCH_PAGE), cursor: f.cursor });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_ROOM, PROTOCOL_VERSION, WHO_PAGE, WHO_PAGE_MAX, nameProblem, roomProblem, type ChatMessage, type ErrorCode, type HelloFrame, type RoomInfo, type ServerFrame, type WhoRequest } from '../protocol';
+import { guestIdOfSession } from '../identity';
+import { DEFAULT_ROOM, PROTOCOL_VERSION, WHO_PAGE, WHO_PAGE_MAX, nameProblem, roomProblem, type ChatMessage, type ErrorCode, type HelloFrame, type Person, type RoomInfo, type ServerFrame, type WhoRequest } from '../protocol';
 import type { Bus } from '../buses/bus';
 import { foldName, type HistoryPage, type Store } from '../stores/store';
 import { VERSION } from '../version';
@@ -8,6 +9,7 @@ import type { BusRouter } from './busRouter';
 import type { Connection } from './connection';
 import type { Delivery } from './delivery';
 import type { Directory } from './directory';
+import { NAME_LEASE_MS, NAME_RENEW_MS, type NameChoice, type Names } from './names';
 import type { Limits, ServerEvent } from './options';
 import type { Registry } from './registry';
 import type { RoomLimits } from './roomLimits';
@@ -26,18 +28,11 @@ export const RELEVANT_MAX = 50;
 
 /** A session token as the server makes them; a client's own is kept only when it looks like one. */
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
-/**
- * How long a name's lease on the bus lasts, and how often this node renews
- * the leases of its people: the names of a node that dies are free again
- * within NAME_LEASE_MS, about when the heartbeat takes its people offline.
- */
-export const NAME_LEASE_MS = 15_000;
-export const NAME_RENEW_MS = 5_000;
 
 /**
  * Arrivals, departures, joins, leaves and renames: changes the registry,
- * claims names across nodes (bus leases), publishes presence, and builds the
- * welcome and joined replies.
+ * takes names (through Names: leases across nodes, claims by identity),
+ * publishes presence, and builds the welcome and joined replies.
  */
 export class Membership {
   private renewedAt = Date.now();
@@ -52,6 +47,7 @@ export class Membership {
     private readonly bus: Bus,
     private readonly router: BusRouter,
     private readonly delivery: Delivery,
+    private readonly names: Names,
     private readonly limits: Limits,
     private readonly host: MembershipHost,
     /** Names this node in welcomes (see ChatServer.nodeName). */
@@ -65,7 +61,15 @@ export class Membership {
 
   /** Everyone online on any node, this one's first. */
   users(): string[] {
-    return [...this.registry.users(), ...this.directory.names()];
+    return this.people().map((p) => p.name);
+  }
+
+  /**
+   * Everyone online on any node with their identity, this node's first: the
+   * one place people lists (welcome, who) are built.
+   */
+  people(): Person[] {
+    return [...[...this.registry.everyone()].map((c) => c.session.person), ...this.directory.all()];
   }
 
   /** How many are online, on every node. */
@@ -81,67 +85,88 @@ export class Membership {
   /**
    * One page of who is online, or in a room: sorted by folded name, after
    * `after`, starting with `prefix` (both compared folded, so `AL` finds
-   * `alice`). Without any paging field, everyone online (version 1).
+   * `alice`), with the identity behind each name. The caller answers a `who`
+   * without paging fields itself (everyone, version 1).
    */
   who(conn: Connection, f: WhoRequest): void {
-    const id = f.id !== undefined ? { id: f.id } : {};
-    if (f.room === undefined && f.prefix === undefined && f.after === undefined && f.limit === undefined) {
-      // Version 1: everyone, unpaged.
-      return this.delivery.toConn(conn, { type: 'users', ...id, users: this.users() });
-    }
     if (f.room !== undefined && !conn.session.rooms.has(f.room)) return this.host.error(conn, 'not_in_room', `you are not in ${f.room}`, f.id);
     const prefix = foldName(f.prefix ?? '');
     const after = f.after === undefined ? undefined : foldName(f.after);
     const limit = Math.max(1, Math.min(f.limit ?? WHO_PAGE, WHO_PAGE_MAX));
-    const found: Array<[string, string]> = [];
-    const consider = (key: string, name: string) => {
-      if (key.startsWith(prefix) && (after === undefined || key > after)) found.push([key, name]);
+    const found: Array<[string, Person]> = [];
+    const consider = (key: string, p: Person | undefined) => {
+      if (p && key.startsWith(prefix) && (after === undefined || key > after)) found.push([key, p]);
     };
     if (f.room === undefined) {
-      for (const [key, c] of this.registry.keyed()) consider(key, c.session.name);
-      for (const name of this.directory.names()) consider(foldName(name), name);
+      for (const [key, c] of this.registry.keyed()) consider(key, c.session.person);
+      for (const p of this.directory.all()) consider(foldName(p.name), p);
     } else {
-      for (const c of this.registry.room(f.room)?.members ?? []) if (c.session.ready) consider(foldName(c.session.name), c.session.name);
-      for (const name of this.directory.members(f.room)) consider(foldName(name), name);
+      for (const c of this.registry.room(f.room)?.members ?? []) if (c.session.ready) consider(foldName(c.session.name), c.session.person);
+      for (const name of this.directory.members(f.room)) consider(foldName(name), this.directory.find(name));
     }
     found.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const users = found.slice(0, limit).map(([, name]) => name);
-    this.delivery.toConn(conn, { type: 'users', ...id, users, ...(f.room !== undefined && { room: f.room }), more: found.length > limit });
+    const people = found.slice(0, limit).map(([, p]) => p);
+    this.delivery.toConn(conn, {
+      type: 'users',
+      ...(f.id !== undefined && { id: f.id }),
+      users: people.map((p) => p.name),
+      people,
+      ...(f.room !== undefined && { room: f.room }),
+      more: found.length > limit,
+    });
   }
 
-  /** The canonical name of someone online on any node (`BOB` finds `bob`), or undefined. */
-  online(name: string): string | undefined {
-    return this.registry.find(name)?.session.name ?? this.directory.find(name);
+  /** The person online under a name on any node (`BOB` finds `bob`), or undefined. */
+  person(name: string): Person | undefined {
+    return this.registry.find(name)?.session.person ?? this.directory.find(name);
   }
 
-  /** Take the name asked for in the hello (or the next free one) and send the welcome. */
-  async admit(conn: Connection, f: HelloFrame): Promise<void> {
+  /**
+   * Take the name asked for in the hello (or another, see Names.choose) and
+   * send the welcome. `proven` is the identity id the handshake verified;
+   * without one the connection is a guest, its id derived from its session.
+   */
+  async admit(conn: Connection, f: HelloFrame, proven?: string): Promise<void> {
     const s = conn.session;
+    s.token = f.session && SESSION_TOKEN.test(f.session) ? f.session : randomBytes(16).toString('base64url');
+    s.guest = proven === undefined;
+    s.id = proven ?? guestIdOfSession(s.token);
     const holder = this.registry.find(f.name);
     let wanted = f.name;
-    if (holder && f.session !== undefined && holder.session.token === f.session) {
-      // The same client reconnecting while its old socket lingers: the new one wins, and keeps the lease.
+    // The same client reconnecting while its old socket lingers (same session, same identity): the new one wins, and keeps the lease.
+    if (holder && f.session !== undefined && holder.session.token === f.session && holder.session.id === s.id) {
       wanted = holder.session.name;
       this.registry.reserve(wanted, conn);
       this.host.replace(holder);
     }
-    const moved = !holder && f.session !== undefined ? await this.moveHere(conn, f.name, f.session) : undefined;
-    const name = moved ?? (await this.claim(conn, wanted));
-    if (name === undefined) return; // it closed meanwhile
-    s.name = name;
-    s.token = f.session && SESSION_TOKEN.test(f.session) ? f.session : randomBytes(16).toString('base64url');
+    let choice: NameChoice;
+    try {
+      // A session that holds the name on another node (alive or lately dead) moves here with it.
+      const moved = !holder && f.session !== undefined ? await this.moveHere(conn, f.name, f.session) : undefined;
+      choice = moved !== undefined ? { name: moved } : await this.names.choose(conn, wanted, f.insist === true);
+    } catch (err) {
+      this.registry.unreserve(wanted, conn);
+      return this.storeFailed(conn, 'cannot read or write name claims', err);
+    }
+    if (choice === undefined) return; // it closed meanwhile
+    if ('refused' in choice) {
+      // Like bad_name: the connection may send another hello.
+      s.phase = 'hello';
+      return this.host.error(conn, choice.code, choice.refused);
+    }
+    const name = (s.name = choice.name);
     // In the room before its history is read, so what is said meanwhile waits for it (see Room.catchingUp),
-    // and its own topic live before anyone can hear of it.
+    // and its identity's topic live before anyone can hear of it.
     this.registry.join(conn, DEFAULT_ROOM);
-    this.router.watchPerson(name);
+    this.router.watchPerson(s.id);
+    s.watching = true;
     let history: ChatMessage[];
     let rooms: RoomInfo[];
     try {
       await this.router.ready(DEFAULT_ROOM);
       [history, rooms] = await Promise.all([this.store.history(DEFAULT_ROOM, { limit: this.limits.historyOnJoin }).then((p) => p.messages), this.roomList()]);
     } catch (err) {
-      this.host.report({ type: 'warn', message: `cannot read history for a welcome: ${(err as Error).message}` });
-      return this.host.shut(conn, { type: 'error', code: 'store_failed', message: 'the server cannot read its history right now; try again later' }, 'store_failed', 'history unreadable at the welcome');
+      return this.storeFailed(conn, 'cannot read history for a welcome', err);
     }
     if (conn.closing) return; // depart() gave the name back
     s.phase = 'ready';
@@ -149,7 +174,7 @@ export class Membership {
     // Above the threshold, not everyone: building and sending the whole list to each newcomer costs the square of the crowd.
     const online = this.onlineCount();
     const large = online > this.limits.largeRoom;
-    const users = large ? relevant(name, history, (n) => this.online(n) === n) : this.users();
+    const people = large ? relevant(name, history, (n) => this.person(n)?.name === n).flatMap((n) => this.person(n) ?? []) : this.people();
     const node = this.node();
     this.delivery.toConn(conn, {
       type: 'welcome',
@@ -160,14 +185,18 @@ export class Membership {
       room: DEFAULT_ROOM,
       rooms,
       joined: [...s.rooms],
-      users,
+      users: people.map((p) => p.name),
       ...(large && { usersCount: online }),
       history,
       limits: { maxLine: this.limits.maxLine, rate: this.limits.rate, burst: this.limits.burst },
+      id: s.id,
+      guest: s.guest,
+      ...(choice.notice !== undefined && { notice: choice.notice }),
+      people,
     });
     this.goLive(conn, DEFAULT_ROOM, history);
-    this.router.toPeople({ kind: 'online', name, origin: conn.id, session: sessionHash(s.token) });
-    this.router.toPeople({ kind: 'join', name, room: DEFAULT_ROOM, origin: conn.id });
+    this.router.toPeople({ kind: 'online', ...s.person, origin: conn.id, session: sessionHash(s.token) });
+    this.router.toPeople({ kind: 'join', ...s.person, room: DEFAULT_ROOM, origin: conn.id });
     this.host.report({ type: 'online', name, address: conn.address });
   }
 
@@ -205,9 +234,8 @@ export class Membership {
     });
     if (!fresh) return;
     this.goLive(conn, room, page.messages);
-    const name = conn.session.name;
-    this.router.toPeople({ kind: 'join', name, room, origin: conn.id });
-    this.host.report({ type: 'join', name, room });
+    this.router.toPeople({ kind: 'join', ...conn.session.person, room, origin: conn.id });
+    this.host.report({ type: 'join', name: conn.session.name, room });
   }
 
   leave(conn: Connection, room: string): void {
@@ -219,30 +247,28 @@ export class Membership {
     this.host.report({ type: 'leave', name, room });
   }
 
+  /** A nick: the same rules as a hello's name (Names.rename); the identity, and so the DMs, stay. */
   async rename(conn: Connection, name: string): Promise<void> {
     const why = nameProblem(name);
     if (why) return this.host.error(conn, 'bad_name', why);
     const from = conn.session.name;
     if (name === from) return;
-    const sameKey = foldName(name) === foldName(from);
-    if (!sameKey) {
-      if (this.registry.isTaken(name) || this.directory.find(name) !== undefined) return this.host.error(conn, 'bad_name', `${name} is taken`);
-      this.registry.reserve(name, conn);
-      const ours = await this.lease(name);
-      if (!ours || conn.closing) {
-        this.registry.unreserve(name, conn);
-        if (ours) this.unlease(name);
-        if (!ours) this.host.error(conn, 'bad_name', `${name} is taken`);
-        return;
-      }
+    let refusal: string | undefined;
+    try {
+      refusal = await this.names.rename(conn, name);
+    } catch (err) {
+      this.host.report({ type: 'warn', message: `cannot check the name claim of ${name}: ${(err as Error).message}` });
+      return this.host.error(conn, 'store_failed', 'the server cannot check name claims right now; try again later');
+    }
+    if (refusal !== undefined) return this.host.error(conn, 'bad_name', refusal);
+    if (conn.closing) {
+      // depart() gave back the old name only: the new one is held for nobody now.
+      if (foldName(name) !== foldName(from)) this.names.give(conn, name);
+      return;
     }
     this.registry.rename(conn, name);
-    if (!sameKey) {
-      this.router.unwatchPerson(from);
-      this.unlease(from);
-    }
-    this.router.watchPerson(name);
-    this.router.toPeople({ kind: 'rename', from, name });
+    if (foldName(name) !== foldName(from)) this.names.give(conn, from);
+    this.router.toPeople({ kind: 'rename', from, ...conn.session.person });
     this.host.report({ type: 'rename', from, name });
   }
 
@@ -264,10 +290,11 @@ export class Membership {
       this.roomLimits.touch(room);
       if (wasReady && !quiet) this.router.toPeople({ kind: 'leave', name: s.name, room });
     }
-    // A reconnect of the same session may have taken the name, its lease and its topic over already.
-    if ((wasReady || claimed) && !this.registry.isTaken(s.name)) {
-      this.unlease(s.name);
-      this.router.unwatchPerson(s.name);
+    // A reconnect of the same session may have taken the name and its lease over already (give() leaves them).
+    if (wasReady || claimed) this.names.give(conn, s.name);
+    if (s.watching) {
+      s.watching = false;
+      this.router.unwatchPerson(s.id);
     }
     if (!wasReady) return;
     if (!quiet) this.router.toPeople({ kind: 'offline', name: s.name });
@@ -288,11 +315,13 @@ export class Membership {
     this.roomLimits.expire(now);
     if (now - this.renewedAt < NAME_RENEW_MS) return;
     this.renewedAt = now;
-    for (const name of this.registry.users()) {
-      void this.lease(name).then((ours) => {
-        if (!ours) this.host.report({ type: 'warn', message: `another node took the name ${name} while this one held it` });
-      });
-    }
+    this.names.renew();
+  }
+
+  /** The store cannot answer: the arrival is told to come back later, and nothing is half done. */
+  private storeFailed(conn: Connection, what: string, err: unknown): void {
+    this.host.report({ type: 'warn', message: `${what}: ${(err as Error).message}` });
+    this.host.shut(conn, { type: 'error', code: 'store_failed', message: 'the server cannot read its history right now; try again later' }, 'store_failed', `${what} at the welcome`);
   }
 
   /**
@@ -300,11 +329,14 @@ export class Membership {
    * less than a minute): the client moved here. It takes the name over, lease
    * and all, without waiting for the old node's lease to run out; the old
    * node, if it is alive, closes its connection when it hears (BusRouter).
-   * Undefined when the session does not prove it.
+   * Undefined when the session does not prove it, or the name belongs to
+   * another identity than the one this connection proved.
    */
   private async moveHere(conn: Connection, name: string, token: string): Promise<string | undefined> {
     const canonical = this.directory.movable(name, sessionHash(token));
     if (canonical === undefined || this.registry.isTaken(canonical)) return undefined;
+    const owner = await this.store.nameOwner(canonical);
+    if ((owner !== undefined && owner !== conn.session.id) || conn.closing || this.registry.isTaken(canonical)) return undefined;
     this.registry.reserve(canonical, conn);
     // Held here from now on: not someone on another node any more (this node's own `online` will say so to the others).
     this.directory.offline(canonical);
@@ -316,46 +348,6 @@ export class Membership {
     if (!conn.closing) return canonical;
     this.registry.unreserve(canonical, conn);
     return undefined;
-  }
-
-  /**
-   * Claim a name on every node: this one first (a reservation), then the
-   * bus lease. When either is taken, the next free `name2`, `name3`... is
-   * tried. Undefined when the connection closed meanwhile.
-   */
-  private async claim(conn: Connection, wanted: string): Promise<string | undefined> {
-    const refused = new Set<string>();
-    const taken = (n: string) => (this.registry.isTaken(n) && !this.reservedFor(n, conn)) || this.directory.find(n) !== undefined || refused.has(foldName(n));
-    let name = taken(wanted) ? this.registry.freeName(wanted, taken) : wanted;
-    for (;;) {
-      this.registry.reserve(name, conn);
-      const ours = await this.lease(name);
-      if (conn.closing) {
-        this.registry.unreserve(name, conn);
-        if (ours && !this.registry.isTaken(name)) this.unlease(name);
-        return undefined;
-      }
-      if (ours) return name;
-      this.registry.unreserve(name, conn);
-      refused.add(foldName(name));
-      name = this.registry.freeName(wanted, taken);
-    }
-  }
-
-  private reservedFor(name: string, conn: Connection): boolean {
-    return this.registry.isReservedFor(name, conn);
-  }
-
-  private lease(name: string): Promise<boolean> {
-    return this.bus.lease(nameLease(name), NAME_LEASE_MS).catch((err: unknown) => {
-      // A bus that cannot answer must not keep people out: the name is checked on this node only.
-      this.host.report({ type: 'warn', message: `name lease for ${name} failed: ${(err as Error).message}` });
-      return true;
-    });
-  }
-
-  private unlease(name: string): void {
-    this.bus.unlease(nameLease(name)).catch((err: unknown) => this.host.report({ type: 'warn', message: `releasing the name lease for ${name} failed: ${(err as Error).message}` }));
   }
 
   private async roomList(): Promise<RoomInfo[]> {

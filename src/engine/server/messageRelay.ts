@@ -1,4 +1,4 @@
-import { DEFAULT_ROOM, MAX_TEXT_CHARS, dmKey, type ErrorCode, type SendFrame, type Snippet } from '../protocol';
+import { DEFAULT_ROOM, MAX_TEXT_CHARS, dmKey, type ErrorCode, type Person, type SendFrame, type Snippet } from '../protocol';
 import type { AppendResult, MessageDraft, Store } from '../stores/store';
 import type { BusRouter } from './busRouter';
 import type { Connection } from './connection';
@@ -9,8 +9,8 @@ import type { RateLimit } from './rateLimit';
 export interface MessageRelayHost {
   error(conn: Connection, code: ErrorCode, message: string, ref?: string): void;
   warn(message: string): void;
-  /** The canonical name of someone online on any node, or undefined. */
-  online(name: string): string | undefined;
+  /** The person online under a name on any node (compared folded), or undefined. */
+  person(name: string): Person | undefined;
   /** A room was used (it is kept; see RoomLimits). */
   touch(room: string): void;
 }
@@ -32,13 +32,15 @@ export class MessageRelay {
   async message(conn: Connection, f: SendFrame): Promise<void> {
     if (!this.limit.charge(conn, f.id, 'message')) return;
     if (f.text.length > MAX_TEXT_CHARS) return this.host.error(conn, 'too_long', `a message has at most ${MAX_TEXT_CHARS} characters`, f.id);
-    const name = conn.session.name;
+    const s = conn.session;
+    const name = s.name;
     let room: string;
-    let to: string | undefined;
+    let peer: Person | undefined;
     if (f.to !== undefined) {
-      to = this.host.online(f.to);
-      if (to === undefined) return this.host.error(conn, 'no_such_user', `nobody called ${f.to} is online`, f.id);
-      room = dmKey(name, to);
+      // `to` names whoever is online under that name now; the conversation belongs to the two identities.
+      peer = this.host.person(f.to);
+      if (peer === undefined) return this.host.error(conn, 'no_such_user', `nobody called ${f.to} is online`, f.id);
+      room = dmKey(s.id, peer.id);
     } else {
       room = f.room ?? DEFAULT_ROOM;
       if (!conn.session.rooms.has(room)) return this.host.error(conn, 'not_in_room', `join ${room} before writing to it`, f.id);
@@ -50,7 +52,7 @@ export class MessageRelay {
       author: conn.session.author,
       text: f.text,
       ts: new Date().toISOString(),
-      ...(to !== undefined && { to }),
+      ...(peer !== undefined && { to: peer.name }),
       // Copy the known fields only: extra client fields would be stored and
       // echoed to everyone, and a deeply nested one breaks JSON.stringify for
       // every later welcome and history reply (found by the chaos fuzz test).
@@ -67,13 +69,15 @@ export class MessageRelay {
     const msg = stored.message;
     // A resend: the original goes back to the sender as its acknowledgement, and to nobody else again.
     if (stored.duplicate) return this.delivery.toConn(conn, msg);
-    if (to === undefined) {
+    if (peer === undefined) {
       this.host.touch(room);
       return this.router.toRoom(room, { kind: 'message', message: msg, origin: conn.id });
     }
-    // A direct message: the sender's copy (its acknowledgement) straight away, the other's through the bus.
+    // A direct message: the sender's copy (its acknowledgement) straight away; every connection of
+    // the other identity, and the sender's other windows, through the bus.
     this.router.direct(conn, msg);
-    if (to !== name) this.router.toPerson(to, { kind: 'message', message: msg, origin: conn.id });
+    this.router.toPerson(peer.id, { kind: 'message', message: msg, origin: conn.id });
+    if (peer.id !== s.id) this.router.toPerson(s.id, { kind: 'message', message: msg, origin: conn.id });
   }
 
   typing(conn: Connection, room: string | undefined, to: string | undefined): void {
@@ -82,10 +86,10 @@ export class MessageRelay {
     const now = Date.now();
     if (now - (s.typingAt?.get(target) ?? 0) < this.typingInterval) return; // relayed at most once per interval
     if (to !== undefined) {
-      const peer = this.host.online(to);
+      const peer = this.host.person(to);
       if (peer === undefined) return this.host.error(conn, 'no_such_user', `nobody called ${to} is online`);
       (s.typingAt ??= new Map()).set(target, now);
-      return this.router.toPerson(peer, { kind: 'typing', name: s.name, to: peer });
+      return this.router.toPerson(peer.id, { kind: 'typing', name: s.name, to: peer.name });
     }
     if (!s.rooms.has(target)) return this.host.error(conn, 'not_in_room', `you are not in ${target}`);
     (s.typingAt ??= new Map()).set(target, now);

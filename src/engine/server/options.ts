@@ -60,8 +60,12 @@ export interface ServerOptions {
   password?: string;
   /** scrypt cost of the password key. Default DEFAULT_KDF (N 65536, r 8, p 1, 32 bytes); tests lower N. */
   passwordKdf?: Partial<KdfParams>;
-  /** Backoff for wrong passwords per address. Default: 1 s doubling to 60 s, forgiven after 10 quiet minutes or a right password. */
+  /** Backoff for wrong proofs (passwords, identity signatures) per address. Default: 1 s doubling to 60 s, forgiven after 10 quiet minutes or a right proof. */
   authThrottle?: ThrottleOptions;
+  /** Admit only people who prove an identity key: a hello without `key` gets `identity_required`. Default false (guests welcome). */
+  requireIdentity?: boolean;
+  /** Names one identity key may claim; past it, a name is used unclaimed (hello) or refused (nick). Default 16. */
+  maxNamesPerIdentity?: number;
   /**
    * More ports on the same host, each speaking its own wire protocol (the IRC
    * gateway, say). They share TLS, limits, rooms and people with the main
@@ -93,7 +97,7 @@ export interface ClusterTimings {
 }
 
 /** The numeric limits of a running server, every default filled in. */
-export type Limits = Required<Omit<ServerOptions, 'store' | 'bus' | 'extraPorts' | 'tls' | 'password' | 'passwordKdf' | 'authThrottle' | 'nodeName' | 'cluster'>>;
+export type Limits = Required<Omit<ServerOptions, 'store' | 'bus' | 'extraPorts' | 'tls' | 'password' | 'passwordKdf' | 'authThrottle' | 'nodeName' | 'cluster' | 'requireIdentity'>>;
 
 /** Fills in the documented defaults. */
 export function resolveLimits(options: ServerOptions): Limits {
@@ -117,6 +121,7 @@ export function resolveLimits(options: ServerOptions): Limits {
     maxRooms: options.maxRooms ?? 1000,
     maxRoomsPerPerson: options.maxRoomsPerPerson ?? 50,
     roomIdleMs: options.roomIdleMs ?? 10 * 60_000,
+    maxNamesPerIdentity: options.maxNamesPerIdentity ?? 16,
   };
 }
 

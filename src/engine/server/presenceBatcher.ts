@@ -1,4 +1,4 @@
-import type { PeopleFrame, ServerFrame } from '../protocol';
+import type { PeopleFrame, Person, ServerFrame } from '../protocol';
 import type { Connection } from './connection';
 import type { Except } from './outputQueue';
 
@@ -16,9 +16,14 @@ export interface PresenceBatcherHost {
   toConn(conn: Connection, frame: ServerFrame): void;
 }
 
+/** Someone as an event names them: with their identity when it is known. */
+export type Who = { name: string } & Partial<Omit<Person, 'name'>>;
+
 /** Changes since the last frame: each name's latest change (true: joined, or online). */
 interface Changes {
   names: Map<string, boolean>;
+  /** Who is behind the names that joined or came online, when known. */
+  persons: Map<string, Person>;
   /** This node's connections whose own arrival is among them: nobody is told of their own (as in version 1). */
   selves: Set<Connection>;
 }
@@ -44,7 +49,7 @@ interface RoomChanges extends Changes {
  */
 export class PresenceBatcher {
   private readonly rooms = new Map<string, RoomChanges>();
-  private readonly server: Changes = { names: new Map(), selves: new Set() };
+  private readonly server: Changes = { names: new Map(), persons: new Map(), selves: new Set() };
   private readonly typists = new Map<string, { names: string[]; more: number }>();
   private soon = false;
   /** The online count changed on a large server. */
@@ -58,24 +63,24 @@ export class PresenceBatcher {
   ) {}
 
   /** Someone joined (true) or left (false) a room; `self` is their connection when it is on this node. */
-  room(room: string, name: string, joined: boolean, self?: Connection): void {
+  room(room: string, who: Who, joined: boolean, self?: Connection): void {
     let changes = this.rooms.get(room);
     if (!changes) {
-      changes = { names: new Map(), selves: new Set(), large: this.host.roomSize(room) > this.largeRoom };
+      changes = { names: new Map(), persons: new Map(), selves: new Set(), large: this.host.roomSize(room) > this.largeRoom };
       this.rooms.set(room, changes);
       this.schedule(changes.large);
     }
-    note(changes, name, joined, self);
+    note(changes, who, joined, self);
   }
 
   /** Someone came online (true) or went offline (false), on any node. */
-  online(name: string, online: boolean, self?: Connection): void {
+  online(who: Who, online: boolean, self?: Connection): void {
     if (this.host.onlineCount() > this.largeRoom) {
       // A large server: everyone gets the new count once per interval, without names.
       this.serverCount = true;
       return this.schedule(true);
     }
-    note(this.server, name, online, self);
+    note(this.server, who, online, self);
     this.schedule(false);
   }
 
@@ -86,6 +91,9 @@ export class PresenceBatcher {
       if (joined === undefined) continue;
       changes.names.delete(from);
       changes.names.set(to, joined);
+      const p = changes.persons.get(from);
+      changes.persons.delete(from);
+      if (p) changes.persons.set(to, { ...p, name: to });
     }
   }
 
@@ -114,6 +122,7 @@ export class PresenceBatcher {
     this.rooms.clear();
     this.serverCount = false;
     this.server.names.clear();
+    this.server.persons.clear();
     this.server.selves.clear();
     this.typists.clear();
   }
@@ -143,12 +152,14 @@ export class PresenceBatcher {
     const selves = new Set(server.selves);
     if (!large && server.names.size > 0) {
       for (const [name, on] of server.names) (on ? online : offline).push(name);
+      const people = identities(online, server.persons);
       server.names.clear();
+      server.persons.clear();
       server.selves.clear();
       const count = this.host.onlineCount();
       if (count > this.largeRoom) online = offline = []; // the server grew large meanwhile
       if (online.length > 0) {
-        const frame: PeopleFrame = { type: 'people', count, online };
+        const frame: PeopleFrame = { type: 'people', count, online, ...(people.length > 0 && { people }) };
         this.host.toEveryone(frame, selves);
         this.toSelves(frame, selves, () => true);
       }
@@ -187,14 +198,28 @@ export class PresenceBatcher {
     const joined: string[] = [];
     const left: string[] = [];
     for (const [name, j] of changes.names) (j ? joined : left).push(name);
-    return { type: 'people', room, count, ...(joined.length > 0 && { joined }), ...(left.length > 0 && { left }) };
+    const people = identities(joined, changes.persons);
+    return { type: 'people', room, count, ...(joined.length > 0 && { joined }), ...(left.length > 0 && { left }), ...(people.length > 0 && { people }) };
   }
 }
 
-function note(changes: Changes, name: string, on: boolean, self: Connection | undefined): void {
+function note(changes: Changes, who: Who, on: boolean, self: Connection | undefined): void {
+  const name = who.name;
   changes.names.delete(name); // re-inserted last: the latest change wins, in order
   changes.names.set(name, on);
+  if (on && who.id !== undefined) changes.persons.set(name, who.guest ? { name, id: who.id, guest: true } : { name, id: who.id });
+  else changes.persons.delete(name);
   if (self) changes.selves.add(self);
+}
+
+/** The identities of these names, where known, in their order. */
+function identities(names: readonly string[], persons: ReadonlyMap<string, Person>): Person[] {
+  const out: Person[] = [];
+  for (const n of names) {
+    const p = persons.get(n);
+    if (p) out.push(p);
+  }
+  return out;
 }
 
 /** A frame minus one name; undefined when it named nobody else (a count-only frame is kept: the count is news). */
@@ -202,6 +227,8 @@ function withoutName(f: PeopleFrame, name: string): PeopleFrame | undefined {
   if (!f.joined && !f.left && !f.online && !f.offline) return f;
   const lists = { joined: f.joined, left: f.left, online: f.online, offline: f.offline };
   const out: PeopleFrame = { type: 'people', ...(f.room !== undefined && { room: f.room }), count: f.count };
+  const people = f.people?.filter((p) => p.name !== name);
+  if (people && people.length > 0) out.people = people;
   let named = false;
   for (const [k, list] of Object.entries(lists) as Array<[keyof typeof lists, string[] | undefined]>) {
     const rest = list?.filter((n) => n !== name);

@@ -79,6 +79,8 @@ export interface RegistryHooks {
 export class Registry {
   /** Ready connections by folded name. */
   private readonly byKey = new Map<string, Connection>();
+  /** Ready connections by identity id: one person may have several (two windows). */
+  private readonly byId = new Map<string, Set<Connection>>();
   /** Names being claimed (while the bus lease is asked for), by folded name. */
   private readonly claims = new Map<string, Connection>();
   private readonly rooms = new Map<string, Room>();
@@ -103,6 +105,11 @@ export class Registry {
   /** Ready connections with their folded names (the order `who` pages sort by). */
   keyed(): Iterable<[string, Connection]> {
     return this.byKey.entries();
+  }
+
+  /** The ready connections of an identity, on this node. */
+  withId(id: string): Connection[] {
+    return [...(this.byId.get(id) ?? [])];
   }
 
   /** The connection holding a name, compared folded (`Alice` holds `alice`). */
@@ -144,6 +151,9 @@ export class Registry {
     const key = foldName(conn.session.name);
     this.byKey.set(key, conn);
     if (this.claims.get(key) === conn) this.claims.delete(key);
+    let same = this.byId.get(conn.session.id);
+    if (!same) this.byId.set(conn.session.id, (same = new Set()));
+    same.add(conn);
   }
 
   /** Forget a connection's name; false when it did not hold one. */
@@ -151,10 +161,13 @@ export class Registry {
     const key = foldName(conn.session.name);
     if (this.byKey.get(key) !== conn) return false;
     this.byKey.delete(key);
+    const same = this.byId.get(conn.session.id);
+    same?.delete(conn);
+    if (same?.size === 0) this.byId.delete(conn.session.id);
     return true;
   }
 
-  /** Move a connection to a new name (the caller checked it is free). */
+  /** Move a connection to a new name (the caller checked it is free); its identity stays. */
   rename(conn: Connection, name: string): void {
     this.remove(conn);
     conn.session.name = name;
@@ -218,9 +231,13 @@ export class Registry {
     }
   }
 
-  /** True when a connection may read a room or DM conversation. */
+  /**
+   * True when a connection may read a room or DM conversation: a DM only when
+   * it proved (or, as a guest, holds the session of) one of the two
+   * identities of the key. A name is never enough: it changes hands.
+   */
   canSee(conn: Connection, room: string): boolean {
-    if (isDmKey(room)) return dmParticipants(room)?.includes(conn.session.name) ?? false;
+    if (isDmKey(room)) return dmParticipants(room)?.includes(conn.session.id) ?? false;
     return conn.session.rooms.has(room);
   }
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { isIdentityId } from '../identity';
 import type { ChatMessage, Snippet } from '../protocol';
 import { DEFAULT_SEARCH_BUDGET, searchIndex, type SearchBudget } from './indexSearch';
 import { parseJson, readLines } from './jsonLines';
@@ -144,6 +145,13 @@ export class FileStore implements Store {
     return this.names.claim(name, identity);
   }
 
+  async namesOf(identity: string): Promise<string[]> {
+    return this.names
+      .entries()
+      .filter(([, owner]) => owner === identity)
+      .map(([name]) => name);
+  }
+
   async releaseName(name: string): Promise<boolean> {
     this.assertOpen();
     return this.names.release(name);
@@ -207,17 +215,20 @@ export class FileStore implements Store {
   }
 }
 
-/** One stored line: the message as delivered, plus who wrote it (for de-duplication after a restart). */
+/** One stored line: the message as delivered, with who wrote it (for de-duplication after a restart). */
 function toLine(message: ChatMessage, author: string): string {
   return JSON.stringify({ ...message, author });
 }
 
-/** A stored line read back, or undefined for a torn or corrupt one. Lines written before `author` existed were keyed by sender. */
+/** A stored line read back, or undefined for a torn or corrupt one. Lines written before identities were keyed by sender name. */
 function parseStored(line: string): { message: ChatMessage; author: string } | undefined {
   const m = parseJson(line) as Record<string, unknown> | undefined;
   if (!m || m.type !== 'message' || typeof m.room !== 'string' || !Number.isSafeInteger(m.seq) || typeof m.text !== 'string' || typeof m.sender !== 'string' || typeof m.id !== 'string' || typeof m.ts !== 'string') return undefined;
+  const author = typeof m.author === 'string' ? m.author : m.sender;
   const message: ChatMessage = { type: 'message', id: m.id, seq: m.seq as number, room: m.room, sender: m.sender, text: m.text, ts: m.ts };
+  // Lines from before identities name their author by display name (names cannot hold ":"; ids always do): not an identity to show.
+  if (isIdentityId(author)) message.author = author;
   if (typeof m.to === 'string') message.to = m.to;
   if (m.snippet !== undefined) message.snippet = m.snippet as Snippet;
-  return { message, author: typeof m.author === 'string' ? m.author : m.sender };
+  return { message, author };
 }

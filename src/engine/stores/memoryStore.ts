@@ -78,6 +78,10 @@ export class MemoryStore implements Store {
     return identity;
   }
 
+  async namesOf(identity: string): Promise<string[]> {
+    return [...this.names].filter(([, owner]) => owner === identity).map(([name]) => name);
+  }
+
   async releaseName(name: string): Promise<boolean> {
     return this.names.delete(foldName(name));
   }

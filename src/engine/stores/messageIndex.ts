@@ -88,6 +88,7 @@ export class MessageIndex {
       seq: (log?.last ?? 0) + 1,
       room: draft.room,
       sender: draft.sender,
+      author: draft.author,
       text: draft.text,
       ts: draft.ts < last ? last : draft.ts,
     };

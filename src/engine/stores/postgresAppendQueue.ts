@@ -136,8 +136,9 @@ export class PostgresAppendQueue {
       let rows: BatchRow[];
       try {
         ({ rows } = await this.pool.query<BatchRow>(
+          // A duplicate has the author of its draft by definition (author and client id are the key), so that column comes from $3.
           `SELECT o_index AS idx, o_duplicate AS duplicate, o_pos AS pos, o_room AS room, o_seq AS seq, o_client_id AS client_id,
-                  o_sender AS sender, o_body AS body, o_body_exact AS body_exact, o_ts AS ts, o_recipient AS recipient, o_snippet AS snippet
+                  ($3::text[])[o_index::int] AS author, o_sender AS sender, o_body AS body, o_body_exact AS body_exact, o_ts AS ts, o_recipient AS recipient, o_snippet AS snippet
            FROM chat_append_many($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])`,
           columns,
         ));

@@ -26,7 +26,8 @@ const ROOM_LOCK_SPACE = 0x726f6f6d;
  *   messages across rooms for search paging. `tsv` is the full-text index
  *   over the text, with the 'simple' configuration (no stemming, no stop
  *   words), so names, identifiers and code words match as typed.
- * - `names` holds name claims, keyed by the folded name (see foldName).
+ * - `names` holds name claims, keyed by the folded name (see foldName);
+ *   migration 3 indexes them by identity, for the per-identity claim cap.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -192,6 +193,11 @@ EXCEPTION WHEN unique_violation THEN
 END
 $$;
 `,
+  },
+  {
+    version: 3,
+    name: 'names by identity',
+    sql: 'CREATE INDEX names_identity ON names (identity);',
   },
 ];
 

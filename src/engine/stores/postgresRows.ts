@@ -7,7 +7,7 @@ import type { MessageDraft } from './store';
  */
 
 /** The columns every message query reads, in the order MessageRow names them. */
-export const COLUMNS = 'pos, room, seq, client_id, sender, body, body_exact, ts, recipient, snippet';
+export const COLUMNS = 'pos, room, seq, client_id, author, sender, body, body_exact, ts, recipient, snippet';
 
 /** A message as node-postgres returns it (bigints come as strings). */
 export interface MessageRow {
@@ -15,6 +15,7 @@ export interface MessageRow {
   room: string;
   seq: string;
   client_id: string;
+  author: string;
   sender: string;
   body: string;
   body_exact: string | null;
@@ -53,6 +54,7 @@ export function messageFromDraft(d: MessageDraft, seq: number, ts: string): Chat
     seq,
     room: d.room,
     sender: d.sender,
+    author: d.author,
     text: d.text,
     ts,
     ...(d.to !== undefined && { to: d.to }),
@@ -68,6 +70,7 @@ export function toMessage(r: MessageRow): ChatMessage {
     seq: Number(r.seq),
     room: r.room,
     sender: decodeKey(r.sender),
+    author: decodeKey(r.author),
     text: r.body_exact === null ? r.body : (JSON.parse(r.body_exact) as string),
     ts: r.ts,
     ...(r.recipient !== null && { to: decodeKey(r.recipient) }),

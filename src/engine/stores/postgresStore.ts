@@ -233,6 +233,11 @@ export class PostgresStore implements Store {
     throw new StoreError(`cannot claim the name ${name}: it keeps changing hands`);
   }
 
+  async namesOf(identity: string): Promise<string[]> {
+    const rows = await this.read<{ folded: string }>('cannot read name claims', 'SELECT folded FROM names WHERE identity = $1 ORDER BY claimed_at, folded', [encodeKey(identity)]);
+    return rows.map((r) => decodeKey(r.folded));
+  }
+
   async releaseName(name: string): Promise<boolean> {
     const rows = await this.read<{ folded: string }>('cannot release the name', 'DELETE FROM names WHERE folded = $1 RETURNING folded', [encodeKey(foldName(name))]);
     return rows.length > 0;

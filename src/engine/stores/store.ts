@@ -59,6 +59,9 @@ export interface Store {
    */
   claimName(name: string, identity: string): Promise<string>;
 
+  /** The names (folded) an identity owns, oldest claim first: the server caps how many one identity may claim. */
+  namesOf(identity: string): Promise<string[]>;
+
   /** Forget who owns a name (the operator's `tcp-chat names release`). Resolves true when there was a claim. */
   releaseName(name: string): Promise<boolean>;
 
@@ -75,9 +78,10 @@ export interface MessageDraft {
   /** The display name it was sent under. */
   sender: string;
   /**
-   * Who wrote it, for de-duplication and authorization: the identity key's
-   * fingerprint, or a guest marker. A resend is recognised by author plus id,
-   * so it is still delivered once after a reconnect under another name.
+   * Who wrote it: the sender's identity id (`ed25519:…`, or `guest:…` for a
+   * connection that proved no key; see identity.ts). A resend is recognised
+   * by author plus id, so it is still delivered once after a reconnect under
+   * another name. Public: the stored message carries it as `author`.
    */
   author: string;
   text: string;

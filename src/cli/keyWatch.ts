@@ -1,0 +1,46 @@
+import { KnownPeople, keyChangeWarning } from '../engine/knownPeople';
+import type { Person } from '../engine/protocol';
+
+/**
+ * The terminal client's side of changed-key warnings: every person the
+ * server shows (welcome, presence, who) is checked against the identity last
+ * seen under that name on this server, and a change is printed once, like
+ * SSH's changed host key warning. What is seen is kept in the known-people
+ * file (`~/.tcp-chat/known_people.json`).
+ */
+export class KeyWatch {
+  private readonly known: KnownPeople;
+
+  constructor(
+    private readonly file: string,
+    private readonly server: string,
+    private readonly warn: (line: string) => void,
+  ) {
+    let known: KnownPeople;
+    try {
+      known = KnownPeople.load(file);
+    } catch (err) {
+      warn(`cannot read ${file} (${(err as Error).message}); changed keys are not checked this time`);
+      known = KnownPeople.fromJSON(undefined);
+    }
+    this.known = known;
+  }
+
+  /** Check these people; `me` (this client's own id) is skipped. */
+  see(people: readonly Person[], me: string | undefined): void {
+    let changed = false;
+    for (const p of people) {
+      if (p.id === me) continue;
+      const before = this.known.get(this.server, p.name);
+      const change = this.known.see(this.server, p);
+      if (change) this.warn(`WARNING: ${keyChangeWarning(change)}`);
+      if (this.known.get(this.server, p.name) !== before) changed = true;
+    }
+    if (!changed) return;
+    try {
+      this.known.save(this.file);
+    } catch (err) {
+      this.warn(`could not save ${this.file}: ${(err as Error).message}`);
+    }
+  }
+}
