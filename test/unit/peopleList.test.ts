@@ -47,13 +47,18 @@ describe('the panel people list (virtualized; jsdom)', () => {
 
   it('10,000 people: the first paint builds about 40 rows, in well under 300 ms, and says where each row stands', () => {
     const names = Array.from({ length: 10_000 }, (_, i) => `user${String((i * 7919) % 10_000).padStart(5, '0')}`);
+    // CPU time of this process, not wall time: the unit suite runs files in parallel on a shared machine,
+    // and a wall clock counts the time another process had the core.
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     sidebar.renderPeople(names, 'user00042', true);
+    const cpu = process.cpuUsage(c0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const ms = performance.now() - t0;
     const rows = people().querySelectorAll('li.person');
-    console.log(`      [panel] first paint of 10,000 people in jsdom: ${ms.toFixed(1)} ms, ${rows.length} rows in the DOM`);
+    console.log(`      [panel] first paint of 10,000 people in jsdom: ${cpuMs.toFixed(1)} ms of CPU (${ms.toFixed(1)} ms wall), ${rows.length} rows in the DOM`);
     assert.ok(rows.length <= 40, `${rows.length} rows in the DOM`);
-    assert.ok(ms < 300, `first paint took ${ms.toFixed(1)} ms`);
+    assert.ok(cpuMs < 300, `first paint took ${cpuMs.toFixed(1)} ms of CPU`);
     assert.equal(rows[0].textContent, 'user00042(you)');
     assert.equal(rows[0].getAttribute('aria-posinset'), '1');
     assert.equal(rows[0].getAttribute('aria-setsize'), '10000');
