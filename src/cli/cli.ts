@@ -74,7 +74,7 @@ Passwords and passphrases are never taken as a flag: anyone on the machine can r
 flags with ps.
 
 In the terminal client, type a line to send it to the current room, or:
-  /join ROOM    switch to ROOM (joining it)
+  /join ROOM [KEY]  switch to ROOM (joining it; KEY for a keyed room)
   /leave ROOM   leave ROOM
   /msg NAME TEXT  send a direct message ("double quotes" around a name with spaces)
   /who [PREFIX] who is online (guests are marked); with PREFIX, who in this room starts with it; @ then Tab completes a name
@@ -82,6 +82,13 @@ In the terminal client, type a line to send it to the current room, or:
   /nick NAME    change your name
   /history      show earlier messages of the current room
   /search TEXT  search the history
+  /topic [TEXT]  show the current room's topic, or set it (/topic -delete clears it)
+  /mode [MODES ARGS]  show the room's modes, or change them: /mode +i, /mode +k KEY,
+                /mode +l 20, /mode +o NAME, /mode -t (operators only)
+  /kick NAME [REASON]  put someone out of the current room (operators only)
+  /ban MASK, /unban MASK  ban names matching MASK (* and ? allowed) from the room
+  /invite NAME [ROOM]  invite someone to the current room, or to ROOM
+  /away [MESSAGE]  mark yourself away with MESSAGE, or back without one
   /quit         leave
 `;
 

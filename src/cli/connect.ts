@@ -14,6 +14,8 @@ import { assertNever } from '../shared/assertNever';
 import { NoAnswer, askLine, canAsk } from './ask';
 import { KeyWatch } from './keyWatch';
 import { COMMANDS, parseCommand } from './parseCommand';
+import { awayLine, inviteLine, kickLine, modeLine, modesLine, topicChangeLine, topicLine, whoEntry } from './roomLines';
+import { clean, time } from './terminalText';
 
 /** Names `/who` prints at once. */
 const WHO_SHOWN = 50;
@@ -44,20 +46,9 @@ export interface ConnectArgs {
   room?: string;
 }
 
-/** Strip terminal control sequences so remote text cannot repaint the screen. */
-function clean(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
-}
-
 /** A name as the terminal shows it: marked when the person proved no identity key. */
 function label(name: string, guest: boolean | undefined): string {
   return guest ? `${clean(name)} (guest)` : clean(name);
-}
-
-function time(ts: string): string {
-  const d = new Date(ts);
-  return Number.isNaN(d.getTime()) ? '--:--' : d.toTimeString().slice(0, 5);
 }
 
 /** An interactive terminal client. Resolves with the exit code. */
@@ -136,7 +127,8 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     if (process.stdin.isTTY) rl.prompt(true);
   };
   const guestByName = (n: string) => client.person(n)?.guest;
-  const everyone = () => (client.people.length > 0 ? client.people.map((p) => label(p.name, p.guest)) : client.users.map(clean));
+  // Everyone online, marked as guests and with their away messages.
+  const everyone = () => (client.people.length > 0 ? client.people.map((p) => whoEntry(label(p.name, p.guest), client.settings.awayOf(p.name))) : client.users.map((n) => whoEntry(clean(n), client.settings.awayOf(n))));
   /** A page of a room's members from the server, those starting with `prefix` when given. */
   const whoPage = (where: string, prefix: string | undefined) =>
     client.whoPage({ room: where, limit: WHO_SHOWN, ...(prefix !== undefined && { prefix }) }).then(
@@ -168,7 +160,9 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
   client.onPresence((p) => {
     if (p.id !== undefined && p.event !== 'offline' && p.event !== 'leave') keys.see([{ name: p.name, id: p.id, ...(p.guest && { guest: true }) }], client.id);
     const who = label(p.name, p.guest);
-    if (p.event === 'online') print(`* ${who} is online`);
+    const away = awayLine(p);
+    if (away) print(away);
+    else if (p.event === 'online') print(`* ${who} is online`);
     else if (p.event === 'offline') print(`* ${clean(p.name)} went offline`);
     else if (p.event === 'rename') print(`* ${clean(p.from ?? '')} is now ${who}`);
     else if (p.room === room) print(`* ${who} ${p.event === 'join' ? 'joined' : 'left'} #${p.room}`);
@@ -181,8 +175,19 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     room = j.room;
     rl.setPrompt(`${room}> `);
     print(`* now in #${j.room} with ${j.members.map((n) => label(n, guestByName(n))).join(', ')}`);
+    if (j.topic) print(topicLine(j.room, j.topic));
     for (const m of j.history) show(m);
   });
+  client.onTopic((t) => print(topicChangeLine(t)));
+  client.onMode((m) => print(modeLine(m)));
+  client.onKick((k) => {
+    print(kickLine(k, client.name));
+    if (k.name === client.name && k.room === room) {
+      room = DEFAULT_ROOM;
+      rl.setPrompt(`${room}> `);
+    }
+  });
+  client.onInvite((i) => print(inviteLine(i, client.name)));
   // Errors about a message we sent arrive as onSendFailed (or are retried); print the rest once.
   client.onServerError((e) => {
     if (e.ref === undefined) print(`! ${clean(e.message)} (${e.code})`);
@@ -218,6 +223,8 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     // Above the server's large-room threshold the welcome names only the people relevant to you.
     if (w.usersCount !== undefined) print(`* ${w.usersCount} online, among them ${everyone().join(', ')} (/who PREFIX finds others)`);
     else print(`* ${w.users.length} online: ${everyone().join(', ')}`);
+    const general = client.settings.get(DEFAULT_ROOM)?.topic;
+    if (general) print(topicLine(DEFAULT_ROOM, general));
     for (const m of w.history) show(m);
     if (a.room && a.room !== DEFAULT_ROOM) client.join(a.room);
   } catch (err) {
@@ -255,7 +262,7 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
         case 'quit':
           return quit();
         case 'join':
-          client.join(c.room);
+          client.join(c.room, c.key);
           break;
         case 'leave': {
           const which = c.room ?? room;
@@ -300,6 +307,31 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
             },
             (e: Error) => print(`! ${e.message}`),
           );
+          break;
+        case 'topic':
+          if (c.text === undefined) print(topicLine(room, client.settings.get(room)?.topic));
+          else client.setTopic(room, c.text);
+          break;
+        case 'kick':
+          client.kick(room, c.name, c.reason);
+          break;
+        case 'ban':
+          client.setModes(room, [{ mode: c.on ? '+b' : '-b', arg: c.mask }]);
+          break;
+        case 'invite':
+          client.invite(c.room ?? room, c.name);
+          break;
+        case 'mode': {
+          if (c.changes) {
+            client.setModes(room, c.changes);
+            break;
+          }
+          const s = client.settings.get(room);
+          print(s ? modesLine(room, s.modes, s.ops) : `! not in #${room}`);
+          break;
+        }
+        case 'away':
+          client.setAway(c.message);
           break;
         case 'usage':
           print(c.usage);

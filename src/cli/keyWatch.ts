@@ -28,15 +28,9 @@ export class KeyWatch {
 
   /** Check these people; `me` (this client's own id) is skipped. */
   see(people: readonly Person[], me: string | undefined): void {
-    let changed = false;
-    for (const p of people) {
-      if (p.id === me) continue;
-      const before = this.known.get(this.server, p.name);
-      const change = this.known.see(this.server, p);
-      if (change) this.warn(`WARNING: ${keyChangeWarning(change)}`);
-      if (this.known.get(this.server, p.name) !== before) changed = true;
-    }
-    if (!changed) return;
+    const { changes, learned } = this.known.seeAll(this.server, people, me);
+    for (const change of changes) this.warn(`WARNING: ${keyChangeWarning(change)}`);
+    if (!learned) return;
     try {
       this.known.save(this.file);
     } catch (err) {

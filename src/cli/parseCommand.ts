@@ -1,10 +1,13 @@
+import { MODE_LETTERS, type ModeChange } from '../engine/protocol';
+
 /** One line typed into the terminal client, understood. */
 export type Command =
   | { kind: 'empty' }
   /** Plain text for the current room. */
   | { kind: 'say'; text: string }
   | { kind: 'quit' }
-  | { kind: 'join'; room: string }
+  /** Join `room`, with its key when it is keyed (+k). */
+  | { kind: 'join'; room: string; key?: string }
   /** Leave `room`, or the current room when absent. */
   | { kind: 'leave'; room?: string }
   | { kind: 'msg'; to: string; text: string }
@@ -15,12 +18,28 @@ export type Command =
   | { kind: 'nick'; name: string }
   | { kind: 'history' }
   | { kind: 'search'; query: string }
+  /** Show the current room's topic (`text` absent), set it, or clear it (`text` empty). */
+  | { kind: 'topic'; text?: string }
+  | { kind: 'kick'; name: string; reason?: string }
+  /** Ban a name mask from the current room (`on`), or lift the ban. */
+  | { kind: 'ban'; mask: string; on: boolean }
+  /** Invite someone to `room`, or to the current room. */
+  | { kind: 'invite'; name: string; room?: string }
+  /** Show the current room's modes (`changes` absent), or change them. */
+  | { kind: 'mode'; changes?: ModeChange[] }
+  /** Go away with a message, or come back (no message). */
+  | { kind: 'away'; message?: string }
   /** A known command used wrongly: `usage` says how to use it. */
   | { kind: 'usage'; usage: string }
   | { kind: 'unknown'; command: string };
 
 /** The commands, for the hint after an unknown one. */
-export const COMMANDS = ['/join', '/leave', '/msg', '/who', '/whois', '/nick', '/history', '/search', '/quit'] as const;
+export const COMMANDS = ['/join', '/leave', '/msg', '/who', '/whois', '/nick', '/history', '/search', '/topic', '/mode', '/kick', '/ban', '/unban', '/invite', '/away', '/quit'] as const;
+
+/** The modes whose `+` takes an argument, and those whose `-` does (IRC's: +k key, +l limit, ±o ±v name, ±b mask). */
+const ARG_ON_SET = new Set<string>(['k', 'l', 'o', 'v', 'b']);
+const ARG_ON_UNSET = new Set<string>(['o', 'v', 'b']);
+const MODE_USAGE = 'usage: /mode [+|-]LETTERS [ARGS...], e.g. /mode +i, /mode +k KEY, /mode +o-v NAME NAME, /mode -l (letters: t i m k l o v b)';
 
 /**
  * Reads one line of the terminal client. A line that does not start with `/`
@@ -38,8 +57,11 @@ export function parseCommand(input: string): Command {
     case '/quit':
     case '/exit':
       return { kind: 'quit' };
-    case '/join':
-      return rest ? { kind: 'join', room: rest } : { kind: 'usage', usage: 'usage: /join ROOM' };
+    case '/join': {
+      const [room, key] = splitFirst(rest);
+      if (!room) return { kind: 'usage', usage: 'usage: /join ROOM [KEY]' };
+      return key ? { kind: 'join', room, key } : { kind: 'join', room };
+    }
     case '/leave':
       return rest ? { kind: 'leave', room: rest } : { kind: 'leave' };
     case '/msg': {
@@ -57,9 +79,68 @@ export function parseCommand(input: string): Command {
       return { kind: 'history' };
     case '/search':
       return rest ? { kind: 'search', query: rest } : { kind: 'usage', usage: 'usage: /search TEXT' };
+    case '/topic':
+      // irssi's spelling for clearing it; an empty argument only shows it.
+      if (rest === '-delete') return { kind: 'topic', text: '' };
+      return rest ? { kind: 'topic', text: rest } : { kind: 'topic' };
+    case '/kick': {
+      const target = takeName(rest);
+      if (!target) return { kind: 'usage', usage: 'usage: /kick NAME [REASON]' };
+      return target.rest ? { kind: 'kick', name: target.name, reason: target.rest } : { kind: 'kick', name: target.name };
+    }
+    case '/ban':
+    case '/unban':
+      return rest ? { kind: 'ban', mask: unquote(rest), on: word === '/ban' } : { kind: 'usage', usage: `usage: ${word} MASK (a name, * for any run of characters, ? for one)` };
+    case '/invite': {
+      const target = takeName(rest);
+      if (!target) return { kind: 'usage', usage: 'usage: /invite NAME [ROOM]' };
+      return target.rest ? { kind: 'invite', name: target.name, room: target.rest } : { kind: 'invite', name: target.name };
+    }
+    case '/mode': {
+      if (!rest) return { kind: 'mode' };
+      const changes = parseModes(rest);
+      return changes ? { kind: 'mode', changes } : { kind: 'usage', usage: MODE_USAGE };
+    }
+    case '/away':
+      return rest ? { kind: 'away', message: rest } : { kind: 'away' };
     default:
       return { kind: 'unknown', command: word };
   }
+}
+
+/**
+ * An IRC mode string and its arguments (`+im-t`, `+k sesame`, `+o-v bob carol`)
+ * as mode changes, or undefined when it is malformed: an unknown letter, a
+ * missing argument, or an argument left over. The server checks what they mean.
+ */
+export function parseModes(s: string): ModeChange[] | undefined {
+  const [modes, rest] = splitFirst(s);
+  if (!/^[+-]/.test(modes)) return undefined;
+  const args: string[] = [];
+  for (let left = rest; left !== ''; ) {
+    const next = takeName(left);
+    if (!next) return undefined;
+    args.push(next.name);
+    left = next.rest;
+  }
+  const changes: ModeChange[] = [];
+  let sign: '+' | '-' = '+';
+  for (const ch of modes) {
+    if (ch === '+' || ch === '-') {
+      sign = ch;
+      continue;
+    }
+    if (!(MODE_LETTERS as readonly string[]).includes(ch)) return undefined;
+    const mode = `${sign}${ch}` as ModeChange['mode'];
+    if ((sign === '+' ? ARG_ON_SET : ARG_ON_UNSET).has(ch)) {
+      const arg = args.shift();
+      if (arg === undefined) return undefined;
+      changes.push({ mode, arg });
+    } else {
+      changes.push({ mode });
+    }
+  }
+  return changes.length > 0 && args.length === 0 ? changes : undefined;
 }
 
 /** The first word, and the rest of the line after the whitespace that follows it. */

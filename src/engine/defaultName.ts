@@ -5,14 +5,6 @@ import { fingerprintOf } from './identity';
 import { nameProblem } from './protocol';
 
 /**
- * The editor's suggestion when no name can serve, until it asks with
- * suggestedName() instead.
- * @deprecated "guest" now also means a person without an identity key; suggest
- * suggestedName(git user.name, identity id) so nobody is quietly named guest.
- */
-export const FALLBACK_NAME = 'guest';
-
-/**
  * A candidate display name (a login, git's user.name), trimmed and cut to 32
  * characters, when a server would accept it; undefined otherwise (a login
  * like `root` or `admin` is reserved, and a server refuses the whole

@@ -102,6 +102,24 @@ export class KnownPeople {
     }
     return was === undefined ? undefined : { name: person.name, was, now: person.id };
   }
+
+  /**
+   * see() for everyone a welcome, presence or who reply shows, skipping `me`
+   * (this client's own id). `learned` says whether anything new is to be
+   * kept, so a caller saves once per batch, and only then.
+   */
+  seeAll(server: string, people: readonly Person[], me: string | undefined): { changes: KeyChange[]; learned: boolean } {
+    const changes: KeyChange[] = [];
+    let learned = false;
+    for (const p of people) {
+      if (p.id === me) continue;
+      const before = this.get(server, p.name);
+      const change = this.see(server, p);
+      if (change) changes.push(change);
+      if (this.get(server, p.name) !== before) learned = true;
+    }
+    return { changes, learned };
+  }
 }
 
 /** The warning line for a person, like SSH's for a changed host key. */

@@ -2,7 +2,12 @@
  * Wire protocol v1: one JSON object per line over TCP (or TLS).
  * docs/protocol.md is the reference for other implementations; this file is
  * the TypeScript shape of the same frames plus the guards that accept them.
+ * The room-moderation frames (topics, modes, kicks, invites, away) are in
+ * roomFrames.ts, re-exported here.
  */
+import { ROOM_CLIENT_TYPES, roomFrameProblem, type RoomClientFrame, type RoomServerFrame, type RoomStateView } from './roomFrames';
+
+export * from './roomFrames';
 
 export const PROTOCOL_VERSION = 1;
 export const DEFAULT_PORT = 12345;
@@ -47,6 +52,24 @@ export type ErrorCode =
   | 'bad_file'
   /** A join past the rooms one person may be in, or past the rooms the server keeps; the message names the limit. */
   | 'too_many_rooms'
+  /** Only the room's operators may do that (set modes, kick, a topic under +t, invite to a +i room). */
+  | 'not_operator'
+  /** A join or a message refused by a ban in that room. */
+  | 'banned'
+  /** A join of an invite-only (+i) room without an invite. */
+  | 'invite_only'
+  /** A join of a keyed (+k) room without the right key. */
+  | 'bad_key'
+  /** A join of a room at its member limit (+l). */
+  | 'room_full'
+  /** A message to a moderated (+m) room from someone neither operator nor voiced. */
+  | 'moderated'
+  /** A kick, or +o/+v, of someone who is not in the room. */
+  | 'user_not_in_room'
+  /** An invite of someone already in the room. */
+  | 'user_in_room'
+  /** A mode change that cannot be made (a bad key or limit, -n, +i in general, a full ban list); nothing was changed. */
+  | 'bad_mode'
   /** The server admits only people who prove an identity key (`serve --require-identity`); a hello without `key` gets this. */
   | 'identity_required'
   /** The name belongs to another identity, and the hello insisted on it. */
@@ -142,10 +165,12 @@ export interface SendFrame {
   text: string;
   snippet?: Snippet;
 }
-/** Join a room (created if missing). */
+/** Join a room (created if missing, with you as its operator). */
 export interface JoinFrame {
   type: 'join';
   room: string;
+  /** The room's key, when it has one (+k). */
+  key?: string;
 }
 /** Leave a room. */
 export interface LeaveFrame {
@@ -245,7 +270,8 @@ export type ClientFrame =
   | PingFrame
   | PongFrame
   | FileOfferFrame
-  | FileChunkFrame;
+  | FileChunkFrame
+  | RoomClientFrame;
 
 // ---------------------------------------------------------------- server -> client
 
@@ -259,8 +285,11 @@ export interface ChallengeFrame {
   /** Present when the hello carried a key: sign the nonce with it. */
   identity?: true;
 }
-/** Handshake accepted. */
-export interface WelcomeFrame {
+/**
+ * Handshake accepted. The room-state fields (topic, modes, ops, voiced)
+ * describe `room`; servers before room moderation leave them out.
+ */
+export interface WelcomeFrame extends Partial<RoomStateView> {
   type: 'welcome';
   v: number;
   /** The name the server assigned (may differ from the one asked for). */
@@ -280,6 +309,8 @@ export interface WelcomeFrame {
   usersCount?: number;
   history: ChatMessage[];
   limits: { maxLine: number; rate: number; burst: number };
+  /** Who is away now, with their messages; absent when nobody is. */
+  away?: Record<string, string>;
   /** Your identity id: your key's, or a guest id kept for this session. Absent from servers that predate identities. */
   id?: string;
   /** True when you proved no key. */
@@ -289,8 +320,8 @@ export interface WelcomeFrame {
   /** Everyone online with their identity, you included. */
   people?: Person[];
 }
-/** Reply to a join: the room's members and recent history. */
-export interface JoinedFrame {
+/** Reply to a join: the room's members, recent history, topic, modes, operators and voiced members. */
+export interface JoinedFrame extends Partial<RoomStateView> {
   type: 'joined';
   room: string;
   /** The room's members; in a large room only you and the people relevant to you (see `count`). */
@@ -305,13 +336,15 @@ export interface LeftFrame {
   type: 'left';
   room: string;
 }
-/** Someone came, went, joined, left or renamed. */
+/** Someone came, went, joined, left, renamed, went away or came back. */
 export interface PresenceFrame {
   type: 'presence';
-  event: 'online' | 'offline' | 'join' | 'leave' | 'rename';
+  event: 'online' | 'offline' | 'join' | 'leave' | 'rename' | 'away' | 'back';
   name: string;
   room?: string;
   from?: string;
+  /** For `away`: their message. */
+  message?: string;
   /** The person's identity id (online, join, rename). */
   id?: string;
   /** The person proved no key. */
@@ -374,6 +407,8 @@ export interface UsersFrame {
   /** A paged reply: the room asked about, if any, and whether more names follow the last one. */
   room?: string;
   more?: boolean;
+  /** Who of them is away, with their messages; absent when nobody is. */
+  away?: Record<string, string>;
   /** Everyone listed, with their identity. */
   people?: Person[];
 }
@@ -386,6 +421,8 @@ export interface ErrorFrame {
   ref?: string;
   /** For rate_limited: milliseconds until a retry can succeed. */
   retryAfter?: number;
+  /** The room a `join` or `leave` was refused for (those frames have no `id`). */
+  room?: string;
 }
 /** The server is closing this connection on purpose. */
 export interface ByeFrame {
@@ -448,7 +485,8 @@ export type ServerFrame =
   | FileOfferEvent
   | FileChunkEvent
   | FileDoneEvent
-  | FileAbortEvent;
+  | FileAbortEvent
+  | RoomServerFrame;
 
 /**
  * The version 1 `presence` events a `people` frame stands for, in version 1's
@@ -477,7 +515,8 @@ export function presenceEvents(f: PeopleFrame): PresenceFrame[] {
 /** The outcome of checking one parsed line from a client. */
 export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; ref?: string };
 
-const CLIENT_TYPES = new Set(['hello', 'auth', 'message', 'join', 'leave', 'typing', 'history', 'search', 'nick', 'who', 'ping', 'pong', 'file_offer', 'file_chunk']);
+const CLIENT_TYPES = new Set<string>(['hello', 'auth', 'message', 'join', 'leave', 'typing', 'history', 'search', 'nick', 'who', 'ping', 'pong', 'file_offer', 'file_chunk', ...ROOM_CLIENT_TYPES]);
+const ROOM_TYPES = new Set<unknown>(ROOM_CLIENT_TYPES);
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -503,6 +542,7 @@ function isSnippet(v: unknown): v is Snippet {
 
 /** Why a field set is wrong, or undefined when the frame is well formed. */
 function problem(o: Record<string, unknown>): string | undefined {
+  if (ROOM_TYPES.has(o.type)) return roomFrameProblem(o);
   switch (o.type) {
     case 'hello':
       if (typeof o.v !== 'number') return 'hello needs a numeric "v"';
@@ -524,8 +564,10 @@ function problem(o: Record<string, unknown>): string | undefined {
       if (o.snippet !== undefined && !isSnippet(o.snippet)) return '"snippet" needs lang, file, code, startLine and endLine';
       return;
     case 'join':
+      if (!optStr(o, 'key')) return '"key" must be a string';
+      return typeof o.room === 'string' ? undefined : 'join needs a string "room"';
     case 'leave':
-      return typeof o.room === 'string' ? undefined : `${o.type} needs a string "room"`;
+      return typeof o.room === 'string' ? undefined : 'leave needs a string "room"';
     case 'typing':
       if (!optStr(o, 'room') || !optStr(o, 'to')) return '"room" and "to" must be strings';
       return;

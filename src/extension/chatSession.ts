@@ -2,7 +2,9 @@ import * as vscode from 'vscode';
 import { ChatClient } from '../engine/client/chatClient';
 import type { ClientOptions } from '../engine/client/clientOptions';
 import { ConnectError } from '../engine/client/connectError';
-import { DEFAULT_ROOM, isDmKey, type ChatMessage, type Snippet } from '../engine/protocol';
+import { DEFAULT_ROOM, dmKey, isDmKey, type ChatMessage, type Person, type Snippet } from '../engine/protocol';
+import { keyChangeWarning } from '../engine/knownPeople';
+import { KeyChangeWatch } from './keyChangeWatch';
 import { Conversation, TYPING_MS, panelState } from './conversation';
 import { openChatLink } from './linkOpener';
 import { ConversationFile } from './conversationFile';
@@ -10,8 +12,10 @@ import { Notifier } from './notifier';
 import type { PanelHost } from './panelHost';
 import { readSettings } from './settings';
 import { IncomingFiles, formatBytes } from './incomingFiles';
+import { roomSettingsView } from './roomSettingsView';
+import { wireRoomEventLines } from './roomEventLines';
 import { CommandId } from './commandIds';
-import type { FileOfferView, HostToPanel, PanelConnState, PanelToHost, SnippetStatusMsg } from '../shared/panelProtocol';
+import type { FileOfferView, HostToPanel, PanelConnState, PanelToHost, RoomSettingsMsg, SnippetStatusMsg } from '../shared/panelProtocol';
 import { assertNever } from '../shared/assertNever';
 
 /** What the session needs from outside; injected so nothing is reached through a global. */
@@ -22,6 +26,8 @@ export interface SessionDeps {
   conversationFile?: string;
   /** Opens a shared snippet in the user's own editor, or compares it with their copy. */
   snippets?: { open(s: Snippet): Promise<Omit<SnippetStatusMsg, 'type' | 'room' | 'seq'>>; compare(s: Snippet, from: string): Promise<void> };
+  /** Where the identity last seen behind each name is kept, per server (global state), to warn when a key changes. */
+  knownPeople?: Pick<vscode.Memento, 'get' | 'update'>;
 }
 
 /** Messages the test API keeps (the newest). */
@@ -51,6 +57,8 @@ export class ChatSession implements vscode.Disposable {
   private readonly file?: ConversationFile;
   private readonly panels: PanelHost;
   private readonly log: vscode.LogOutputChannel;
+  /** Names seen with another key than before (undefined: not watched). */
+  private readonly keys?: KeyChangeWatch;
 
   constructor(private readonly deps: SessionDeps) {
     this.panels = deps.panels;
@@ -59,6 +67,7 @@ export class ChatSession implements vscode.Disposable {
       this.switchRoom(room);
       this.openPanel();
     });
+    if (deps.knownPeople) this.keys = new KeyChangeWatch(deps.knownPeople, (m) => this.log.warn(m));
     this.panelSubs = [this.panels.onDidReceiveMessage((m) => this.onPanelMessage(m)), this.panels.onDidChangeVisibility((v) => this.onVisibility(v))];
     if (deps.conversationFile) {
       this.file = new ConversationFile(deps.conversationFile, () => this.convo.snapshot(), (m) => this.log.warn(m));
@@ -104,7 +113,7 @@ export class ChatSession implements vscode.Disposable {
   }
 
   /** Connect (replacing any current connection). Rejects with a ConnectError that says what to do. */
-  async connect(host: string, port: number, name: string, security: Pick<ClientOptions, 'tls' | 'password' | 'servers'> = {}): Promise<void> {
+  async connect(host: string, port: number, name: string, security: Pick<ClientOptions, 'tls' | 'password' | 'servers' | 'identity'> = {}): Promise<void> {
     this.disconnect();
     const client = new ChatClient({ host, port, name, ...security });
     this.client = client;
@@ -138,8 +147,8 @@ export class ChatSession implements vscode.Disposable {
     c.dispose();
     this.log.info(`disconnected from ${this.convo.address}`);
     this.setState('disconnected');
-    this.convo.users = [];
-    this.post({ type: 'users', users: [] });
+    this.convo.people.clear();
+    this.post({ type: 'users', people: [] });
   }
 
   /** Send text to a room or DM key. */
@@ -147,7 +156,8 @@ export class ChatSession implements vscode.Disposable {
     const c = this.requireClient();
     if (!c) return;
     const to = this.target(room);
-    if (to) c.send(text, { ...to, snippet });
+    if ('problem' in to) this.system(room, to.problem);
+    else c.send(text, { ...to, snippet });
   }
 
   /** Send to the room the panel shows. */
@@ -160,7 +170,7 @@ export class ChatSession implements vscode.Disposable {
     const c = this.requireClient();
     if (!c) throw new ConnectError('not connected');
     const to = this.target(room);
-    if (!to) throw new ConnectError(vscode.l10n.t('no such conversation: {0}', room));
+    if ('problem' in to) throw new ConnectError(to.problem);
     await c.sendFile(data, name, to, onProgress);
     this.system(room, `you sent ${name} (${formatBytes(data.length)})`);
   }
@@ -185,6 +195,26 @@ export class ChatSession implements vscode.Disposable {
     this.requireClient()?.rename(name);
   }
 
+  /** The topic of a room and what this user may do there, as the panel shows it. */
+  roomSettings(room = this.convo.active): RoomSettingsMsg {
+    return roomSettingsView(room, this.name, this.client?.settings);
+  }
+
+  /** Set a room's topic (empty clears it); a refusal comes back as a line in the panel. */
+  setTopic(room: string, topic: string): void {
+    this.requireClient()?.setTopic(room, topic);
+  }
+
+  /** Put someone out of a room (operators only). */
+  kick(room: string, name: string, reason?: string): void {
+    this.requireClient()?.kick(room, name, reason);
+  }
+
+  /** Ban a name mask from a room (operators only). */
+  ban(room: string, mask: string): void {
+    this.requireClient()?.setModes(room, [{ mode: '+b', arg: mask }]);
+  }
+
   async search(query: string): Promise<ChatMessage[]> {
     const c = this.requireClient();
     if (!c) return [];
@@ -195,6 +225,7 @@ export class ChatSession implements vscode.Disposable {
   switchRoom(room: string): void {
     this.convo.switchTo(room);
     this.post({ type: 'room', active: room, items: this.convo.items(room), more: this.convo.hasMore(room), typing: this.convo.typingIn(room) });
+    this.post(this.roomSettings());
     this.postRooms();
     this.changed.fire();
   }
@@ -211,7 +242,9 @@ export class ChatSession implements vscode.Disposable {
   private onPanelMessage(msg: PanelToHost): void {
     switch (msg.type) {
       case 'ready':
-        return this.post(this.convo.initMessage(this.incoming.views()));
+        this.post(this.convo.initMessage(this.incoming.views()));
+        this.postUsers();
+        return this.post(this.roomSettings());
       case 'send':
         if (msg.text.trim()) this.send(msg.room, msg.text);
         return;
@@ -228,7 +261,7 @@ export class ChatSession implements vscode.Disposable {
         const c = this.client;
         if (!c || c.state !== 'connected') return;
         const to = this.target(msg.room);
-        if (to) c.typing(to);
+        if (!('problem' in to)) c.typing(to);
         return;
       }
       case 'openLink':
@@ -244,6 +277,9 @@ export class ChatSession implements vscode.Disposable {
       case 'openSnippet':
       case 'compareSnippet':
         return void this.snippetAction(msg.type, msg.room, msg.seq);
+      case 'moderate':
+        // The commands ask first (a kick's reason, a ban's confirmation).
+        return void vscode.commands.executeCommand(msg.action === 'kick' ? CommandId.kickUser : CommandId.banUser, msg.name);
       default:
         return assertNever(msg);
     }
@@ -290,11 +326,20 @@ export class ChatSession implements vscode.Disposable {
       }),
       c.onWelcome((w) => {
         this.convo.me = w.name;
-        this.convo.users = [...w.users];
+        this.convo.myId = w.id ?? null;
+        this.convo.people.reset(w.users, w.people);
         const first = w.history[0];
         this.convo.setBacklog(DEFAULT_ROOM, w.history, first !== undefined && first.seq > 1);
-        this.log.info(`connected to ${c.address} as ${w.name}`);
+        this.log.info(`connected to ${c.address} as ${w.name}${w.id ? ` (${w.guest ? 'guest' : 'identity ' + w.id})` : ''}`);
+        // Why the server gave another name than the one asked for (taken by another key, say): said where the person looks.
+        if (w.notice) {
+          this.convo.addSystem(this.convo.active, w.notice);
+          this.log.info(`server notice: ${w.notice}`);
+        }
         this.post(this.convo.initMessage(this.incoming.views()));
+        this.checkKeys(w.people ?? []);
+        this.postUsers();
+        this.post(this.roomSettings());
         this.changed.fire();
       }),
       c.onJoined((j) => {
@@ -313,12 +358,14 @@ export class ChatSession implements vscode.Disposable {
       c.onPresence((p) => {
         const line = this.convo.applyPresence(p);
         if (line) this.system(line.room, line.text);
-        this.post({ type: 'users', users: this.convo.users, ...(c.welcome?.usersCount !== undefined && { count: c.onlineCount }) });
+        if (p.id !== undefined && p.event !== 'offline' && p.event !== 'leave') this.checkKeys([p.guest ? { name: p.name, id: p.id, guest: true } : { name: p.name, id: p.id }]);
+        this.postUsers();
+        if (p.event === 'rename') this.postRooms(); // a direct conversation's label follows its person
         this.changed.fire();
       }),
       // A large server names nobody in its arrivals: only the count changes.
       c.onPeople((f) => {
-        if (f.room === undefined && f.online === undefined && f.offline === undefined) this.post({ type: 'users', users: this.convo.users, count: c.onlineCount });
+        if (f.room === undefined && f.online === undefined && f.offline === undefined) this.postUsers();
       }),
       c.onTyping((t) => {
         const room = t.to !== undefined ? this.convo.dmWith(t.name) : (t.room ?? DEFAULT_ROOM);
@@ -365,6 +412,18 @@ export class ChatSession implements vscode.Disposable {
         this.system(this.convo.active, `${why}; reconnecting…`);
         this.log.warn(why);
       }),
+      ...wireRoomEventLines(c, {
+        me: () => this.name,
+        active: () => this.convo.active,
+        system: (room, text) => this.system(room, text),
+        settingsChanged: (room) => {
+          if (room === this.convo.active) this.post(this.roomSettings(room));
+        },
+        kickedFrom: (room) => {
+          this.convo.forget(room);
+          this.switchRoom(this.convo.active);
+        },
+      }),
     );
   }
 
@@ -375,7 +434,7 @@ export class ChatSession implements vscode.Disposable {
     this.convo.addMessage(m, this.panelVisible);
     this.post({ type: 'items', room: m.room, items: [m], position: 'append' });
     this.postRooms();
-    if (!wasKnown && isDmKey(m.room) && m.sender === this.convo.me) this.switchRoom(m.room);
+    if (!wasKnown && isDmKey(m.room) && this.convo.isMine(m)) this.switchRoom(m.room);
     this.panels.setTitle(this.convo.unread);
     this.changed.fire();
     const panel = this.panels.panel;
@@ -402,6 +461,25 @@ export class ChatSession implements vscode.Disposable {
     }
   }
 
+  /**
+   * Someone appeared under a name this editor knew with another identity key
+   * (the operator released it, or a guest holds it now): a warning line, like
+   * SSH's for a changed host key, where the person looks and in the old
+   * direct conversation. Remembered per server in global state.
+   */
+  private checkKeys(people: readonly Person[]): void {
+    const server = this.convo.address;
+    if (!server || !this.keys) return;
+    for (const change of this.keys.see(server, people, this.convo.myId ?? undefined)) {
+      const text = keyChangeWarning(change);
+      this.log.warn(text);
+      const rooms = new Set([this.convo.active, DEFAULT_ROOM]);
+      const myId = this.convo.myId;
+      if (myId !== null && this.convo.hasRoom(dmKey(myId, change.was))) rooms.add(dmKey(myId, change.was));
+      for (const room of rooms) this.system(room, text);
+    }
+  }
+
   private system(room: string, text: string): void {
     const line = this.convo.addSystem(room, text);
     this.post({ type: 'items', room, items: [line], position: 'append' });
@@ -410,12 +488,19 @@ export class ChatSession implements vscode.Disposable {
   private setState(s: PanelConnState): void {
     if (this.convo.state === s) return;
     this.convo.state = s;
-    this.post({ type: 'status', state: s, me: this.convo.me, address: this.convo.address });
+    this.post({ type: 'status', state: s, me: this.convo.me, address: this.convo.address, guest: this.convo.guest, ...(this.convo.fingerprint && { fingerprint: this.convo.fingerprint }) });
     this.changed.fire();
   }
 
   private postRooms(): void {
     this.post({ type: 'rooms', rooms: this.convo.roomViews(), active: this.convo.active });
+  }
+
+  /** Who is online, with who of them is away (the people list shows it). */
+  private postUsers(): void {
+    // A large server names only some people: the count says how many are online.
+    const large = this.client?.welcome?.usersCount !== undefined;
+    this.post({ type: 'users', people: this.convo.people.views(), away: this.client?.settings.awayNow() ?? {}, ...(large && { count: this.onlineCount }) });
   }
 
   private postTyping(room: string): void {
@@ -427,11 +512,13 @@ export class ChatSession implements vscode.Disposable {
     this.file?.saveSoon();
   }
 
-  /** Where a room key sends to: the room itself, or the other person of a DM (yourself in a DM with yourself). */
-  private target(room: string): { room: string } | { to: string } | undefined {
-    if (!isDmKey(room)) return { room };
-    const to = this.convo.peerOf(room);
-    return to === undefined ? undefined : { to };
+  /**
+   * Where a room key sends to: the room itself, or the name the other identity
+   * of a DM uses now (yourself in a DM with yourself); a problem to show when
+   * that person is not online, or their old name is someone else's now.
+   */
+  private target(room: string): { room: string } | { to: string } | { problem: string } {
+    return isDmKey(room) ? this.convo.dmTarget(room) : { room };
   }
 
   private requireClient(): ChatClient | undefined {

@@ -20,6 +20,12 @@ export const CommandId = {
   saveFile: 'tcpChat.saveFile',
   openSnippet: 'tcpChat.openSnippet',
   compareSnippet: 'tcpChat.compareSnippet',
+  setTopic: 'tcpChat.setTopic',
+  kickUser: 'tcpChat.kickUser',
+  banUser: 'tcpChat.banUser',
+  exportIdentity: 'tcpChat.exportIdentity',
+  importIdentity: 'tcpChat.importIdentity',
+  releaseName: 'tcpChat.releaseName',
 } as const;
 
 /** One of the ids above. */

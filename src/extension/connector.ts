@@ -7,6 +7,8 @@ import type { ServerHost } from './serverHost';
 import type { ServerTrust } from './serverTrust';
 import { askDisplayName, chooseDisplayName } from './displayName';
 import { readSettings } from './settings';
+import type { IdentityKeeper } from './identityKeeper';
+import type { Identity } from '../engine/identity';
 
 const RECENT_KEY = 'tcpChat.recentServers';
 /** The server to rejoin when a window reloads with the chat open; cleared by Chat: Disconnect. */
@@ -45,6 +47,7 @@ export class Connector {
     private readonly host: ServerHost,
     private readonly trust: ServerTrust,
     private readonly log: vscode.LogOutputChannel,
+    private readonly identities: IdentityKeeper,
   ) {}
 
   /** The connection a reload should pick up, if any. */
@@ -56,7 +59,9 @@ export class Connector {
   async connect(req: ConnectRequest = {}): Promise<boolean> {
     const target = req.host !== undefined && req.port !== undefined ? { host: req.host, port: req.port, servers: req.servers ?? [] } : await this.pickServer();
     if (!target) return false;
-    const name = req.name ?? (await this.resolveName());
+    // Made on the first connect and kept in SecretStorage: the key that makes the name yours on the server.
+    const identity = await this.identities.get();
+    const name = req.name ?? (await this.resolveName(identity.id));
     if (name === undefined) return false;
     const why = nameProblem(name);
     if (why) {
@@ -64,7 +69,7 @@ export class Connector {
       return false;
     }
     const ok = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Connecting to {0}:{1}…', target.host, target.port), cancellable: false }, () =>
-      this.connectSecurely(target.host, target.port, name, { ...req, servers: target.servers }),
+      this.connectSecurely(target.host, target.port, name, identity, { ...req, servers: target.servers }),
     );
     if (!ok) return false;
     // A cluster is remembered as its list, the way it was typed.
@@ -80,8 +85,8 @@ export class Connector {
   }
 
   /** The name from settings, git or the login; asks when the default is not allowed. Undefined: the user cancelled. */
-  private async resolveName(): Promise<string | undefined> {
-    const choice = await chooseDisplayName(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+  private async resolveName(identityId: string): Promise<string | undefined> {
+    const choice = await chooseDisplayName(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, identityId);
     if ('name' in choice) {
       this.log.info(`display name "${choice.name}" from ${choice.source}`);
       return choice.name;
@@ -90,7 +95,7 @@ export class Connector {
     return askDisplayName(choice.suggestion, choice.refused);
   }
 
-  private async connectSecurely(h: string, port: number, name: string, req: ConnectRequest): Promise<boolean> {
+  private async connectSecurely(h: string, port: number, name: string, identity: Identity, req: ConnectRequest): Promise<boolean> {
     const address = `${h}:${port}`;
     const trust = this.trust;
     const quiet = req.quiet === true;
@@ -101,6 +106,7 @@ export class Connector {
       const stored = await trust.password(address);
       try {
         await this.session.connect(h, port, name, {
+          identity,
           ...(req.servers?.length && { servers: req.servers }),
           tls: useTls ? { fingerprint: req.fingerprint ?? trust.pin(address), verify: (fp) => trust.askFirstUse(address, fp) } : undefined,
           password: async () => {

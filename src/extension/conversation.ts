@@ -1,11 +1,17 @@
 import { DEFAULT_ROOM, dmKey, dmParticipants, dmPeer, isDmKey, type ChatMessage, type PresenceFrame } from '../engine/protocol';
 import type { ClientState } from '../engine/client/clientOptions';
+import { fingerprintOf, isGuestId, isIdentityId } from '../engine/identity';
 import type { FileOfferView, InitMsg, PanelConnState, RoomView, SystemLine, ViewItem } from '../shared/panelProtocol';
+import { PeopleBook } from './peopleBook';
 
 /** The conversation as stored between window reloads. */
 export interface SavedConversation {
   address: string | null;
   me: string | null;
+  /** Your identity id on that server (absent from versions before identities). */
+  myId?: string | null;
+  /** Identity id → the name last seen for it, so direct conversations keep their labels. */
+  names?: Record<string, string>;
   active: string;
   rooms: { key: string; items: ViewItem[]; more: boolean }[];
 }
@@ -29,10 +35,17 @@ export const TYPING_MS = 4000;
  */
 export class Conversation {
   me: string | null = null;
+  /**
+   * Your identity id as the server knows it (`ed25519:…`, or `guest:…`); null
+   * before a welcome, and from servers that predate identities, whose DM keys
+   * hold names instead (the code below takes either).
+   */
+  myId: string | null = null;
   address: string | null = null;
   state: PanelConnState = 'disconnected';
   active = DEFAULT_ROOM;
-  users: string[] = [];
+  /** Who is online, and the name of every identity seen. */
+  people = new PeopleBook();
   private readonly rooms = new Map<string, RoomState>();
   private readonly typing = new Map<string, Map<string, number>>();
 
@@ -45,6 +58,8 @@ export class Conversation {
     return {
       address: this.address,
       me: this.me,
+      myId: this.myId,
+      names: this.people.snapshot(),
       active: this.active,
       rooms: [...this.rooms.values()].slice(0, 50).map((r) => ({ key: r.view.key, items: r.items.slice(-perRoom), more: r.more || r.items.length > perRoom })),
     };
@@ -55,6 +70,8 @@ export class Conversation {
     this.reset();
     this.address = saved.address;
     this.me = saved.me;
+    this.myId = typeof saved.myId === 'string' ? saved.myId : null;
+    this.people.restore(saved.names);
     for (const r of saved.rooms) {
       const room = this.room(r.key);
       room.items = r.items;
@@ -66,9 +83,10 @@ export class Conversation {
   /** Forget everything: a new connection starts in its server's `general`, with nothing unread. */
   reset(): void {
     this.me = null;
+    this.myId = null;
     this.address = null;
     this.active = DEFAULT_ROOM;
-    this.users = [];
+    this.people = new PeopleBook();
     this.rooms.clear();
     this.typing.clear();
     this.room(DEFAULT_ROOM);
@@ -86,7 +104,9 @@ export class Conversation {
       active: room,
       items: this.items(room),
       more: this.hasMore(room),
-      users: this.users,
+      people: this.people.views(),
+      guest: this.guest,
+      ...(this.fingerprint && { fingerprint: this.fingerprint }),
       typing: this.typingIn(room),
       files,
     };
@@ -94,22 +114,40 @@ export class Conversation {
 
   /** Someone came, went, renamed, joined or left: update the people, and return the quiet line to show, if any. */
   applyPresence(p: PresenceFrame): { room: string; text: string } | undefined {
+    this.people.apply(p);
     switch (p.event) {
       case 'online':
-        if (!this.users.includes(p.name)) this.users = [...this.users, p.name];
-        return undefined;
       case 'offline':
-        this.users = this.users.filter((u) => u !== p.name);
         return undefined;
       case 'rename':
         if (!p.from) return undefined;
-        this.rename(p.from, p.name);
+        if (this.me === p.from) this.me = p.name;
         return { room: DEFAULT_ROOM, text: `${p.from} is now ${p.name}` };
       case 'join':
       case 'leave':
         return p.room ? { room: p.room, text: `${p.name} ${p.event === 'join' ? 'joined' : 'left'}` } : undefined;
     }
     return undefined;
+  }
+
+  /** Names of everyone online. */
+  get users(): string[] {
+    return this.people.users;
+  }
+
+  /** True when connected without a proven key (a guest, or a server that predates identities). */
+  get guest(): boolean {
+    return this.myId === null || isGuestId(this.myId);
+  }
+
+  /** Your key's short fingerprint, when you proved one. */
+  get fingerprint(): string | undefined {
+    return this.myId !== null && !this.guest ? fingerprintOf(this.myId) : undefined;
+  }
+
+  /** A message is yours: by identity when the server says who wrote it, else by name. */
+  isMine(m: ChatMessage): boolean {
+    return m.author !== undefined && this.myId !== null ? m.author === this.myId : m.sender === this.me;
   }
 
   /** The room list as the panel shows it: rooms first, then direct conversations. */
@@ -159,6 +197,7 @@ export class Conversation {
     const live = r.items.filter((i) => i.type === 'message' && messages.length > 0 && i.seq > messages[messages.length - 1].seq);
     r.items = [...messages, ...live];
     r.more = more;
+    for (const m of messages) this.people.learn(m);
   }
 
   /**
@@ -166,6 +205,7 @@ export class Conversation {
    * not the one being looked at, or the panel is not visible).
    */
   addMessage(m: ChatMessage, panelVisible: boolean): boolean {
+    this.people.learn(m);
     const r = this.room(m.room);
     r.items.push(m);
     if (r.items.length > MAX_ITEMS) {
@@ -173,7 +213,7 @@ export class Conversation {
       r.more = true;
     }
     this.stopTyping(m.room, m.sender);
-    const unseen = m.sender !== this.me && (!panelVisible || this.active !== m.room);
+    const unseen = !this.isMine(m) && (!panelVisible || this.active !== m.room);
     if (unseen) r.view.unread++;
     return unseen;
   }
@@ -183,6 +223,7 @@ export class Conversation {
     const r = this.room(room);
     const first = r.items.find((i): i is ChatMessage => i.type === 'message');
     const older = first ? messages.filter((m) => m.seq < first.seq) : messages;
+    for (const m of older) this.people.learn(m);
     r.items = [...older, ...r.items];
     r.more = more;
     return older;
@@ -227,21 +268,50 @@ export class Conversation {
     return [...m.keys()];
   }
 
-  /** A rename changes who someone is in every list. */
-  rename(from: string, to: string): void {
-    this.users = this.users.map((u) => (u === from ? to : u));
-    if (this.me === from) this.me = to;
-  }
-
-  /** The DM key a person's conversation lives under (the engine's one helper). */
+  /**
+   * The DM key of the conversation with whoever is online as `name` now (the
+   * engine's one helper): the two identities when the server says who they
+   * are, so it stays the same conversation when either renames.
+   */
   dmWith(name: string): string {
+    const id = name === this.me ? this.myId : this.people.find(name)?.id;
+    if (this.myId !== null && id !== undefined && id !== null) return dmKey(this.myId, id);
     return dmKey(this.me ?? '', name);
   }
 
-  /** The other person of a DM key (yourself, in a DM with yourself); undefined for a room. */
+  /**
+   * The other participant of a DM key, as the key holds them: an identity id,
+   * or a name on servers that predate identities (yourself, in a DM with
+   * yourself); undefined for a room.
+   */
   peerOf(key: string): string | undefined {
     // dmPeer knows only keys that hold me; before the welcome names me, a label still needs someone.
-    return dmPeer(key, this.me ?? '') ?? dmParticipants(key)?.[0];
+    return (this.myId !== null ? dmPeer(key, this.myId) : undefined) ?? dmPeer(key, this.me ?? '') ?? dmParticipants(key)?.[0];
+  }
+
+  /** The name of the other person of a DM key as last seen (they may have renamed since the conversation began). */
+  peerName(key: string): string | undefined {
+    const peer = this.peerOf(key);
+    if (peer === undefined || !isIdentityId(peer)) return peer;
+    return peer === this.myId ? (this.me ?? undefined) : this.people.nameOf(peer);
+  }
+
+  /**
+   * Whom to address a direct message to: the name the other identity uses
+   * online now. Undefined with the reason when that cannot be sent safely:
+   * they are not online, or their last name is held by another identity now.
+   */
+  dmTarget(key: string): { to: string } | { problem: string } {
+    const peer = this.peerOf(key);
+    if (peer === undefined) return { problem: `${key} is not a conversation with anyone` };
+    if (!isIdentityId(peer)) return { to: peer };
+    if (peer === this.myId && this.me) return { to: this.me };
+    const online = this.people.byId(peer);
+    if (online) return { to: online.name };
+    const last = this.people.nameOf(peer) ?? fingerprintOf(peer);
+    const holder = this.people.find(last);
+    if (holder?.id !== undefined) return { problem: `not sent: ${last} is someone else now (another identity key); the person you wrote to is not online` };
+    return { problem: `not sent: ${last} is not online` };
   }
 
   /** A message held for a room, by its seq. */
@@ -250,7 +320,10 @@ export class Conversation {
   }
 
   private label(key: string): string {
-    return this.peerOf(key) ?? '#' + key;
+    if (!isDmKey(key)) return '#' + key;
+    const peer = this.peerOf(key);
+    // An identity nobody has named yet (a conversation restored from before a reload): its key's fingerprint.
+    return this.peerName(key) ?? (peer !== undefined ? `key ${fingerprintOf(peer).slice(0, 9)}` : key);
   }
 }
 

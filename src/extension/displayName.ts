@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { nameProblem } from '../engine/protocol';
-import { FALLBACK_NAME, loginName, usableName } from '../engine/defaultName';
+import { loginName, suggestedName, usableName } from '../engine/defaultName';
 import { gitUserName } from './gitInfo';
 import { readSettings, writeUserSetting } from './settings';
 
@@ -15,10 +15,11 @@ export type NameChoice = { name: string; source: NameSource } | { ask: true; ref
  * `user.name`, else the login name, each as the engine takes
  * it (`usableName`: cut to 32 characters, and only when a server would accept it). When
  * none is allowed (`root`, `admin`, anything the name rules refuse), the
- * caller must ask, with the engine's fallback filled in as the suggestion:
- * the terminal client falls back to the same name, and says so.
+ * caller must ask, with the engine's suggestedName() filled in: `user-` and
+ * four hex digits of the identity's fingerprint, the same every run and the
+ * same the terminal client suggests for the same key.
  */
-export async function chooseDisplayName(cwd: string | undefined): Promise<NameChoice> {
+export async function chooseDisplayName(cwd: string | undefined, identityId?: string): Promise<NameChoice> {
   const set = readSettings().displayName;
   // A name the user typed is theirs: Connect reports a problem with it instead of replacing it.
   if (set) return { name: set, source: 'setting' };
@@ -33,7 +34,8 @@ export async function chooseDisplayName(cwd: string | undefined): Promise<NameCh
     if (name) return { name, source };
     refused.push(candidate);
   }
-  return { ask: true, refused, suggestion: FALLBACK_NAME };
+  // git's name was refused above, so this is the identity's `user-xxxx`.
+  return { ask: true, refused, suggestion: suggestedName(undefined, identityId) };
 }
 
 /**

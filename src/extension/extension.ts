@@ -12,7 +12,9 @@ import { SnippetOpener } from './snippetOpener';
 import { describeMigration, migrateSettings, type MovedSetting } from './settingsMigration';
 import { registerCommands } from './commands/registerCommands';
 import { CommandId } from './commandIds';
+import { IDENTITY_SECRET, IdentityKeeper } from './identityKeeper';
 import type { ChatMessage } from '../engine/protocol';
+import type { PersonView } from '../shared/panelProtocol';
 
 /** What `activate` returns: a small view used by the integration tests. */
 export interface TcpChatApi {
@@ -29,7 +31,20 @@ export interface TcpChatApi {
     unread: number;
     /** The room or DM key the panel shows. */
     room: string;
+    /** Your identity id on the server (`ed25519:…`, or `guest:…`), once welcomed. */
+    id?: string;
+    guest: boolean;
+    /** What the panel header shows of that room: its topic ('' for none), and whether this user may set it or moderate the room. */
+    roomSettings: { topic: string; canSetTopic: boolean; operator: boolean };
   };
+  /** The identity key kept in SecretStorage (its id), if one was made; and what a fresh activation (a reload) reads there. */
+  identity(): Promise<{ stored?: string; afterReload?: string }>;
+  /** Who is online as the panel lists them (guests marked, keyed people with a fingerprint). */
+  people(): PersonView[];
+  /** The texts of a conversation's quiet lines (notices, warnings, renames), oldest first. */
+  systemLines(room: string): string[];
+  /** Sends to the conversation the panel shows, as the panel's composer does. */
+  send(text: string): void;
   received(): ChatMessage[];
   /** Texts of the notifications raised so far (mentions, direct messages). */
   notifications(): string[];
@@ -52,12 +67,19 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
   const panels = store.add(new PanelHost(context.extensionUri));
   const snippets = store.add(new SnippetOpener(() => panels.panel?.panel.viewColumn));
   const session = store.add(
-    new ChatSession({ panels, log, snippets, conversationFile: vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'conversation.json').fsPath }),
+    new ChatSession({ panels, log, snippets, knownPeople: context.globalState, conversationFile: vscode.Uri.joinPath(context.storageUri ?? context.globalStorageUri, 'conversation.json').fsPath }),
   );
   const host = store.add(new ServerHost(context.globalStorageUri, log));
   const status = store.add(new ChatStatusBar(session, host));
   const trust = new ServerTrust(context.globalState, context.secrets);
-  const connector = new Connector(context.globalState, session, host, trust, log);
+  const identities = new IdentityKeeper(context.secrets);
+  // An import in another window replaced the key: the next connect here uses it too.
+  store.add(
+    context.secrets.onDidChange((e) => {
+      if (e.key === IDENTITY_SECRET) identities.forget();
+    }),
+  );
+  const connector = new Connector(context.globalState, session, host, trust, log, identities);
 
   // Settings moved from chat.* to tcpChat.*: move the user's values once, and say so once.
   const migration = migrateSettings(context.globalState, context.workspaceState, log).then(
@@ -72,7 +94,7 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
     },
   );
 
-  registerCommands(store, { session, host, trust, connector, log, ready: migration });
+  registerCommands(store, { session, host, trust, connector, identities, log, ready: migration });
   const invites = new InviteUriHandler(connector, session, log);
   store.add(vscode.window.registerUriHandler(invites));
   store.add(
@@ -99,7 +121,18 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
       tooltip: status.tooltip,
       unread: session.convo.unread,
       room: session.convo.active,
+      id: session.convo.myId ?? undefined,
+      guest: session.convo.guest,
+      roomSettings: (({ topic, canSetTopic, operator }) => ({ topic, canSetTopic, operator }))(session.roomSettings()),
     }),
+    identity: async () => ({
+      stored: (await identities.peek())?.id,
+      // What activate() does after a reload: a new keeper over the same SecretStorage.
+      afterReload: (await new IdentityKeeper(context.secrets).peek())?.id,
+    }),
+    people: () => session.convo.people.views(),
+    send: (text) => session.sendToActive(text),
+    systemLines: (room) => session.convo.items(room).flatMap((i) => (i.type === 'system' ? [i.text] : [])),
     received: () => session.received(),
     notifications: () => session.notifier.shown.slice(),
     panel: () => {

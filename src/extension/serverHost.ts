@@ -98,6 +98,22 @@ export class ServerHost implements vscode.Disposable {
     }
   }
 
+  /** The identity id that owns a name on this server, if anyone does. */
+  async nameOwner(name: string): Promise<string | undefined> {
+    return this.server?.store.nameOwner(name);
+  }
+
+  /**
+   * Forget who owns a name on this server (the operator's "release"), so the
+   * next key to use it owns it: for a person who lost their key. The running
+   * server asks the store on every hello, so it takes effect at once.
+   */
+  async releaseName(name: string): Promise<boolean> {
+    const owner = await this.server?.releaseName(name);
+    if (owner !== undefined) this.log.info(`server: released the name "${name}" (it belonged to ${owner})`);
+    return owner !== undefined;
+  }
+
   async stop(): Promise<void> {
     const s = this.server;
     if (!s) return;

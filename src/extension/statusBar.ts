@@ -46,6 +46,9 @@ export class ChatStatusBar implements vscode.Disposable {
         const unread = s.convo.unread;
         parts.push(`$(comment-discussion) ${s.name} @ ${s.address}${unread ? ` · ${unread} unread` : ''}`);
         tip.appendText(`Connected to ${s.server ?? s.address}${s.node !== undefined ? ` (node ${s.node})` : ''} as ${s.name}; ${s.onlineCount} online; ${unread} unread.`);
+        // Your key's fingerprint, for others to compare; or why the name is not yours to keep.
+        const fp = s.convo.fingerprint;
+        tip.appendText(fp ? `\n\nYour identity key: ${fp}` : s.convo.guest ? '\n\nYou are a guest here (no identity key): your name is free for others when you leave.' : '');
         if (s.fingerprint) tip.appendMarkdown(`\n\nTLS, certificate SHA-256: \`${s.fingerprint}\``);
         tip.appendMarkdown('\n\nClick to open the chat.');
         break;

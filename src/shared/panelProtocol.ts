@@ -30,6 +30,17 @@ export interface RoomView {
   unread: number;
 }
 
+/** Someone online, as the people list and its hover text show them. */
+export interface PersonView {
+  name: string;
+  /** Their identity id (public), so a message's `author` can be matched to them. */
+  id?: string;
+  /** Proved no identity key: may use only names nobody has claimed (see docs/security.md). */
+  guest?: true;
+  /** Short fingerprint of their identity key (`3f2a 9c11 07be 4d5e`), to compare with them another way. */
+  fingerprint?: string;
+}
+
 /** Connection state as the panel shows it. */
 export type PanelConnState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
 
@@ -60,7 +71,11 @@ export interface InitMsg {
   items: ViewItem[];
   /** True when the server has older messages than `items`. */
   more: boolean;
-  users: string[];
+  people: PersonView[];
+  /** You proved no identity key (a server that predates identities, or a guest). */
+  guest: boolean;
+  /** Your key's short fingerprint, for others to compare. */
+  fingerprint?: string;
   typing: string[];
   files: FileOfferView[];
 }
@@ -87,10 +102,11 @@ export interface RoomsMsg {
   rooms: RoomView[];
   active: string;
 }
-/** Who is online. */
+/** Who is online, and who of them is away (name → away message). */
 export interface UsersMsg {
   type: 'users';
-  users: string[];
+  people: PersonView[];
+  away?: Record<string, string>;
   /** How many are online, when the server names only some of them (a large room). */
   count?: number;
 }
@@ -106,6 +122,10 @@ export interface StatusMsg {
   state: PanelConnState;
   me: string | null;
   address: string | null;
+  /** You are a guest: connected without an identity key the server checked. */
+  guest: boolean;
+  /** Your key's short fingerprint. */
+  fingerprint?: string;
 }
 /** Answer to a search request, newest first. */
 export interface SearchResultsMsg {
@@ -140,8 +160,25 @@ export interface SnippetStatusMsg {
   detail: string;
 }
 
+/**
+ * The active room's topic and what this user may do there; sent after every
+ * `init` and `room`, and whenever the room's topic, modes or operators change.
+ */
+export interface RoomSettingsMsg {
+  type: 'roomSettings';
+  room: string;
+  /** Empty when the room has none (and for a DM). */
+  topic: string;
+  /** Who set it, for the tooltip; empty with no topic. */
+  topicBy: string;
+  /** True when this user may set the topic (an operator, or the room is not +t); false in a DM. */
+  canSetTopic: boolean;
+  /** True when this user is one of the room's operators: the people list offers kick and ban. */
+  operator: boolean;
+}
+
 /** Everything the host sends to the webview. */
-export type HostToPanel = InitMsg | ItemsMsg | RoomMsg | RoomsMsg | UsersMsg | TypingMsg | StatusMsg | SearchResultsMsg | FileMsg | FocusMsg | ShowSearchMsg | SnippetStatusMsg;
+export type HostToPanel = InitMsg | ItemsMsg | RoomMsg | RoomsMsg | UsersMsg | TypingMsg | StatusMsg | SearchResultsMsg | FileMsg | FocusMsg | ShowSearchMsg | SnippetStatusMsg | RoomSettingsMsg;
 
 // ---------------------------------------------------------------- webview -> host
 
@@ -194,7 +231,13 @@ export interface SaveFileMsg {
 /** Run one of the extension's commands (Connect, Join Room, Direct Message, ...) from a panel button. */
 export interface CommandMsg {
   type: 'command';
-  command: 'connect' | 'joinRoom' | 'directMessage' | 'sendFile' | 'setName' | 'copyInviteLink';
+  command: 'connect' | 'joinRoom' | 'directMessage' | 'sendFile' | 'setName' | 'copyInviteLink' | 'setTopic';
+}
+/** An operator's Kick or Ban on someone in the people list, for the active room; the host asks before doing it. */
+export interface ModerateMsg {
+  type: 'moderate';
+  action: 'kick' | 'ban';
+  name: string;
 }
 /** Start a direct conversation with someone from the people list. */
 export interface OpenDmMsg {
@@ -216,10 +259,10 @@ export interface CompareSnippetMsg {
 }
 
 /** Everything the webview sends to the host. */
-export type PanelToHost = ReadyMsg | SendMsg | SwitchRoomMsg | LoadOlderMsg | SearchMsg | TypingIntentMsg | OpenLinkMsg | CopyMsg | SaveFileMsg | CommandMsg | OpenDmMsg | OpenSnippetMsg | CompareSnippetMsg;
+export type PanelToHost = ReadyMsg | SendMsg | SwitchRoomMsg | LoadOlderMsg | SearchMsg | TypingIntentMsg | OpenLinkMsg | CopyMsg | SaveFileMsg | CommandMsg | OpenDmMsg | OpenSnippetMsg | CompareSnippetMsg | ModerateMsg;
 
-const PANEL_TYPES = new Set(['ready', 'send', 'switchRoom', 'loadOlder', 'search', 'typing', 'openLink', 'copy', 'saveFile', 'command', 'openDm', 'openSnippet', 'compareSnippet']);
-const COMMANDS = new Set(['connect', 'joinRoom', 'directMessage', 'sendFile', 'setName', 'copyInviteLink']);
+const PANEL_TYPES = new Set(['ready', 'send', 'switchRoom', 'loadOlder', 'search', 'typing', 'openLink', 'copy', 'saveFile', 'command', 'openDm', 'openSnippet', 'compareSnippet', 'moderate']);
+const COMMANDS = new Set(['connect', 'joinRoom', 'directMessage', 'sendFile', 'setName', 'copyInviteLink', 'setTopic']);
 
 /** Input from the webview is unknown until this accepts it. */
 export function parsePanelMessage(v: unknown): PanelToHost | undefined {
@@ -253,6 +296,8 @@ export function parsePanelMessage(v: unknown): PanelToHost | undefined {
     case 'openSnippet':
     case 'compareSnippet':
       return str('room') && Number.isSafeInteger(o.seq) ? { type: o.type, room: o.room as string, seq: o.seq as number } : undefined;
+    case 'moderate':
+      return (o.action === 'kick' || o.action === 'ban') && str('name') ? { type: 'moderate', action: o.action, name: o.name as string } : undefined;
   }
   return undefined;
 }

@@ -1,17 +1,19 @@
 import type { DOMPurify } from 'dompurify';
-import type { ChatMessage, HostToPanel, InitMsg, PanelConnState, PanelToHost, RoomView, SnippetStatusMsg, ViewItem } from '../shared/panelProtocol';
+import type { ChatMessage, HostToPanel, InitMsg, PanelConnState, PanelToHost, PersonView, RoomSettingsMsg, RoomView, SnippetStatusMsg, StatusMsg, ViewItem } from '../shared/panelProtocol';
 import { assertNever } from '../shared/assertNever';
 import { Composer } from './composer';
 import { el, iconButton, roomTitle } from './dom';
 import { FileOffers } from './fileOffers';
 import { icon } from './icons';
 import { MessageList } from './messageList';
+import { RoomTopic } from './roomTopic';
+import { cleanPeople, senderHover } from './personText';
 import { isSafeHref } from './sanitizeHtml';
 import { SearchBox } from './searchBox';
 import { Sidebar } from './sidebar';
 import type { PanelState, VsCodeApi } from './vscodeApi';
 
-const HOST_TYPES = new Set<string>(['init', 'items', 'room', 'rooms', 'users', 'typing', 'status', 'searchResults', 'file', 'focus', 'showSearch', 'snippetStatus']);
+const HOST_TYPES = new Set<string>(['init', 'items', 'room', 'rooms', 'users', 'typing', 'status', 'searchResults', 'file', 'focus', 'showSearch', 'snippetStatus', 'roomSettings']);
 // The host should clear typing itself; this only bounds a stale indicator if it never does.
 const TYPING_STALE_MS = 8_000;
 // Rooms whose loaded pages are kept in memory for switching back.
@@ -34,7 +36,12 @@ export class ChatView {
   private conn: PanelConnState = 'disconnected';
   private rooms: RoomView[] = [];
   private active = '';
-  private users: string[] = [];
+  private people: PersonView[] = [];
+  /** Who is away: name → their message (remote text). */
+  private away: Record<string, string> = {};
+  /** You proved no identity key; and your key's fingerprint when you did. */
+  private guest = false;
+  private fingerprint?: string;
   /** How many are online, when the server names only some of them. */
   private usersCount?: number;
   private typingNames: string[] = [];
@@ -43,6 +50,8 @@ export class ChatView {
   private saveTimer = 0;
   /** Loaded items per room, so switching back keeps older pages already fetched. */
   private cache = new Map<string, { items: ViewItem[]; more: boolean }>();
+  /** The active room's topic and what this user may do there (see RoomSettingsMsg). */
+  private settings?: RoomSettingsMsg;
   /** What "Open in My Editor" found for a snippet, by `room/seq`. */
   private snippetStatus = new Map<string, SnippetStatusMsg>();
 
@@ -53,6 +62,7 @@ export class ChatView {
   private readonly files: FileOffers;
   private readonly composer: Composer;
   private readonly title: HTMLHeadingElement;
+  private readonly topic: RoomTopic;
   private readonly connLabel: HTMLSpanElement;
   private readonly connectBtn: HTMLButtonElement;
   private readonly sideToggle: HTMLButtonElement;
@@ -73,6 +83,7 @@ export class ChatView {
       pick: (room) => this.pickRoom(room),
       command: (command) => this.post({ type: 'command', command }),
       openDm: (name) => this.post({ type: 'openDm', name }),
+      moderate: (action, name) => this.post({ type: 'moderate', action, name }),
     });
 
     const main = el('main', 'main');
@@ -81,7 +92,8 @@ export class ChatView {
     this.sideToggle.setAttribute('aria-controls', 'side');
     this.sideToggle.setAttribute('aria-expanded', 'false');
     this.sideToggle.addEventListener('click', () => this.toggleSide());
-    this.title = el('h1', 'room-title');
+    this.topic = new RoomTopic(() => this.post({ type: 'command', command: 'setTopic' }));
+    this.title = this.topic.title;
     this.connLabel = el('span', 'conn');
     this.connLabel.setAttribute('role', 'status');
     this.connectBtn = el('button', 'btn primary connect', 'Connect');
@@ -94,8 +106,8 @@ export class ChatView {
     const nameBtn = iconButton('person', 'Set display name');
     nameBtn.addEventListener('click', () => this.post({ type: 'command', command: 'setName' }));
     const tools = el('div', 'tools');
-    tools.append(this.connectBtn, searchBtn, fileBtn, nameBtn);
-    header.append(this.sideToggle, this.title, this.connLabel, tools);
+    tools.append(this.connectBtn, this.topic.button, searchBtn, fileBtn, nameBtn);
+    header.append(this.sideToggle, this.topic.heading, this.connLabel, tools);
 
     this.search = new SearchBox(purify, { search: (query) => this.post({ type: 'search', query }), closed: () => this.composer.focus() });
 
@@ -105,6 +117,11 @@ export class ChatView {
     messages.tabIndex = 0;
     messages.setAttribute('role', 'region');
     messages.setAttribute('aria-label', 'Messages');
+    // A sender's hover card: the key that wrote the message, as the people list knows it right now.
+    messages.addEventListener('mouseover', (e) => {
+      const s = (e.target as Element).closest?.<HTMLElement>('.msg-sender[data-author]');
+      if (s) s.title = senderHover(s.textContent ?? '', s.dataset.author, this.people);
+    });
     const jump = el('button', 'jump');
     jump.type = 'button';
     jump.hidden = true;
@@ -185,14 +202,15 @@ export class ChatView {
         this.rooms = Array.isArray(msg.rooms) ? msg.rooms : [];
         return this.renderRooms();
       case 'users':
-        this.users = Array.isArray(msg.users) ? msg.users : [];
+        this.people = cleanPeople(msg.people);
+        this.away = typeof msg.away === 'object' && msg.away !== null ? msg.away : {};
         this.usersCount = typeof msg.count === 'number' ? msg.count : undefined;
         return this.renderPeople();
       case 'typing':
         if (msg.room === this.active) this.setTyping(msg.names);
         return;
       case 'status':
-        return this.setStatus(msg.state, msg.me, msg.address);
+        return this.setStatus(msg);
       case 'searchResults':
         return this.search.render(msg);
       case 'file':
@@ -209,6 +227,10 @@ export class ChatView {
           this.announcer.textContent = String(msg.detail ?? '');
         }
         return;
+      case 'roomSettings':
+        this.settings = msg;
+        this.renderTopic();
+        return this.renderPeople();
       default:
         return assertNever(msg);
     }
@@ -218,12 +240,12 @@ export class ChatView {
 
   private onInit(msg: InitMsg): void {
     this.rooms = Array.isArray(msg.rooms) ? msg.rooms : [];
-    this.users = Array.isArray(msg.users) ? msg.users : [];
+    this.people = cleanPeople(msg.people);
     this.files.reset(Array.isArray(msg.files) ? msg.files : []);
     this.cache.clear();
     // setItems below draws every row anew, so no refresh for the name here.
     this.me = typeof msg.me === 'string' ? msg.me : null;
-    this.setStatus(msg.state, msg.me, msg.address);
+    this.setStatus(msg);
     this.active = '';
     this.switchTo(msg.active, Array.isArray(msg.items) ? msg.items : [], !!msg.more);
     this.setTyping(msg.typing);
@@ -238,6 +260,12 @@ export class ChatView {
     }
     const same = this.active === room;
     this.active = room;
+    // The host follows a `room` with the new room's settings; until then, show none.
+    if (!same) {
+      this.settings = undefined;
+      this.renderTopic();
+      this.renderPeople();
+    }
     // Keep older pages already fetched when the host's fresh page continues them.
     const cached = this.cache.get(room);
     let all = items;
@@ -274,11 +302,13 @@ export class ChatView {
     if (c && position === 'append') c.items.push(...items);
   }
 
-  private setStatus(state: PanelConnState, me: string | null, address: string | null): void {
+  private setStatus({ state, me, address, guest, fingerprint }: Pick<StatusMsg, 'state' | 'me' | 'address' | 'guest' | 'fingerprint'>): void {
     const meChanged = me !== this.me;
     this.conn = state;
     this.me = typeof me === 'string' ? me : null;
     this.address = typeof address === 'string' ? address : null;
+    this.guest = guest === true;
+    this.fingerprint = typeof fingerprint === 'string' ? fingerprint : undefined;
     this.renderStatus();
     if (meChanged) {
       this.list.refresh();
@@ -310,14 +340,15 @@ export class ChatView {
 
   private renderStatus(): void {
     const labels: Record<PanelConnState, string> = {
-      connected: this.me ? `${this.me}${this.address ? ` @ ${this.address}` : ''}` : 'connected',
+      connected: this.me ? `${this.me}${this.guest ? ' (guest)' : ''}${this.address ? ` @ ${this.address}` : ''}` : 'connected',
       connecting: 'connecting…',
       reconnecting: 'reconnecting…',
       disconnected: 'disconnected',
     };
     this.connLabel.textContent = labels[this.conn] ?? this.conn;
     this.connLabel.dataset.state = this.conn;
-    this.connLabel.title = this.conn === 'connected' ? `Connected as ${this.me ?? '?'}${this.address ? ` to ${this.address}` : ''}` : `Connection: ${this.conn}`;
+    const who = this.guest ? 'as a guest, with no identity key' : this.fingerprint ? `with identity key ${this.fingerprint}` : '';
+    this.connLabel.title = this.conn === 'connected' ? `Connected as ${this.me ?? '?'}${this.address ? ` to ${this.address}` : ''}${who ? `, ${who}` : ''}` : `Connection: ${this.conn}`;
     this.connectBtn.hidden = this.conn !== 'disconnected';
     this.app.dataset.state = this.conn;
     this.composer.setTarget(this.conn, roomTitle(this.active, this.rooms));
@@ -333,7 +364,13 @@ export class ChatView {
   }
 
   private renderPeople(): void {
-    this.sidebar.renderPeople(this.users, this.me, this.conn === 'connected', this.usersCount);
+    const s = this.settings;
+    const moderation = s && s.room === this.active && s.operator === true && this.conn === 'connected' ? { room: this.active } : undefined;
+    this.sidebar.renderPeople(this.people, this.me, this.conn === 'connected', moderation, this.away, this.usersCount);
+  }
+
+  private renderTopic(): void {
+    this.topic.render(this.settings?.room === this.active ? this.settings : undefined);
   }
 
   private renderTyping(): void {

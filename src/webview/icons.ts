@@ -12,6 +12,9 @@ const PATHS = {
   person: 'M8 2.5a2.5 2.5 0 1 1 0 5a2.5 2.5 0 0 1 0-5zM3 14c0-3 2.2-4.5 5-4.5s5 1.5 5 4.5',
   save: 'M8 2v8M4.5 7L8 10.5L11.5 7M3 13.5h10',
   plug: 'M6 1.5v3M10 1.5v3M4 4.5h8v3a4 4 0 0 1-8 0zM8 11.5v3',
+  edit: 'M10.5 2.5l3 3L6 13H3v-3zM9 4l3 3',
+  kick: 'M6 3.5h-3v9h3M10.5 5L13.5 8L10.5 11M13.5 8H6.5',
+  ban: 'M8 2a6 6 0 1 1 0 12a6 6 0 0 1 0-12zM3.8 3.8l8.4 8.4',
 } as const;
 
 /** Name of an icon `icon()` can draw. */

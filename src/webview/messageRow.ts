@@ -3,6 +3,7 @@ import type { ChatMessage, SnippetStatusMsg, SystemLine } from '../shared/panelP
 import { formatDay, formatFullTime, formatTime } from './formatTime';
 import { renderMarkdown } from './renderMarkdown';
 import { renderSnippet } from './snippetView';
+import { fromGuest } from './personText';
 
 export interface RowBase {
   key: string;
@@ -107,7 +108,17 @@ function buildMsg(node: HTMLElement, row: MsgRow, ctx: RowContext): HTMLElement 
   const sender = document.createElement('bdi');
   sender.className = 'msg-sender';
   sender.textContent = String(m.sender);
+  // Its hover text is filled in when hovered, from the people online then (see ChatView).
+  if (typeof m.author === 'string') sender.dataset.author = m.author;
   head.append(sender);
+  // A guest proved no key: the same name may be someone else tomorrow.
+  if (fromGuest(m)) {
+    const guest = document.createElement('span');
+    guest.className = 'msg-guest';
+    guest.textContent = 'guest';
+    guest.title = `${String(m.sender)} proved no identity key: anyone may use this name once they leave`;
+    head.append(guest);
+  }
   if (own) {
     const you = document.createElement('span');
     you.className = 'msg-you';

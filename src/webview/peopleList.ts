@@ -1,3 +1,4 @@
+import type { PersonView } from '../shared/panelProtocol';
 import { el } from './dom';
 
 /** Height of one person's row in px; media/chat.css gives `.person` the same height. */
@@ -12,42 +13,49 @@ const UNLAID_ROWS = 30;
  * them) are in the DOM, whatever the count, and padding stands in for the
  * rest, so a room of 10,000 paints as fast as one of 30
  * (docs/performance.md, "The panel"). Each row says where it stands in
- * the whole list (aria-setsize, aria-posinset) for screen readers.
+ * the whole list (aria-setsize, aria-posinset) for screen readers. The
+ * sidebar draws each row (`row`); this decides which rows exist.
  */
 export class PeopleList {
   readonly el: HTMLUListElement;
-  private names: string[] = [];
-  private me: string | null = null;
+  private people: PersonView[] = [];
   private connected = false;
   private first = -1;
   private last = -1;
   private readonly collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 
-  constructor(labelledBy: string) {
+  constructor(
+    labelledBy: string,
+    private readonly row: (p: PersonView, isMe: boolean) => HTMLLIElement,
+  ) {
     this.el = el('ul', 'people');
     this.el.setAttribute('aria-labelledby', labelledBy);
     this.el.addEventListener('scroll', () => this.draw(false), { passive: true });
   }
 
-  /** Show these people, you first, then by name. Returns how many are listed. */
-  set(users: readonly string[], me: string | null, connected: boolean): number {
-    const unique = new Set(users.filter((u) => typeof u === 'string'));
-    const hasMe = me !== null && unique.delete(me);
-    const others = [...unique].sort(this.collator.compare);
-    this.names = hasMe ? [me, ...others] : others;
+  /** Show these people, you first, then by name, each once. Returns how many are listed. */
+  set(people: readonly PersonView[], me: string | null, connected: boolean): number {
+    const byName = new Map<string, PersonView>();
+    for (const p of people) if (p && typeof p.name === 'string' && !byName.has(p.name)) byName.set(p.name, p);
+    const mine = me !== null ? byName.get(me) : undefined;
+    if (mine) byName.delete(me!);
+    const others = [...byName.values()].sort((a, b) => this.collator.compare(a.name, b.name));
+    this.people = mine ? [mine, ...others] : others;
     this.me = me;
     this.connected = connected;
     this.draw(true);
-    return this.names.length;
+    return this.people.length;
   }
 
-  /** Rows drawn now: the first index and one past the last. */
-  get drawn(): [number, number] {
-    return [this.first, this.last];
+  private me: string | null = null;
+
+  /** Draw again with what is known (the rows' look changed: moderation, away). */
+  redraw(): void {
+    this.draw(true);
   }
 
   private draw(force: boolean): void {
-    const n = this.names.length;
+    const n = this.people.length;
     if (n === 0) {
       this.first = this.last = 0;
       this.el.style.paddingTop = this.el.style.paddingBottom = '';
@@ -65,30 +73,13 @@ export class PeopleList {
     this.el.style.paddingTop = `${first * ROW_PX}px`;
     this.el.style.paddingBottom = `${(n - last) * ROW_PX}px`;
     const rows: HTMLLIElement[] = [];
-    for (let i = first; i < last; i++) rows.push(this.row(this.names[i], i, n));
-    this.el.replaceChildren(...rows);
-  }
-
-  private row(name: string, index: number, size: number): HTMLLIElement {
-    const li = el('li', 'person');
-    li.setAttribute('aria-setsize', String(size));
-    li.setAttribute('aria-posinset', String(index + 1));
-    const dot = el('span', 'presence');
-    dot.setAttribute('aria-hidden', 'true');
-    const label = el('bdi', 'person-name', name);
-    if (name === this.me) {
-      li.classList.add('me');
-      li.append(dot, label, el('span', 'person-you', '(you)'));
-      li.setAttribute('aria-label', `${name} (you), online`);
-    } else {
-      const b = el('button', 'person-btn');
-      b.type = 'button';
-      b.dataset.person = name;
-      b.setAttribute('aria-label', `${name}, online. Send a direct message`);
-      b.title = `Message ${name}`;
-      b.append(dot, label);
-      li.append(b);
+    for (let i = first; i < last; i++) {
+      const p = this.people[i];
+      const li = this.row(p, p.name === this.me);
+      li.setAttribute('aria-setsize', String(n));
+      li.setAttribute('aria-posinset', String(i + 1));
+      rows.push(li);
     }
-    return li;
+    this.el.replaceChildren(...rows);
   }
 }

@@ -1,6 +1,7 @@
-import type { RoomView } from '../shared/panelProtocol';
+import type { PersonView, RoomView } from '../shared/panelProtocol';
 import { el, iconButton } from './dom';
 import { PeopleList } from './peopleList';
+import { personHover, personLabel } from './personText';
 
 /** What the sidebar asks of the view around it. */
 export interface SidebarHost {
@@ -10,6 +11,13 @@ export interface SidebarHost {
   command(command: 'joinRoom' | 'directMessage'): void;
   /** Start a direct conversation from the people list. */
   openDm(name: string): void;
+  /** An operator's Kick or Ban on someone, for the active room (the host asks before doing it). */
+  moderate(action: 'kick' | 'ban', name: string): void;
+}
+
+/** What the people list offers an operator of the active room: kick and ban, named for it. */
+export interface Moderation {
+  room: string;
 }
 
 /**
@@ -23,7 +31,10 @@ export class Sidebar {
   private readonly dmList: HTMLUListElement;
   private readonly roomEmpty: HTMLElement;
   private readonly dmEmpty: HTMLElement;
-  private readonly people = new PeopleList('people-title');
+  private readonly people = new PeopleList('people-title', (p, isMe) => this.personRow(p, isMe));
+  /** What the rows show besides names: set by renderPeople, read as rows are drawn. */
+  private moderation?: Moderation;
+  private away: Record<string, string> = {};
   private readonly peopleCount: HTMLSpanElement;
 
   constructor(private readonly host: SidebarHost) {
@@ -65,12 +76,66 @@ export class Sidebar {
     if (focused && stop?.dataset.room === focused) stop.focus();
   }
 
-  /** The people list, and how many are online: `count` from the server when it names only some of them (a large room). */
-  renderPeople(users: string[], me: string | null, connected: boolean, count?: number): void {
-    const shown = this.people.set(users, me, connected);
+  /**
+   * `moderation`: this user is an operator of the active room, so each other
+   * person gets Kick and Ban. `away`: name → away message; an away person is
+   * marked in words (a tag, the label, the hover), not by the dot alone.
+   * `count`: how many are online, when the server names only some of them (a
+   * large room). The list is virtualized (PeopleList): only rows in view are drawn.
+   */
+  renderPeople(people: PersonView[], me: string | null, connected: boolean, moderation?: Moderation, away: Record<string, string> = {}, count?: number): void {
+    this.moderation = moderation;
+    this.away = away;
+    const shown = this.people.set(people, me, connected);
     const total = count !== undefined && count > shown ? count : shown;
     this.peopleCount.textContent = total.toLocaleString();
     this.peopleCount.setAttribute('aria-label', total > shown ? `${total} online, ${shown} listed` : `${total} online`);
+  }
+
+  /** One person's row, as the people list draws it. */
+  private personRow(p: PersonView, isMe: boolean): HTMLLIElement {
+    const away = this.away;
+    const moderation = this.moderation;
+    const li = el('li', 'person');
+    const dot = el('span', 'presence');
+    dot.setAttribute('aria-hidden', 'true');
+    const parts: (Node | string)[] = [dot, el('bdi', 'person-name', p.name)];
+    // Guests are marked in words, not colour alone: anyone may use their name once they leave.
+    // The space keeps the visible text "bob guest" inside the accessible name (axe: label-content-name-mismatch).
+    if (p.guest) parts.push(' ', el('span', 'person-guest', 'guest'));
+    const message = Object.prototype.hasOwnProperty.call(away, p.name) ? String(away[p.name]) : undefined;
+    if (message !== undefined) {
+      parts.push(' ', el('span', 'person-away', 'away'));
+      li.classList.add('away');
+    }
+    if (isMe) {
+      li.classList.add('me');
+      li.append(...parts, el('span', 'person-you', '(you)'));
+      li.setAttribute('aria-label', personLabel(p, true, message));
+      li.title = personHover(p, true, message);
+    } else {
+      const b = el('button', 'person-btn');
+      b.type = 'button';
+      b.dataset.person = p.name;
+      b.setAttribute('aria-label', personLabel(p, false, message));
+      b.title = personHover(p, false, message);
+      b.append(...parts);
+      li.append(b);
+      if (moderation) li.append(this.moderationTools(p.name, moderation.room));
+    }
+    if (p.guest) li.classList.add('guest');
+    return li;
+  }
+
+  /** Kick and Ban for one person: shown on hover and focus, always in the Tab order. */
+  private moderationTools(name: string, room: string): HTMLElement {
+    const tools = el('span', 'person-tools');
+    const kick = iconButton('kick', `Kick ${name} from #${room}`, 'icon-btn person-tool');
+    kick.dataset.kick = name;
+    const ban = iconButton('ban', `Ban ${name} from #${room}`, 'icon-btn person-tool');
+    ban.dataset.ban = name;
+    tools.append(kick, ban);
+    return tools;
   }
 
   private head(title: string, id: string, btn: HTMLButtonElement, command: 'joinRoom' | 'directMessage'): HTMLElement {
@@ -163,6 +228,11 @@ export class Sidebar {
     const opt = (e.target as Element).closest<HTMLElement>('[role="option"]');
     if (opt?.dataset.room) {
       this.host.pick(opt.dataset.room);
+      return;
+    }
+    const tool = (e.target as Element).closest<HTMLElement>('button[data-kick], button[data-ban]');
+    if (tool) {
+      this.host.moderate(tool.dataset.kick !== undefined ? 'kick' : 'ban', (tool.dataset.kick ?? tool.dataset.ban)!);
       return;
     }
     const person = (e.target as Element).closest<HTMLElement>('button[data-person]');

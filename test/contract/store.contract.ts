@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { ChatMessage } from '../../src/engine/protocol';
 import { dmKey } from '../../src/engine/protocol';
-import type { MessageDraft, RetentionOptions, SearchQuery, Store } from '../../src/engine/stores/store';
+import type { MessageDraft, RetentionOptions, RoomState, SearchQuery, Store } from '../../src/engine/stores/store';
 
 /** A fresh, empty store for one test, and how to get rid of it. */
 export interface StoreFixture {
@@ -301,6 +301,35 @@ export function describeStoreContract(label: string, make: (options?: StoreFixtu
       });
     });
 
+    describe('room settings', () => {
+      it('has none for a room until they are set, then gives them back with version 1', async () => {
+        assert.equal(await store.roomState('dev'), undefined);
+        assert.equal(await store.setRoomState('dev', roomState(), 0), true);
+        assert.deepEqual(await store.roomState('dev'), { version: 1, state: roomState() });
+        assert.equal(await store.roomState('general'), undefined, 'rooms are kept apart');
+      });
+
+      it('writes only over the version it was given: compare-and-set', async () => {
+        await store.setRoomState('dev', roomState(), 0);
+        assert.equal(await store.setRoomState('dev', roomState({ topic: { text: 'late', by: 'bob', at: 'x' } }), 0), false, 'version 0 is taken');
+        const second = roomState({ topic: { text: 'Ship ✓ on Friday', by: 'alice', at: '2026-01-02T03:04:05.000Z' }, ops: ['alice', 'Bob'] });
+        assert.equal(await store.setRoomState('dev', second, 1), true);
+        assert.equal(await store.setRoomState('dev', roomState(), 1), false, 'version 1 is stale now');
+        assert.deepEqual(await store.roomState('dev'), { version: 2, state: second });
+      });
+
+      it('lets exactly one of several concurrent writers of one version win', async () => {
+        await store.setRoomState('dev', roomState(), 0);
+        const wins = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((who) => store.setRoomState('dev', roomState({ ops: [who] }), 1)));
+        assert.equal(wins.filter(Boolean).length, 1);
+        const stored = await store.roomState('dev');
+        assert.equal(stored?.version, 2);
+        assert.deepEqual(stored?.state.ops, [['a', 'b', 'c', 'd', 'e'][wins.indexOf(true)]], 'the winner\'s state is the one kept');
+        const firsts = await Promise.all(['x', 'y', 'z'].map((who) => store.setRoomState('new-room', roomState({ ops: [who] }), 0)));
+        assert.equal(firsts.filter(Boolean).length, 1, 'the first version too');
+      });
+    });
+
     describe('retention', () => {
       it('keeps only the newest messages of each room, and seqs go on', async () => {
         const r = await make({ retention: { maxPerRoom: 5, maxIds: 1000 } });
@@ -344,6 +373,18 @@ export function describeStoreContract(label: string, make: (options?: StoreFixtu
           assert.equal(await s.nameOwner('bob'), undefined);
         });
 
+        it('keeps room settings and their version', async () => {
+          const state = roomState({ topic: { text: 'standup at 10', by: 'alice', at: '2026-01-02T03:04:05.000Z' }, modes: { t: true, i: true, m: false, k: 'sesame', l: 12 }, bans: [{ mask: 'mallory*', by: 'alice', at: '2026-01-02T03:04:06.000Z' }], invites: ['bob'] });
+          await store.setRoomState('dev', roomState(), 0);
+          await store.setRoomState('dev', state, 1);
+          await store.setRoomState('ops', roomState({ ops: ['carol'] }), 0);
+          const s = await reopen();
+          assert.deepEqual(await s.roomState('dev'), { version: 2, state });
+          assert.deepEqual(await s.roomState('ops'), { version: 1, state: roomState({ ops: ['carol'] }) });
+          assert.equal(await s.setRoomState('dev', roomState(), 1), false, 'compare-and-set still knows the version');
+          assert.equal(await s.setRoomState('dev', roomState(), 2), true);
+        });
+
         it('keeps the retained window', async () => {
           const r = await make({ retention: { maxPerRoom: 3, maxIds: 1000 } });
           extra.push(r);
@@ -359,6 +400,11 @@ export function describeStoreContract(label: string, make: (options?: StoreFixtu
 }
 
 let clock = 0;
+
+/** A room's settings: none set, unless overridden. */
+function roomState(over: Partial<RoomState> = {}): RoomState {
+  return { modes: { t: true, i: false, m: false }, ops: ['alice'], voiced: [], bans: [], invites: [], ...over };
+}
 
 /** A draft with a fresh id and a time one second after the previous draft's. */
 export function draft(room: string, text: string, over: Partial<MessageDraft> = {}): MessageDraft {

@@ -499,7 +499,7 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
   });
 
   it('restores the panel after a window reload: the Chat tab comes back and renders', async function () {
-    this.timeout(180_000);
+    this.timeout(300_000); // a reload, a server start and a reconnect: minutes on a loaded 2-core machine
     const beforeRows = await frame.locator('#messages .row.msg').count();
     assert.ok(beforeRows > 0, 'no messages shown before the reload');
     // A loaded machine can take well over the default 30 s to bring the workbench back.

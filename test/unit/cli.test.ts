@@ -65,7 +65,7 @@ describe('tcp-chat CLI', function () {
     const flags = [...source.matchAll(/^\s*'?([a-z][a-z-]*)'?: \{ type: '(?:string|boolean)'/gm)].map((m) => m[1]).filter((f) => f !== 'help');
     assert.ok(flags.length >= 10, `found flags: ${flags.join(', ')}`);
     for (const flag of new Set(flags)) assert.match(r.stdout, new RegExp(`(^|\\s)--${flag}\\b`, 'm'), `--${flag} is described in --help`);
-    for (const cmd of ['/join', '/msg', '/who', '/quit']) assert.ok(r.stdout.includes(cmd), `${cmd} is described`);
+    for (const cmd of ['/join', '/msg', '/who', '/topic', '/mode', '/kick', '/ban', '/unban', '/invite', '/away', '/quit']) assert.ok(r.stdout.includes(cmd), `${cmd} is described`);
     assert.equal((await runCli(['serve', '--help'])).stdout, r.stdout);
   });
 
@@ -126,7 +126,7 @@ describe('parseCommand (terminal client)', () => {
 
   it('explains a command used wrongly, and names an unknown one', () => {
     for (const line of ['/msg', '/msg bob', '/msg bob   ', '/msg "" hi', '/msg "bob hi']) assert.equal(parseCommand(line).kind, 'usage', line);
-    assert.deepEqual(parseCommand('/join'), { kind: 'usage', usage: 'usage: /join ROOM' });
+    assert.deepEqual(parseCommand('/join'), { kind: 'usage', usage: 'usage: /join ROOM [KEY]' });
     assert.deepEqual(parseCommand('/dance now'), { kind: 'unknown', command: '/dance' });
   });
 

@@ -33,6 +33,16 @@ describe('KnownPeople (changed-key warnings, like SSH known_hosts)', () => {
     assert.equal(keyChangeWarning(change!), `alice now has a different identity key (was ${fingerprintOf(a)}, now a guest with no key). If you did not expect this, confirm with alice another way.`);
   });
 
+  it('seeAll checks a whole list, skips me, and says whether anything new is to be saved', () => {
+    const k = KnownPeople.fromJSON(undefined);
+    const [me, a, b] = [generateIdentity().id, generateIdentity().id, generateIdentity().id];
+    const first = k.seeAll(SERVER, [{ name: 'me', id: me }, { name: 'alice', id: a }, { name: 'gus', id: 'guest:g', guest: true }], me);
+    assert.deepEqual(first, { changes: [], learned: true });
+    assert.equal(k.get(SERVER, 'me'), undefined, 'your own name is not watched');
+    assert.deepEqual(k.seeAll(SERVER, [{ name: 'alice', id: a }], me), { changes: [], learned: false }, 'nothing new: no save');
+    assert.deepEqual(k.seeAll(SERVER, [{ name: 'alice', id: b }], me), { changes: [{ name: 'alice', was: a, now: b }], learned: true });
+  });
+
   it('words the warning with both short fingerprints', () => {
     const [a, b] = [generateIdentity().id, generateIdentity().id];
     assert.equal(keyChangeWarning({ name: 'bob', was: a, now: b }), `bob now has a different identity key (was ${fingerprintOf(a)}, now ${fingerprintOf(b)}). If you did not expect this, confirm with bob another way.`);

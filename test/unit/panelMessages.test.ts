@@ -19,12 +19,15 @@ describe('panel message handling', () => {
       assert.deepEqual(parsePanelMessage({ type: 'command', command: 'copyInviteLink' }), { type: 'command', command: 'copyInviteLink' });
       assert.deepEqual(parsePanelMessage({ type: 'openSnippet', room: 'general', seq: 4 }), { type: 'openSnippet', room: 'general', seq: 4 });
       assert.deepEqual(parsePanelMessage({ type: 'compareSnippet', room: '@a,b', seq: 9, file: '/etc/passwd' }), { type: 'compareSnippet', room: '@a,b', seq: 9 });
+      assert.deepEqual(parsePanelMessage({ type: 'command', command: 'setTopic' }), { type: 'command', command: 'setTopic' });
+      assert.deepEqual(parsePanelMessage({ type: 'moderate', action: 'kick', name: 'bob', room: 'elsewhere' }), { type: 'moderate', action: 'kick', name: 'bob' });
+      assert.deepEqual(parsePanelMessage({ type: 'moderate', action: 'ban', name: 'Ann Lee' }), { type: 'moderate', action: 'ban', name: 'Ann Lee' });
     });
     it('drops extra fields so nothing unexpected reaches the host', () => {
       assert.deepEqual(parsePanelMessage({ type: 'send', room: 'general', text: 'hi', sender: 'mallory' }), { type: 'send', room: 'general', text: 'hi' });
     });
     it('rejects junk, wrong types and unknown commands', () => {
-      for (const bad of [null, 42, 'send', [], {}, { type: 'send', room: 1, text: 'x' }, { type: 'send', room: 'general' }, { type: 'loadOlder', room: 'g', before: 1.5 }, { type: 'command', command: 'workbench.action.reload' }, { type: 'nope' }, { type: 'openLink', url: 7 }, { type: 'openSnippet', room: 'general' }, { type: 'compareSnippet', room: 'general', seq: '3' }, { type: 'openSnippet', room: 1, seq: 1 }]) {
+      for (const bad of [null, 42, 'send', [], {}, { type: 'send', room: 1, text: 'x' }, { type: 'send', room: 'general' }, { type: 'loadOlder', room: 'g', before: 1.5 }, { type: 'command', command: 'workbench.action.reload' }, { type: 'nope' }, { type: 'openLink', url: 7 }, { type: 'openSnippet', room: 'general' }, { type: 'compareSnippet', room: 'general', seq: '3' }, { type: 'openSnippet', room: 1, seq: 1 }, { type: 'moderate', action: 'op', name: 'bob' }, { type: 'moderate', action: 'kick' }, { type: 'moderate', action: 'ban', name: 3 }]) {
         assert.equal(parsePanelMessage(bad), undefined, JSON.stringify(bad));
       }
     });
@@ -106,8 +109,8 @@ describe('panel message handling', () => {
     it('follows renames, including your own', () => {
       const c = new Conversation();
       c.me = 'alice';
-      c.users = ['alice', 'bob'];
-      c.rename('alice', 'ally');
+      c.people.reset(['alice', 'bob']);
+      c.applyPresence({ type: 'presence', event: 'rename', name: 'ally', from: 'alice' });
       assert.equal(c.me, 'ally');
       assert.deepEqual(c.users, ['ally', 'bob']);
     });

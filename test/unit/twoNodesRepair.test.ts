@@ -126,4 +126,47 @@ describe('two nodes repair what the bus loses', function () {
     moved.send({ type: 'message', id: 'hi', text: 'from my new node' });
     assert.equal((await bob.client.waitFor((f) => f.type === 'message' && f.id === 'hi')).sender, 'alice');
   });
+
+  it('the away status of someone on a node that went silent ends with them', async () => {
+    const { a, b, busA } = await cluster();
+    const alice = await h.raw(a.port, 'alice');
+    const bob = await h.raw(b.port, 'bob');
+    alice.client.send({ type: 'away', message: 'lunch' });
+    await bob.client.waitFor((f) => f.type === 'presence' && f.event === 'away');
+    busA.severed = true;
+    await bob.client.waitFor((f) => f.type === 'presence' && f.event === 'offline' && f.name === 'alice', 5000);
+    const carol = await h.raw(b.port, 'carol');
+    assert.equal(carol.welcome.away, undefined, 'alice is offline, so not away');
+    carol.client.send({ type: 'who', id: 'w' });
+    assert.equal((await carol.client.waitFor((f) => f.type === 'users')).away, undefined);
+  });
+
+  it('room settings whose events the bus lost are read again from the store on a resync', async () => {
+    const { a, b, busA } = await cluster();
+    const alice = await h.raw(a.port, 'alice');
+    const mallory = await h.raw(b.port, 'mallory');
+    for (const c of [alice, mallory]) {
+      c.client.send({ type: 'join', room: 'dev' });
+      await c.client.waitFor((f) => f.type === 'joined');
+    }
+    let ids = 0;
+    const say = async (text: string): Promise<string> => {
+      const id = `s${++ids}`;
+      mallory.client.send({ type: 'message', id, room: 'dev', text });
+      const f = await mallory.client.waitFor((x) => (x.type === 'message' && x.id === id) || (x.type === 'error' && x.ref === id));
+      return f.type === 'message' ? 'sent' : String(f.code);
+    };
+    busA.drop = (topic, e) => topic === 'people' && e.kind === 'room_state';
+    alice.client.send({ type: 'mode', room: 'dev', changes: [{ mode: '+b', arg: 'mal*' }] });
+    // A connection's frames are handled in order: this answer comes after the ban was stored (its event lost on the way).
+    alice.client.send({ type: 'room_info', id: 'r', room: 'dev' });
+    assert.deepEqual(((await alice.client.waitFor((f) => f.type === 'room_info')).bans as Array<{ mask: string }>).map((x) => x.mask), ['mal*']);
+    assert.equal(await say('node B never heard of the ban'), 'sent');
+    busA.drop = undefined;
+    // What node A sends when its link comes back (see BusRouter.onStatus).
+    busA.publish('people', { kind: 'resync' });
+    let outcome = await say('and now?');
+    for (let i = 0; i < 50 && outcome === 'sent'; i++) outcome = await say('and now?');
+    assert.equal(outcome, 'banned', 'node B read the ban from the store');
+  });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { formatHostPort, type Endpoint } from '../address';
 import { normalizeFingerprint } from '../certificate';
 import type { Identity } from '../identity';
-import { DEFAULT_ROOM, FEATURE_PEOPLE, PROTOCOL_VERSION, isDmKey, presenceEvents, type ChatMessage, type ClientFrame, type ErrorCode, type ErrorFrame, type HelloFrame, type HistoryFrame, type PeopleFrame, type Person, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type UsersFrame, type WelcomeFrame, type WhoRequest } from '../protocol';
+import { DEFAULT_ROOM, FEATURE_PEOPLE, PROTOCOL_VERSION, isDmKey, presenceEvents, type ChatMessage, type ClientFrame, type ErrorCode, type ErrorFrame, type HelloFrame, type HistoryFrame, type ModeChange, type PeopleFrame, type Person, type RoomInfoFrame, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type UsersFrame, type WelcomeFrame, type WhoRequest } from '../protocol';
 import { answerChallenge } from './challengeAnswer';
 import { resolveClientOptions, type ClientOptions, type ClientState, type ResolvedClientOptions } from './clientOptions';
 import { ClientEvents } from './clientEvents';
@@ -13,6 +13,7 @@ import { Outbox } from './outbox';
 import { PasswordProver } from './passwordProver';
 import { People } from './people';
 import { Requests, type Replies, type RequestOf } from './requests';
+import { RoomSettings } from './roomSettings';
 import { RoomTracker } from './roomTracker';
 
 /** A connect() call waiting for the welcome. */
@@ -54,6 +55,10 @@ export class ChatClient extends ClientEvents {
   private readonly requests: Requests;
   private readonly prover: PasswordProver;
   private readonly joined = new Set<string>([DEFAULT_ROOM]);
+  /** Keys given for keyed rooms, so a rejoin after a reconnect gives them again. */
+  private readonly keys = new Map<string, string>();
+  /** Topics, modes, operators and away messages as the server last told them. */
+  readonly settings = new RoomSettings();
   /** connect()'s promise, settled by the welcome or by the attempt's failure. */
   private pending?: PendingConnect;
   private attempt = 0;
@@ -206,14 +211,47 @@ export class ChatClient extends ClientEvents {
     return this.files.send(conn, () => this.conn === conn && conn.ready, data, name, where, onProgress);
   }
 
-  join(room: string): void {
+  /** Join a room; `key` for a keyed (+k) room, kept for rejoining after a reconnect. */
+  join(room: string, key?: string): void {
     this.joined.add(room);
-    if (this._state === 'connected') this.write({ type: 'join', room });
+    if (key !== undefined) this.keys.set(room, key);
+    if (this._state === 'connected') this.write(this.joinFrame(room));
   }
 
   leave(room: string): void {
     this.joined.delete(room);
+    this.keys.delete(room);
     if (this._state === 'connected') this.write({ type: 'leave', room });
+  }
+
+  /** Set a room's topic; an empty text clears it. The change comes back as onTopic; a refusal as onServerError. */
+  setTopic(room: string, topic: string): void {
+    this.write({ type: 'topic', room, topic });
+  }
+
+  /** Change a room's modes, operators, voices or bans (operators only): all of them or none. */
+  setModes(room: string, changes: ModeChange[]): void {
+    this.write({ type: 'mode', room, changes });
+  }
+
+  /** Put someone out of a room (operators only). */
+  kick(room: string, name: string, reason?: string): void {
+    this.write({ type: 'kick', room, name, ...(reason && { reason }) });
+  }
+
+  /** Invite someone into a room, past +i and +k. */
+  invite(room: string, name: string): void {
+    this.write({ type: 'invite', room, name });
+  }
+
+  /** Mark yourself away with a message, or back with none. */
+  setAway(message?: string): void {
+    this.write({ type: 'away', ...(message && { message }) });
+  }
+
+  /** A room's topic, modes, operators, voices and bans. */
+  roomInfo(room: string): Promise<RoomInfoFrame> {
+    return this.ask({ type: 'room_info', room });
   }
 
   typing(target: { room?: string; to?: string }): void {
@@ -374,11 +412,12 @@ export class ChatClient extends ClientEvents {
     }
     const pending = this.pending;
     this.pending = undefined;
+    this.settings.welcome(w);
     this.welcomeE.fire(w);
     pending?.resolve(w);
     for (const m of w.history) this.ackIfMine(m);
     this.tracker.sync(DEFAULT_ROOM, generalSeq, w.history);
-    for (const room of this.joined) if (room !== DEFAULT_ROOM) this.write({ type: 'join', room });
+    for (const room of this.joined) if (room !== DEFAULT_ROOM) this.write(this.joinFrame(room));
     if (reconnecting) for (const room of this.tracker.rooms) if (isDmKey(room)) this.tracker.catchUp(room);
     // Resend whatever was not acknowledged, paced under the server's limits; a known id gets its original echo.
     this.outbox.online((f) => this.write(f), w.limits);
@@ -392,6 +431,7 @@ export class ChatClient extends ClientEvents {
       case 'presence':
         this.online.apply(f);
         if (f.event === 'rename' && f.from === this._name) this._name = f.name;
+        this.settings.presence(f);
         return this.presenceE.fire(f);
       case 'people':
         return this.onPeopleFrame(f);
@@ -402,16 +442,35 @@ export class ChatClient extends ClientEvents {
         this.counts.set(f.room, f.count ?? f.members.length);
         for (const m of f.history) this.ackIfMine(m);
         this.tracker.sync(f.room, f.seq, f.history);
+        this.settings.joined(f);
         return this.joinedE.fire(f);
       case 'left':
         this.joined.delete(f.room);
         this.counts.delete(f.room);
+        this.settings.left(f.room);
         return this.leftE.fire(f.room);
       case 'history':
       case 'search_results':
       case 'users':
+      case 'room_info':
         this.requests.reply(f);
         return;
+      case 'topic':
+        this.settings.topic(f);
+        return this.topicE.fire(f);
+      case 'mode':
+        this.settings.mode(f);
+        return this.modeE.fire(f);
+      case 'kick':
+        if (f.name === this._name) {
+          // Out of the room: not rejoined after a reconnect.
+          this.joined.delete(f.room);
+          this.keys.delete(f.room);
+          this.settings.left(f.room);
+        }
+        return this.kickE.fire(f);
+      case 'invite':
+        return this.inviteE.fire(f);
       case 'error':
         return this.onError(f);
       case 'file_offer':
@@ -446,6 +505,11 @@ export class ChatClient extends ClientEvents {
         if (refused) this.failedE.fire({ id: e.ref, error: e });
       }
     }
+    // A refused join (a ban, +i, +k, +l, a limit): not a room to rejoin after a reconnect.
+    if (e.ref === undefined && e.room !== undefined) {
+      this.joined.delete(e.room);
+      this.keys.delete(e.room);
+    }
     if (FINAL.has(e.code)) this.setState('closed');
     this.errorE.fire(e);
   }
@@ -455,6 +519,11 @@ export class ChatClient extends ClientEvents {
   private ask<K extends keyof Replies>(request: RequestOf<K> & { type: K }): Promise<Replies[K]> {
     if (this._state !== 'connected') return Promise.reject(new ConnectError('not connected'));
     return this.requests.ask<K>(request);
+  }
+
+  private joinFrame(room: string): ClientFrame {
+    const key = this.keys.get(room);
+    return { type: 'join', room, ...(key !== undefined && { key }) };
   }
 
   /** Our own message came back: it is acknowledged. Known by identity when the server says, so a rename in between does not matter. */

@@ -1,5 +1,5 @@
 import { Emitter } from '../events';
-import type { ChatMessage, ErrorFrame, FileAbortEvent, FileChunkEvent, FileDoneEvent, FileOfferEvent, JoinedFrame, PeopleFrame, PresenceFrame, TypingEvent, WelcomeFrame } from '../protocol';
+import type { ChatMessage, ErrorFrame, FileAbortEvent, FileChunkEvent, FileDoneEvent, FileOfferEvent, InviteEvent, JoinedFrame, KickEvent, ModeEvent, PeopleFrame, PresenceFrame, TopicEvent, TypingEvent, WelcomeFrame } from '../protocol';
 import type { ClientState, SendFailure } from './clientOptions';
 import type { ConnectError } from './connectError';
 
@@ -21,6 +21,10 @@ export class ClientEvents {
   protected readonly fileChunkE = new Emitter<FileChunkEvent>();
   protected readonly fileDoneE = new Emitter<FileDoneEvent>();
   protected readonly fileAbortE = new Emitter<FileAbortEvent>();
+  protected readonly topicE = new Emitter<TopicEvent>();
+  protected readonly modeE = new Emitter<ModeEvent>();
+  protected readonly kickE = new Emitter<KickEvent>();
+  protected readonly inviteE = new Emitter<InviteEvent>();
 
   /** The connection state changed. */
   readonly onState = this.stateE.event;
@@ -62,9 +66,17 @@ export class ClientEvents {
   readonly onFileDone = this.fileDoneE.event;
   /** An offered file will not be completed: discard what arrived of it. */
   readonly onFileAbort = this.fileAbortE.event;
+  /** A room's topic changed (`settings` has it already). */
+  readonly onTopic = this.topicE.event;
+  /** A room's modes, operators, voices or bans changed (`settings` has it already). */
+  readonly onMode = this.modeE.event;
+  /** Someone was kicked from a room; when it is this client, it is out of the room and will not rejoin it. */
+  readonly onKick = this.kickE.event;
+  /** An invite: to this client, or the acknowledgement of one it sent. */
+  readonly onInvite = this.inviteE.event;
 
   /** Drop every listener. */
   protected disposeEvents(): void {
-    for (const e of [this.stateE, this.welcomeE, this.messageE, this.presenceE, this.peopleE, this.typingE, this.joinedE, this.leftE, this.errorE, this.failedE, this.droppedE, this.refusedE, this.fileOfferE, this.fileChunkE, this.fileDoneE, this.fileAbortE]) e.dispose();
+    for (const e of [this.stateE, this.welcomeE, this.messageE, this.presenceE, this.peopleE, this.typingE, this.joinedE, this.leftE, this.errorE, this.failedE, this.droppedE, this.refusedE, this.fileOfferE, this.fileChunkE, this.fileDoneE, this.fileAbortE, this.topicE, this.modeE, this.kickE, this.inviteE]) e.dispose();
   }
 }

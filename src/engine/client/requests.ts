@@ -1,4 +1,4 @@
-import type { ClientFrame, ErrorFrame, HistoryFrame, HistoryRequest, SearchRequest, SearchResultsFrame, ServerFrame, UsersFrame, WhoRequest } from '../protocol';
+import type { ClientFrame, ErrorFrame, HistoryFrame, HistoryRequest, RoomInfoFrame, RoomInfoRequest, SearchRequest, SearchResultsFrame, ServerFrame, UsersFrame, WhoRequest } from '../protocol';
 import { ConnectError } from './connectError';
 
 /** Each request frame's type, mapped to the frame the server answers it with. */
@@ -6,10 +6,11 @@ export interface Replies {
   history: HistoryFrame;
   search: SearchResultsFrame;
   who: UsersFrame;
+  room_info: RoomInfoFrame;
 }
 
 /** A frame that asks the server something and waits for the answer under its `id`. */
-export type RequestFrame = HistoryRequest | SearchRequest | WhoRequest;
+export type RequestFrame = HistoryRequest | SearchRequest | WhoRequest | RoomInfoRequest;
 
 /** A request as the caller writes it: the id is this class's to assign. */
 export type Unsent<F> = F extends RequestFrame ? Omit<F, 'id'> : never;
@@ -22,6 +23,7 @@ const REPLY_TYPE: { [K in keyof Replies]: Replies[K]['type'] } = {
   history: 'history',
   search: 'search_results',
   who: 'users',
+  room_info: 'room_info',
 };
 
 /** True when `f` is the kind of frame that answers a `kind` request. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BusEvent } from '../buses/bus';
-import type { ChatMessage, FileChunkEvent, FileOfferEvent, Person } from '../protocol';
-import { foldName } from '../stores/store';
+import type { ChatMessage, FileChunkEvent, FileOfferEvent, ModeChange, Person } from '../protocol';
+import { foldName, type RoomState } from '../stores/store';
 
 /**
  * What server nodes tell each other over the Bus: protocol-neutral events,
@@ -21,8 +21,10 @@ import { foldName } from '../stores/store';
  *   person may have two windows open, on two nodes);
  * - `people`: arrivals, departures, renames, joins and leaves, which every
  *   node hears; the roster exchange that lets a node that starts late (or
- *   whose link to the bus came back) learn who is on the others; and each
- *   node's heartbeat, so the people of a node that died go offline.
+ *   whose link to the bus came back) learn who is on the others; each
+ *   node's heartbeat, so the people of a node that died go offline; and room
+ *   settings, kicks and away status (RoomPeopleEvent below), which
+ *   server/roomCommands.ts and awayBook.ts hear.
  *
  * Names are unique across nodes through Bus leases on `name:<folded name>`.
  * A session that moves to another node (its node died) proves itself by the
@@ -67,7 +69,30 @@ export type PeopleEvent =
   /** A node is alive (sent every HEARTBEAT_MS). */
   | { kind: 'alive' }
   /** A node's link to the bus came back: what it published meanwhile was lost, so every node catches its rooms up from the store. */
-  | { kind: 'resync' };
+  | { kind: 'resync' }
+  | RoomPeopleEvent;
+
+/** What changed in a room's settings, for the frames its members get. */
+export type RoomChange =
+  | { what: 'topic'; by: string; at: string }
+  | { what: 'mode'; by: string; changes: ModeChange[] }
+  | { what: 'invite'; name: string; by: string }
+  /** Nothing members are told of (an invite used up, names following a rename). */
+  | { what: 'quiet' };
+
+/**
+ * Room moderation and away status, on the `people` topic: every node hears
+ * them, in order with the joins and leaves, so each keeps its copy of room
+ * settings and member lists right. The BusRouter leaves them to
+ * RoomCommands and AwayBook, which subscribe to `people` themselves.
+ */
+export type RoomPeopleEvent =
+  /** A room's settings were stored as `version`: nodes refresh their copy and tell their members. */
+  | { kind: 'room_state'; room: string; version: number; state: RoomState; change: RoomChange }
+  /** Someone was put out of a room: the node holding them takes them out; every node tells its members. */
+  | { kind: 'kick'; room: string; name: string; by: string; reason: string }
+  /** Someone went away (with a message) or came back (without one). */
+  | { kind: 'away'; name: string; message?: string };
 
 /** The topic everyone's arrivals, departures and renames travel on. */
 export const PEOPLE_TOPIC = 'people';

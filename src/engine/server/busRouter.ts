@@ -232,6 +232,10 @@ export class BusRouter {
       case 'resync':
         if (!mine) this.sequencer.catchUp();
         return;
+      case 'room_state':
+      case 'kick':
+      case 'away':
+        return; // RoomCommands and AwayBook listen to `people` for these themselves
       default:
         return this.unknown(e);
     }

@@ -28,6 +28,9 @@ import { PresenceBatcher } from './presenceBatcher';
 import { RateLimit } from './rateLimit';
 import { Registry } from './registry';
 import { RoomLimits } from './roomLimits';
+import { AwayBook } from './awayBook';
+import { RoomCommands } from './roomCommands';
+import { RoomStates } from './roomStates';
 
 export { ListenError, describeListenError } from './listener';
 export type { ServerEvent, ServerOptions } from './options';
@@ -65,8 +68,11 @@ export class ChatServer {
   private readonly messages: MessageRelay;
   private readonly requests: HistoryRequests;
   private readonly files: FileRelay;
-  private readonly presence: PresenceBatcher;
+  private readonly roomStates: RoomStates;
+  private readonly rooms: RoomCommands;
+  private readonly away: AwayBook;
   private readonly limit: RateLimit;
+  private readonly presence: PresenceBatcher;
   /** One handler object for every connection (none per connection: see docs/performance.md). */
   private readonly connHandlers: ConnectionHandlers = {
     input: (c, unit) => this.onInput(c, unit),
@@ -86,7 +92,7 @@ export class ChatServer {
     this.bus = options.bus ?? new LocalBus();
     const report = (e: ServerEvent) => this.events.fire(e);
     const send = (conn: Connection, frame: ServerFrame) => this.delivery.toConn(conn, frame);
-    const error = (conn: Connection, code: ErrorCode, message: string, ref?: string) => this.error(conn, code, message, ref);
+    const error = (conn: Connection, code: ErrorCode, message: string, ref?: string, room?: string) => this.error(conn, code, message, ref, room);
     const shut = (conn: Connection, last: ServerFrame, code: ErrorCode, reason: string) => this.shut(conn, last, code, reason);
     const warn = (message: string) => report({ type: 'warn', message });
 
@@ -97,10 +103,19 @@ export class ChatServer {
         new Listener({ host: limits.host, port, protocol, maxClients: limits.maxClients, handshakeTimeout: limits.handshakeTimeout, tls: options.tls }, listenerHost),
     );
     this.output = new OutputQueue(limits.maxQueue, (conn) => this.slowReader(conn));
-    this.registry = new Registry({ opened: (room) => this.router.watchRoom(room), closed: (room) => this.router.unwatchRoom(room) });
+    this.registry = new Registry({
+      opened: (room) => this.router.watchRoom(room),
+      closed: (room) => {
+        this.router.unwatchRoom(room);
+        this.roomStates.forget(room);
+      },
+    });
     this.delivery = new Delivery(this.registry, this.output);
     const limit = (this.limit = new RateLimit(limits.rate, limits.burst, { send, shut }));
     const person = (name: string) => this.membership.person(name);
+    const online = (name: string) => person(name)?.name;
+    this.roomStates = new RoomStates(this.store, { publish: (e) => this.rooms.publish(e), count: (room) => this.rooms.count(room) });
+    const writeRefusal = (conn: Connection, room: string) => this.roomStates.writeRefusal(conn, room);
     this.files = new FileRelay(
       {
         sendAll: (conns, frame) => this.delivery.toConns(conns, frame),
@@ -108,6 +123,7 @@ export class ChatServer {
         charge: (conn, ref) => limit.charge(conn, ref, 'file'),
         person,
         publish: (target, e) => ('room' in target ? this.router.toRoom(target.room, e) : this.router.toPerson(target.person, e)),
+        writeRefusal,
       },
       limits.maxFileSize,
       limits.fileIdleTimeout,
@@ -132,6 +148,8 @@ export class ChatServer {
     this.handshake = new Handshake(options, { send, error, shut, admit: (conn, hello, proven) => this.membership.admit(conn, hello, proven) });
     const roomLimits = new RoomLimits(limits, (room) => this.registry.room(room) !== undefined);
     const names = new Names(this.registry, this.directory, this.store, this.bus, limits.maxNamesPerIdentity, report);
+    this.rooms = new RoomCommands(this.roomStates, this.bus, this.registry, this.directory, this.delivery, roomLimits, { error, online, report });
+    this.away = new AwayBook(this.bus, this.registry, this.delivery, online);
     this.membership = new Membership(
       this.registry,
       roomLimits,
@@ -151,9 +169,10 @@ export class ChatServer {
           this.drop(old, 'replaced');
         },
       },
+      { admit: (conn, room, key) => this.roomStates.admit(conn, room, key), away: () => this.away.snapshot() },
       () => this.nodeName,
     );
-    this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, person, touch: (room) => roomLimits.touch(room) }, limits.typingInterval);
+    this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, person, touch: (room) => roomLimits.touch(room), writeRefusal }, limits.typingInterval);
     this.requests = new HistoryRequests(this.registry, this.store, this.delivery, limit, { error });
   }
 
@@ -182,6 +201,9 @@ export class ChatServer {
       await Promise.all(this.listeners.map((l) => l.close()));
       throw err;
     });
+    // Before the roster question goes out, so the answers about away people are heard.
+    this.rooms.start();
+    this.away.start();
     await this.router.start();
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweepTimer.unref();
@@ -238,6 +260,8 @@ export class ChatServer {
     while (this.conns.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const c of [...this.conns.values()]) c.socket.destroy();
     await closed;
+    this.rooms.stop();
+    this.away.stop();
     this.router.stop();
     this.presence.stop();
     await this.bus.close();
@@ -286,7 +310,7 @@ export class ChatServer {
       case 'typing':
         return this.messages.typing(conn, f.room, f.to);
       case 'join':
-        return this.membership.join(conn, f.room);
+        return this.membership.join(conn, f.room, f.key);
       case 'leave':
         return this.membership.leave(conn, f.room);
       case 'nick':
@@ -304,19 +328,47 @@ export class ChatServer {
         return this.files.offer(conn, f);
       case 'file_chunk':
         return this.files.chunk(conn, f);
+      // Room commands write the store and reach a room, or everyone (away): each is charged like a message.
+      case 'topic':
+        if (!this.limit.charge(conn, f.id, 'room')) return;
+        return this.roomCommand(conn, f.id, this.rooms.topic(conn, f));
+      case 'mode':
+        if (!this.limit.charge(conn, f.id, 'room')) return;
+        return this.roomCommand(conn, f.id, this.rooms.mode(conn, f));
+      case 'kick':
+        if (!this.limit.charge(conn, f.id, 'room')) return;
+        return this.roomCommand(conn, f.id, this.rooms.kick(conn, f));
+      case 'invite':
+        if (!this.limit.charge(conn, f.id, 'room')) return;
+        return this.roomCommand(conn, f.id, this.rooms.invite(conn, f));
+      case 'room_info':
+        if (!this.limit.charge(conn, f.id, 'room')) return;
+        return this.roomCommand(conn, f.id, this.rooms.info(conn, f));
+      case 'away':
+        if (!this.limit.charge(conn, undefined, 'room')) return;
+        return this.away.set(conn, f);
       default:
         return assertNever(f);
     }
   }
 
-  /** Who is online: names for clients before identities, and people with their identities. */
+  /** Who is online: names for clients before identities, people with their identities, and who of them is away (what IRC's WHOIS shows as 301). */
   private who(conn: Connection, id: string | undefined): void {
     const people = this.membership.people();
-    this.delivery.toConn(conn, { type: 'users', ...(id !== undefined && { id }), users: people.map((p) => p.name), people });
+    const away = this.away.snapshot();
+    this.delivery.toConn(conn, { type: 'users', ...(id !== undefined && { id }), users: people.map((p) => p.name), people, ...(away && { away }) });
   }
 
-  private error(conn: Connection, code: ErrorCode, message: string, ref?: string): void {
-    this.delivery.toConn(conn, { type: 'error', code, message, ...(ref !== undefined && { ref }) });
+  /** Room settings live in the store: when it fails, the command did nothing, and the client may try again. */
+  private roomCommand(conn: Connection, ref: string | undefined, done: Promise<void>): Promise<void> {
+    return done.catch((err: unknown) => {
+      this.events.fire({ type: 'warn', message: `room settings: ${(err as Error).message}` });
+      this.error(conn, 'store_failed', 'the server could not read or save the room\'s settings; nothing was changed, try again later', ref);
+    });
+  }
+
+  private error(conn: Connection, code: ErrorCode, message: string, ref?: string, room?: string): void {
+    this.delivery.toConn(conn, { type: 'error', code, message, ...(ref !== undefined && { ref }), ...(room !== undefined && { room }) });
   }
 
   /** Forget a connection that closed. */

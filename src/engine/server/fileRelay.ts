@@ -13,6 +13,8 @@ export interface FileRelayHost {
   person(name: string): Person | undefined;
   /** Publish a file event on a room's topic, or on a person's. */
   publish(target: Target, e: FileEvent): void;
+  /** Why a member may not write to a room now (a ban, a moderated room), or undefined. */
+  writeRefusal(conn: Connection, room: string): { code: ErrorCode; message: string } | undefined;
 }
 
 /** Where a file goes: a room, or every connection of one identity. */
@@ -83,6 +85,8 @@ export class FileRelay {
     } else {
       room = f.room ?? DEFAULT_ROOM;
       if (!conn.session.rooms.has(room)) return this.host.error(conn, 'not_in_room', `join ${room} before sending files to it`, f.id);
+      const refused = this.host.writeRefusal(conn, room);
+      if (refused) return this.host.error(conn, refused.code, refused.message, f.id);
       target = { room };
     }
     this.transfers(conn).set(f.id, { target, size: f.size, received: 0, next: 0, at: Date.now() });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { guestIdOfSession } from '../identity';
-import { DEFAULT_ROOM, PROTOCOL_VERSION, WHO_PAGE, WHO_PAGE_MAX, nameProblem, roomProblem, type ChatMessage, type ErrorCode, type HelloFrame, type Person, type RoomInfo, type ServerFrame, type WhoRequest } from '../protocol';
+import { DEFAULT_ROOM, PROTOCOL_VERSION, WHO_PAGE, WHO_PAGE_MAX, nameProblem, roomProblem, type ChatMessage, type ErrorCode, type HelloFrame, type Person, type RoomInfo, type RoomStateView, type ServerFrame, type WhoRequest } from '../protocol';
 import type { Bus } from '../buses/bus';
 import { foldName, type HistoryPage, type Store } from '../stores/store';
 import { VERSION } from '../version';
@@ -13,10 +13,12 @@ import { NAME_LEASE_MS, NAME_RENEW_MS, type NameChoice, type Names } from './nam
 import type { Limits, ServerEvent } from './options';
 import type { Registry } from './registry';
 import type { RoomLimits } from './roomLimits';
+import type { RoomGate } from './roomStates';
 
 /** What membership needs from the server. */
 export interface MembershipHost {
-  error(conn: Connection, code: ErrorCode, message: string, ref?: string): void;
+  /** An error frame; `room` names the room of a refused join or leave. */
+  error(conn: Connection, code: ErrorCode, message: string, ref?: string, room?: string): void;
   /** Close the older connection of a session that reconnected. */
   replace(old: Connection): void;
   shut(conn: Connection, last: ServerFrame, code: ErrorCode, reason: string): void;
@@ -50,6 +52,7 @@ export class Membership {
     private readonly names: Names,
     private readonly limits: Limits,
     private readonly host: MembershipHost,
+    private readonly gate: RoomGate,
     /** Names this node in welcomes (see ChatServer.nodeName). */
     private readonly node: () => string | undefined = () => undefined,
   ) {}
@@ -162,13 +165,22 @@ export class Membership {
     s.watching = true;
     let history: ChatMessage[];
     let rooms: RoomInfo[];
+    let general: RoomStateView | undefined;
     try {
       await this.router.ready(DEFAULT_ROOM);
-      [history, rooms] = await Promise.all([this.store.history(DEFAULT_ROOM, { limit: this.limits.historyOnJoin }).then((p) => p.messages), this.roomList()]);
+      let admitted: Awaited<ReturnType<RoomGate['admit']>>;
+      [history, rooms, admitted] = await Promise.all([
+        this.store.history(DEFAULT_ROOM, { limit: this.limits.historyOnJoin }).then((p) => p.messages),
+        this.roomList(),
+        this.gate.admit(conn, DEFAULT_ROOM),
+      ]);
+      // Nobody is kept out of general (see joinRefusal); its settings go in the welcome.
+      if ('view' in admitted) general = admitted.view;
     } catch (err) {
       return this.storeFailed(conn, 'cannot read history for a welcome', err);
     }
     if (conn.closing) return; // depart() gave the name back
+    const away = this.gate.away();
     s.phase = 'ready';
     this.registry.add(conn);
     // Above the threshold, not everyone: building and sending the whole list to each newcomer costs the square of the crowd.
@@ -189,6 +201,8 @@ export class Membership {
       ...(large && { usersCount: online }),
       history,
       limits: { maxLine: this.limits.maxLine, rate: this.limits.rate, burst: this.limits.burst },
+      ...general,
+      ...(away && { away }),
       id: s.id,
       guest: s.guest,
       ...(choice.notice !== undefined && { notice: choice.notice }),
@@ -200,11 +214,21 @@ export class Membership {
     this.host.report({ type: 'online', name, address: conn.address });
   }
 
-  async join(conn: Connection, room: string): Promise<void> {
+  async join(conn: Connection, room: string, key?: string): Promise<void> {
     const why = roomProblem(room);
-    if (why) return this.host.error(conn, 'bad_room', why);
+    if (why) return this.host.error(conn, 'bad_room', why, undefined, room);
     const refusal = this.roomLimits.refusal(conn.session, room);
-    if (refusal) return this.host.error(conn, 'too_many_rooms', refusal);
+    if (refusal) return this.host.error(conn, 'too_many_rooms', refusal, undefined, room);
+    let admitted: Awaited<ReturnType<RoomGate['admit']>>;
+    try {
+      // Bans, +i, +k and +l; a new room is made here, with the joiner as its operator.
+      admitted = await this.gate.admit(conn, room, key);
+    } catch (err) {
+      this.host.report({ type: 'warn', message: `cannot read the settings of ${room}: ${(err as Error).message}` });
+      return this.host.error(conn, 'store_failed', `the server cannot read the settings of ${room} right now; try again later`, undefined, room);
+    }
+    if (conn.closing) return;
+    if ('refusal' in admitted) return this.host.error(conn, admitted.refusal.code, admitted.refusal.message, undefined, room);
     this.roomLimits.touch(room);
     const fresh = this.registry.join(conn, room);
     let page: HistoryPage;
@@ -216,7 +240,7 @@ export class Membership {
       if (conn.closing) return;
       this.host.report({ type: 'warn', message: `cannot read history for a join: ${(err as Error).message}` });
       if (fresh) this.registry.leave(conn, room);
-      return this.host.error(conn, 'store_failed', `the server cannot read the history of ${room} right now; try again later`);
+      return this.host.error(conn, 'store_failed', `the server cannot read the history of ${room} right now; try again later`, undefined, room);
     }
     if (conn.closing) return;
     const count = this.roomSize(room);
@@ -231,6 +255,7 @@ export class Membership {
       ...(large && { count }),
       seq,
       history: page.messages,
+      ...admitted.view,
     });
     if (!fresh) return;
     this.goLive(conn, room, page.messages);
@@ -239,7 +264,7 @@ export class Membership {
   }
 
   leave(conn: Connection, room: string): void {
-    if (!this.registry.leave(conn, room)) return this.host.error(conn, 'not_in_room', `you are not in ${room}`);
+    if (!this.registry.leave(conn, room)) return this.host.error(conn, 'not_in_room', `you are not in ${room}`, undefined, room);
     this.roomLimits.touch(room);
     const name = conn.session.name;
     this.delivery.toConn(conn, { type: 'left', room });

@@ -13,6 +13,8 @@ export interface MessageRelayHost {
   person(name: string): Person | undefined;
   /** A room was used (it is kept; see RoomLimits). */
   touch(room: string): void;
+  /** Why a member may not write to a room now (a ban, a moderated room), or undefined. */
+  writeRefusal(conn: Connection, room: string): { code: ErrorCode; message: string } | undefined;
 }
 
 /**
@@ -44,6 +46,8 @@ export class MessageRelay {
     } else {
       room = f.room ?? DEFAULT_ROOM;
       if (!conn.session.rooms.has(room)) return this.host.error(conn, 'not_in_room', `join ${room} before writing to it`, f.id);
+      const refused = this.host.writeRefusal(conn, room);
+      if (refused) return this.host.error(conn, refused.code, refused.message, f.id);
     }
     const draft: MessageDraft = {
       id: f.id,

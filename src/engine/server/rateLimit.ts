@@ -11,9 +11,11 @@ export interface RateLimitHost {
  * What each kind of request costs, in tokens of the per-person bucket. A
  * search scans history (the store bounds one call, see docs/storage.md), so
  * it costs more than a message; a history page is one read, and so is a
- * page of `who` (it sorts a room's names).
+ * page of `who` (it sorts a room's names). A room command (topic, mode,
+ * kick, invite, room_info, away) reads or writes the room's stored settings
+ * and reaches a whole room, so it costs one too.
  */
-export const COSTS = { message: 1, file: 1, history: 1, search: 3, who: 1 } as const;
+export const COSTS = { message: 1, file: 1, history: 1, search: 3, who: 1, room: 1 } as const;
 export type Charged = keyof typeof COSTS;
 
 /** Refusals within FLOOD_WINDOW_MS before a connection is cut as a flood (at least; see charge()). */
@@ -21,8 +23,8 @@ const FLOOD_REFUSALS = 50;
 const FLOOD_WINDOW_MS = 10_000;
 
 /**
- * The per-person rate limit on work: messages, file offers, history pages
- * and searches all draw on one token bucket per session (`rate` per second,
+ * The per-person rate limit on work: messages, file offers, history pages,
+ * searches and room commands all draw on one token bucket per session (`rate` per second,
  * bursts of `burst`). A request over the limit is answered `rate_limited`
  * with `retryAfter`; a connection that keeps pushing past it is cut as a
  * `flood`.

@@ -7,6 +7,7 @@ import { DEFAULT_SEARCH_BUDGET, searchIndex, type SearchBudget } from './indexSe
 import { parseJson, readLines } from './jsonLines';
 import { MessageIndex } from './messageIndex';
 import { NameClaimsFile } from './nameClaimsFile';
+import { RoomStatesFile } from './roomStatesFile';
 import { RoomFiles, type OpenFile } from './roomFiles';
 import {
   DEFAULT_RETENTION,
@@ -16,10 +17,12 @@ import {
   type HistoryQuery,
   type MessageDraft,
   type RetentionOptions,
+  type RoomState,
   type RoomSummary,
   type SearchPage,
   type SearchQuery,
   type Store,
+  type VersionedRoomState,
 } from './store';
 
 /** How a FileStore keeps its data directory. */
@@ -48,7 +51,8 @@ export interface RecoveryReport {
 
 /**
  * History in append-only JSON Lines files, one per room, under `<dir>/rooms/`,
- * and name claims in `<dir>/names.jsonl`. Each append is written with
+ * name claims in `<dir>/names.jsonl`, and room settings in
+ * `<dir>/room-states.jsonl`. Each append is written with
  * synchronous write() calls before the promise resolves, so a killed process
  * loses nothing it acknowledged (the page cache keeps it). An in-memory
  * MessageIndex holds the retained window for reads and search.
@@ -61,6 +65,7 @@ export class FileStore implements Store {
   private readonly retention: RetentionOptions;
   private readonly budget: SearchBudget;
   private names!: NameClaimsFile;
+  private roomStates!: RoomStatesFile;
   private closed = false;
 
   private constructor(
@@ -86,12 +91,13 @@ export class FileStore implements Store {
     try {
       store.recoverRooms();
       store.names = NameClaimsFile.load(path.join(dir, 'names.jsonl'));
+      store.roomStates = RoomStatesFile.load(path.join(dir, 'room-states.jsonl'));
       store.historyId = store.loadId();
     } catch (err) {
       store.files.closeAll();
       throw new StoreError(`cannot read the history in data directory ${dir}: ${(err as Error).message}. Fix its permissions or move the damaged file away`, err);
     }
-    store.recovery.skipped += store.names.skipped;
+    store.recovery.skipped += store.names.skipped + store.roomStates.skipped;
     store.recovery.names = store.names.size;
     store.recovery.ms = Math.round(performance.now() - t0);
     return store;
@@ -157,10 +163,20 @@ export class FileStore implements Store {
     return this.names.release(name);
   }
 
+  async roomState(room: string): Promise<VersionedRoomState | undefined> {
+    return this.roomStates.get(room);
+  }
+
+  async setRoomState(room: string, state: RoomState, expected: number): Promise<boolean> {
+    this.assertOpen();
+    return this.roomStates.set(room, state, expected);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.files.closeAll();
     this.names.close();
+    this.roomStates.close();
   }
 
   private assertOpen(): void {

@@ -9,10 +9,12 @@ import {
   type HistoryQuery,
   type MessageDraft,
   type RetentionOptions,
+  type RoomState,
   type RoomSummary,
   type SearchPage,
   type SearchQuery,
   type Store,
+  type VersionedRoomState,
 } from './store';
 
 /** How much a MemoryStore keeps, and how much work a search may do. */
@@ -31,6 +33,7 @@ export class MemoryStore implements Store {
   readonly id: string = randomUUID();
   private readonly index: MessageIndex;
   private readonly names = new Map<string, string>();
+  private readonly roomStates = new Map<string, VersionedRoomState>();
   private readonly budget: SearchBudget;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -84,6 +87,16 @@ export class MemoryStore implements Store {
 
   async releaseName(name: string): Promise<boolean> {
     return this.names.delete(foldName(name));
+  }
+
+  async roomState(room: string): Promise<VersionedRoomState | undefined> {
+    return this.roomStates.get(room);
+  }
+
+  async setRoomState(room: string, state: RoomState, expected: number): Promise<boolean> {
+    if ((this.roomStates.get(room)?.version ?? 0) !== expected) return false;
+    this.roomStates.set(room, { version: expected + 1, state });
+    return true;
   }
 
   async close(): Promise<void> {

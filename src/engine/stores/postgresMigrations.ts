@@ -28,6 +28,8 @@ const ROOM_LOCK_SPACE = 0x726f6f6d;
  *   words), so names, identifiers and code words match as typed.
  * - `names` holds name claims, keyed by the folded name (see foldName);
  *   migration 3 indexes them by identity, for the per-identity claim cap.
+ * - `room_states` (version 4) holds each room's settings as JSON, with a
+ *   version for compare-and-set (Store.setRoomState).
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -198,6 +200,22 @@ $$;
     version: 3,
     name: 'names by identity',
     sql: 'CREATE INDEX names_identity ON names (identity);',
+  },
+  {
+    version: 4,
+    name: 'room settings',
+    sql: `
+-- A room's settings (topic, modes, operators, voices, bans, invites) as one
+-- JSON document, with a version for compare-and-set: a node writes version
+-- v + 1 only where it read v, so concurrent changes from several nodes are
+-- redone on each other's results instead of lost.
+CREATE TABLE room_states (
+  room       text PRIMARY KEY,
+  version    bigint NOT NULL CHECK (version > 0),
+  state      jsonb NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+`,
   },
 ];
 

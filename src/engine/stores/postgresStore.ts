@@ -13,10 +13,12 @@ import {
   type HistoryQuery,
   type MessageDraft,
   type RetentionOptions,
+  type RoomState,
   type RoomSummary,
   type SearchPage,
   type SearchQuery,
   type Store,
+  type VersionedRoomState,
 } from './store';
 
 /** How a PostgresStore behaves beyond its URL. */
@@ -240,6 +242,22 @@ export class PostgresStore implements Store {
 
   async releaseName(name: string): Promise<boolean> {
     const rows = await this.read<{ folded: string }>('cannot release the name', 'DELETE FROM names WHERE folded = $1 RETURNING folded', [encodeKey(foldName(name))]);
+    return rows.length > 0;
+  }
+
+  async roomState(room: string): Promise<VersionedRoomState | undefined> {
+    const rows = await this.read<{ version: string; state: RoomState }>('cannot read the room\'s settings', 'SELECT version, state FROM room_states WHERE room = $1', [room]);
+    return rows[0] ? { version: Number(rows[0].version), state: rows[0].state } : undefined;
+  }
+
+  async setRoomState(room: string, state: RoomState, expected: number): Promise<boolean> {
+    // The first version is an insert that loses to a concurrent one; later ones update only the version read.
+    const sql =
+      expected === 0
+        ? 'INSERT INTO room_states (room, version, state) VALUES ($1, 1, $2::jsonb) ON CONFLICT (room) DO NOTHING RETURNING version'
+        : 'UPDATE room_states SET version = version + 1, state = $2::jsonb, updated_at = now() WHERE room = $1 AND version = $3 RETURNING version';
+    const params = expected === 0 ? [room, JSON.stringify(state)] : [room, JSON.stringify(state), expected];
+    const rows = await this.read<{ version: string }>('cannot save the room\'s settings', sql, params);
     return rows.length > 0;
   }
 

@@ -1,4 +1,4 @@
-import type { ChatMessage, Snippet } from '../protocol';
+import type { Ban, ChatMessage, Snippet, Topic } from '../protocol';
 
 /**
  * The Store seam: where a server keeps history and who owns which name.
@@ -64,6 +64,18 @@ export interface Store {
 
   /** Forget who owns a name (the operator's `tcp-chat names release`). Resolves true when there was a claim. */
   releaseName(name: string): Promise<boolean>;
+
+  /** A room's settings (topic, modes, operators, bans, invites) and their version; undefined when none were ever stored. */
+  roomState(room: string): Promise<VersionedRoomState | undefined>;
+
+  /**
+   * Store a room's settings, compare-and-set: only when the stored version is
+   * still `expected` (0: none stored yet), and then the version becomes
+   * `expected + 1`. Resolves false when another write came first (read again,
+   * and redo the change on what it wrote), so nodes that share a store never
+   * lose each other's changes. The store keeps `state` as it is given.
+   */
+  setRoomState(room: string, state: RoomState, expected: number): Promise<boolean>;
 
   /** Release files, handles and connections. */
   close(): Promise<void>;
@@ -143,6 +155,28 @@ export interface SearchPage {
 export interface RoomSummary {
   name: string;
   lastSeq: number;
+}
+
+/**
+ * What a store keeps of a room beyond its messages (server/roomRules.ts
+ * reads and changes it). Names are kept as spelled when they were added and
+ * compared folded (foldName).
+ */
+export interface RoomState {
+  topic?: Topic;
+  /** The modes besides `n`, which is always on (see RoomModes). */
+  modes: { t: boolean; i: boolean; m: boolean; k?: string; l?: number };
+  ops: string[];
+  voiced: string[];
+  bans: Ban[];
+  /** Folded names with an open invite (one join each). */
+  invites: string[];
+}
+
+/** A room's settings and the version the store gave them. */
+export interface VersionedRoomState {
+  version: number;
+  state: RoomState;
 }
 
 /** How much a store keeps. */

@@ -4,6 +4,7 @@ import type { Connector } from '../connector';
 import type { ServerHost } from '../serverHost';
 import type { ServerTrust } from '../serverTrust';
 import type { CommandIdValue } from '../commandIds';
+import type { IdentityKeeper } from '../identityKeeper';
 
 /** What commands work with; built once in activate() and handed to each command module. */
 export interface CommandContext {
@@ -11,6 +12,8 @@ export interface CommandContext {
   host: ServerHost;
   trust: ServerTrust;
   connector: Connector;
+  /** This person's identity key, in SecretStorage. */
+  identities: IdentityKeeper;
   log: vscode.LogOutputChannel;
   /** Settles when the settings migration is done; commands wait for it so they read the moved values. */
   ready: Promise<unknown>;

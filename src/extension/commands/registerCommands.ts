@@ -5,9 +5,11 @@ import { serverCommands } from './serverCommands';
 import { connectionCommands } from './connectionCommands';
 import { conversationCommands } from './conversationCommands';
 import { shareCommands } from './shareCommands';
+import { moderationCommands } from './moderationCommands';
+import { identityCommands } from './identityCommands';
 
 /** Every command module, in the order their commands are registered. */
-const MODULES: ((ctx: CommandContext) => CommandTable)[] = [serverCommands, connectionCommands, conversationCommands, shareCommands];
+const MODULES: ((ctx: CommandContext) => CommandTable)[] = [serverCommands, connectionCommands, conversationCommands, shareCommands, moderationCommands, identityCommands];
 
 /**
  * Registers every command into `store`. A command never throws at the user:

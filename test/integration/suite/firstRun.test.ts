@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ChatServer } from '../../../src/engine/server/chatServer';
 import { nameProblem } from '../../../src/engine/protocol';
+import { suggestedName } from '../../../src/engine/defaultName';
 import { RawClient } from '../../support/rawClient';
 import { activated, capturingErrors, closeAll, waitFor } from './helpers';
 
@@ -106,6 +107,9 @@ describe('a first run that just works', function () {
     assert.equal(asked.length, 1, 'asked once for a name');
     const suggestion = asked[0].value ?? '';
     assert.notEqual(suggestion, 'root');
+    // The same suggestion the terminal client makes for the same key: user- and four hex digits of its fingerprint, never "guest".
+    assert.equal(suggestion, suggestedName(undefined, (await api.identity()).stored));
+    assert.match(suggestion, /^user-[0-9a-f]{4}$/);
     assert.equal(nameProblem(suggestion), undefined, `the suggestion "${suggestion}" is not a valid name`);
     assert.match(asked[0].prompt ?? '', /"root" cannot be used/);
     // The box checks what is typed, with the same rules the server applies.
