@@ -16,7 +16,7 @@ interface MiniElement {
 }
 interface SidebarLike {
   el: MiniElement;
-  renderPeople(users: string[], me: string | null, connected: boolean, count?: number): void;
+  renderPeople(people: Array<{ name: string; guest?: true }>, me: string | null, connected: boolean, moderation?: { room: string }, away?: Record<string, string>, count?: number): void;
 }
 interface MiniWindow {
   eval(code: string): unknown;
@@ -46,7 +46,7 @@ describe('the panel people list (virtualized; jsdom)', () => {
   const people = () => sidebar.el.querySelector('ul.people')!;
 
   it('10,000 people: the first paint builds about 40 rows, in well under 300 ms, and says where each row stands', () => {
-    const names = Array.from({ length: 10_000 }, (_, i) => `user${String((i * 7919) % 10_000).padStart(5, '0')}`);
+    const names = Array.from({ length: 10_000 }, (_, i) => ({ name: `user${String((i * 7919) % 10_000).padStart(5, '0')}` }));
     // CPU time of this process, not wall time: the unit suite runs files in parallel on a shared machine,
     // and a wall clock counts the time another process had the core.
     const t0 = performance.now();
@@ -60,6 +60,7 @@ describe('the panel people list (virtualized; jsdom)', () => {
     assert.ok(rows.length <= 40, `${rows.length} rows in the DOM`);
     assert.ok(cpuMs < 300, `first paint took ${cpuMs.toFixed(1)} ms of CPU`);
     assert.equal(rows[0].textContent, 'user00042(you)');
+    assert.ok(rows[1].querySelector('button.person-btn'), 'the others are buttons to write to them');
     assert.equal(rows[0].getAttribute('aria-posinset'), '1');
     assert.equal(rows[0].getAttribute('aria-setsize'), '10000');
     assert.equal(rows[1].textContent, 'user00000');
@@ -68,8 +69,8 @@ describe('the panel people list (virtualized; jsdom)', () => {
   });
 
   it('draws the rows in view as the list scrolls, and the server count when it names only some', () => {
-    const names = Array.from({ length: 10_000 }, (_, i) => `p${String(i).padStart(5, '0')}`);
-    sidebar.renderPeople(names, null, true, 12_345);
+    const names = Array.from({ length: 10_000 }, (_, i) => ({ name: `p${String(i).padStart(5, '0')}`, ...(i % 2 === 0 && { guest: true as const }) }));
+    sidebar.renderPeople(names, null, true, { room: 'general' }, { p04993: 'lunch' }, 12_345);
     const ul = people() as MiniElement & { scrollTop: number; clientHeight: number };
     // jsdom does no layout: give the list the height and scroll position a browser would.
     Object.defineProperty(ul, 'clientHeight', { configurable: true, value: 10 * ROW_PX });
@@ -77,7 +78,11 @@ describe('the panel people list (virtualized; jsdom)', () => {
     ul.dispatchEvent(new win.Event('scroll'));
     const rows = ul.querySelectorAll('li.person');
     assert.equal(rows[0].getAttribute('aria-posinset'), String(5000 - 8 + 1));
-    assert.equal(rows[0].textContent, 'p04992');
+    // The rows are the sidebar's own: guests and the away marked in words, Kick and Ban for an operator.
+    assert.equal(rows[0].querySelector('.person-name')!.textContent, 'p04992');
+    assert.ok(rows[0].querySelector('.person-guest'));
+    assert.ok(rows[1].querySelector('.person-away'));
+    assert.ok(rows[0].querySelector('[data-kick="p04992"]'));
     assert.equal(rows.length, 8 + 10 + 8);
     assert.equal(ul.style.paddingTop, `${(5000 - 8) * ROW_PX}px`);
     assert.equal(sidebar.el.querySelector('.side-head .count')!.textContent, '12,345');
