@@ -2,6 +2,8 @@
 // Installs the real servers the cluster tests start (test/support/realServers.ts):
 // Debian's redis-server and PostgreSQL 15. The tests start them on loopback in
 // temporary directories; nothing here starts or enables a service.
+// With --irc-clients (npm run test:irc-clients) it installs the real IRC
+// clients and peer instead: irssi, weechat-headless, ii, tmux and ngIRCd.
 //
 // Idempotent: when both are installed it returns at once (a few ms). Otherwise
 // it runs apt-get update and apt-get install, through sudo when not root,
@@ -13,10 +15,20 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Debian package, and a file that shows it is usable. */
-const NEEDED = [
+const SERVERS = [
   { pkg: 'redis-server', file: '/usr/bin/redis-server' },
   { pkg: 'postgresql', file: '/usr/lib/postgresql/15/bin/initdb' },
 ];
+/** What test/irc-clients drives (test/support/ircClients.ts, REAL_CLIENT_TOOLS). */
+const IRC_CLIENTS = [
+  { pkg: 'irssi', file: '/usr/bin/irssi' },
+  { pkg: 'weechat-headless', file: '/usr/bin/weechat-headless' },
+  { pkg: 'ii', file: '/usr/bin/ii' },
+  { pkg: 'tmux', file: '/usr/bin/tmux' },
+  { pkg: 'ngircd', file: '/usr/sbin/ngircd' },
+  { pkg: 'openssl', file: '/usr/bin/openssl' },
+];
+const NEEDED = process.argv.includes('--irc-clients') ? IRC_CLIENTS : SERVERS;
 
 function log(msg) {
   process.stderr.write(`[prepare] ${msg}\n`);
@@ -49,7 +61,7 @@ export function prepare() {
   const t0 = Date.now();
   const todo = missing();
   if (todo.length === 0) {
-    log(`redis-server and postgresql already installed (${Date.now() - t0} ms)`);
+    log(`${NEEDED.map((n) => n.pkg).join(', ')} already installed (${Date.now() - t0} ms)`);
     return;
   }
   // Not root on a developer machine: go through sudo; CI runs as root.

@@ -40,6 +40,8 @@ serve options:
                       the data directory (--data, or ~/.tcp-chat) and its fingerprint shown
   --cert FILE --key FILE  use this PEM certificate and key instead (implies --tls)
   --password-file FILE    require the password in FILE (or set TCP_CHAT_PASSWORD)
+  --irc-port P        also speak IRC on port P (6667 is usual; off by default): any IRC
+                      client joins the same rooms; with --tls it speaks TLS too (6697)
   --max-rooms N       rooms kept at once (default 1000)
   --max-rooms-per-person N  rooms one person may be in at once (default 50)
 
@@ -77,6 +79,10 @@ In the terminal client, type a line to send it to the current room, or:
   /join ROOM [KEY]  switch to ROOM (joining it; KEY for a keyed room)
   /leave ROOM   leave ROOM
   /msg NAME TEXT  send a direct message ("double quotes" around a name with spaces)
+  /reply N TEXT   answer message [N] (the number printed before each message)
+  /react N EMOJI  react to message [N] with an emoji or :shortcode: (/react N off EMOJI takes it back)
+  /edit N TEXT    replace the text of your message [N]
+  /delete N       delete your message [N]
   /who [PREFIX] who is online (guests are marked); with PREFIX, who in this room starts with it; @ then Tab completes a name
   /whois NAME   show the identity key fingerprint behind a name
   /nick NAME    change your name
@@ -124,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
           cert: { type: 'string' },
           key: { type: 'string' },
           'password-file': { type: 'string' },
+          'irc-port': { type: 'string' },
           store: { type: 'string' },
           bus: { type: 'string' },
           'node-name': { type: 'string' },
@@ -159,6 +166,7 @@ async function main(argv: string[]): Promise<number> {
         cert: values.cert,
         key: values.key,
         passwordFile: values['password-file'],
+        ircPort: int(values['irc-port'], '--irc-port', 0, 65535),
         store: values.store,
         bus: values.bus,
         nodeName,

@@ -13,7 +13,8 @@ import { DEFAULT_ROOM, isDmKey, nameProblem, type ChatMessage, type Person } fro
 import { assertNever } from '../shared/assertNever';
 import { NoAnswer, askLine, canAsk } from './ask';
 import { KeyWatch } from './keyWatch';
-import { COMMANDS, parseCommand } from './parseCommand';
+import { COMMANDS, parseCommand, type Command } from './parseCommand';
+import { MessageLines, bodyOf, describeUpdate, quoteLine, reactionsLine } from './messageLines';
 import { awayLine, inviteLine, kickLine, modeLine, modesLine, topicChangeLine, topicLine, whoEntry } from './roomLines';
 import { clean, time } from './terminalText';
 
@@ -45,6 +46,7 @@ export interface ConnectArgs {
   /** A room to join once connected (an invite link names one). */
   room?: string;
 }
+
 
 /** A name as the terminal shows it: marked when the person proved no identity key. */
 function label(name: string, guest: boolean | undefined): string {
@@ -141,12 +143,19 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
       (e: Error) => print(`! ${e.message}`),
     );
   const keys = new KeyWatch(a.knownPeople ?? path.join(defaultDataDir(), 'known_people.json'), address, (line) => print(`! ${clean(line)}`));
+  const lines = new MessageLines();
+  /** Ids of reactions, edits and deletes sent, until refused (or forgotten after 1,000 more). */
+  const changesSent = new Set<string>();
+  const numberOf = (r: string, seq: number) => lines.numberIfSeen(r, seq);
   const show = (m: ChatMessage) => {
     const mine = m.author !== undefined ? m.author === client.id : m.sender === client.name;
     const where = isDmKey(m.room) ? (mine && m.to !== undefined ? `-> ${clean(m.to)}` : '(dm)') : m.room === room ? '' : `#${m.room}`;
-    const body = m.snippet ? `${m.text}\n${clean(m.snippet.code)}` : m.text;
     const guest = m.author !== undefined ? isGuestId(m.author) : guestByName(m.sender);
-    print(`[${time(m.ts)}] ${where ? where + ' ' : ''}<${label(m.sender, guest)}> ${clean(body)}`);
+    const quote = quoteLine(m, numberOf);
+    if (quote) print(quote);
+    print(`[${lines.number(m)}] ${time(m.ts)} ${where ? where + ' ' : ''}<${label(m.sender, guest)}> ${bodyOf(m)}`);
+    const reacted = reactionsLine(m.reactions);
+    if (reacted) print(reacted);
   };
   // A message the server could not store (store_failed) is resent until it can: say so once, not on every retry.
   let waitingForStore = false;
@@ -157,6 +166,28 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
       print('* the server stores messages again; everything you wrote was sent');
     }
   });
+  client.onUpdate((m) => {
+    const before = lines.previous(m);
+    if (!before) return; // never shown here: nothing on screen to correct
+    print(describeUpdate(lines.number(m), m, before));
+  });
+  /** Send a reaction, edit, delete or reply for message `n`, or say why not. */
+  const act = (c: Extract<Command, { kind: 'reply' | 'react' | 'edit' | 'delete' }>) => {
+    const m = lines.find(c.n);
+    if (!m) return print(`! no message [${c.n}] here: use the number printed before a message`);
+    const mine = m.author !== undefined && m.author === client.id;
+    if (c.kind === 'reply') {
+      const peer = isDmKey(m.room) ? (mine ? m.to : m.sender) : undefined;
+      client.send(c.text, peer !== undefined ? { to: peer, replyTo: m.seq } : { room: m.room, replyTo: m.seq });
+      return;
+    }
+    if (c.kind === 'edit' && !mine) return print(`! [${c.n}] is not your message: only its author can edit it`);
+    const sent = c.kind === 'react' ? client.react(m.room, m.seq, c.emoji, c.on) : c.kind === 'edit' ? client.edit(m.room, m.seq, c.text) : client.deleteMessage(m.room, m.seq);
+    if (sent === false) return print('! not connected: try again once reconnected');
+    // A refusal names the frame; it is not a message the outbox retries, so it is printed (see onServerError).
+    changesSent.add(sent);
+    if (changesSent.size > 1000) changesSent.delete(changesSent.values().next().value as string);
+  };
   client.onPresence((p) => {
     if (p.id !== undefined && p.event !== 'offline' && p.event !== 'leave') keys.see([{ name: p.name, id: p.id, ...(p.guest && { guest: true }) }], client.id);
     const who = label(p.name, p.guest);
@@ -190,7 +221,7 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
   client.onInvite((i) => print(inviteLine(i, client.name)));
   // Errors about a message we sent arrive as onSendFailed (or are retried); print the rest once.
   client.onServerError((e) => {
-    if (e.ref === undefined) print(`! ${clean(e.message)} (${e.code})`);
+    if (e.ref === undefined || changesSent.delete(e.ref)) print(`! ${clean(e.message)} (${e.code})`);
     else if (e.code === 'store_failed' && !waitingForStore) {
       waitingForStore = true;
       print('! the server cannot store messages right now; yours are kept and resent until it can');
@@ -307,6 +338,12 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
             },
             (e: Error) => print(`! ${e.message}`),
           );
+          break;
+        case 'reply':
+        case 'react':
+        case 'edit':
+        case 'delete':
+          act(c);
           break;
         case 'topic':
           if (c.text === undefined) print(topicLine(room, client.settings.get(room)?.topic));

@@ -18,6 +18,12 @@ export type Command =
   | { kind: 'nick'; name: string }
   | { kind: 'history' }
   | { kind: 'search'; query: string }
+  /** Answer the message printed with number `n`. */
+  | { kind: 'reply'; n: number; text: string }
+  /** Add (or with `off`, take back) a reaction to message `n`. */
+  | { kind: 'react'; n: number; emoji: string; on: boolean }
+  | { kind: 'edit'; n: number; text: string }
+  | { kind: 'delete'; n: number }
   /** Show the current room's topic (`text` absent), set it, or clear it (`text` empty). */
   | { kind: 'topic'; text?: string }
   | { kind: 'kick'; name: string; reason?: string }
@@ -34,7 +40,7 @@ export type Command =
   | { kind: 'unknown'; command: string };
 
 /** The commands, for the hint after an unknown one. */
-export const COMMANDS = ['/join', '/leave', '/msg', '/who', '/whois', '/nick', '/history', '/search', '/topic', '/mode', '/kick', '/ban', '/unban', '/invite', '/away', '/quit'] as const;
+export const COMMANDS = ['/join', '/leave', '/msg', '/reply', '/react', '/edit', '/delete', '/who', '/whois', '/nick', '/history', '/search', '/topic', '/mode', '/kick', '/ban', '/unban', '/invite', '/away', '/quit'] as const;
 
 /** The modes whose `+` takes an argument, and those whose `-` does (IRC's: +k key, +l limit, ±o ±v name, ±b mask). */
 const ARG_ON_SET = new Set<string>(['k', 'l', 'o', 'v', 'b']);
@@ -79,6 +85,26 @@ export function parseCommand(input: string): Command {
       return { kind: 'history' };
     case '/search':
       return rest ? { kind: 'search', query: rest } : { kind: 'usage', usage: 'usage: /search TEXT' };
+    case '/reply': {
+      const [n, text] = numbered(rest);
+      return n !== undefined && text ? { kind: 'reply', n, text } : { kind: 'usage', usage: 'usage: /reply N TEXT (N is the number in [brackets] before a message)' };
+    }
+    case '/edit': {
+      const [n, text] = numbered(rest);
+      return n !== undefined && text ? { kind: 'edit', n, text } : { kind: 'usage', usage: 'usage: /edit N TEXT (N is the number in [brackets] before your message)' };
+    }
+    case '/delete': {
+      const [n, extra] = numbered(rest);
+      return n !== undefined && !extra ? { kind: 'delete', n } : { kind: 'usage', usage: 'usage: /delete N (N is the number in [brackets] before the message)' };
+    }
+    case '/react': {
+      const [n, args] = numbered(rest);
+      const [first, second] = splitFirst(args);
+      const off = first === '-' || first === 'off';
+      const emoji = off ? second : first;
+      if (n === undefined || !emoji || /\s/.test(emoji)) return { kind: 'usage', usage: 'usage: /react N EMOJI, or /react N off EMOJI to take it back (an emoji or a :shortcode:)' };
+      return { kind: 'react', n, emoji, on: !off };
+    }
     case '/topic':
       // irssi's spelling for clearing it; an empty argument only shows it.
       if (rest === '-delete') return { kind: 'topic', text: '' };
@@ -106,6 +132,13 @@ export function parseCommand(input: string): Command {
     default:
       return { kind: 'unknown', command: word };
   }
+}
+
+/** A message number (`12` or `[12]`) at the start of `s`, and the rest. */
+function numbered(s: string): [number | undefined, string] {
+  const [word, rest] = splitFirst(s);
+  const m = /^\[?(\d{1,9})\]?$/.exec(word);
+  return m ? [Number(m[1]), rest] : [undefined, rest];
 }
 
 /**

@@ -7,6 +7,8 @@ import { openStore } from '../engine/stores/openStore';
 import { DEFAULT_RETENTION, type Store } from '../engine/stores/store';
 import { redactUrl } from '../engine/redactUrl';
 import { CertificateError, defaultDataDir, loadCertificate, loadOrCreateCertificate, type TlsMaterial } from '../engine/certificate';
+import { IrcProtocol } from '../engine/codecs/irc/ircProtocol';
+import { isLoopback } from '../engine/exposure';
 import { PasswordError, readPassword } from './password';
 
 /** How the terminal says to add each safeguard the exposure warning asks for. */
@@ -33,6 +35,8 @@ export interface ServeArgs {
   key?: string;
   /** File holding the password; TCP_CHAT_PASSWORD is read when absent. */
   passwordFile?: string;
+  /** Also speak IRC on this port (0 picks a free one). */
+  ircPort?: number;
   /** Shared history in PostgreSQL (postgres://…); TCP_CHAT_STORE is read when absent. */
   store?: string;
   /** The other nodes of a cluster through Redis (redis://…); TCP_CHAT_BUS is read when absent. Needs a shared store. */
@@ -125,6 +129,7 @@ export async function runServe(a: ServeArgs): Promise<number> {
     ...(material && { tls: { cert: material.cert, key: material.key } }),
     ...(password !== undefined && { password }),
     requireIdentity: a.requireIdentity === true,
+    ...(a.ircPort !== undefined && { extraPorts: [{ port: a.ircPort, protocol: new IrcProtocol() }] }),
   });
   server.onEvent((e) => {
     if (e.type === 'warn') return log(`warning: ${e.message}`);
@@ -156,6 +161,13 @@ export async function runServe(a: ServeArgs): Promise<number> {
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   log(`tcp-chat serving on ${shown}:${addr.port} (${server.secure ? 'TLS' : 'plain TCP'}, ${server.requiresPassword ? 'password required' : 'no password'}, ${a.requireIdentity ? 'identity keys required' : 'guests welcome'})`);
   if (server.fingerprint) log(`TLS certificate SHA-256 fingerprint: ${server.fingerprint}`);
+  const irc = server.addresses().find((x) => x.protocol === 'irc')?.address;
+  if (irc) {
+    log(`IRC gateway on ${shown}:${irc.port} (${server.secure ? 'TLS' : 'plain TCP'}): point any IRC client at it and /join #general`);
+    if (server.requiresPassword && !server.secure && !isLoopback(addr.address)) {
+      log('warning: IRC clients send the password in the clear, so over plain TCP only those on this machine can log in; add --tls');
+    }
+  }
   if (bus) log(`this node is ${server.nodeName}`);
   const warning = exposureWarning(addr.address, { tls: server.secure, password: server.requiresPassword }, CLI_FIXES);
   if (warning) log(`warning: ${warning}`);

@@ -19,6 +19,12 @@ export const FEATURE_PEOPLE = 'people';
 /** Names in one paged `who` reply: the default, and the most a client may ask for. */
 export const WHO_PAGE = 100;
 export const WHO_PAGE_MAX = 500;
+/** Distinct emoji one message may carry; one more is refused with `too_many_reactions`. */
+export const MAX_DISTINCT_REACTIONS = 20;
+/** Names a reaction lists in `people` (the count goes on). */
+export const MAX_REACTION_PEOPLE = 20;
+/** Characters of the original's current text a reply quotes. */
+export const MAX_EXCERPT_CHARS = 140;
 
 /** Every error code a server may send. */
 export type ErrorCode =
@@ -73,7 +79,13 @@ export type ErrorCode =
   /** The server admits only people who prove an identity key (`serve --require-identity`); a hello without `key` gets this. */
   | 'identity_required'
   /** The name belongs to another identity, and the hello insisted on it. */
-  | 'name_claimed';
+  | 'name_claimed'
+  /** A reply, reaction, edit or delete names a message that does not exist (or may not be changed that way: deleted). */
+  | 'bad_target'
+  /** Only the author may edit a message; only the author or a room operator may delete one. */
+  | 'not_allowed'
+  /** A message already has the most distinct reactions it may have (MAX_DISTINCT_REACTIONS). */
+  | 'too_many_reactions';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -109,6 +121,34 @@ export interface ChatMessage {
   /** Recipient of a direct message. */
   to?: string;
   snippet?: Snippet;
+  /** The seq (same room or DM) this message answers. */
+  replyTo?: number;
+  /** The answered message as it is now (filled in by the server when `replyTo` is set). */
+  reply?: ReplyQuote;
+  /** When the text was last edited (ISO 8601 UTC). */
+  edited?: string;
+  /** The message was deleted: `text` is "" and it has no snippet, reactions or edit time. */
+  deleted?: true;
+  /** Reactions, in the order their first reactor added them. */
+  reactions?: Reaction[];
+  /** The room's change counter at this message's last change; absent when it never changed (see `changes`). */
+  rev?: number;
+}
+
+/** The message a reply answers, as it reads now. */
+export interface ReplyQuote {
+  seq: number;
+  sender: string;
+  /** At most MAX_EXCERPT_CHARS of its current text; absent when it is deleted (or no longer kept). */
+  excerpt?: string;
+  deleted?: true;
+}
+
+/** One emoji on a message: how many reacted with it, and the names (as they were then) of the first MAX_REACTION_PEOPLE. */
+export interface Reaction {
+  emoji: string;
+  count: number;
+  people: string[];
 }
 
 /** Someone online: the name they use now, and the identity behind it. */
@@ -126,6 +166,8 @@ export interface RoomInfo {
   /** How many people are in it now (`joined` lists them when you join). */
   count: number;
   seq: number;
+  /** The room's change counter (see `changes`); absent from servers without edits. */
+  rev?: number;
 }
 
 // ---------------------------------------------------------------- client -> server
@@ -164,6 +206,42 @@ export interface SendFrame {
   to?: string;
   text: string;
   snippet?: Snippet;
+  /** Answer this seq of the same room or DM (`bad_target` when there is none). */
+  replyTo?: number;
+}
+/** Add (`on: true`) or take back your reaction to a message. Charged like a message. */
+export interface ReactFrame {
+  type: 'react';
+  id?: string;
+  /** Room name, or the DM key the message was delivered under. */
+  room: string;
+  seq: number;
+  /** One emoji (a single grapheme) or a `:shortcode:`; see reactionProblem. */
+  emoji: string;
+  on: boolean;
+}
+/** Replace the text of your own message. */
+export interface EditFrame {
+  type: 'edit';
+  id?: string;
+  room: string;
+  seq: number;
+  text: string;
+}
+/** Delete a message: your own, or any in a room you operate. Its text is erased from the server's history and search. */
+export interface DeleteFrame {
+  type: 'delete';
+  id?: string;
+  room: string;
+  seq: number;
+}
+/** Ask for the messages of a room that changed since a `rev`, oldest change first. */
+export interface ChangesRequest {
+  type: 'changes';
+  id?: string;
+  room: string;
+  since: number;
+  limit?: number;
 }
 /** Join a room (created if missing, with you as its operator). */
 export interface JoinFrame {
@@ -271,6 +349,10 @@ export type ClientFrame =
   | PongFrame
   | FileOfferFrame
   | FileChunkFrame
+  | ReactFrame
+  | EditFrame
+  | DeleteFrame
+  | ChangesRequest
   | RoomClientFrame;
 
 // ---------------------------------------------------------------- server -> client
@@ -329,6 +411,8 @@ export interface JoinedFrame extends Partial<RoomStateView> {
   /** Present when `members` is partial: how many are in the room. Page through them with `who`. */
   count?: number;
   seq: number;
+  /** The room's change counter: ask `changes` since the one you last saw. */
+  rev?: number;
   history: ChatMessage[];
 }
 /** Reply to a leave. */
@@ -398,6 +482,25 @@ export interface SearchResultsFrame {
   messages: ChatMessage[];
   /** Present when more results may follow: send the search again with this as `cursor`. A page may be short, even empty, and still have one. */
   next?: string;
+}
+/** A message changed (reply quote aside): its whole latest state, to everyone who can see it. */
+export interface UpdateEvent {
+  type: 'update';
+  room: string;
+  /** The room's change counter after this change (equal to `message.rev`). */
+  rev: number;
+  message: ChatMessage;
+}
+/** Reply to `changes`: the latest state of each message changed after `since`, ordered by `rev`. */
+export interface ChangesFrame {
+  type: 'changes';
+  id?: string;
+  room: string;
+  /** The room's change counter now. */
+  rev: number;
+  messages: ChatMessage[];
+  /** More changes follow: ask again with `since` = the last message's `rev`. */
+  more: boolean;
 }
 /** Reply to who. */
 export interface UsersFrame {
@@ -486,6 +589,8 @@ export type ServerFrame =
   | FileChunkEvent
   | FileDoneEvent
   | FileAbortEvent
+  | UpdateEvent
+  | ChangesFrame
   | RoomServerFrame;
 
 /**
@@ -515,7 +620,7 @@ export function presenceEvents(f: PeopleFrame): PresenceFrame[] {
 /** The outcome of checking one parsed line from a client. */
 export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; ref?: string };
 
-const CLIENT_TYPES = new Set<string>(['hello', 'auth', 'message', 'join', 'leave', 'typing', 'history', 'search', 'nick', 'who', 'ping', 'pong', 'file_offer', 'file_chunk', ...ROOM_CLIENT_TYPES]);
+const CLIENT_TYPES = new Set<string>(['hello', 'auth', 'message', 'join', 'leave', 'typing', 'history', 'search', 'nick', 'who', 'ping', 'pong', 'file_offer', 'file_chunk', 'react', 'edit', 'delete', 'changes', ...ROOM_CLIENT_TYPES]);
 const ROOM_TYPES = new Set<unknown>(ROOM_CLIENT_TYPES);
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -526,6 +631,41 @@ function optStr(o: Record<string, unknown>, k: string): boolean {
 }
 function optInt(o: Record<string, unknown>, k: string): boolean {
   return o[k] === undefined || (Number.isSafeInteger(o[k]) && (o[k] as number) >= 0);
+}
+function isSeq(v: unknown): boolean {
+  return Number.isSafeInteger(v) && (v as number) > 0;
+}
+/** Why a react, edit, delete or changes frame is malformed. */
+function conversationProblem(o: Record<string, unknown>): string | undefined {
+  if (typeof o.room !== 'string') return `${o.type} needs a string "room"`;
+  if (!optStr(o, 'id')) return '"id" must be a string';
+  if (o.type === 'changes') {
+    if (!Number.isSafeInteger(o.since) || (o.since as number) < 0) return 'changes needs a non-negative integer "since"';
+    return optInt(o, 'limit') ? undefined : '"limit" must be a non-negative integer';
+  }
+  if (!isSeq(o.seq)) return `${o.type} needs a positive integer "seq"`;
+  if (o.type === 'edit' && typeof o.text !== 'string') return 'edit needs a string "text"';
+  if (o.type === 'react') {
+    if (typeof o.on !== 'boolean') return 'react needs "on": true or false';
+    if (typeof o.emoji !== 'string') return 'react needs a string "emoji"';
+    return reactionProblem(o.emoji);
+  }
+  return undefined;
+}
+// One emoji: pictographs with their modifiers, joiners, variation selectors, keycaps and flags; nothing that draws as text.
+const EMOJI = /^(?:\p{Regional_Indicator}{2}|[#*0-9]\uFE0F?\u20E3|\p{Extended_Pictographic}(?:\p{Emoji_Modifier}|\uFE0F|\u20E3)?(?:\u200D\p{Extended_Pictographic}(?:\p{Emoji_Modifier}|\uFE0F)?)*)$/u;
+const SHORTCODE = /^:[a-z0-9_+-]{1,30}:$/;
+
+/**
+ * Why a reaction is refused, or undefined: a reaction is one emoji (a single
+ * grapheme: a pictograph with skin tone, ZWJ sequence, keycap or flag) or a
+ * `:shortcode:` of a-z, 0-9, `_`, `+` and `-`; at most 32 characters. So a
+ * reaction can never carry control, bidi or invisible characters, or words.
+ */
+export function reactionProblem(emoji: string): string | undefined {
+  if (emoji.length < 1 || emoji.length > 32) return 'a reaction has 1 to 32 characters';
+  if (EMOJI.test(emoji) || SHORTCODE.test(emoji)) return undefined;
+  return 'a reaction is one emoji or a :shortcode: of a-z, 0-9, "_", "+" and "-"';
 }
 function isSnippet(v: unknown): v is Snippet {
   return (
@@ -562,7 +702,13 @@ function problem(o: Record<string, unknown>): string | undefined {
       if (!optStr(o, 'room') || !optStr(o, 'to')) return '"room" and "to" must be strings';
       if (o.room !== undefined && o.to !== undefined) return 'give "room" or "to", not both';
       if (o.snippet !== undefined && !isSnippet(o.snippet)) return '"snippet" needs lang, file, code, startLine and endLine';
+      if (o.replyTo !== undefined && !isSeq(o.replyTo)) return '"replyTo" must be a positive integer seq';
       return;
+    case 'react':
+    case 'edit':
+    case 'delete':
+    case 'changes':
+      return conversationProblem(o);
     case 'join':
       if (!optStr(o, 'key')) return '"key" must be a string';
       return typeof o.room === 'string' ? undefined : 'join needs a string "room"';

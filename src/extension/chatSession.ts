@@ -7,6 +7,7 @@ import { keyChangeWarning } from '../engine/knownPeople';
 import { KeyChangeWatch } from './keyChangeWatch';
 import { Conversation, TYPING_MS, panelState } from './conversation';
 import { openChatLink } from './linkOpener';
+import { messageLink } from '../shared/messageLink';
 import { ConversationFile } from './conversationFile';
 import { Notifier } from './notifier';
 import type { PanelHost } from './panelHost';
@@ -151,13 +152,40 @@ export class ChatSession implements vscode.Disposable {
     this.post({ type: 'users', people: [] });
   }
 
-  /** Send text to a room or DM key. */
-  send(room: string, text: string, snippet?: Snippet): void {
+  /** Send text to a room or DM key, as a reply to `replyTo` (a seq there) when given. */
+  send(room: string, text: string, snippet?: Snippet, replyTo?: number): void {
     const c = this.requireClient();
     if (!c) return;
     const to = this.target(room);
     if ('problem' in to) this.system(room, to.problem);
-    else c.send(text, { ...to, snippet });
+    else c.send(text, { ...to, snippet, ...(replyTo !== undefined && { replyTo }) });
+  }
+
+  /** React to, edit or delete a message; the server's answer comes back as an update (or a refusal shown in the room). */
+  change(msg: { type: 'react'; room: string; seq: number; emoji: string; on: boolean } | { type: 'edit'; room: string; seq: number; text: string } | { type: 'delete'; room: string; seq: number }): void {
+    const c = this.requireClient();
+    if (!c) return;
+    const id = msg.type === 'react' ? c.react(msg.room, msg.seq, msg.emoji, msg.on) : msg.type === 'edit' ? c.edit(msg.room, msg.seq, msg.text) : c.deleteMessage(msg.room, msg.seq);
+    if (id === false) this.system(msg.room, vscode.l10n.t('not connected: try again once reconnected'));
+    else {
+      this.changesSent.add(id);
+      if (this.changesSent.size > 1000) this.changesSent.delete(this.changesSent.values().next().value as string);
+    }
+  }
+  /** Ids of reactions, edits and deletes sent: their refusals are shown in the room. */
+  private readonly changesSent = new Set<string>();
+
+  /** A link that opens this window's panel at a message (Copy Link to Message). */
+  linkTo(room: string, seq: number): string | undefined {
+    return this.convo.address ? messageLink({ server: this.convo.address, room, seq }) : undefined;
+  }
+
+  /** Open the panel at a message of a room this window knows (a message link was opened). */
+  showMessage(room: string, seq: number): void {
+    this.convo.room(room);
+    this.switchRoom(room);
+    this.openPanel();
+    this.post({ type: 'jump', room, seq });
   }
 
   /** Send to the room the panel shows. */
@@ -223,8 +251,16 @@ export class ChatSession implements vscode.Disposable {
   }
 
   switchRoom(room: string): void {
-    this.convo.switchTo(room);
-    this.post({ type: 'room', active: room, items: this.convo.items(room), more: this.convo.hasMore(room), typing: this.convo.typingIn(room) });
+    const unreadFrom = this.convo.switchTo(room);
+    this.post({
+      type: 'room',
+      active: room,
+      items: this.convo.items(room),
+      more: this.convo.hasMore(room),
+      typing: this.convo.typingIn(room),
+      members: this.convo.membersOf(room),
+      ...(unreadFrom !== undefined && { unreadFrom }),
+    });
     this.post(this.roomSettings());
     this.postRooms();
     this.changed.fire();
@@ -246,8 +282,17 @@ export class ChatSession implements vscode.Disposable {
         this.postUsers();
         return this.post(this.roomSettings());
       case 'send':
-        if (msg.text.trim()) this.send(msg.room, msg.text);
+        if (msg.text.trim()) this.send(msg.room, msg.text, undefined, msg.replyTo);
         return;
+      case 'react':
+      case 'edit':
+      case 'delete':
+        return this.change(msg);
+      case 'copyLink': {
+        const link = this.linkTo(msg.room, msg.seq);
+        if (link) void vscode.env.clipboard.writeText(link).then(() => vscode.window.setStatusBarMessage(vscode.l10n.t('Link to the message copied'), 2000));
+        return;
+      }
       case 'switchRoom':
         return this.switchRoom(msg.room);
       case 'loadOlder':
@@ -293,7 +338,10 @@ export class ChatSession implements vscode.Disposable {
   private onVisibility(visible: boolean): void {
     this.panelVisible = visible;
     if (visible) {
-      this.convo.markRead(this.convo.active);
+      const room = this.convo.active;
+      const unreadFrom = this.convo.markRead(room);
+      // What arrived while the panel was hidden gets its "new messages" line.
+      if (unreadFrom !== undefined) this.post({ type: 'room', active: room, items: this.convo.items(room), more: this.convo.hasMore(room), typing: this.convo.typingIn(room), members: this.convo.membersOf(room), unreadFrom });
       this.postRooms();
     }
     this.panels.setTitle(this.convo.unread);
@@ -343,6 +391,8 @@ export class ChatSession implements vscode.Disposable {
         this.changed.fire();
       }),
       c.onJoined((j) => {
+        this.convo.setMembers(j.room, j.members);
+        this.post({ type: 'members', room: j.room, members: this.convo.membersOf(j.room) });
         const first = j.history[0];
         if (!this.convo.hasRoom(j.room) || this.convo.items(j.room).length === 0) this.convo.setBacklog(j.room, j.history, first !== undefined && first.seq > 1);
         if (this.pendingSwitch === j.room) {
@@ -355,12 +405,18 @@ export class ChatSession implements vscode.Disposable {
         this.switchRoom(this.convo.active);
       }),
       c.onMessage((m) => this.onMessage(m)),
+      c.onUpdate((m) => {
+        if (this.convo.applyUpdate(m)) this.post({ type: 'update', room: m.room, message: m });
+      }),
       c.onPresence((p) => {
         const line = this.convo.applyPresence(p);
         if (line) this.system(line.room, line.text);
         if (p.id !== undefined && p.event !== 'offline' && p.event !== 'leave') this.checkKeys([p.guest ? { name: p.name, id: p.id, guest: true } : { name: p.name, id: p.id }]);
         this.postUsers();
         if (p.event === 'rename') this.postRooms(); // a direct conversation's label follows its person
+        // Who @-completion offers: the room someone joined or left, or (a rename) the room in view.
+        const membersOf = p.room ?? (p.event === 'rename' ? this.convo.active : undefined);
+        if (membersOf !== undefined) this.post({ type: 'members', room: membersOf, members: this.convo.membersOf(membersOf) });
         this.changed.fire();
       }),
       // A large server names nobody in its arrivals: only the count changes.
@@ -378,7 +434,7 @@ export class ChatSession implements vscode.Disposable {
         );
       }),
       c.onServerError((e) => {
-        if (e.ref === undefined) this.system(this.convo.active, `server: ${e.message}`);
+        if (e.ref === undefined || this.changesSent.delete(e.ref)) this.system(this.convo.active, `server: ${e.message}`);
         this.log.warn(`server error ${e.code}: ${e.message}`);
       }),
       c.onFileOffer((o) => {

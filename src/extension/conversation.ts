@@ -48,6 +48,10 @@ export class Conversation {
   people = new PeopleBook();
   private readonly rooms = new Map<string, RoomState>();
   private readonly typing = new Map<string, Map<string, number>>();
+  /** Who is in each room (joined replies, then joins, leaves and renames), for @-completion. */
+  private readonly members = new Map<string, Set<string>>();
+  /** The first message of each room that arrived unseen, until the room is looked at. */
+  private readonly firstUnread = new Map<string, number>();
 
   constructor() {
     this.room(DEFAULT_ROOM);
@@ -89,6 +93,8 @@ export class Conversation {
     this.people = new PeopleBook();
     this.rooms.clear();
     this.typing.clear();
+    this.members.clear();
+    this.firstUnread.clear();
     this.room(DEFAULT_ROOM);
   }
 
@@ -109,7 +115,39 @@ export class Conversation {
       ...(this.fingerprint && { fingerprint: this.fingerprint }),
       typing: this.typingIn(room),
       files,
+      members: this.membersOf(room),
+      ...(this.firstUnread.has(room) && { unreadFrom: this.firstUnread.get(room) }),
     };
+  }
+
+  /** Who is in a room, as far as this window knows (a DM: its two people). */
+  membersOf(room: string): string[] {
+    if (isDmKey(room)) return [...new Set([this.me ?? '', this.peerOf(room) ?? ''])].filter((n) => n !== '');
+    const known = this.members.get(room);
+    // Everyone starts in general and the welcome lists everyone, not general's members.
+    if (!known && room === DEFAULT_ROOM) return [...this.users];
+    return [...(known ?? [])];
+  }
+
+  /** A joined reply: the room's members now. */
+  setMembers(room: string, names: readonly string[]): void {
+    this.members.set(room, new Set(names));
+  }
+
+  /**
+   * A message changed (edit, delete, reaction): replace the copy held by seq.
+   * Returns false when this window holds no copy (nothing on screen to fix).
+   */
+  applyUpdate(m: ChatMessage): boolean {
+    const items = this.rooms.get(m.room)?.items;
+    if (!items) return false;
+    const i = items.findIndex((x) => x.type === 'message' && x.seq === m.seq);
+    if (i < 0) return false;
+    const held = items[i] as ChatMessage;
+    // Never an older state over a newer one.
+    if ((held.rev ?? 0) > (m.rev ?? 0)) return false;
+    items[i] = m;
+    return true;
   }
 
   /** Someone came, went, renamed, joined or left: update the people, and return the quiet line to show, if any. */
@@ -122,10 +160,16 @@ export class Conversation {
       case 'rename':
         if (!p.from) return undefined;
         if (this.me === p.from) this.me = p.name;
+        for (const set of this.members.values()) {
+          if (set.delete(p.from)) set.add(p.name);
+        }
         return { room: DEFAULT_ROOM, text: `${p.from} is now ${p.name}` };
       case 'join':
       case 'leave':
-        return p.room ? { room: p.room, text: `${p.name} ${p.event === 'join' ? 'joined' : 'left'}` } : undefined;
+        if (!p.room) return undefined;
+        if (p.event === 'join') (this.members.get(p.room) ?? this.members.set(p.room, new Set()).get(p.room)!).add(p.name);
+        else this.members.get(p.room)?.delete(p.name);
+        return { room: p.room, text: `${p.name} ${p.event === 'join' ? 'joined' : 'left'}` };
     }
     return undefined;
   }
@@ -214,7 +258,10 @@ export class Conversation {
     }
     this.stopTyping(m.room, m.sender);
     const unseen = !this.isMine(m) && (!panelVisible || this.active !== m.room);
-    if (unseen) r.view.unread++;
+    if (unseen) {
+      r.view.unread++;
+      if (!this.firstUnread.has(m.room)) this.firstUnread.set(m.room, m.seq);
+    }
     return unseen;
   }
 
@@ -237,15 +284,22 @@ export class Conversation {
     return line;
   }
 
-  /** Make a room the active one and clear its unread count. */
-  switchTo(room: string): void {
+  /** Make a room the active one and clear its unread count; returns where the unread messages start, if any. */
+  switchTo(room: string): number | undefined {
     this.room(room).view.unread = 0;
     this.active = room;
+    const from = this.firstUnread.get(room);
+    this.firstUnread.delete(room);
+    return from;
   }
 
-  markRead(room: string): void {
+  /** The room is being looked at: nothing in it is unread; returns where the unread messages started, if any. */
+  markRead(room: string): number | undefined {
     const r = this.rooms.get(room);
     if (r) r.view.unread = 0;
+    const from = this.firstUnread.get(room);
+    this.firstUnread.delete(room);
+    return from;
   }
 
   setTyping(room: string, name: string, now = Date.now()): void {

@@ -14,7 +14,7 @@ import { registerCommands } from './commands/registerCommands';
 import { CommandId } from './commandIds';
 import { IDENTITY_SECRET, IdentityKeeper } from './identityKeeper';
 import type { ChatMessage } from '../engine/protocol';
-import type { PersonView } from '../shared/panelProtocol';
+import type { HostToPanel, PersonView } from '../shared/panelProtocol';
 
 /** What `activate` returns: a small view used by the integration tests. */
 export interface TcpChatApi {
@@ -54,8 +54,14 @@ export interface TcpChatApi {
   migration(): Promise<{ moved: MovedSetting[]; message?: string }>;
   /** Runs the settings migration again (it must find nothing the second time). */
   migrateSettings(): Promise<MovedSetting[]>;
-  /** Opens an invite link as the URI handler does, and says what became of it. */
+  /** Opens an invite link (or a message link) as the URI handler does, and says what became of it. */
   openInvite(uri: string): Promise<InviteOutcome>;
+  /** Speak for the panel: a message as the webview would post it (checked the same way); false when refused. */
+  panelSays(msg: unknown): boolean;
+  /** What the host posted to the panel lately, oldest first. */
+  panelPosts(): HostToPanel[];
+  /** The messages this window holds for a room (latest states) and the room's members. */
+  conversation(room: string): { messages: ChatMessage[]; members: string[] };
 }
 
 export function activate(context: vscode.ExtensionContext): TcpChatApi {
@@ -142,6 +148,9 @@ export function activate(context: vscode.ExtensionContext): TcpChatApi {
     migration: () => migration,
     migrateSettings: () => migrateSettings(context.globalState, context.workspaceState, log),
     openInvite: (uri) => invites.open(vscode.Uri.parse(uri, true)),
+    panelSays: (msg) => panels.receive(msg),
+    panelPosts: () => panels.recent.slice(),
+    conversation: (room) => ({ messages: session.convo.items(room).filter((i): i is ChatMessage => i.type === 'message'), members: session.convo.membersOf(room) }),
   };
 }
 

@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import { DEFAULT_ROOM } from '../engine/protocol';
 import { INVITE_PATH, InviteError, checkInvite, type Invite } from '../shared/inviteLink';
+import { MESSAGE_PATH, parseMessageLink } from '../shared/messageLink';
 import type { ChatSession } from './chatSession';
 import type { Connector } from './connector';
 
 /** What became of an invite link (the tests read it). */
-export type InviteOutcome = 'connected' | 'declined' | 'failed' | 'invalid';
+export type InviteOutcome = 'connected' | 'declined' | 'failed' | 'invalid' | 'shown' | 'elsewhere';
 
 /**
  * Opens invite links (`vscode://tcp-chat.tcp-chat/join?host=…`): shows what
@@ -25,6 +26,7 @@ export class InviteUriHandler implements vscode.UriHandler {
   }
 
   async open(uri: vscode.Uri): Promise<InviteOutcome> {
+    if (uri.path === MESSAGE_PATH) return this.openMessage(uri);
     let invite: Invite;
     try {
       if (uri.path !== INVITE_PATH) throw new InviteError(vscode.l10n.t('this extension opens only invite links ({0})', INVITE_PATH));
@@ -52,5 +54,25 @@ export class InviteUriHandler implements vscode.UriHandler {
     if (!ok) return 'failed';
     if (invite.room !== DEFAULT_ROOM) this.session.join(invite.room);
     return 'connected';
+  }
+
+  /**
+   * A message link (Copy Link to Message): the panel opens at that message
+   * when this window is connected to the link's server. A link to another
+   * server says so rather than connect anywhere: it carries no certificate.
+   */
+  private openMessage(uri: vscode.Uri): InviteOutcome {
+    const target = parseMessageLink(uri.query);
+    if (typeof target === 'string') {
+      this.log.warn(`message link refused: ${target}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Chat: this message link cannot be used: {0}.', target));
+      return 'invalid';
+    }
+    if (!this.session.connected || this.session.address !== target.server) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Chat: that message is on {0}. Connect to it first, then open the link again.', target.server));
+      return 'elsewhere';
+    }
+    this.session.showMessage(target.room, target.seq);
+    return 'shown';
   }
 }

@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 import { ChatPanel } from './chatPanel';
-import type { HostToPanel, PanelToHost } from '../shared/panelProtocol';
+import { parsePanelMessage, type HostToPanel, type PanelToHost } from '../shared/panelProtocol';
+
+/** Posts to the panel remembered for the integration tests (the newest). */
+const RECENT_POSTS = 200;
 
 /**
  * Owns the chat panel (one at most) and places it: beside the code, never
@@ -16,7 +19,21 @@ export class PanelHost implements vscode.Disposable {
   /** The panel became visible or hidden, or closed (false). */
   readonly onDidChangeVisibility = this.visibility.event;
 
+  /** The newest posts to the panel, oldest first (the integration tests read them). */
+  readonly recent: HostToPanel[] = [];
+
   constructor(private readonly extensionUri: vscode.Uri) {}
+
+  /**
+   * A message as the webview posts it, checked the same way (the integration
+   * tests speak for the panel through this). False when it is not one.
+   */
+  receive(raw: unknown): boolean {
+    const msg = parsePanelMessage(raw);
+    if (!msg) return false;
+    this.messages.fire(msg);
+    return true;
+  }
 
   /** The open panel, if any. */
   get panel(): ChatPanel | undefined {
@@ -55,6 +72,8 @@ export class PanelHost implements vscode.Disposable {
 
   /** Post to the panel if one is open. */
   post(msg: HostToPanel): void {
+    this.recent.push(msg);
+    if (this.recent.length > RECENT_POSTS) this.recent.splice(0, this.recent.length - RECENT_POSTS);
     this.current?.post(msg);
   }
 

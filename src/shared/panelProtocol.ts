@@ -78,6 +78,10 @@ export interface InitMsg {
   fingerprint?: string;
   typing: string[];
   files: FileOfferView[];
+  /** Seq of the first message not yet seen in the active room: the "new messages" line goes above it. */
+  unreadFrom?: number;
+  /** Who is in the active room (for @-completion). */
+  members?: string[];
 }
 /** New items for a room: appended live, or an older page prepended. */
 export interface ItemsMsg {
@@ -95,6 +99,28 @@ export interface RoomMsg {
   items: ViewItem[];
   more: boolean;
   typing: string[];
+  /** Seq of the first message not yet seen in this room: the "new messages" line goes above it. */
+  unreadFrom?: number;
+  /** Who is in this room (for @-completion). */
+  members?: string[];
+}
+/** A message changed (edited, deleted, reacted to): its whole latest state, to replace by seq. */
+export interface UpdateMsg {
+  type: 'update';
+  room: string;
+  message: ChatMessage;
+}
+/** The members of a room changed (for @-completion). */
+export interface MembersMsg {
+  type: 'members';
+  room: string;
+  members: string[];
+}
+/** Scroll to a message of the active room and mark it (a message link was opened). */
+export interface JumpMsg {
+  type: 'jump';
+  room: string;
+  seq: number;
 }
 /** Room list with unread counts. */
 export interface RoomsMsg {
@@ -178,7 +204,7 @@ export interface RoomSettingsMsg {
 }
 
 /** Everything the host sends to the webview. */
-export type HostToPanel = InitMsg | ItemsMsg | RoomMsg | RoomsMsg | UsersMsg | TypingMsg | StatusMsg | SearchResultsMsg | FileMsg | FocusMsg | ShowSearchMsg | SnippetStatusMsg | RoomSettingsMsg;
+export type HostToPanel = InitMsg | ItemsMsg | RoomMsg | RoomsMsg | UsersMsg | TypingMsg | StatusMsg | SearchResultsMsg | FileMsg | FocusMsg | ShowSearchMsg | SnippetStatusMsg | RoomSettingsMsg | UpdateMsg | MembersMsg | JumpMsg;
 
 // ---------------------------------------------------------------- webview -> host
 
@@ -191,6 +217,35 @@ export interface SendMsg {
   type: 'send';
   room: string;
   text: string;
+  /** The seq (same room) this answers. */
+  replyTo?: number;
+}
+/** Add or take back the user's reaction to a message. */
+export interface ReactMsg {
+  type: 'react';
+  room: string;
+  seq: number;
+  emoji: string;
+  on: boolean;
+}
+/** The user edited their message. */
+export interface EditMsg {
+  type: 'edit';
+  room: string;
+  seq: number;
+  text: string;
+}
+/** The user deleted a message (their own; the server decides). */
+export interface DeleteMsg {
+  type: 'delete';
+  room: string;
+  seq: number;
+}
+/** "Copy Link to Message": the host puts a link that opens the panel at it on the clipboard. */
+export interface CopyLinkMsg {
+  type: 'copyLink';
+  room: string;
+  seq: number;
 }
 /** The user picked a room in the list. */
 export interface SwitchRoomMsg {
@@ -259,10 +314,14 @@ export interface CompareSnippetMsg {
 }
 
 /** Everything the webview sends to the host. */
-export type PanelToHost = ReadyMsg | SendMsg | SwitchRoomMsg | LoadOlderMsg | SearchMsg | TypingIntentMsg | OpenLinkMsg | CopyMsg | SaveFileMsg | CommandMsg | OpenDmMsg | OpenSnippetMsg | CompareSnippetMsg | ModerateMsg;
+export type PanelToHost = ReadyMsg | SendMsg | SwitchRoomMsg | LoadOlderMsg | SearchMsg | TypingIntentMsg | OpenLinkMsg | CopyMsg | SaveFileMsg | CommandMsg | OpenDmMsg | OpenSnippetMsg | CompareSnippetMsg | ReactMsg | EditMsg | DeleteMsg | CopyLinkMsg | ModerateMsg;
 
-const PANEL_TYPES = new Set(['ready', 'send', 'switchRoom', 'loadOlder', 'search', 'typing', 'openLink', 'copy', 'saveFile', 'command', 'openDm', 'openSnippet', 'compareSnippet', 'moderate']);
+const PANEL_TYPES = new Set(['ready', 'send', 'switchRoom', 'loadOlder', 'search', 'typing', 'openLink', 'copy', 'saveFile', 'command', 'openDm', 'openSnippet', 'compareSnippet', 'moderate', 'react', 'edit', 'delete', 'copyLink']);
 const COMMANDS = new Set(['connect', 'joinRoom', 'directMessage', 'sendFile', 'setName', 'copyInviteLink', 'setTopic']);
+
+function isSeq(v: unknown): v is number {
+  return Number.isSafeInteger(v) && (v as number) > 0;
+}
 
 /** Input from the webview is unknown until this accepts it. */
 export function parsePanelMessage(v: unknown): PanelToHost | undefined {
@@ -274,7 +333,16 @@ export function parsePanelMessage(v: unknown): PanelToHost | undefined {
     case 'ready':
       return { type: 'ready' };
     case 'send':
-      return str('room') && str('text') ? { type: 'send', room: o.room as string, text: o.text as string } : undefined;
+      if (!str('room') || !str('text')) return undefined;
+      if (o.replyTo !== undefined && !isSeq(o.replyTo)) return undefined;
+      return { type: 'send', room: o.room as string, text: o.text as string, ...(o.replyTo !== undefined && { replyTo: o.replyTo as number }) };
+    case 'react':
+      return str('room') && isSeq(o.seq) && str('emoji') && typeof o.on === 'boolean' ? { type: 'react', room: o.room as string, seq: o.seq as number, emoji: o.emoji as string, on: o.on } : undefined;
+    case 'edit':
+      return str('room') && isSeq(o.seq) && str('text') ? { type: 'edit', room: o.room as string, seq: o.seq as number, text: o.text as string } : undefined;
+    case 'delete':
+    case 'copyLink':
+      return str('room') && isSeq(o.seq) ? { type: o.type, room: o.room as string, seq: o.seq as number } : undefined;
     case 'switchRoom':
       return str('room') ? { type: 'switchRoom', room: o.room as string } : undefined;
     case 'loadOlder':

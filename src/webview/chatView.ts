@@ -13,11 +13,15 @@ import { SearchBox } from './searchBox';
 import { Sidebar } from './sidebar';
 import type { PanelState, VsCodeApi } from './vscodeApi';
 
-const HOST_TYPES = new Set<string>(['init', 'items', 'room', 'rooms', 'users', 'typing', 'status', 'searchResults', 'file', 'focus', 'showSearch', 'snippetStatus', 'roomSettings']);
+const HOST_TYPES = new Set<string>(['init', 'items', 'room', 'rooms', 'users', 'typing', 'status', 'searchResults', 'file', 'focus', 'showSearch', 'snippetStatus', 'roomSettings', 'update', 'members', 'jump']);
 // The host should clear typing itself; this only bounds a stale indicator if it never does.
 const TYPING_STALE_MS = 8_000;
 // Rooms whose loaded pages are kept in memory for switching back.
 const MAX_CACHED_ROOMS = 20;
+
+function numberOrUndefined(v: unknown): number | undefined {
+  return Number.isSafeInteger(v) ? (v as number) : undefined;
+}
 
 /** Input from the host is data until this accepts its shape. */
 function isHostMessage(v: unknown): v is HostToPanel {
@@ -44,6 +48,8 @@ export class ChatView {
   private fingerprint?: string;
   /** How many are online, when the server names only some of them. */
   private usersCount?: number;
+  /** The active room's members, for @-completion. */
+  private members: string[] = [];
   private typingNames: string[] = [];
   private typingTimer = 0;
   private state: PanelState;
@@ -136,6 +142,12 @@ export class ChatView {
       openSnippet: (seq) => this.post({ type: 'openSnippet', room: this.active, seq }),
       compareSnippet: (seq) => this.post({ type: 'compareSnippet', room: this.active, seq }),
       snippetStatus: (seq) => this.snippetStatus.get(`${this.active}/${seq}`),
+      reply: (m) => this.composer.setMode({ kind: 'reply', seq: m.seq, sender: String(m.sender), excerpt: m.deleted ? 'message deleted' : String(m.text) }),
+      react: (seq, emoji, on) => this.post({ type: 'react', room: this.active, seq, emoji, on }),
+      edit: (m) => this.composer.setMode({ kind: 'edit', seq: m.seq }, String(m.text)),
+      remove: (seq) => this.post({ type: 'delete', room: this.active, seq }),
+      copyLink: (seq) => this.post({ type: 'copyLink', room: this.active, seq }),
+      announce: (text) => (this.announcer.textContent = text),
     });
 
     this.files = new FileOffers((fileId) => this.post({ type: 'saveFile', fileId }));
@@ -144,9 +156,11 @@ export class ChatView {
       send: (text) => this.send(text),
       typing: () => this.post({ type: 'typing', room: this.active }),
       draft: (text) => {
+        if (this.composer.mode?.kind === 'edit') return; // the draft waits aside while editing
         this.state.drafts![this.active] = text;
         this.saveSoon();
       },
+      members: () => this.members.filter((n) => n !== this.me),
     });
 
     this.announcer = el('div', 'sr-only');
@@ -195,8 +209,20 @@ export class ChatView {
         // The scroll mark changes with content too (pinned to the newest, say), not only on scroll events.
         return this.saveSoon();
       case 'room':
-        this.switchTo(String(msg.active), Array.isArray(msg.items) ? msg.items : [], !!msg.more);
+        if (Array.isArray(msg.members)) this.members = msg.members.map(String);
+        this.switchTo(String(msg.active), Array.isArray(msg.items) ? msg.items : [], !!msg.more, numberOrUndefined(msg.unreadFrom));
         return this.setTyping(msg.typing);
+      case 'update':
+        if (!msg.message || typeof msg.message !== 'object') return;
+        if (msg.room === this.active) this.list.update(msg.message);
+        else this.cacheUpdate(msg.room, msg.message);
+        return;
+      case 'members':
+        if (msg.room === this.active && Array.isArray(msg.members)) this.members = msg.members.map(String);
+        return;
+      case 'jump':
+        if (msg.room === this.active && !this.list.jumpTo(msg.seq)) this.announcer.textContent = 'That message is not loaded: scroll up to load earlier messages.';
+        return;
       case 'rooms':
         // The active room only changes with a `room` message, which brings its items.
         this.rooms = Array.isArray(msg.rooms) ? msg.rooms : [];
@@ -247,12 +273,13 @@ export class ChatView {
     this.me = typeof msg.me === 'string' ? msg.me : null;
     this.setStatus(msg);
     this.active = '';
-    this.switchTo(msg.active, Array.isArray(msg.items) ? msg.items : [], !!msg.more);
+    this.members = Array.isArray(msg.members) ? msg.members.map(String) : [];
+    this.switchTo(msg.active, Array.isArray(msg.items) ? msg.items : [], !!msg.more, numberOrUndefined(msg.unreadFrom));
     this.setTyping(msg.typing);
     this.renderPeople();
   }
 
-  private switchTo(room: string, items: ViewItem[], more: boolean): void {
+  private switchTo(room: string, items: ViewItem[], more: boolean, unreadFrom?: number): void {
     if (this.active && this.active !== room) {
       this.state.scroll![this.active] = this.list.mark();
       this.state.drafts![this.active] = this.composer.value;
@@ -279,8 +306,9 @@ export class ChatView {
       }
     }
     const mark = same ? this.list.mark() : this.state.scroll![room];
-    this.list.setItems(room, all, hasMore, mark);
+    this.list.setItems(room, all, hasMore, mark, unreadFrom);
     if (!same) {
+      if (this.composer.mode) this.composer.setMode(undefined);
       this.composer.value = this.state.drafts![room] ?? '';
       this.typingNames = [];
     }
@@ -295,6 +323,14 @@ export class ChatView {
     this.cache.set(room, entry);
     // Map iteration is insertion order: the first key is the least recently used.
     if (this.cache.size > MAX_CACHED_ROOMS) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  /** A change to a message of a cached room: the cached copy is replaced, so switching back shows it. */
+  private cacheUpdate(room: string, m: ChatMessage): void {
+    const c = this.cache.get(room);
+    if (!c) return;
+    const i = c.items.findIndex((x) => x.type === 'message' && x.seq === m.seq);
+    if (i >= 0) c.items[i] = m;
   }
 
   private cacheAppend(room: string, items: ViewItem[], position: 'append' | 'prepend'): void {
@@ -403,7 +439,13 @@ export class ChatView {
       this.connectBtn.focus();
       return false;
     }
-    this.post({ type: 'send', room: this.active, text });
+    const mode = this.composer.mode;
+    if (mode?.kind === 'edit') {
+      this.post({ type: 'edit', room: this.active, seq: mode.seq, text });
+      this.save();
+      return true;
+    }
+    this.post({ type: 'send', room: this.active, text, ...(mode?.kind === 'reply' && { replyTo: mode.seq }) });
     this.state.drafts![this.active] = '';
     this.list.scrollToBottom();
     this.save();

@@ -20,6 +20,17 @@ export interface MessageListHost {
   compareSnippet(seq: number): void;
   /** What opening that snippet found, once known. */
   snippetStatus(seq: number): SnippetStatusMsg | undefined;
+  /** Reply to this message (the composer shows what it answers). */
+  reply(m: ChatMessage): void;
+  /** Add (on) or take back the user's reaction. */
+  react(seq: number, emoji: string, on: boolean): void;
+  /** Edit this (own) message in the composer. */
+  edit(m: ChatMessage): void;
+  /** Delete this message (confirmed by a second click). */
+  remove(seq: number): void;
+  copyLink(seq: number): void;
+  /** Say something to screen reader users. */
+  announce(text: string): void;
 }
 
 // Rows rendered beyond the viewport on each side, so fast scrolling rarely shows blanks.
@@ -63,6 +74,12 @@ export class MessageList {
   /** The last scrollTop we set or saw: a scroll event that did not move (a resize) changes nothing. */
   private lastTop = -1;
   private room = '';
+  /** Seq of the first unread message: the "new messages" line goes above it. */
+  private unreadFrom: number | undefined;
+  /** Rows whose reaction picker is open, and whose Delete waits for a second click. */
+  private readonly picking = new Set<string>();
+  private readonly confirming = new Set<string>();
+  private readonly jumpUnread: HTMLButtonElement;
   private readonly canvas: HTMLElement;
   /** What drawing one row needs from the list (see messageRow.ts). */
   private readonly rowContext: RowContext = {
@@ -71,6 +88,8 @@ export class MessageList {
     expanded: (key) => this.expanded.has(key),
     snippetStatus: (seq) => this.host.snippetStatus(seq),
     fillTop: (node) => this.fillTop(node),
+    picking: (key) => this.picking.has(key),
+    confirmingDelete: (key) => this.confirming.has(key),
   };
 
   constructor(
@@ -85,16 +104,29 @@ export class MessageList {
     el.addEventListener('scroll', () => this.onScroll(), { passive: true });
     el.addEventListener('click', (e) => this.onClick(e));
     jump.addEventListener('click', () => this.scrollToBottom());
+    this.jumpUnread = document.createElement('button');
+    this.jumpUnread.type = 'button';
+    this.jumpUnread.className = 'jump-unread';
+    this.jumpUnread.hidden = true;
+    this.jumpUnread.textContent = 'Jump to new messages';
+    this.jumpUnread.addEventListener('click', () => {
+      if (this.unreadFrom !== undefined) this.jumpTo(this.unreadFrom, false);
+      this.jumpUnread.hidden = true;
+    });
+    el.parentElement?.insertBefore(this.jumpUnread, el);
     new ResizeObserver(() => this.onResize()).observe(el);
     this.width = el.clientWidth;
   }
 
   /** Replaces the whole conversation (init, room switch), restoring `mark` when given. */
-  setItems(room: string, items: ViewItem[], more: boolean, mark?: ScrollMark): void {
+  setItems(room: string, items: ViewItem[], more: boolean, mark?: ScrollMark, unreadFrom?: number): void {
+    if (room !== this.room || unreadFrom !== undefined) this.unreadFrom = unreadFrom;
     this.room = room;
     this.more = more;
     this.loadingOlder = false;
     this.expanded.clear();
+    this.picking.clear();
+    this.confirming.clear();
     this.unseen = 0;
     this.rebuild(items);
     for (const node of this.rendered.values()) node.remove();
@@ -103,6 +135,56 @@ export class MessageList {
     this.pinned = at === undefined;
     this.paintNow(at === undefined ? undefined : this.tops[at] + (mark?.offset ?? 0));
     this.updateJump();
+    // The line is drawn where it belongs; the button takes you there when it is out of sight.
+    const line = this.index.get('unread');
+    this.jumpUnread.hidden = line === undefined || this.tops[line] >= this.el.scrollTop;
+  }
+
+  /** A message changed (edited, deleted, reacted to): redraw its row if it is held. */
+  update(m: ChatMessage): void {
+    const i = this.index.get(`m${m.seq}`);
+    const row = i === undefined ? undefined : this.rows[i];
+    if (row?.kind !== 'msg') return;
+    row.msg = m;
+    row.html = undefined;
+    row.measured = false;
+    if (m.deleted) {
+      this.picking.delete(row.key);
+      this.confirming.delete(row.key);
+    }
+    this.redraw(row.key);
+  }
+
+  /**
+   * Scroll to a message and mark it for a moment (a reply's quote, a message
+   * link, the unread line). False when the message is not loaded here.
+   */
+  jumpTo(seq: number, flash = true): boolean {
+    const i = this.index.get(`m${seq}`);
+    if (i === undefined) return false;
+    this.pinned = false;
+    const target = i > 0 && this.rows[i - 1].kind === 'unread' ? i - 1 : i;
+    this.paintNow(Math.max(0, this.tops[target] - 24));
+    this.updateJump();
+    const node = this.rendered.get(this.rows[i].key);
+    if (node && flash) {
+      node.classList.add('flash');
+      node.tabIndex = -1;
+      node.focus({ preventScroll: true });
+      setTimeout(() => node.classList.remove('flash'), 2000);
+    }
+    this.host.scrolled();
+    return true;
+  }
+
+  /** Rebuild one row's DOM in place (its height is measured again). */
+  private redraw(key: string): void {
+    const old = this.rendered.get(key);
+    if (old) {
+      old.remove();
+      this.rendered.delete(key);
+    }
+    this.paintNow();
   }
 
   /** Adds live items at the end; returns the messages that were new. */
@@ -231,6 +313,10 @@ export class MessageList {
       key = Number.isSafeInteger(it.seq) ? `m${it.seq}` : `i${it.sender}/${it.id}`;
       // The host may resend what we already hold (a reconnect's catch-up): keep the first copy.
       if (this.keys.has(key)) return undefined;
+      if (it.seq === this.unreadFrom && !this.keys.has('unread')) {
+        this.keys.add('unread');
+        rows.push({ kind: 'unread', key: 'unread', h: 28, measured: false });
+      }
     } else {
       key = `y${++this.sysCount}`;
     }
@@ -268,6 +354,8 @@ export class MessageList {
         return 32;
       case 'sys':
         return 24;
+      case 'unread':
+        return 28;
       case 'msg': {
         const perLine = Math.max(16, (this.width - 80) / 7.5);
         const text = row.msg.text;
@@ -281,6 +369,9 @@ export class MessageList {
         }
         let h = (row.cont ? 4 : 28) + Math.min(lines, MAX_BODY_LINES) * LINE_PX + 4;
         if (row.msg.snippet) h += 44 + Math.min(row.msg.snippet.code.split('\n', 21).length, 20) * 18;
+        if (row.msg.replyTo !== undefined) h += 24;
+        if (row.msg.edited) h += 16;
+        if (row.msg.reactions?.length) h += 28;
         return h;
       }
     }
@@ -471,6 +562,42 @@ export class MessageList {
     }
   }
 
+  /** Clicks on a quote, a reaction or a row action; true when handled. */
+  private onConversationClick(target: Element, key: string, m: ChatMessage): boolean {
+    const quote = target.closest<HTMLElement>('.msg-quote');
+    if (quote) {
+      if (!this.jumpTo(Number(quote.dataset.seq))) this.host.announce('The original message is not loaded: scroll up to load earlier messages.');
+      return true;
+    }
+    const emoji = target.closest<HTMLElement>('.reaction, .pick-emoji');
+    if (emoji?.dataset.emoji) {
+      const mine = emoji.classList.contains('reaction') ? emoji.getAttribute('aria-pressed') === 'true' : m.reactions?.some((r) => r.emoji === emoji.dataset.emoji && r.people.includes(this.host.me() ?? '')) === true;
+      this.host.react(m.seq, emoji.dataset.emoji, !mine);
+      if (this.picking.delete(key)) this.redraw(key);
+      return true;
+    }
+    const act = target.closest<HTMLElement>('.msg-actions button');
+    if (!act) return false;
+    if (act.classList.contains('act-reply')) this.host.reply(m);
+    else if (act.classList.contains('act-edit')) this.host.edit(m);
+    else if (act.classList.contains('act-link')) this.host.copyLink(m.seq);
+    else if (act.classList.contains('act-react')) {
+      if (!this.picking.delete(key)) this.picking.add(key);
+      this.redraw(key);
+      this.rendered.get(key)?.querySelector<HTMLButtonElement>('.pick-emoji')?.focus();
+    } else if (act.classList.contains('act-delete')) {
+      // A second click confirms: a delete cannot be undone.
+      if (this.confirming.delete(key)) this.host.remove(m.seq);
+      else {
+        this.confirming.add(key);
+        this.host.announce('Click Delete again to delete this message for everyone.');
+      }
+      this.redraw(key);
+      this.rendered.get(key)?.querySelector<HTMLButtonElement>('.act-delete')?.focus();
+    }
+    return true;
+  }
+
   private onClick(e: MouseEvent): void {
     const target = e.target as Element;
     const rowEl = target.closest<HTMLElement>('.row');
@@ -478,6 +605,7 @@ export class MessageList {
     const i = this.index.get(rowEl.dataset.key ?? '');
     const row = i === undefined ? undefined : this.rows[i];
     if (row?.kind !== 'msg') return;
+    if (this.onConversationClick(target, row.key, row.msg)) return;
     if (target.closest('.snippet-copy') && row.msg.snippet) {
       this.host.copy(row.msg.snippet.code);
     } else if (target.closest('.snippet-open') && row.msg.snippet) {

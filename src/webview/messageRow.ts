@@ -3,6 +3,7 @@ import type { ChatMessage, SnippetStatusMsg, SystemLine } from '../shared/panelP
 import { formatDay, formatFullTime, formatTime } from './formatTime';
 import { renderMarkdown } from './renderMarkdown';
 import { renderSnippet } from './snippetView';
+import { renderActions, renderPicker, renderQuote, renderReactions } from './messageExtras';
 import { fromGuest } from './personText';
 
 export interface RowBase {
@@ -29,7 +30,11 @@ export interface SysRow extends RowBase {
   kind: 'sys';
   line: SystemLine;
 }
-export type Row = TopRow | DayRow | MsgRow | SysRow;
+/** The "new messages" line above the first message that arrived unseen. */
+export interface UnreadRow extends RowBase {
+  kind: 'unread';
+}
+export type Row = TopRow | DayRow | MsgRow | SysRow | UnreadRow;
 
 /** What drawing a row needs from the list around it. */
 export interface RowContext {
@@ -40,6 +45,10 @@ export interface RowContext {
   snippetStatus(seq: number): SnippetStatusMsg | undefined;
   /** Fill the "start of the conversation" row (it changes while older pages load). */
   fillTop(node: HTMLElement): void;
+  /** Whether this row's reaction picker is open. */
+  picking(key: string): boolean;
+  /** Whether this row waits for a second click on Delete. */
+  confirmingDelete(key: string): boolean;
 }
 
 function senderHue(name: string): number {
@@ -63,6 +72,13 @@ export function buildRow(row: Row, ctx: RowContext): HTMLElement {
       const label = document.createElement('span');
       label.textContent = formatDay(row.day);
       node.appendChild(label);
+      return node;
+    }
+    case 'unread': {
+      node.className = 'row unread';
+      node.setAttribute('role', 'separator');
+      node.append(document.createElement('span'));
+      node.lastElementChild!.textContent = 'new messages';
       return node;
     }
     case 'sys': {
@@ -127,17 +143,45 @@ function buildMsg(node: HTMLElement, row: MsgRow, ctx: RowContext): HTMLElement 
   }
   head.append(timeElement(m.ts));
   main.append(head);
+  const quote = renderQuote(m);
+  if (quote) main.append(quote);
 
   // Always present (empty for a bare snippet): the UI tests find every message's body by class.
   const body = document.createElement('div');
-  body.className = m.text ? 'msg-body' : 'msg-body empty';
   body.dir = 'auto';
-  if (m.text) {
-    row.html ??= renderMarkdown(String(m.text), ctx.purify());
-    body.innerHTML = row.html;
+  if (m.deleted) {
+    body.className = 'msg-body deleted';
+    body.textContent = 'message deleted';
+    node.classList.add('deleted');
+  } else {
+    body.className = m.text ? 'msg-body' : 'msg-body empty';
+    if (m.text) {
+      row.html ??= renderMarkdown(String(m.text), ctx.purify());
+      body.innerHTML = row.html;
+    }
   }
   main.append(body);
-  if (m.snippet && typeof m.snippet.code === 'string') main.append(renderSnippet(m, ctx.purify(), ctx.snippetStatus(m.seq)));
-  node.append(avatar, main);
+  // Below the text, not in the header: a continuation row hides its header.
+  if (m.edited && !m.deleted) {
+    const edited = document.createElement('div');
+    edited.className = 'msg-edited';
+    edited.textContent = '(edited)';
+    edited.title = `Edited ${formatFullTime(String(m.edited))}`;
+    main.append(edited);
+  }
+  if (!m.deleted && m.snippet && typeof m.snippet.code === 'string') main.append(renderSnippet(m, ctx.purify(), ctx.snippetStatus(m.seq)));
+  const reactions = renderReactions(m, ctx.me());
+  if (reactions) main.append(reactions);
+  if (ctx.picking(row.key)) main.append(renderPicker());
+  const actions = renderActions(m, own);
+  if (ctx.confirmingDelete(row.key)) {
+    const del = actions.querySelector<HTMLButtonElement>('.act-delete');
+    if (del) {
+      del.classList.add('confirm');
+      del.setAttribute('aria-label', 'Click again to delete this message for everyone');
+      del.title = del.getAttribute('aria-label')!;
+    }
+  }
+  node.append(avatar, main, actions);
   return node;
 }

@@ -238,8 +238,8 @@ export function describeStoreContract(label: string, make: (options?: StoreFixtu
         await store.append(draft(dmKey('alice', 'bob'), 'four', { to: 'bob' }));
         const rooms = (await store.rooms()).sort((a, b) => a.name.localeCompare(b.name));
         assert.deepEqual(rooms, [
-          { name: 'dev', lastSeq: 1 },
-          { name: 'general', lastSeq: 2 },
+          { name: 'dev', lastSeq: 1, lastRev: 0 },
+          { name: 'general', lastSeq: 2, lastRev: 0 },
         ]);
       });
 
@@ -251,8 +251,8 @@ export function describeStoreContract(label: string, make: (options?: StoreFixtu
         await store.append(draft(dmKey('bob', 'carol'), 'four', { to: 'carol' }));
         const of = async (who: string) => (await store.conversationsOf(who)).sort((a, b) => a.name.localeCompare(b.name));
         assert.deepEqual(await of('alice'), [
-          { name: dmKey('alice', 'bob'), lastSeq: 2 },
-          { name: dmKey('alice', 'carol'), lastSeq: 1 },
+          { name: dmKey('alice', 'bob'), lastSeq: 2, lastRev: 0 },
+          { name: dmKey('alice', 'carol'), lastSeq: 1, lastRev: 0 },
         ]);
         assert.deepEqual(await of('dave'), []);
         assert.deepEqual(await of('general'), [], 'a room name is not a participant');
@@ -345,6 +345,115 @@ export function describeStoreContract(label: string, make: (options?: StoreFixtu
       });
     });
 
+    describe('changes to messages (edits, deletes, reactions)', () => {
+      it('gets one message in its latest state, and nothing for a seq it does not hold', async () => {
+        await store.append(draft('general', 'first'));
+        const reply = await store.append(draft('general', 'answer', { replyTo: 1 }));
+        assert.equal(reply.message.replyTo, 1, 'the stored reply names the seq it answers');
+        assert.equal((await store.get('general', 2))?.replyTo, 1);
+        assert.equal((await store.get('general', 1))?.text, 'first');
+        assert.equal(await store.get('general', 3), undefined);
+        assert.equal(await store.get('nowhere', 1), undefined);
+      });
+
+      it('edits: the text is replaced everywhere, with the edit time and the next rev', async () => {
+        await store.append(draft('general', 'teh typo'));
+        await store.append(draft('general', 'other words'));
+        assert.equal(await store.lastRev('general'), 0);
+        const r = await store.mutate('general', 1, { kind: 'edit', text: 'the fixed words', ts: '2026-02-01T00:00:00.000Z' }, 'ed25519:key-a');
+        assert.ok(r.ok && r.changed);
+        assert.deepEqual([r.message.text, r.message.edited, r.message.rev, r.rev], ['the fixed words', '2026-02-01T00:00:00.000Z', 1, 1]);
+        assert.equal(await store.lastRev('general'), 1);
+        assert.deepEqual((await store.history('general', { limit: 10 })).messages.map((m) => m.text), ['the fixed words', 'other words']);
+        assert.deepEqual((await searchAll(store, { text: 'fixed', rooms: ['general'], limit: 10 })).map((m) => m.seq), [1]);
+        assert.deepEqual(await searchAll(store, { text: 'teh', rooms: ['general'], limit: 10 }), [], 'the old text is not searchable');
+        assert.deepEqual((await store.rooms()).find((x) => x.name === 'general'), { name: 'general', lastSeq: 2, lastRev: 1 });
+      });
+
+      it('deletes: text and snippet are gone from reads and search; the fact of the message stays', async () => {
+        const d = draft('general', 'a secret launch code', { snippet: { lang: 'ts', file: 'k.ts', startLine: 1, endLine: 1, code: 'secretcode' } });
+        await store.append(d);
+        await store.mutate('general', 1, { kind: 'react', emoji: '👍', on: true, name: 'bob' }, 'ed25519:key-b');
+        const r = await store.mutate('general', 1, { kind: 'delete', ts: '2026-02-01T00:00:00.000Z' }, 'ed25519:key-a');
+        assert.ok(r.ok);
+        const gone = { type: 'message', id: d.id, seq: 1, room: 'general', sender: d.sender, author: d.author, text: '', ts: d.ts, deleted: true, rev: 2 };
+        assert.deepEqual(r.message, gone);
+        assert.deepEqual(await store.get('general', 1), gone);
+        assert.deepEqual((await store.history('general', { limit: 10 })).messages, [gone]);
+        assert.deepEqual(await searchAll(store, { text: 'secret', rooms: ['general'], limit: 10 }), []);
+        assert.deepEqual(await searchAll(store, { text: 'launch', rooms: ['general'], limit: 10 }), []);
+        for (const change of [{ kind: 'delete', ts: d.ts }, { kind: 'edit', text: 'back', ts: d.ts }, { kind: 'react', emoji: '👍', on: true, name: 'bob' }] as const) {
+          const again = await store.mutate('general', 1, change, 'ed25519:key-a');
+          assert.ok(!again.ok && again.code === 'bad_target', `a deleted message takes no ${change.kind}`);
+        }
+        assert.equal(await store.lastRev('general'), 2, 'refusals take no rev');
+      });
+
+      it('refuses a change to a message it does not hold', async () => {
+        await store.append(draft('general', 'only one'));
+        const r = await store.mutate('general', 2, { kind: 'edit', text: 'x', ts: '2026-02-01T00:00:00.000Z' }, 'ed25519:key-a');
+        assert.ok(!r.ok && r.code === 'bad_target');
+        assert.ok(!(await store.mutate('elsewhere', 1, { kind: 'delete', ts: '2026-02-01T00:00:00.000Z' }, 'ed25519:key-a')).ok);
+      });
+
+      it('reactions: one per person and emoji, counted, named, taken back by the same identity only', async () => {
+        await store.append(draft('general', 'ship it?'));
+        const react = (emoji: string, on: boolean, actor: string, name: string) => store.mutate('general', 1, { kind: 'react', emoji, on, name }, actor);
+        assert.ok((await react('👍', true, 'ed25519:key-b', 'bob')).ok);
+        const twice = await react('👍', true, 'ed25519:key-b', 'bob');
+        assert.ok(twice.ok && !twice.changed, 'the same reaction twice changes nothing');
+        await react('👍', true, 'ed25519:key-c', 'carol');
+        await react(':tada:', true, 'ed25519:key-b', 'bob');
+        const off = await react('👍', false, 'ed25519:key-x', 'bob');
+        assert.ok(off.ok && !off.changed, 'someone else cannot take bob\'s reaction back, even under his name');
+        let m = await store.get('general', 1);
+        assert.deepEqual(m?.reactions, [
+          { emoji: '👍', count: 2, people: ['bob', 'carol'] },
+          { emoji: ':tada:', count: 1, people: ['bob'] },
+        ]);
+        await react('👍', false, 'ed25519:key-b', 'bob');
+        await react(':tada:', false, 'ed25519:key-b', 'bob');
+        m = await store.get('general', 1);
+        assert.deepEqual(m?.reactions, [{ emoji: '👍', count: 1, people: ['carol'] }]);
+        assert.equal(m?.rev, 5);
+      });
+
+      it('caps the distinct reactions on one message', async () => {
+        await store.append(draft('general', 'react to me'));
+        for (let i = 0; i < 20; i++) assert.ok((await store.mutate('general', 1, { kind: 'react', emoji: `:r${i}:`, on: true, name: 'bob' }, 'ed25519:key-b')).ok);
+        const r = await store.mutate('general', 1, { kind: 'react', emoji: ':one-more:', on: true, name: 'bob' }, 'ed25519:key-b');
+        assert.ok(!r.ok && r.code === 'too_many_reactions');
+        assert.ok((await store.mutate('general', 1, { kind: 'react', emoji: ':r0:', on: true, name: 'carol' }, 'ed25519:key-c')).ok, 'an existing emoji still takes more people');
+      });
+
+      it('lists changes since a rev: latest states once each, ordered by rev, in pages', async () => {
+        for (let i = 1; i <= 4; i++) await store.append(draft('general', `message ${i}`));
+        await store.append(draft('dev', 'elsewhere'));
+        await store.mutate('general', 2, { kind: 'edit', text: 'two, edited', ts: '2026-02-01T00:00:00.000Z' }, 'ed25519:key-a');
+        await store.mutate('general', 4, { kind: 'react', emoji: '👍', on: true, name: 'bob' }, 'ed25519:key-b');
+        await store.mutate('general', 2, { kind: 'edit', text: 'two, again', ts: '2026-02-01T00:00:01.000Z' }, 'ed25519:key-a');
+        await store.mutate('general', 1, { kind: 'delete', ts: '2026-02-01T00:00:02.000Z' }, 'ed25519:key-a');
+        await store.mutate('dev', 1, { kind: 'edit', text: 'dev edit', ts: '2026-02-01T00:00:02.000Z' }, 'ed25519:key-a');
+        const all = await store.changes('general', 0, 10);
+        assert.deepEqual(
+          all.messages.map((m) => [m.seq, m.rev, m.text]),
+          [
+            [4, 2, 'message 4'],
+            [2, 3, 'two, again'],
+            [1, 4, ''],
+          ],
+        );
+        assert.deepEqual([all.rev, all.more], [4, false]);
+        const first = await store.changes('general', 0, 2);
+        assert.deepEqual([first.messages.map((m) => m.seq), first.more], [[4, 2], true]);
+        const rest = await store.changes('general', 3, 2);
+        assert.deepEqual([rest.messages.map((m) => m.seq), rest.more], [[1], false]);
+        assert.deepEqual(await store.changes('general', 4, 10), { messages: [], rev: 4, more: false });
+        assert.deepEqual((await store.changes('dev', 0, 10)).messages.map((m) => m.text), ['dev edit'], 'each room counts its own revs');
+        assert.deepEqual(await store.changes('nowhere', 0, 10), { messages: [], rev: 0, more: false });
+      });
+    });
+
     if (traits.durable) {
       describe('across a reopen', () => {
         it('keeps messages, seqs, the history id and de-duplication', async () => {
@@ -361,6 +470,32 @@ export function describeStoreContract(label: string, make: (options?: StoreFixtu
           assert.equal((await s.append(draft('general', 'after the restart'))).message.seq, 3);
           assert.deepEqual((await searchAll(s, { text: 'private', rooms: [], dmsOf: 'bob', limit: 10 })).map((m) => m.text), ['private words']);
           assert.deepEqual(await searchAll(s, { text: 'private', rooms: [], dmsOf: 'mallory', limit: 10 }), []);
+        });
+
+        it('keeps edits, deletes, reactions and revs', async () => {
+          await store.append(draft('general', 'first words'));
+          await store.append(draft('general', 'doomed secret', { replyTo: 1 }));
+          await store.append(draft('general', 'third'));
+          await store.mutate('general', 1, { kind: 'edit', text: 'edited words', ts: '2026-02-01T00:00:00.000Z' }, 'ed25519:key-a');
+          await store.mutate('general', 3, { kind: 'react', emoji: '👍', on: true, name: 'bob' }, 'ed25519:key-b');
+          await store.mutate('general', 2, { kind: 'delete', ts: '2026-02-01T00:00:01.000Z' }, 'ed25519:key-a');
+          let s = await reopen();
+          assert.equal(await s.lastRev('general'), 3);
+          assert.deepEqual(
+            (await s.history('general', { limit: 10 })).messages.map((m) => [m.text, m.edited, m.deleted, m.replyTo, m.rev]),
+            [
+              ['edited words', '2026-02-01T00:00:00.000Z', undefined, undefined, 1],
+              ['', undefined, true, 1, 3],
+              ['third', undefined, undefined, undefined, 2],
+            ],
+          );
+          assert.deepEqual(await searchAll(s, { text: 'secret', rooms: ['general'], limit: 10 }), []);
+          assert.deepEqual(await searchAll(s, { text: 'first', rooms: ['general'], limit: 10 }), []);
+          const off = await s.mutate('general', 3, { kind: 'react', emoji: '👍', on: false, name: 'bob' }, 'ed25519:key-b');
+          assert.ok(off.ok && off.changed && off.rev === 4, 'the reactor set survives: bob can take his reaction back');
+          s = await reopen();
+          assert.deepEqual((await s.changes('general', 0, 10)).messages.map((m) => [m.seq, m.rev]), [[1, 1], [2, 3], [3, 4]]);
+          assert.equal((await s.get('general', 3))?.reactions, undefined);
         });
 
         it('keeps name claims and releases', async () => {

@@ -5,11 +5,11 @@ import { IrcPeerServer } from '../support/ircPeerServer';
 import { Tmux } from '../support/ircTmux';
 
 /**
- * Proves the real-client harness against a real IRC server (ngIRCd) before
- * it is pointed at our gateway: irssi, WeeChat and ii, driven the way their
- * users drive them, plus an irc-framework client, all in #general. When the
- * gateway is wired in, the same steps run with `server` being
- * `tcp-chat serve --irc-port`.
+ * Proves the real-client harness against a real IRC server (ngIRCd): irssi,
+ * WeeChat and ii, driven the way their users drive them, plus an
+ * irc-framework client, all in #general. The same drivers run against our
+ * gateway in gatewayClients.test.ts; when a step fails there but passes
+ * here, the gateway is at fault, not the harness.
  */
 describe('real IRC clients against ngIRCd (the harness proves itself)', function () {
   const channel = '#general';

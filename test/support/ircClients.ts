@@ -36,6 +36,10 @@ export interface RealIrcClient {
   seesChannelMessage(channel: string, from: string, text: string): Promise<void>;
   seesDirectMessage(from: string, text: string): Promise<void>;
   seesNickChange(channel: string, from: string, to: string): Promise<void>;
+  /** What the client shows of a channel now, oldest line first (its screen or its log). */
+  transcript(channel: string): Promise<string>;
+  /** Types a command (`/topic …`, `/kick …`) the way its user would, in the channel's window or buffer. */
+  command(channel: string, line: string): Promise<void>;
   /** Quits, waits for the process to end, removes its home. */
   close(): Promise<void>;
 }
@@ -106,6 +110,8 @@ abstract class Driven implements RealIrcClient {
   abstract seesChannelMessage(channel: string, from: string, text: string): Promise<void>;
   abstract seesDirectMessage(from: string, text: string): Promise<void>;
   abstract seesNickChange(channel: string, from: string, to: string): Promise<void>;
+  abstract transcript(channel: string): Promise<string>;
+  abstract command(channel: string, line: string): Promise<void>;
   protected abstract quit(): Promise<void>;
 
   /** Waits until `source()` matches `re`; on timeout, says what the client showed. */
@@ -205,6 +211,16 @@ class Irssi extends Driven {
     await this.waitFor(`${from} → ${to}`, () => this.screen(), new RegExp(`${escape(from)} is now known as ${escape(to)}`));
   }
 
+  async transcript(channel: string): Promise<string> {
+    await this.show(channel);
+    return this.screen();
+  }
+
+  async command(channel: string, line: string): Promise<void> {
+    await this.show(channel);
+    await this.tmux.type(this.window, line);
+  }
+
   protected async quit(): Promise<void> {
     await this.tmux.type(this.window, '/quit');
   }
@@ -268,6 +284,14 @@ class Weechat extends Driven {
     await this.waitFor(`${from} → ${to}`, () => this.log(`${this.server}.${channel}`), new RegExp(`\\t${escape(from)} is now known as ${escape(to)}`));
   }
 
+  async transcript(channel: string): Promise<string> {
+    return this.log(`${this.server}.${channel}`);
+  }
+
+  async command(channel: string, line: string): Promise<void> {
+    this.send(`${this.server}.${channel}`, line);
+  }
+
   protected async quit(): Promise<void> {
     this.send(`server.${this.server}`, '/quit');
   }
@@ -289,26 +313,26 @@ class Ii extends Driven {
     return read(path.join(this.dir, ...(conversation ? [conversation.toLowerCase()] : []), 'out'));
   }
 
-  private command(line: string, conversation?: string): void {
+  private toFifo(line: string, conversation?: string): void {
     writeFifo(path.join(this.dir, ...(conversation ? [conversation.toLowerCase()] : []), 'in'), line);
   }
 
   async join(channel: string): Promise<void> {
-    this.command(`/j ${channel}`);
+    this.toFifo(`/j ${channel}`);
     await this.waitFor(`join ${channel}`, () => this.out(channel), new RegExp(`-!- ${escape(this.nick)}\\(.*\\) has joined ${escape(channel)}`));
   }
 
   async say(channel: string, text: string): Promise<void> {
-    this.command(text, channel);
+    this.toFifo(text, channel);
     await this.waitFor(`own message in ${channel}`, () => this.out(channel), new RegExp(`<${escape(this.nick)}> ${escape(text)}$`, 'm'));
   }
 
   async msg(nick: string, text: string): Promise<void> {
-    this.command(`/j ${nick} ${text}`);
+    this.toFifo(`/j ${nick} ${text}`);
   }
 
   async changeNick(nick: string): Promise<void> {
-    this.command(`/n ${nick}`);
+    this.toFifo(`/n ${nick}`);
     await this.waitFor(`own nick change to ${nick}`, () => this.out(), new RegExp(`changed nick to "${escape(nick)}"`));
     this.nick = nick;
   }
@@ -326,7 +350,16 @@ class Ii extends Driven {
     await this.waitFor(`${from} → ${to}`, () => this.out(), new RegExp(`-!- ${escape(from)} changed nick to ${escape(to)}`));
   }
 
+  async transcript(channel: string): Promise<string> {
+    return this.out(channel);
+  }
+
+  /** ii knows a few commands (/t topic, /a away); anything else goes to the server as typed (an IRC command in capitals). */
+  async command(channel: string, line: string): Promise<void> {
+    this.toFifo(line, channel);
+  }
+
   protected async quit(): Promise<void> {
-    this.command('/q');
+    this.toFifo('/q');
   }
 }

@@ -8,7 +8,7 @@ export interface FrameworkEvent {
 }
 
 /** Events worth keeping for assertions; 'raw' lines are kept apart. */
-const RECORDED = ['registered', 'join', 'part', 'quit', 'privmsg', 'notice', 'action', 'nick', 'irc error', 'sasl failed', 'loggedin', 'userlist', 'topic'];
+const RECORDED = ['registered', 'join', 'part', 'quit', 'privmsg', 'notice', 'action', 'nick', 'irc error', 'sasl failed', 'loggedin', 'userlist', 'topic', 'topicsetby', 'mode', 'kick', 'invite', 'invited', 'away', 'back', 'channel info', 'banlist', 'whois', 'wholist'];
 
 /**
  * A test client built on irc-framework (a library nobody here wrote): it

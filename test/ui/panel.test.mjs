@@ -65,9 +65,9 @@ function deliverablePayloads(runId) {
 }
 
 /** Sends one message from the raw client and resolves with the server's echo; waits out rate limits. */
-async function sendAccepted(raw, id, text) {
+async function sendAccepted(raw, id, text, extra = {}) {
   for (let attempt = 1; ; attempt++) {
-    raw.send({ type: 'message', id, room: 'general', text });
+    raw.send({ type: 'message', id, room: 'general', text, ...extra });
     const f = await raw.waitFor((x) => (x.type === 'message' && x.id === id) || (x.type === 'error' && x.ref === id), 20_000);
     if (f.type === 'message') return f;
     if (f.code === 'rate_limited' && attempt < 5) {
@@ -170,10 +170,19 @@ async function sweepInPage({ ids, visible, title, forbidden }) {
           if (pos === 'fixed' || pos === 'absolute' || pos === 'sticky') note(y, `<${el.tagName.toLowerCase()}> positioned ${pos} in ${row.dataset.id}`);
         }
       }
+      const quote = row.querySelector('.msg-quote');
+      if (quote) {
+        const q = quote.getBoundingClientRect();
+        if (q.left < r.left - 1 || q.right > r.right + 1) note(y, `quote in ${row.dataset.id} (${q.left}..${q.right}) leaves its row (${r.left}..${r.right})`);
+        for (const part of quote.querySelectorAll('.quote-sender, .quote-text')) {
+          if (!/isolate|plaintext/.test(getComputedStyle(part).unicodeBidi)) note(y, `quote in ${row.dataset.id} is not bidi-isolated`);
+        }
+        for (const el of quote.querySelectorAll('*')) if (!['BDI', 'SPAN'].includes(el.tagName)) note(y, `<${el.tagName.toLowerCase()}> inside the quote of ${row.dataset.id}`);
+      }
       const id = row.dataset.id;
       if (id && idSet.has(id) && !seen[id]) {
         const want = visible[id];
-        seen[id] = { y, top: row.offsetTop, shown: want === undefined ? undefined : body.textContent.includes(want), h: row.offsetHeight };
+        seen[id] = { y, top: row.offsetTop, shown: want === undefined ? undefined : body.textContent.includes(want), h: row.offsetHeight, quoted: !!quote };
       }
     }
   };
@@ -322,19 +331,26 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
       const echo = await sendAccepted(raw, p.id, p.text);
       assert.equal(echo.text, p.text, `${p.name} came back changed`);
       await sleep(Math.max(0, 125 - (Date.now() - t)));
+      // A reply to it: the quote above the reply carries the payload's first 140 characters (issue 15).
+      const t2 = Date.now();
+      const reply = await sendAccepted(raw, `${p.id}-re`, 're', { replyTo: echo.seq });
+      assert.equal(reply.reply?.seq, echo.seq, `${p.name}: the reply quotes it`);
+      await sleep(Math.max(0, 125 - (Date.now() - t2)));
     }
     debug(`sent ${payloads.length} payloads in ${Date.now() - t0} ms: ${payloads.map((p) => p.name).join(', ')}`);
     const last = payloads[payloads.length - 1];
-    await frame.locator(`#messages .row.msg[data-id="${last.id}"]`).waitFor({ timeout: 30_000 });
+    await frame.locator(`#messages .row.msg[data-id="${last.id}-re"]`).waitFor({ timeout: 30_000 });
 
     const visible = Object.fromEntries(payloads.filter((p) => p.visible !== undefined).map((p) => [p.id, p.visible]));
     const forbidden = 'script, img, svg, math, iframe, frame, style, link, meta, base, object, embed, form, input, textarea, select, template, noscript, video, audio, picture, source, details, x-y';
     const ts = Date.now();
-    const res = await frame.evaluate(sweepInPage, { ids: payloads.map((p) => p.id), visible, title: frameTitle, forbidden });
+    const res = await frame.evaluate(sweepInPage, { ids: payloads.flatMap((p) => [p.id, `${p.id}-re`]), visible, title: frameTitle, forbidden });
     debug(`swept ${res.positions} positions in ${Date.now() - ts} ms; list ${res.clientWidth}x${res.clientHeight}, content ${res.scrollHeight} px; at most ${res.maxRowsInDom} rows in the DOM`);
     assert.deepEqual(res.problems, [], 'problems while scrolling the list');
     const missing = payloads.filter((p) => !res.seen[p.id]).map((p) => p.name);
     assert.deepEqual(missing, [], 'payloads never rendered while scrolling');
+    const unquoted = payloads.filter((p) => !res.seen[`${p.id}-re`]?.quoted).map((p) => p.name);
+    assert.deepEqual(unquoted, [], 'replies whose quote of the payload never rendered');
     const eaten = payloads.filter((p) => p.visible !== undefined && !res.seen[p.id].shown).map((p) => `${p.name}: ${JSON.stringify(p.visible)}`);
     assert.deepEqual(eaten, [], 'payload text that should show as text is missing');
     // Windowing really is on: the DOM never held every row at once.

@@ -273,7 +273,7 @@ describe('ChatServer', () => {
       const b = await h.raw(port, 'bob');
       a.client.send({ type: 'join', room: 'dev' });
       const joined = await a.client.waitFor((f) => f.type === 'joined');
-      assert.deepEqual(joined, { type: 'joined', room: 'dev', members: ['alice'], seq: 0, history: [], modes: { n: true, t: true, i: false, m: false }, ops: ['alice'], voiced: [] });
+      assert.deepEqual(joined, { type: 'joined', room: 'dev', members: ['alice'], seq: 0, rev: 0, history: [], modes: { n: true, t: true, i: false, m: false }, ops: ['alice'], voiced: [] });
       b.client.send({ type: 'join', room: 'dev' });
       await b.client.waitFor((f) => f.type === 'joined');
       assert.deepEqual(await a.client.waitFor((f) => f.type === 'presence' && f.event === 'join' && f.room === 'dev'), { type: 'presence', event: 'join', name: 'bob', room: 'dev', id: b.welcome.id, guest: true });

@@ -68,9 +68,20 @@ describe('cluster faults on real PostgreSQL and Redis', function () {
 
     await ownPg.start();
     await eventually(() => alice.unacked === 0 && atBob.length === 10, () => `${alice.unacked} unacknowledged, bob has ${atBob.length}`, 60_000);
+    // One order, each once. The resends are stored in the order the store took them: when PostgreSQL
+    // comes back half-way through a resend, a later message can be taken before an earlier one
+    // (docs/reliability.md, "Order after a store outage").
     assert.deepEqual(
-      atBob.map((m) => [m.seq, m.text]),
-      [0, 1, 2, 3, 4].map((i) => [i + 1, `before ${i}`]).concat([0, 1, 2, 3, 4].map((i) => [i + 6, `during ${i}`])),
+      atBob.map((m) => m.seq),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
+    assert.deepEqual(
+      atBob.slice(0, 5).map((m) => m.text),
+      [0, 1, 2, 3, 4].map((i) => `before ${i}`),
+    );
+    assert.deepEqual(
+      atBob.slice(5).map((m) => m.text).sort(),
+      [0, 1, 2, 3, 4].map((i) => `during ${i}`),
     );
     const stored = (await store.history('general', { limit: 100 })).messages;
     assert.deepEqual(

@@ -27,6 +27,27 @@ describe('FileStore (stores/)', () => {
     return s;
   }
 
+  it('a delete rewrites the room file at once: neither the text nor its earlier edits stay in it', async () => {
+    const dir = h.tmpDir();
+    const s = await open(dir);
+    await s.append(draft('general', 'the password is hunter2'));
+    await s.append(draft('general', 'unrelated'));
+    await s.mutate('general', 1, { kind: 'edit', text: 'the password is hunter3', ts: '2026-02-01T00:00:00.000Z' }, 'ed25519:key-a');
+    assert.match(fs.readFileSync(path.join(dir, 'rooms', 'general.jsonl'), 'utf8'), /hunter2/, 'an edit alone appends a change line');
+    await s.mutate('general', 1, { kind: 'delete', ts: '2026-02-01T00:00:01.000Z' }, 'ed25519:key-a');
+    const text = fs.readFileSync(path.join(dir, 'rooms', 'general.jsonl'), 'utf8');
+    assert.doesNotMatch(text, /hunter/);
+    assert.deepEqual(
+      fileLines(dir, 'general.jsonl').map((l) => [l.type, l.seq, l.text, l.deleted]),
+      [
+        ['rev', undefined, undefined, undefined],
+        ['message', 1, '', true],
+        ['message', 2, 'unrelated', undefined],
+      ],
+    );
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'rooms')), ['general.jsonl'], 'no temporary copy is left behind');
+  });
+
   it('keeps each room in its own JSON Lines file, with the author on each line, and reads it back', async () => {
     const dir = h.tmpDir();
     const s1 = await open(dir);

@@ -66,7 +66,7 @@ describe('ISUPPORT and numerics', () => {
 
   it('reports the limits it is given and the rules the codec enforces', () => {
     const tokens = isupportTokens(limits);
-    for (const t of ['CASEMAPPING=ascii', 'CHANTYPES=#', `NICKLEN=${NICK_MAX}`, `CHANNELLEN=${CHANNEL_MAX}`, 'PREFIX=(ov)@+', 'CHANMODES=b,k,l,int', 'TOPICLEN=390', 'CHANLIMIT=#:50', 'MAXTARGETS=4', 'LINELEN=512', 'NETWORK=Team\\x20Chat', 'CHATHISTORY=100', 'UTF8ONLY']) {
+    for (const t of ['CASEMAPPING=ascii', 'CHANTYPES=#', `NICKLEN=${NICK_MAX}`, `CHANNELLEN=${CHANNEL_MAX}`, 'PREFIX=(ov)@+', 'CHANMODES=b,k,l,imnt', 'TOPICLEN=390', 'CHANLIMIT=#:50', 'MAXTARGETS=4', 'LINELEN=512', 'NETWORK=Team\\x20Chat', 'CHATHISTORY=100', 'UTF8ONLY']) {
       assert.ok(tokens.includes(t), `${t} in ${tokens.join(' ')}`);
     }
     assert.ok(tokens.some((t) => t.startsWith('TARGMAX=') && t.includes('PRIVMSG:4')));

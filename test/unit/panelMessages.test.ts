@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Conversation } from '../../src/extension/conversation';
 import { IncomingFiles } from '../../src/extension/incomingFiles';
 import { parsePanelMessage } from '../../src/shared/panelProtocol';
+import { messageLink, parseMessageLink } from '../../src/shared/messageLink';
 import type { ChatMessage } from '../../src/engine/protocol';
 
 function msg(seq: number, sender: string, room = 'general', text = `m${seq}`): ChatMessage {
@@ -29,6 +30,74 @@ describe('panel message handling', () => {
     it('rejects junk, wrong types and unknown commands', () => {
       for (const bad of [null, 42, 'send', [], {}, { type: 'send', room: 1, text: 'x' }, { type: 'send', room: 'general' }, { type: 'loadOlder', room: 'g', before: 1.5 }, { type: 'command', command: 'workbench.action.reload' }, { type: 'nope' }, { type: 'openLink', url: 7 }, { type: 'openSnippet', room: 'general' }, { type: 'compareSnippet', room: 'general', seq: '3' }, { type: 'openSnippet', room: 1, seq: 1 }, { type: 'moderate', action: 'op', name: 'bob' }, { type: 'moderate', action: 'kick' }, { type: 'moderate', action: 'ban', name: 3 }]) {
         assert.equal(parsePanelMessage(bad), undefined, JSON.stringify(bad));
+      }
+    });
+  });
+
+  describe('replies, reactions, edits, deletes, links (issue 15)', () => {
+    it('accepts the new intents and nothing malformed', () => {
+      assert.deepEqual(parsePanelMessage({ type: 'send', room: 'general', text: 'yes', replyTo: 4 }), { type: 'send', room: 'general', text: 'yes', replyTo: 4 });
+      assert.deepEqual(parsePanelMessage({ type: 'react', room: 'general', seq: 4, emoji: '👍', on: true }), { type: 'react', room: 'general', seq: 4, emoji: '👍', on: true });
+      assert.deepEqual(parsePanelMessage({ type: 'edit', room: 'general', seq: 4, text: 'x', sender: 'mallory' }), { type: 'edit', room: 'general', seq: 4, text: 'x' });
+      assert.deepEqual(parsePanelMessage({ type: 'delete', room: 'general', seq: 4 }), { type: 'delete', room: 'general', seq: 4 });
+      assert.deepEqual(parsePanelMessage({ type: 'copyLink', room: 'general', seq: 4 }), { type: 'copyLink', room: 'general', seq: 4 });
+      for (const bad of [
+        { type: 'send', room: 'general', text: 'x', replyTo: 0 },
+        { type: 'send', room: 'general', text: 'x', replyTo: '4' },
+        { type: 'react', room: 'general', seq: 4, emoji: '👍' },
+        { type: 'react', room: 'general', seq: 1.5, emoji: '👍', on: true },
+        { type: 'edit', room: 'general', seq: 4 },
+        { type: 'delete', room: 'general', seq: -1 },
+        { type: 'copyLink', room: 7, seq: 1 },
+      ]) {
+        assert.equal(parsePanelMessage(bad), undefined, JSON.stringify(bad));
+      }
+    });
+
+    it('replaces an updated message by seq, never with an older state, and ignores what it does not hold', () => {
+      const c = new Conversation();
+      c.addMessage(msg(1, 'bob'), true);
+      c.addMessage(msg(2, 'bob'), true);
+      assert.equal(c.applyUpdate({ ...msg(1, 'bob'), text: 'edited', edited: '2026-01-02T00:00:00.000Z', rev: 2 }), true);
+      assert.equal(c.message('general', 1)?.text, 'edited');
+      assert.equal(c.applyUpdate({ ...msg(1, 'bob'), text: 'stale', rev: 1 }), false);
+      assert.equal(c.message('general', 1)?.text, 'edited');
+      assert.equal(c.applyUpdate({ ...msg(9, 'bob'), rev: 3 }), false);
+      assert.equal(c.applyUpdate({ ...msg(1, 'bob', 'elsewhere'), rev: 3 }), false);
+    });
+
+    it('knows where a room\'s unread messages start until it is looked at', () => {
+      const c = new Conversation();
+      c.me = 'alice';
+      c.addMessage(msg(1, 'bob', 'design'), true);
+      c.addMessage(msg(2, 'alice', 'design'), true);
+      c.addMessage(msg(3, 'bob', 'design'), true);
+      assert.equal(c.switchTo('design'), 1);
+      assert.equal(c.switchTo('design'), undefined, 'seen now');
+      c.addMessage(msg(4, 'bob', 'design'), false);
+      assert.equal(c.markRead('design'), 4, 'arrived while the panel was hidden');
+    });
+
+    it('keeps room members for @-completion through joins, leaves and renames', () => {
+      const c = new Conversation();
+      c.me = 'alice';
+      c.applyPresence({ type: 'presence', event: 'online', name: 'alice', id: 'guest:a', guest: true });
+      c.applyPresence({ type: 'presence', event: 'online', name: 'bob', id: 'guest:b', guest: true });
+      assert.deepEqual(c.membersOf('general').sort(), ['alice', 'bob'], 'general: everyone online until a joined list says otherwise');
+      c.setMembers('dev', ['alice', 'bob']);
+      c.applyPresence({ type: 'presence', event: 'join', name: 'carol', room: 'dev' });
+      c.applyPresence({ type: 'presence', event: 'leave', name: 'bob', room: 'dev' });
+      c.applyPresence({ type: 'presence', event: 'rename', name: 'caz', from: 'carol' });
+      assert.deepEqual(c.membersOf('dev').sort(), ['alice', 'caz']);
+    });
+
+    it('message links name the server, room and seq, and refuse anything else', () => {
+      const link = messageLink({ server: '127.0.0.1:12345', room: 'dev', seq: 42 });
+      assert.equal(link, 'vscode://tcp-chat.tcp-chat/message?server=127.0.0.1%3A12345&room=dev&seq=42');
+      assert.deepEqual(parseMessageLink(new URL(link).search.slice(1)), { server: '127.0.0.1:12345', room: 'dev', seq: 42 });
+      assert.deepEqual(parseMessageLink('server=h:1&room=%40a%2Cb&seq=3'), { server: 'h:1', room: '@a,b', seq: 3 });
+      for (const q of ['room=dev&seq=1', 'server=h:1&room=Bad Room&seq=1', 'server=h:1&room=dev&seq=0', 'server=h:1&room=dev&seq=1e3', 'server=h/x:1&room=dev&seq=1']) {
+        assert.equal(typeof parseMessageLink(q), 'string', q);
       }
     });
   });

@@ -342,6 +342,25 @@ describe('PostgresStore (real PostgreSQL)', function () {
     });
   });
 
+  describe('edits and deletes', () => {
+    it('a delete leaves no word of the text in the row or the search index; a reply is stored with its link in one transaction', async () => {
+      const url = await pg.createDatabase();
+      const s = await store(url);
+      await s.append(draft('general', 'the password is hunter2', { snippet: { lang: 'txt', file: 'p.txt', startLine: 1, endLine: 1, code: 'hunter2' } }));
+      const reply = await s.append(draft('general', 'delete that', { replyTo: 1 }));
+      assert.equal(reply.message.replyTo, 1);
+      await s.mutate('general', 1, { kind: 'edit', text: 'the password is hunter3', ts: '2026-02-01T00:00:00.000Z' }, 'key:alice');
+      await s.mutate('general', 1, { kind: 'delete', ts: '2026-02-01T00:00:01.000Z' }, 'key:alice');
+      const rows = await sql<{ body: string; body_exact: string | null; snippet: string | null; words: string; deleted: boolean }>(
+        url,
+        "SELECT body, body_exact, snippet, tsv::text AS words, deleted FROM messages WHERE room = 'general' AND seq = 1",
+      );
+      assert.deepEqual(rows, [{ body: '', body_exact: null, snippet: null, words: '', deleted: true }]);
+      assert.deepEqual(await sql(url, "SELECT seq, reply_to::int FROM messages WHERE room = 'general' AND reply_to IS NOT NULL"), [{ seq: '2', reply_to: 1 }]);
+      assert.equal(await s.lastRev('general'), 2);
+    });
+  });
+
   describe('search', () => {
     let s: PostgresStore;
     before(async () => {

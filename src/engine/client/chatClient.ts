@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { formatHostPort, type Endpoint } from '../address';
 import { normalizeFingerprint } from '../certificate';
 import type { Identity } from '../identity';
-import { DEFAULT_ROOM, FEATURE_PEOPLE, PROTOCOL_VERSION, isDmKey, presenceEvents, type ChatMessage, type ClientFrame, type ErrorCode, type ErrorFrame, type HelloFrame, type HistoryFrame, type ModeChange, type PeopleFrame, type Person, type RoomInfoFrame, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type UsersFrame, type WelcomeFrame, type WhoRequest } from '../protocol';
+import { DEFAULT_ROOM, FEATURE_PEOPLE, PROTOCOL_VERSION, isDmKey, presenceEvents, type ChangesFrame, type ChatMessage, type ClientFrame, type DeleteFrame, type EditFrame, type ReactFrame, type ErrorCode, type ErrorFrame, type HelloFrame, type HistoryFrame, type ModeChange, type PeopleFrame, type Person, type RoomInfoFrame, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type UsersFrame, type WelcomeFrame, type WhoRequest } from '../protocol';
 import { answerChallenge } from './challengeAnswer';
 import { resolveClientOptions, type ClientOptions, type ClientState, type ResolvedClientOptions } from './clientOptions';
 import { ClientEvents } from './clientEvents';
@@ -15,6 +15,7 @@ import { People } from './people';
 import { Requests, type Replies, type RequestOf } from './requests';
 import { RoomSettings } from './roomSettings';
 import { RoomTracker } from './roomTracker';
+import { ChangeTracker } from './changeTracker';
 
 /** A connect() call waiting for the welcome. */
 interface PendingConnect {
@@ -52,6 +53,7 @@ export class ChatClient extends ClientEvents {
   private session?: string;
   private readonly outbox = new Outbox();
   private readonly tracker: RoomTracker;
+  private readonly changeTracker: ChangeTracker;
   private readonly requests: Requests;
   private readonly prover: PasswordProver;
   private readonly joined = new Set<string>([DEFAULT_ROOM]);
@@ -90,6 +92,10 @@ export class ChatClient extends ClientEvents {
         for (const m of page.messages) this.ackIfMine(m);
         return page;
       },
+    );
+    this.changeTracker = new ChangeTracker(
+      (m) => this.updateE.fire(m),
+      (room, since) => this.changes(room, since),
     );
     if (options.tls?.fingerprint !== undefined) {
       this.pinned = normalizeFingerprint(options.tls.fingerprint);
@@ -188,12 +194,13 @@ export class ChatClient extends ClientEvents {
   }
 
   /** Send a message to a room (default `general`) or to a person. Returns its id; it stays in the outbox until echoed. */
-  send(text: string, target: { room?: string; to?: string; snippet?: Snippet } = {}): string {
+  send(text: string, target: { room?: string; to?: string; snippet?: Snippet; replyTo?: number } = {}): string {
     const id = randomUUID();
     const frame: SendFrame = { type: 'message', id, text };
     if (target.to !== undefined) frame.to = target.to;
     else frame.room = target.room ?? DEFAULT_ROOM;
     if (target.snippet) frame.snippet = target.snippet;
+    if (target.replyTo !== undefined) frame.replyTo = target.replyTo;
     this.outbox.add(frame);
     return id;
   }
@@ -267,6 +274,36 @@ export class ChatClient extends ClientEvents {
     return this.ask({ type: 'history', room, ...page });
   }
 
+  /**
+   * Add or take back your reaction to a message (`room` is the room, or the
+   * DM key it was delivered under). Returns the frame's id, which a refusal
+   * (`onServerError`) names in `ref`; false when not connected. The change
+   * arrives through `onUpdate`, like everyone else's.
+   */
+  react(room: string, seq: number, emoji: string, on = true): string | false {
+    return this.change({ type: 'react', room, seq, emoji, on });
+  }
+
+  /** Replace the text of your own message; see react() for what it returns. */
+  edit(room: string, seq: number, text: string): string | false {
+    return this.change({ type: 'edit', room, seq, text });
+  }
+
+  /** Delete your own message (or any, as a room operator); see react() for what it returns. */
+  deleteMessage(room: string, seq: number): string | false {
+    return this.change({ type: 'delete', room, seq });
+  }
+
+  /** The messages of a room changed after `since` (a rev), latest states, by rev. */
+  changes(room: string, since: number, limit?: number): Promise<ChangesFrame> {
+    return this.ask({ type: 'changes', room, since, ...(limit !== undefined && { limit }) });
+  }
+
+  /** The room's rev as this client last saw it (see ChangeTracker). */
+  rev(room: string): number | undefined {
+    return this.changeTracker.rev(room);
+  }
+
   /** Search stored history; newest first. */
   search(query: string, opts: { room?: string; limit?: number } = {}): Promise<SearchResultsFrame> {
     return this.ask({ type: 'search', query, ...opts });
@@ -305,6 +342,12 @@ export class ChatClient extends ClientEvents {
   dispose(): void {
     this.disconnect();
     this.disposeEvents();
+  }
+
+  /** A change goes out once with a fresh id: it is not queued across reconnects (a stale edit must not land later). */
+  private change(frame: Omit<ReactFrame, 'id'> | Omit<EditFrame, 'id'> | Omit<DeleteFrame, 'id'>): string | false {
+    const id = randomUUID();
+    return this.write({ ...frame, id }) ? id : false;
   }
 
   // ------------------------------------------------------------ connection
@@ -409,6 +452,7 @@ export class ChatClient extends ClientEvents {
       // catch up from 0. The id catches this even when the new seqs already
       // passed the old ones; the seq check covers servers that send no id.
       this.tracker.restart();
+      this.changeTracker.restart();
     }
     const pending = this.pending;
     this.pending = undefined;
@@ -417,8 +461,15 @@ export class ChatClient extends ClientEvents {
     pending?.resolve(w);
     for (const m of w.history) this.ackIfMine(m);
     this.tracker.sync(DEFAULT_ROOM, generalSeq, w.history);
+    this.changeTracker.sync(DEFAULT_ROOM, w.rooms.find((r) => r.name === DEFAULT_ROOM)?.rev);
     for (const room of this.joined) if (room !== DEFAULT_ROOM) this.write(this.joinFrame(room));
-    if (reconnecting) for (const room of this.tracker.rooms) if (isDmKey(room)) this.tracker.catchUp(room);
+    if (reconnecting) {
+      for (const room of this.tracker.rooms) {
+        if (!isDmKey(room)) continue;
+        this.tracker.catchUp(room);
+        this.changeTracker.catchUp(room);
+      }
+    }
     // Resend whatever was not acknowledged, paced under the server's limits; a known id gets its original echo.
     this.outbox.online((f) => this.write(f), w.limits);
   }
@@ -427,6 +478,8 @@ export class ChatClient extends ClientEvents {
     switch (f.type) {
       case 'message':
         this.ackIfMine(f);
+        // A DM has no joined reply to carry its rev: from its first message on, its changes are caught up after a reconnect.
+        if (isDmKey(f.room) && this.changeTracker.rev(f.room) === undefined) this.changeTracker.sync(f.room, 0);
         return this.tracker.accept(f);
       case 'presence':
         this.online.apply(f);
@@ -442,6 +495,7 @@ export class ChatClient extends ClientEvents {
         this.counts.set(f.room, f.count ?? f.members.length);
         for (const m of f.history) this.ackIfMine(m);
         this.tracker.sync(f.room, f.seq, f.history);
+        this.changeTracker.sync(f.room, f.rev);
         this.settings.joined(f);
         return this.joinedE.fire(f);
       case 'left':
@@ -449,9 +503,12 @@ export class ChatClient extends ClientEvents {
         this.counts.delete(f.room);
         this.settings.left(f.room);
         return this.leftE.fire(f.room);
+      case 'update':
+        return this.changeTracker.update(f.room, f.rev, f.message);
       case 'history':
       case 'search_results':
       case 'users':
+      case 'changes':
       case 'room_info':
         this.requests.reply(f);
         return;

@@ -8,6 +8,7 @@ export class ClientEvents {
   protected readonly stateE = new Emitter<ClientState>();
   protected readonly welcomeE = new Emitter<WelcomeFrame>();
   protected readonly messageE = new Emitter<ChatMessage>();
+  protected readonly updateE = new Emitter<ChatMessage>();
   protected readonly presenceE = new Emitter<PresenceFrame>();
   protected readonly typingE = new Emitter<TypingEvent>();
   protected readonly peopleE = new Emitter<PeopleFrame>();
@@ -32,6 +33,8 @@ export class ClientEvents {
   readonly onWelcome = this.welcomeE.event;
   /** A new message, exactly once and in order per room (live, or caught up after a reconnect). */
   readonly onMessage = this.messageE.event;
+  /** A message changed (edited, deleted, reacted to): its whole latest state, to replace the one shown by (room, seq). Never an older state after a newer one. */
+  readonly onUpdate = this.updateE.event;
   /** Someone came, went, joined, left or renamed. */
   readonly onPresence = this.presenceE.event;
   /**

@@ -1,4 +1,4 @@
-import type { ClientFrame, ErrorFrame, HistoryFrame, HistoryRequest, RoomInfoFrame, RoomInfoRequest, SearchRequest, SearchResultsFrame, ServerFrame, UsersFrame, WhoRequest } from '../protocol';
+import type { ChangesFrame, ChangesRequest, ClientFrame, ErrorFrame, HistoryFrame, HistoryRequest, RoomInfoFrame, RoomInfoRequest, SearchRequest, SearchResultsFrame, ServerFrame, UsersFrame, WhoRequest } from '../protocol';
 import { ConnectError } from './connectError';
 
 /** Each request frame's type, mapped to the frame the server answers it with. */
@@ -6,11 +6,12 @@ export interface Replies {
   history: HistoryFrame;
   search: SearchResultsFrame;
   who: UsersFrame;
+  changes: ChangesFrame;
   room_info: RoomInfoFrame;
 }
 
 /** A frame that asks the server something and waits for the answer under its `id`. */
-export type RequestFrame = HistoryRequest | SearchRequest | WhoRequest | RoomInfoRequest;
+export type RequestFrame = HistoryRequest | SearchRequest | WhoRequest | ChangesRequest | RoomInfoRequest;
 
 /** A request as the caller writes it: the id is this class's to assign. */
 export type Unsent<F> = F extends RequestFrame ? Omit<F, 'id'> : never;
@@ -23,6 +24,7 @@ const REPLY_TYPE: { [K in keyof Replies]: Replies[K]['type'] } = {
   history: 'history',
   search: 'search_results',
   who: 'users',
+  changes: 'changes',
   room_info: 'room_info',
 };
 

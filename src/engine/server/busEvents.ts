@@ -34,11 +34,17 @@ import { foldName, type RoomState } from '../stores/store';
 /** Events on a room's topic. */
 export type RoomEvent =
   | { kind: 'message'; message: ChatMessage; origin: number }
+  /** A message changed: its whole latest state (see ConversationRelay). */
+  | { kind: 'update'; message: ChatMessage; rev: number; origin: number }
   | { kind: 'typing'; name: string; room: string; origin: number }
   | FileEvent;
 
 /** Events on a person's topic. */
-export type PersonEvent = { kind: 'message'; message: ChatMessage; origin: number } | { kind: 'typing'; name: string; to: string } | FileEvent;
+export type PersonEvent =
+  | { kind: 'message'; message: ChatMessage; origin: number }
+  | { kind: 'update'; message: ChatMessage; rev: number; origin: number }
+  | { kind: 'typing'; name: string; to: string }
+  | FileEvent;
 
 /** A file relayed through the bus: the offer fixes each node's recipients; chunks, done and abort follow it on the same topic. */
 export type FileEvent =

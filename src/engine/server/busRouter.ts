@@ -157,6 +157,8 @@ export class BusRouter {
     switch (e.kind) {
       case 'message':
         return this.sequencer.accept(room, e.message, this.origin(from, e.origin));
+      case 'update':
+        return this.delivery.toRoom(room, { type: 'update', room, rev: e.rev, message: e.message });
       case 'typing':
         if (this.presence.coalescesTyping(room)) return this.presence.typing(room, e.name);
         return this.delivery.toRoom(room, { type: 'typing', name: e.name, room }, this.origin(from, e.origin));
@@ -182,6 +184,8 @@ export class BusRouter {
         for (const c of conns) if (c !== sender) this.dms.deliver(c, e.message, false);
         return;
       }
+      case 'update':
+        return this.delivery.toConns(conns, { type: 'update', room: e.message.room, rev: e.rev, message: e.message });
       case 'typing':
         return this.delivery.toConns(conns, { type: 'typing', name: e.name, to: e.to });
       case 'file_offer':

@@ -11,7 +11,9 @@ import { assertNever } from '../../shared/assertNever';
 import { VERSION } from '../version';
 import type { WireProtocol } from './codec';
 import { BusRouter } from './busRouter';
-import { Connection, Rejection, type ConnectionHandlers, type Input } from './connection';
+import { CodecCommand, Connection, Rejection, type ConnectionHandlers, type Input } from './connection';
+import { ConversationRelay } from './conversationRelay';
+import { isOp } from './roomRules';
 import { Delivery } from './delivery';
 import { sessionHash } from './busEvents';
 import { Directory } from './directory';
@@ -28,6 +30,7 @@ import { PresenceBatcher } from './presenceBatcher';
 import { RateLimit } from './rateLimit';
 import { Registry } from './registry';
 import { RoomLimits } from './roomLimits';
+import { ChatServerView } from './serverView';
 import { AwayBook } from './awayBook';
 import { RoomCommands } from './roomCommands';
 import { RoomStates } from './roomStates';
@@ -68,6 +71,7 @@ export class ChatServer {
   private readonly messages: MessageRelay;
   private readonly requests: HistoryRequests;
   private readonly files: FileRelay;
+  private readonly conversation: ConversationRelay;
   private readonly roomStates: RoomStates;
   private readonly rooms: RoomCommands;
   private readonly away: AwayBook;
@@ -80,6 +84,7 @@ export class ChatServer {
     variantChanged: (c) => this.registry.regroup(c),
     overflow: (c, bytes) =>
       this.shut(c, { type: 'error', code: 'frame_too_large', message: `a line of ${bytes} bytes or more exceeds the limit of ${this.limits.maxLine} bytes` }, 'frame_too_large', 'line too long'),
+    quit: (c, reason) => this.shut(c, { type: 'bye', reason }, 'bye', reason),
     closed: (c) => this.drop(c, 'connection closed'),
   };
   /** Not the whole options object: it may hold the password, which the handshake forgets once derived. */
@@ -174,6 +179,27 @@ export class ChatServer {
     );
     this.messages = new MessageRelay(this.store, this.router, this.delivery, limit, { error, warn, person, touch: (room) => roomLimits.touch(room), writeRefusal }, limits.typingInterval);
     this.requests = new HistoryRequests(this.registry, this.store, this.delivery, limit, { error });
+    this.conversation = new ConversationRelay(this.store, this.registry, this.router, this.delivery, limit, {
+      error,
+      warn,
+      operates: (session, room) => {
+        const settings = this.roomStates.copy(room);
+        return settings !== undefined && isOp(settings.state, session.name);
+      },
+    });
+    const view = new ChatServerView({
+      limits,
+      registry: this.registry,
+      directory: this.directory,
+      roomLimits,
+      store: this.store,
+      handshake: this.handshake,
+      connections: () => this.conns.values(),
+      roomStates: this.roomStates,
+      awayOf: (name) => this.away.of(name),
+      warn,
+    });
+    for (const { protocol } of options.extraPorts ?? []) protocol.attach?.(view);
   }
 
   /** True when clients must prove they know a password before the welcome. */
@@ -280,17 +306,22 @@ export class ChatServer {
   private onInput(conn: Connection, unit: Input): void | Promise<void> {
     if (conn.closing) return;
     if (unit instanceof Rejection) return this.error(conn, unit.code, unit.message, unit.ref);
+    if (unit instanceof CodecCommand) return this.guard(conn, 'a command', () => unit.run((f) => this.dispatch(conn, f)));
+    return this.guard(conn, unit.type, () => this.dispatch(conn, unit));
+  }
+
+  /** Runs a handler so that a bug in it cannot take the server down or leak a stack trace to the client. */
+  private guard(conn: Connection, what: string, handle: () => void | Promise<void>): void | Promise<void> {
     try {
-      const pending = this.dispatch(conn, unit);
-      if (pending) return pending.catch((err: unknown) => this.internalError(conn, unit, err));
+      const pending = handle();
+      if (pending) return pending.catch((err: unknown) => this.internalError(conn, what, err));
     } catch (err) {
-      this.internalError(conn, unit, err);
+      this.internalError(conn, what, err);
     }
   }
 
-  /** A bug must not take the server down or leak a stack trace to the client. */
-  private internalError(conn: Connection, f: ClientFrame, err: unknown): void {
-    this.events.fire({ type: 'warn', message: `internal error handling ${f.type}: ${(err as Error).stack ?? err}` });
+  private internalError(conn: Connection, what: string, err: unknown): void {
+    this.events.fire({ type: 'warn', message: `internal error handling ${what}: ${(err as Error).stack ?? err}` });
     this.error(conn, 'bad_frame', 'the server could not handle that frame');
   }
 
@@ -328,6 +359,14 @@ export class ChatServer {
         return this.files.offer(conn, f);
       case 'file_chunk':
         return this.files.chunk(conn, f);
+      case 'react':
+        return this.conversation.react(conn, f);
+      case 'edit':
+        return this.conversation.edit(conn, f);
+      case 'delete':
+        return this.conversation.delete(conn, f);
+      case 'changes':
+        return this.conversation.changes(conn, f);
       // Room commands write the store and reach a room, or everyone (away): each is charged like a message.
       case 'topic':
         if (!this.limit.charge(conn, f.id, 'room')) return;

@@ -1,4 +1,6 @@
 import type { ClientFrame, ErrorCode, ErrorFrame, ServerFrame } from '../protocol';
+import type { Session } from './connection';
+import type { ServerView } from './serverView';
 
 /**
  * The codec seam: the server core speaks protocol-neutral frames (the types
@@ -58,13 +60,43 @@ export interface CodecSink {
   variantChanged(): void;
   /** Input broke a hard limit (a line too long); the codec has stopped, and the connection is closed with `frame_too_large`. */
   overflow(bytes: number): void;
+  /**
+   * An input unit the codec handles itself (IRC's WHO, or a JOIN that needs
+   * numerics around the server's answer), in order with every other unit and
+   * charged like one. `run` may hand frames to the server with `handle`,
+   * whose answers reach encode() before `handle` settles; it returns a
+   * promise when it must wait, and the connection's next unit waits for it.
+   */
+  command(run: (handle: (f: ClientFrame) => void | Promise<void>) => void | Promise<void>): void;
+  /** End the connection on the client's request (IRC's QUIT): what is queued goes out, then encode({type:'bye'}), then the socket closes. */
+  close(reason: string): void;
+}
+
+/** What a codec knows about its connection when it opens. */
+export interface CodecContext {
+  /** Longest line the server accepts (the JSON codec's cap; other protocols have their own). */
+  maxLine: number;
+  /** The connection's chat session: its name and rooms, read only. */
+  session: Session;
+  /** The peer as `address:port`. */
+  address: string;
+  /** True when the connection is TLS. */
+  secure: boolean;
+  /** True when the peer is on this machine (loopback). */
+  loopback: boolean;
+  /** SHA-256 fingerprint (colon hex) of the client's TLS certificate, when it sent one (see WireProtocol.clientCertificates). */
+  clientCertificate(): string | undefined;
 }
 
 /** A wire protocol a listener speaks: opens a codec for each accepted socket. */
 export interface WireProtocol {
   /** Short name for logs: `json`, `irc`. */
   readonly name: string;
-  open(sink: CodecSink, limits: { maxLine: number }): Codec;
+  open(sink: CodecSink, context: CodecContext): Codec;
+  /** Ask TLS clients for a certificate (optional for them): IRC's SASL EXTERNAL proves an identity with one. */
+  readonly clientCertificates?: boolean;
+  /** Called once by the server that serves this protocol, before it listens: what the codecs may ask about people and rooms. */
+  attach?(view: ServerView): void;
   /** The one line a socket gets when it is turned away before it becomes a connection (server_full, tls_required). */
   refusal(frame: ErrorFrame): Buffer;
 }

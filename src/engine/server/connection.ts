@@ -1,4 +1,6 @@
 import type * as net from 'node:net';
+import type * as tls from 'node:tls';
+import { isLoopback } from '../exposure';
 import { TokenBucket } from '../tokenBucket';
 import type { ClientFrame, ErrorCode, HelloFrame, Person } from '../protocol';
 import type { Codec, CodecSink, WireProtocol } from './codec';
@@ -70,8 +72,13 @@ export class Rejection {
   ) {}
 }
 
+/** An input unit its codec handles itself (see CodecSink.command). */
+export class CodecCommand {
+  constructor(readonly run: Parameters<CodecSink['command']>[0]) {}
+}
+
 /** One unit of a connection's input, in arrival order. */
-export type Input = ClientFrame | Rejection;
+export type Input = ClientFrame | Rejection | CodecCommand;
 
 /** What a connection reports to the server. */
 export interface ConnectionHandlers {
@@ -87,6 +94,8 @@ export interface ConnectionHandlers {
   variantChanged(conn: Connection): void;
   /** A line grew past the limit; reading has stopped. */
   overflow(conn: Connection, bytes: number): void;
+  /** The client asked to leave (its codec's close()). */
+  quit(conn: Connection, reason: string): void;
   /** The socket closed (for whatever reason). */
   closed(conn: Connection): void;
 }
@@ -126,6 +135,10 @@ export class Connection implements CodecSink {
 
   /** Bytes to frames and frames to bytes, in this connection's wire protocol. */
   readonly codec: Codec;
+  /** The name of that protocol (`json`, `irc`). */
+  readonly protocol: string;
+  /** True when the socket is TLS. */
+  readonly secure: boolean;
   /** Units that arrived while an earlier one was still being handled, oldest first; made when one has to wait. */
   private backlog?: Input[];
   private busy = false;
@@ -149,10 +162,19 @@ export class Connection implements CodecSink {
     this.session = new Session(new TokenBucket(limits.rate, limits.burst));
     this.lines = new TokenBucket(limits.lineRate, limits.lineRate * 2);
     this.paced = limits.lineRate > 0;
+    this.protocol = protocol.name;
+    this.secure = (socket as tls.TLSSocket).encrypted === true;
     // The connection is its codec's sink, and the socket's listeners are shared
-    // functions that find it on the socket: no closures per connection
-    // (docs/performance.md, "What a connection costs").
-    this.codec = protocol.open(this, limits);
+    // functions that find it on the socket: no closures per connection beyond
+    // the codec's certificate lookup (docs/performance.md, "What a connection costs").
+    this.codec = protocol.open(this, {
+      maxLine: limits.maxLine,
+      session: this.session,
+      address,
+      secure: this.secure,
+      loopback: isLoopback(socket.remoteAddress ?? ''),
+      clientCertificate: () => peerCertificate(socket),
+    });
     (socket as OwnedSocket)[OWNER] = this;
     socket.on('data', onData);
     socket.on('error', ignore); // 'close' follows and does the cleanup
@@ -180,6 +202,15 @@ export class Connection implements CodecSink {
 
   overflow(bytes: number): void {
     this.handlers.overflow(this, bytes);
+  }
+
+  command(run: (handle: (f: ClientFrame) => void | Promise<void>) => void | Promise<void>): void {
+    this.receive(new CodecCommand(run));
+  }
+
+  /** The client asked to end the connection (IRC's QUIT). */
+  close(reason: string): void {
+    this.handlers.quit(this, reason);
   }
 
   /** The socket closed. */
@@ -279,3 +310,11 @@ function onEnd(this: net.Socket): void {
   this.end();
 }
 function ignore(): void {}
+
+/** The SHA-256 fingerprint of a TLS client's certificate, if it sent one. */
+function peerCertificate(socket: net.Socket): string | undefined {
+  const s = socket as Partial<tls.TLSSocket>;
+  if (typeof s.getPeerCertificate !== 'function' || !s.encrypted) return undefined;
+  const cert = s.getPeerCertificate();
+  return cert && typeof cert.fingerprint256 === 'string' && cert.fingerprint256 !== '' ? cert.fingerprint256 : undefined;
+}

@@ -65,6 +65,11 @@ export class Directory {
     return this.rooms.get(room)?.has(foldName(name)) ?? false;
   }
 
+  /** The rooms of a remote person. */
+  roomsOf(name: string): string[] {
+    return [...(this.people.get(foldName(name))?.rooms ?? [])];
+  }
+
   count(room: string): number {
     return this.rooms.get(room)?.size ?? 0;
   }

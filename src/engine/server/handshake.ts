@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { AuthThrottle, DEFAULT_KDF, NONCE_BYTES, SALT_BYTES, deriveKey, kdfProblem, proofMatches, type KdfParams, type ThrottleOptions } from '../auth';
 import { idOfPublicKey, publicKeyProblem, tlsBinding, verifyChallenge } from '../identity';
 import { PROTOCOL_VERSION, nameProblem, type AuthFrame, type ChallengeFrame, type ErrorCode, type HelloFrame, type ServerFrame } from '../protocol';
@@ -132,6 +132,28 @@ export class Handshake {
       this.host.shut(conn, { type: 'error', code: 'auth_failed', message: what }, 'auth_failed', reason);
     }, delay);
     s.authTimer.unref();
+  }
+
+  /**
+   * Check a password a client sent in the clear (IRC's SASL PLAIN, which must
+   * be answered before registration ends), with the same per-address backoff
+   * as a wrong proof. Resolves once the answer may be given: a wrong password
+   * is answered only after its delay. On success it resolves with the key, so
+   * the codec can answer the challenge without deriving it again.
+   */
+  async verifyPassword(password: string, from: string): Promise<{ ok: true; key: Buffer } | { ok: false; message: string }> {
+    const authKey = this.authKey;
+    if (!authKey) return { ok: false, message: 'this server has no password' };
+    const locked = this.throttle.lockedFor(from);
+    if (locked > 0) return { ok: false, message: `too many wrong passwords from your address: try again in ${Math.ceil(locked / 1000)} s` };
+    const key = await deriveKey(password, this.salt, this.kdf);
+    if (key.length === authKey.length && timingSafeEqual(key, authKey)) {
+      this.throttle.succeed(from);
+      return { ok: true, key };
+    }
+    const delay = this.throttle.fail(from);
+    await new Promise((r) => setTimeout(r, delay).unref());
+    return { ok: false, message: 'wrong password' };
   }
 
   /** Once a second: forget addresses whose wrong guesses are forgiven. */

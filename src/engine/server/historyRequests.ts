@@ -4,6 +4,7 @@ import type { Connection } from './connection';
 import type { Delivery } from './delivery';
 import type { RateLimit } from './rateLimit';
 import type { Registry } from './registry';
+import { attachQuotes } from './conversationRelay';
 
 /** What history requests need from the server. */
 export interface HistoryRequestsHost {
@@ -35,7 +36,8 @@ export class HistoryRequests {
     if (!this.registry.canSee(conn, f.room)) return this.host.error(conn, 'not_in_room', `join ${f.room} to read its history`, f.id);
     const limit = clamp(f.limit ?? 50, 0, MAX_HISTORY_PAGE);
     const page = await this.store.history(f.room, { before: f.before, after: f.after, limit });
-    this.delivery.toConn(conn, { type: 'history', ...(f.id !== undefined && { id: f.id }), room: f.room, messages: page.messages, more: page.more });
+    const messages = await attachQuotes(this.store, page.messages);
+    this.delivery.toConn(conn, { type: 'history', ...(f.id !== undefined && { id: f.id }), room: f.room, messages, more: page.more });
   }
 
   async search(conn: Connection, f: SearchRequest): Promise<void> {
@@ -53,7 +55,7 @@ export class HistoryRequests {
       throw err;
     }
     // dmsOf adds all of the asker's DMs; a search of one DM keeps that one.
-    const messages = only !== undefined && isDmKey(only) ? page.messages.filter((m) => m.room === only) : page.messages;
+    const messages = await attachQuotes(this.store, only !== undefined && isDmKey(only) ? page.messages.filter((m) => m.room === only) : page.messages);
     this.delivery.toConn(conn, { type: 'search_results', ...(f.id !== undefined && { id: f.id }), query: f.query, messages, ...(page.next !== undefined && { next: page.next }) });
   }
 }

@@ -164,7 +164,9 @@ export class Listener {
         return;
       }
       raw.unshift(chunk); // TLSSocket reads what is already buffered before the handle
-      const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: this.secureContext });
+      // A client certificate is asked for, never required: IRC's SASL EXTERNAL proves an identity with one.
+      const certs = this.opts.protocol.clientCertificates === true;
+      const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: this.secureContext, ...(certs && { requestCert: true, rejectUnauthorized: false }) });
       let secured = false;
       secure.once('secure', () => (secured = true));
       secure.once('error', (err) => {

@@ -13,6 +13,7 @@ import { NAME_LEASE_MS, NAME_RENEW_MS, type NameChoice, type Names } from './nam
 import type { Limits, ServerEvent } from './options';
 import type { Registry } from './registry';
 import type { RoomLimits } from './roomLimits';
+import { attachQuotes } from './conversationRelay';
 import type { RoomGate } from './roomStates';
 
 /** What membership needs from the server. */
@@ -170,7 +171,7 @@ export class Membership {
       await this.router.ready(DEFAULT_ROOM);
       let admitted: Awaited<ReturnType<RoomGate['admit']>>;
       [history, rooms, admitted] = await Promise.all([
-        this.store.history(DEFAULT_ROOM, { limit: this.limits.historyOnJoin }).then((p) => p.messages),
+        this.store.history(DEFAULT_ROOM, { limit: this.limits.historyOnJoin }).then((p) => attachQuotes(this.store, p.messages)),
         this.roomList(),
         this.gate.admit(conn, DEFAULT_ROOM),
       ]);
@@ -233,9 +234,12 @@ export class Membership {
     const fresh = this.registry.join(conn, room);
     let page: HistoryPage;
     let seq: number;
+    let rev: number;
+    let history: ChatMessage[];
     try {
       await this.router.ready(room);
-      [page, seq] = await Promise.all([this.store.history(room, { limit: this.limits.historyOnJoin }), this.store.lastSeq(room)]);
+      [page, seq, rev] = await Promise.all([this.store.history(room, { limit: this.limits.historyOnJoin }), this.store.lastSeq(room), this.store.lastRev(room)]);
+      history = await attachQuotes(this.store, page.messages);
     } catch (err) {
       if (conn.closing) return;
       this.host.report({ type: 'warn', message: `cannot read history for a join: ${(err as Error).message}` });
@@ -254,11 +258,12 @@ export class Membership {
         : [...[...(this.registry.room(room)?.members ?? [])].map((c) => c.session.name), ...this.directory.members(room)],
       ...(large && { count }),
       seq,
-      history: page.messages,
+      rev,
+      history,
       ...admitted.view,
     });
     if (!fresh) return;
-    this.goLive(conn, room, page.messages);
+    this.goLive(conn, room, history);
     this.router.toPeople({ kind: 'join', ...conn.session.person, room, origin: conn.id });
     this.host.report({ type: 'join', name: conn.session.name, room });
   }
@@ -378,9 +383,14 @@ export class Membership {
   private async roomList(): Promise<RoomInfo[]> {
     // Counts, not member lists: with everyone in `general`, names would repeat
     // `users` and make each welcome twice as large on a busy server.
-    const seqs = new Map((await this.store.rooms()).map((r) => [r.name, r.lastSeq]));
+    const stored = new Map((await this.store.rooms()).map((r) => [r.name, r]));
     const names = new Set<string>([...this.roomLimits.names(), ...this.directory.roomNames()]);
-    return [...names].sort().map((name) => ({ name, count: (this.registry.room(name)?.members.size ?? 0) + this.directory.count(name), seq: seqs.get(name) ?? 0 }));
+    return [...names].sort().map((name) => ({
+      name,
+      count: (this.registry.room(name)?.members.size ?? 0) + this.directory.count(name),
+      seq: stored.get(name)?.lastSeq ?? 0,
+      rev: stored.get(name)?.lastRev ?? 0,
+    }));
   }
 }
 

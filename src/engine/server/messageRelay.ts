@@ -4,6 +4,7 @@ import type { BusRouter } from './busRouter';
 import type { Connection } from './connection';
 import type { Delivery } from './delivery';
 import type { RateLimit } from './rateLimit';
+import { quoteOf } from '../stores/messageChanges';
 
 /** What message relay needs from the server. */
 export interface MessageRelayHost {
@@ -49,6 +50,12 @@ export class MessageRelay {
       const refused = this.host.writeRefusal(conn, room);
       if (refused) return this.host.error(conn, refused.code, refused.message, f.id);
     }
+    let original;
+    if (f.replyTo !== undefined) {
+      // A reply to a deleted message is allowed: its quote says so.
+      original = await this.store.get(room, f.replyTo);
+      if (!original) return this.host.error(conn, 'bad_target', `there is no message ${f.replyTo} to reply to in ${f.to !== undefined ? 'this conversation' : room}`, f.id);
+    }
     const draft: MessageDraft = {
       id: f.id,
       room,
@@ -61,6 +68,7 @@ export class MessageRelay {
       // echoed to everyone, and a deeply nested one breaks JSON.stringify for
       // every later welcome and history reply (found by the chaos fuzz test).
       ...(f.snippet !== undefined && { snippet: knownSnippetFields(f.snippet) }),
+      ...(f.replyTo !== undefined && { replyTo: f.replyTo }),
     };
     let stored: AppendResult;
     try {
@@ -70,7 +78,8 @@ export class MessageRelay {
       this.host.warn((err as Error).message);
       return this.host.error(conn, 'store_failed', 'the server could not save your message; it was not delivered, try again later', f.id);
     }
-    const msg = stored.message;
+    // The store's message is shared with it: the quote goes on a copy.
+    const msg = stored.message.replyTo !== undefined ? { ...stored.message, reply: quoteOf(stored.message.replyTo, original ?? (await this.store.get(room, stored.message.replyTo))) } : stored.message;
     // A resend: the original goes back to the sender as its acknowledgement, and to nobody else again.
     if (stored.duplicate) return this.delivery.toConn(conn, msg);
     if (peer === undefined) {

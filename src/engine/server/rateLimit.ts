@@ -16,6 +16,7 @@ export interface RateLimitHost {
  * and reaches a whole room, so it costs one too.
  */
 export const COSTS = { message: 1, file: 1, history: 1, search: 3, who: 1, room: 1 } as const;
+// Reactions, edits and deletes are charged as messages: they are broadcast like one.
 export type Charged = keyof typeof COSTS;
 
 /** Refusals within FLOOD_WINDOW_MS before a connection is cut as a flood (at least; see charge()). */

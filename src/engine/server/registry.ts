@@ -1,7 +1,7 @@
 import { dmParticipants, isDmKey, type ServerFrame } from '../protocol';
 import { foldName } from '../stores/store';
 import type { FrameEncoder } from './codec';
-import type { Connection } from './connection';
+import type { Connection, Session } from './connection';
 import type { FanoutGroup, Segment } from './outputQueue';
 
 /** The members of a room whose codecs share one encoding variant: they share the bytes of every room frame. */
@@ -236,7 +236,7 @@ export class Registry {
    * it proved (or, as a guest, holds the session of) one of the two
    * identities of the key. A name is never enough: it changes hands.
    */
-  canSee(conn: Connection, room: string): boolean {
+  canSee(conn: { readonly session: Session }, room: string): boolean {
     if (isDmKey(room)) return dmParticipants(room)?.includes(conn.session.id) ?? false;
     return conn.session.rooms.has(room);
   }

@@ -6,6 +6,7 @@ import type { ChatMessage, Snippet } from '../protocol';
 import { DEFAULT_SEARCH_BUDGET, searchIndex, type SearchBudget } from './indexSearch';
 import { parseJson, readLines } from './jsonLines';
 import { MessageIndex } from './messageIndex';
+import { parseReactors, publicReactions, type Reactors } from './messageChanges';
 import { NameClaimsFile } from './nameClaimsFile';
 import { RoomStatesFile } from './roomStatesFile';
 import { RoomFiles, type OpenFile } from './roomFiles';
@@ -13,6 +14,9 @@ import {
   DEFAULT_RETENTION,
   StoreError,
   type AppendResult,
+  type Change,
+  type ChangesPage,
+  type MutateResult,
   type HistoryPage,
   type HistoryQuery,
   type MessageDraft,
@@ -118,7 +122,8 @@ export class FileStore implements Store {
       throw new StoreError(`could not save message to history: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, err);
     }
     this.index.add(message, draft.author);
-    if (this.retention.maxPerRoom > 0 && this.files.lines(message.room) > this.retention.maxPerRoom * 2) this.compact(message.room);
+    if (this.unscrubbed.has(message.room)) this.scrub(message.room);
+    else if (this.retention.maxPerRoom > 0 && this.files.lines(message.room) > this.retention.maxPerRoom * 2) this.compact(message.room);
     return { message, duplicate: false };
   }
 
@@ -136,6 +141,50 @@ export class FileStore implements Store {
 
   async rooms(): Promise<RoomSummary[]> {
     return this.index.rooms();
+  }
+
+  async get(room: string, seq: number): Promise<ChatMessage | undefined> {
+    return this.index.get(room, seq);
+  }
+
+  /**
+   * A change is appended to the room's file as a `change` line, which recovery
+   * applies. A delete then rewrites the file at once with every message in
+   * its latest state, so neither the deleted text nor its earlier edits stay
+   * on disk in the file (docs/security.md says what the file system may keep).
+   * An edit leaves the old text in the file until the next compaction.
+   */
+  async mutate(room: string, seq: number, change: Change, actor: string): Promise<MutateResult> {
+    this.assertOpen();
+    const applied = this.index.prepare(room, seq, change, actor);
+    if (!applied.ok) return applied;
+    if (applied.changed) {
+      const line = JSON.stringify({ type: 'change', room, seq, rev: applied.message.rev, change, actor });
+      try {
+        this.files.write(room, line);
+      } catch (err) {
+        throw new StoreError(`could not save the change to history: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, err);
+      }
+      this.index.apply(applied);
+      if (change.kind === 'delete' || this.unscrubbed.has(room)) this.scrub(room);
+    }
+    return { ok: true, message: applied.message, rev: this.index.lastRev(room), changed: applied.changed };
+  }
+
+  async changes(room: string, sinceRev: number, limit: number): Promise<ChangesPage> {
+    return this.index.changes(room, sinceRev, limit);
+  }
+
+  async lastRev(room: string): Promise<number> {
+    return this.index.lastRev(room);
+  }
+
+  /** Rooms whose file may still hold a deleted text because the rewrite after the delete failed: tried again at each write. */
+  private readonly unscrubbed = new Set<string>();
+
+  private scrub(room: string): void {
+    if (this.compact(room)) this.unscrubbed.delete(room);
+    else this.unscrubbed.add(room);
   }
 
   async conversationsOf(participant: string): Promise<RoomSummary[]> {
@@ -201,9 +250,18 @@ export class FileStore implements Store {
       if (!entry.endsWith('.jsonl')) continue;
       let room: string | undefined;
       const read = readLines(fs.readFileSync(path.join(this.files.dir, entry)), (line) => {
+        const other = parseJson(line) as Record<string, unknown> | undefined;
+        if (other?.type === 'change' || other?.type === 'rev') {
+          if (room === undefined ? typeof other.room === 'string' && this.replay(other) : other.room === room && this.replay(other)) {
+            room = other.room as string;
+          } else {
+            this.recovery.skipped++;
+          }
+          return;
+        }
         const stored = parseStored(line);
         // A file holds one room, with rising seqs; any other line is as unreadable as a torn one.
-        if (stored && (room === undefined || stored.message.room === room) && this.index.add(stored.message, stored.author)) {
+        if (stored && (room === undefined || stored.message.room === room) && this.index.add(stored.message, stored.author, stored.reactors)) {
           room = stored.message.room;
           this.recovery.messages++;
         } else {
@@ -217,27 +275,60 @@ export class FileStore implements Store {
     }
   }
 
-  /** Rewrite a room's file with only the retained messages. */
-  private compact(room: string): void {
-    const { messages, authors } = this.index.retained(room);
+  /** A `change` or `rev` line read back: true when it applied (a change to a message this file no longer holds is skipped). */
+  private replay(line: Record<string, unknown>): boolean {
+    const room = line.room as string;
+    if (!Number.isSafeInteger(line.rev)) return false;
+    const rev = line.rev as number;
+    if (line.type === 'rev') {
+      this.index.raiseRev(room, rev);
+      return true;
+    }
+    const change = parseChange(line.change);
+    if (!change || !Number.isSafeInteger(line.seq) || typeof line.actor !== 'string') return false;
+    const applied = this.index.prepare(room, line.seq as number, change, line.actor, rev);
+    if (!applied.ok) return false;
+    this.index.apply(applied);
+    this.index.raiseRev(room, rev);
+    return true;
+  }
+
+  /**
+   * Rewrite a room's file with only the retained messages, each in its latest
+   * state, after a line with the room's rev (the message with the newest rev
+   * may be one retention dropped). False when it could not.
+   */
+  private compact(room: string): boolean {
+    const { messages, authors, reactors } = this.index.retained(room);
+    const rev = this.index.lastRev(room);
     try {
-      this.files.rewrite(
-        room,
-        messages.map((m, i) => toLine(m, authors[i])),
-      );
+      this.files.rewrite(room, [...(rev > 0 ? [JSON.stringify({ type: 'rev', room, rev })] : []), ...messages.map((m, i) => toLine(m, authors[i], reactors[i]))]);
+      return true;
     } catch {
-      // Compaction is an optimisation; the full log still holds everything.
+      // Compaction is an optimisation (a delete retries it: see scrub); the full log still holds everything.
+      return false;
     }
   }
 }
 
-/** One stored line: the message as delivered, with who wrote it (for de-duplication after a restart). */
-function toLine(message: ChatMessage, author: string): string {
-  return JSON.stringify({ ...message, author });
+/** One stored line: the message as delivered, with who wrote it (for de-duplication after a restart) and who reacted. */
+function toLine(message: ChatMessage, author: string, reactors: Reactors[] = []): string {
+  const { reactions: _shown, ...rest } = message;
+  return JSON.stringify({ ...rest, author, ...(reactors.length > 0 && { reactors }) });
+}
+
+/** A change as a `change` line stores it, or undefined when the line is not one this version wrote. */
+function parseChange(v: unknown): Change | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const c = v as Record<string, unknown>;
+  if (c.kind === 'edit' && typeof c.text === 'string' && typeof c.ts === 'string') return { kind: 'edit', text: c.text, ts: c.ts };
+  if (c.kind === 'delete' && typeof c.ts === 'string') return { kind: 'delete', ts: c.ts };
+  if (c.kind === 'react' && typeof c.emoji === 'string' && typeof c.on === 'boolean' && typeof c.name === 'string') return { kind: 'react', emoji: c.emoji, on: c.on, name: c.name };
+  return undefined;
 }
 
 /** A stored line read back, or undefined for a torn or corrupt one. Lines written before identities were keyed by sender name. */
-function parseStored(line: string): { message: ChatMessage; author: string } | undefined {
+function parseStored(line: string): { message: ChatMessage; author: string; reactors: Reactors[] } | undefined {
   const m = parseJson(line) as Record<string, unknown> | undefined;
   if (!m || m.type !== 'message' || typeof m.room !== 'string' || !Number.isSafeInteger(m.seq) || typeof m.text !== 'string' || typeof m.sender !== 'string' || typeof m.id !== 'string' || typeof m.ts !== 'string') return undefined;
   const author = typeof m.author === 'string' ? m.author : m.sender;
@@ -246,5 +337,11 @@ function parseStored(line: string): { message: ChatMessage; author: string } | u
   if (isIdentityId(author)) message.author = author;
   if (typeof m.to === 'string') message.to = m.to;
   if (m.snippet !== undefined) message.snippet = m.snippet as Snippet;
-  return { message, author };
+  if (Number.isSafeInteger(m.replyTo)) message.replyTo = m.replyTo as number;
+  if (typeof m.edited === 'string') message.edited = m.edited;
+  if (m.deleted === true) message.deleted = true;
+  if (Number.isSafeInteger(m.rev)) message.rev = m.rev as number;
+  const reactors = parseReactors(m.reactors);
+  if (reactors.length > 0) message.reactions = publicReactions(reactors);
+  return { message, author, reactors };
 }

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_SEARCH_BUDGET, searchIndex, type SearchBudget } from './indexSearch';
 import { MessageIndex } from './messageIndex';
+import type { ChatMessage } from '../protocol';
 import {
   DEFAULT_RETENTION,
   foldName,
   type AppendResult,
+  type Change,
+  type ChangesPage,
+  type MutateResult,
   type HistoryPage,
   type HistoryQuery,
   type MessageDraft,
@@ -63,6 +67,25 @@ export class MemoryStore implements Store {
 
   async rooms(): Promise<RoomSummary[]> {
     return this.index.rooms();
+  }
+
+  async get(room: string, seq: number): Promise<ChatMessage | undefined> {
+    return this.index.get(room, seq);
+  }
+
+  async mutate(room: string, seq: number, change: Change, actor: string): Promise<MutateResult> {
+    const applied = this.index.prepare(room, seq, change, actor);
+    if (!applied.ok) return applied;
+    this.index.apply(applied);
+    return { ok: true, message: applied.message, rev: this.index.lastRev(room), changed: applied.changed };
+  }
+
+  async changes(room: string, sinceRev: number, limit: number): Promise<ChangesPage> {
+    return this.index.changes(room, sinceRev, limit);
+  }
+
+  async lastRev(room: string): Promise<number> {
+    return this.index.lastRev(room);
   }
 
   async conversationsOf(participant: string): Promise<RoomSummary[]> {

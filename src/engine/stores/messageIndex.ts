@@ -1,5 +1,6 @@
 import { dmParticipants, isDmKey, type ChatMessage } from '../protocol';
-import type { HistoryPage, HistoryQuery, MessageDraft, RetentionOptions, RoomSummary } from './store';
+import { applyChange, type Applied, type Reactors } from './messageChanges';
+import type { Change, ChangesPage, HistoryPage, HistoryQuery, MessageDraft, RetentionOptions, RoomSummary } from './store';
 
 /**
  * One room's retained messages, oldest at `head`. Seqs rise; they are
@@ -21,6 +22,15 @@ export class RoomLog {
   last = 0;
   /** The newest message's time: later ones never get an earlier one (see MessageIndex.next). */
   lastTs = '';
+  /** The room's newest rev: every change to one of its messages takes the next. */
+  lastRev = 0;
+  /** Who reacted to which message with what, by seq (only messages with reactions). */
+  readonly reactors = new Map<number, Reactors[]>();
+  /**
+   * Changes in rev order: `[rev, seq]`. A message changed twice appears twice;
+   * `changes` skips an entry whose message has moved on to a later rev.
+   */
+  changeLog: Array<[rev: number, seq: number]> = [];
 
   constructor(readonly room: string) {}
 
@@ -94,19 +104,27 @@ export class MessageIndex {
     };
     if (draft.to !== undefined) msg.to = draft.to;
     if (draft.snippet !== undefined) msg.snippet = draft.snippet;
+    if (draft.replyTo !== undefined) msg.replyTo = draft.replyTo;
     return msg;
   }
 
-  /** Keep a message (from append or from recovery). A seq that is not above the room's newest is ignored: a replayed line. */
-  add(msg: ChatMessage, author: string): boolean {
+  /**
+   * Keep a message (from append or from recovery, with its reactor sets when
+   * it has any). A seq that is not above the room's newest is ignored: a
+   * replayed line.
+   */
+  add(msg: ChatMessage, author: string, reactors?: Reactors[]): boolean {
     const log = this.logs.get(msg.room) ?? this.newLog(msg.room);
     if (msg.seq <= log.last) return false;
     log.messages.push(msg);
     log.authors.push(author);
     log.last = msg.seq;
     if (msg.ts > log.lastTs) log.lastTs = msg.ts;
+    if (reactors && reactors.length > 0) log.reactors.set(msg.seq, reactors);
+    if (msg.rev !== undefined) this.noteRev(log, msg.rev, msg.seq);
     const max = this.retention.maxPerRoom;
     if (max > 0 && log.count > max) {
+      log.reactors.delete(log.messages[log.head].seq);
       log.head++;
       // Trim the arrays now and then rather than shifting on every append.
       if (log.head > 1024 && log.head > log.messages.length / 2) {
@@ -118,6 +136,91 @@ export class MessageIndex {
     }
     this.rememberId(idKey(author, msg.id), msg);
     return true;
+  }
+
+  /** A retained message, or undefined. */
+  get(room: string, seq: number): ChatMessage | undefined {
+    const log = this.logs.get(room);
+    if (!log) return undefined;
+    const i = log.indexOf(seq);
+    return i < log.messages.length && log.messages[i].seq === seq ? log.messages[i] : undefined;
+  }
+
+  /** The reactor sets of a retained message (empty when none). */
+  reactorsOf(room: string, seq: number): Reactors[] {
+    return this.logs.get(room)?.reactors.get(seq) ?? [];
+  }
+
+  /**
+   * What a change would make of a message, under the room's next rev (or
+   * `rev`, replaying a stored change). Nothing is kept until `apply`.
+   */
+  prepare(room: string, seq: number, change: Change, actor: string, rev?: number): Applied {
+    const log = this.logs.get(room);
+    const msg = this.get(room, seq);
+    if (!log || !msg) return { ok: false, code: 'bad_target', reason: `there is no message ${seq} in ${room}` };
+    return applyChange(msg, log.reactors.get(seq) ?? [], change, actor, rev ?? log.lastRev + 1);
+  }
+
+  /** Keep a prepared change: the message is replaced everywhere the index holds it, so the old text is gone from reads and search. */
+  apply(applied: Extract<Applied, { ok: true }>): void {
+    const m = applied.message;
+    const log = this.logs.get(m.room);
+    if (!log || !applied.changed) return;
+    const i = log.indexOf(m.seq);
+    if (i >= log.messages.length || log.messages[i].seq !== m.seq) return;
+    log.messages[i] = m;
+    if (applied.reactors.length > 0) log.reactors.set(m.seq, applied.reactors);
+    else log.reactors.delete(m.seq);
+    const key = idKey(log.authors[i], m.id);
+    if (this.ids.has(key)) this.ids.set(key, m);
+    if (m.rev !== undefined) this.noteRev(log, m.rev, m.seq);
+  }
+
+  lastRev(room: string): number {
+    return this.logs.get(room)?.lastRev ?? 0;
+  }
+
+  /** A recovered or compacted file may name a rev newer than any message it kept. */
+  raiseRev(room: string, rev: number): void {
+    const log = this.logs.get(room) ?? this.newLog(room);
+    if (rev > log.lastRev) log.lastRev = rev;
+  }
+
+  /** Retained messages changed after `since`, latest states, by rev. */
+  changes(room: string, since: number, limit: number): ChangesPage {
+    const log = this.logs.get(room);
+    if (!log) return { messages: [], rev: 0, more: false };
+    const entries = log.changeLog;
+    let lo = 0;
+    let hi = entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (entries[mid][0] <= since) lo = mid + 1;
+      else hi = mid;
+    }
+    const messages: ChatMessage[] = [];
+    for (let i = lo; i < entries.length; i++) {
+      const [rev, seq] = entries[i];
+      const m = this.get(room, seq);
+      if (!m || m.rev !== rev) continue; // dropped by retention, or changed again later
+      if (messages.length === limit) return { messages, rev: log.lastRev, more: true };
+      messages.push(m);
+    }
+    return { messages, rev: log.lastRev, more: false };
+  }
+
+  private noteRev(log: RoomLog, rev: number, seq: number): void {
+    if (rev > log.lastRev) log.lastRev = rev;
+    const entries = log.changeLog;
+    // Recovery adds messages by seq, not rev: keep the log sorted by rev.
+    let i = entries.length;
+    while (i > 0 && entries[i - 1][0] > rev) i--;
+    entries.splice(i, 0, [rev, seq]);
+    // Entries superseded by a later change of the same message are skipped by reads; drop them now and then.
+    if (entries.length > 1024 && entries.length > 2 * log.count) {
+      log.changeLog = entries.filter(([r, s]) => this.get(log.room, s)?.rev === r);
+    }
   }
 
   history(room: string, q: HistoryQuery): HistoryPage {
@@ -134,23 +237,24 @@ export class MessageIndex {
     return { messages: log.messages.slice(start, end), more: start > log.head };
   }
 
-  /** The retained messages of a room with their authors, oldest first. */
-  retained(room: string): { messages: ChatMessage[]; authors: string[] } {
+  /** The retained messages of a room with their authors and reactor sets, oldest first. */
+  retained(room: string): { messages: ChatMessage[]; authors: string[]; reactors: Reactors[][] } {
     const log = this.logs.get(room);
-    if (!log) return { messages: [], authors: [] };
-    return { messages: log.messages.slice(log.head), authors: log.authors.slice(log.head) };
+    if (!log) return { messages: [], authors: [], reactors: [] };
+    const messages = log.messages.slice(log.head);
+    return { messages, authors: log.authors.slice(log.head), reactors: messages.map((m) => log.reactors.get(m.seq) ?? []) };
   }
 
   /** Rooms with messages; DM conversations are left out. */
   rooms(): RoomSummary[] {
     const out: RoomSummary[] = [];
-    for (const log of this.logs.values()) if (!isDmKey(log.room)) out.push({ name: log.room, lastSeq: log.last });
+    for (const log of this.logs.values()) if (!isDmKey(log.room) && log.last > 0) out.push({ name: log.room, lastSeq: log.last, lastRev: log.lastRev });
     return out;
   }
 
   /** The DM conversations a participant takes part in, with their newest seq. */
   conversationsOf(participant: string): RoomSummary[] {
-    return [...this.dmsOf(participant)].map((name) => ({ name, lastSeq: this.lastSeq(name) }));
+    return [...this.dmsOf(participant)].map((name) => ({ name, lastSeq: this.lastSeq(name), lastRev: this.lastRev(name) }));
   }
 
   /** The DM keys a participant takes part in. */

@@ -135,13 +135,7 @@ export class PostgresAppendQueue {
     for (let attempt = 0; ; attempt++) {
       let rows: BatchRow[];
       try {
-        ({ rows } = await this.pool.query<BatchRow>(
-          // A duplicate has the author of its draft by definition (author and client id are the key), so that column comes from $3.
-          `SELECT o_index AS idx, o_duplicate AS duplicate, o_pos AS pos, o_room AS room, o_seq AS seq, o_client_id AS client_id,
-                  ($3::text[])[o_index::int] AS author, o_sender AS sender, o_body AS body, o_body_exact AS body_exact, o_ts AS ts, o_recipient AS recipient, o_snippet AS snippet
-           FROM chat_append_many($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])`,
-          columns,
-        ));
+        rows = batch.some((p) => p.draft.replyTo !== undefined) ? await this.withReplies(batch, columns) : (await this.pool.query<BatchRow>(APPEND_SQL, columns)).rows;
       } catch (err) {
         if (attempt < MAX_RETRIES && isTransient(err)) continue;
         throw err;
@@ -157,7 +151,37 @@ export class PostgresAppendQueue {
       });
     }
   }
+
+  /**
+   * A batch with replies: chat_append_many (migration 2) predates them, so
+   * the seqs they answer are set by a second statement in the same
+   * transaction; a reply is never stored without its link.
+   */
+  private async withReplies(batch: Pending[], columns: (string | null)[][]): Promise<BatchRow[]> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<BatchRow>(APPEND_SQL, columns);
+      const replies = rows.filter((r, i) => !r.duplicate && batch[i]?.draft.replyTo !== undefined);
+      await client.query('UPDATE messages m SET reply_to = x.reply_to FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS x(room, seq, reply_to) WHERE m.room = x.room AND m.seq = x.seq', [
+        replies.map((r) => r.room),
+        replies.map((r) => r.seq),
+        replies.map((r) => batch[Number(r.idx) - 1].draft.replyTo),
+      ]);
+      await client.query('COMMIT');
+      return rows;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined); // the connection may be what failed; the error below says so
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
 }
+
+const APPEND_SQL = `SELECT o_index AS idx, o_duplicate AS duplicate, o_pos AS pos, o_room AS room, o_seq AS seq, o_client_id AS client_id,
+        ($3::text[])[o_index::int] AS author, o_sender AS sender, o_body AS body, o_body_exact AS body_exact, o_ts AS ts, o_recipient AS recipient, o_snippet AS snippet
+ FROM chat_append_many($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])`;
 
 /** A draft as chat_append_many's columns: strings a text column cannot hold go through encodeKey or body_exact. */
 function draftParams(draft: MessageDraft): (string | null)[] {

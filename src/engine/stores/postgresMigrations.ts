@@ -12,7 +12,8 @@ export interface Migration {
 const ROOM_LOCK_SPACE = 0x726f6f6d;
 
 /**
- * The PostgreSQL store's schema, in order. docs/scaling.md describes it.
+ * The PostgreSQL store's schema, in order. docs/scaling.md describes it;
+ * migration 4 (edits, deletes, reactions) is described in docs/storage.md.
  *
  * - `meta` holds the history id, so every node that shares the database
  *   reports the same one.
@@ -215,6 +216,23 @@ CREATE TABLE room_states (
   state      jsonb NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+`,
+  },
+  {
+    version: 5,
+    name: 'replies, reactions, edits and deletes',
+    sql: `
+-- Every change to a message takes its room's next rev (rooms.last_rev), in
+-- the transaction that writes it; messages.rev is the rev of its last change.
+ALTER TABLE rooms ADD COLUMN last_rev bigint NOT NULL DEFAULT 0;
+ALTER TABLE messages
+  ADD COLUMN reply_to bigint,
+  ADD COLUMN edited   text,
+  ADD COLUMN deleted  boolean NOT NULL DEFAULT false,
+  ADD COLUMN rev      bigint,
+  -- [{"emoji": "…", "by": [[identity, name], …]}, …]: who may take a reaction back.
+  ADD COLUMN reactors jsonb;
+CREATE INDEX messages_rev ON messages (room, rev) WHERE rev IS NOT NULL;
 `,
   },
 ];

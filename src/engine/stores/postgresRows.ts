@@ -1,5 +1,6 @@
 import type { ChatMessage, Snippet } from '../protocol';
 import type { MessageDraft } from './store';
+import { parseReactors, publicReactions } from './messageChanges';
 
 /*
  * How messages map to rows of the PostgreSQL store's `messages` table, and
@@ -7,7 +8,7 @@ import type { MessageDraft } from './store';
  */
 
 /** The columns every message query reads, in the order MessageRow names them. */
-export const COLUMNS = 'pos, room, seq, client_id, author, sender, body, body_exact, ts, recipient, snippet';
+export const COLUMNS = 'pos, room, seq, client_id, author, sender, body, body_exact, ts, recipient, snippet, reply_to, edited, deleted, rev, reactors';
 
 /** A message as node-postgres returns it (bigints come as strings). */
 export interface MessageRow {
@@ -22,6 +23,13 @@ export interface MessageRow {
   ts: string;
   recipient: string | null;
   snippet: string | null;
+  /** Absent from the rows chat_append_many returns (they are new, or resends answered as first stored). */
+  reply_to?: string | null;
+  edited?: string | null;
+  deleted?: boolean;
+  rev?: string | null;
+  /** jsonb comes back parsed. */
+  reactors?: unknown;
 }
 
 /**
@@ -59,11 +67,13 @@ export function messageFromDraft(d: MessageDraft, seq: number, ts: string): Chat
     ts,
     ...(d.to !== undefined && { to: d.to }),
     ...(d.snippet !== undefined && { snippet: d.snippet }),
+    ...(d.replyTo !== undefined && { replyTo: d.replyTo }),
   };
 }
 
 /** A row back as the message it stores. */
 export function toMessage(r: MessageRow): ChatMessage {
+  const reactions = publicReactions(parseReactors(r.reactors));
   return {
     type: 'message',
     id: decodeKey(r.client_id),
@@ -75,5 +85,10 @@ export function toMessage(r: MessageRow): ChatMessage {
     ts: r.ts,
     ...(r.recipient !== null && { to: decodeKey(r.recipient) }),
     ...(r.snippet !== null && { snippet: JSON.parse(r.snippet) as Snippet }),
+    ...(r.reply_to != null && { replyTo: Number(r.reply_to) }),
+    ...(r.edited != null && { edited: r.edited }),
+    ...(r.deleted === true && { deleted: true as const }),
+    ...(r.rev != null && { rev: Number(r.rev) }),
+    ...(reactions.length > 0 && { reactions }),
   };
 }

@@ -3,12 +3,17 @@ import { Pool, type PoolClient } from 'pg';
 import { redactSecrets, redactUrl } from '../redactUrl';
 import { applyMigrations } from './postgresMigrations';
 import { DEFAULT_APPEND_LIMITS, PostgresAppendQueue, type AppendBatchLimits } from './postgresAppendQueue';
-import { COLUMNS, decodeKey, encodeKey, toMessage, type MessageRow } from './postgresRows';
+import { COLUMNS, decodeKey, encodeKey, storableText, toMessage, type MessageRow } from './postgresRows';
+import { applyChange, parseReactors } from './messageChanges';
+import type { ChatMessage } from '../protocol';
 import {
   DEFAULT_RETENTION,
   StoreError,
   foldName,
   type AppendResult,
+  type Change,
+  type ChangesPage,
+  type MutateResult,
   type HistoryPage,
   type HistoryQuery,
   type MessageDraft,
@@ -194,24 +199,92 @@ export class PostgresStore implements Store {
   }
 
   async rooms(): Promise<RoomSummary[]> {
-    const rows = await this.read<{ name: string; last_seq: string }>(
+    const rows = await this.read<{ name: string; last_seq: string; last_rev: string }>(
       'cannot list rooms',
-      "SELECT name, last_seq FROM rooms WHERE NOT starts_with(name, '@') ORDER BY name",
+      "SELECT name, last_seq, last_rev FROM rooms WHERE NOT starts_with(name, '@') ORDER BY name",
       [],
     );
-    return rows.map((r) => ({ name: r.name, lastSeq: Number(r.last_seq) }));
+    return rows.map((r) => ({ name: r.name, lastSeq: Number(r.last_seq), lastRev: Number(r.last_rev) }));
+  }
+
+  async get(room: string, seq: number): Promise<ChatMessage | undefined> {
+    if (!Number.isSafeInteger(seq)) return undefined;
+    const rows = await this.read<MessageRow>('cannot read the message', `SELECT ${COLUMNS} FROM messages WHERE room = $1 AND seq = $2 AND ${this.retained('$3')}`, [room, seq, this.maxPerRoom]);
+    return rows[0] ? toMessage(rows[0]) : undefined;
+  }
+
+  /**
+   * One transaction: the message row locked, the change worked out by the same
+   * function as the other stores, the room's rev bumped (its row lock orders
+   * concurrent changes), the row rewritten. A delete sets the body to '' and
+   * the snippet to NULL, so the generated tsvector no longer holds its words;
+   * PostgreSQL keeps the old row version until VACUUM (docs/security.md).
+   */
+  async mutate(room: string, seq: number, change: Change, actor: string): Promise<MutateResult> {
+    let client: PoolClient | undefined;
+    try {
+      client = await this.pool.connect();
+      await client.query('BEGIN');
+      const { rows } = await client.query<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE room = $1 AND seq = $2 AND ${this.retained('$3')} FOR UPDATE`, [room, seq, this.maxPerRoom]);
+      const row = rows[0];
+      if (!row) {
+        await client.query('ROLLBACK');
+        return { ok: false, code: 'bad_target', reason: `there is no message ${seq} in ${room}` };
+      }
+      const applied = applyChange(toMessage(row), parseReactors(row.reactors), change, encodeKey(actor), 0);
+      if (!applied.ok || !applied.changed) {
+        await client.query('ROLLBACK');
+        if (!applied.ok) return applied;
+        return { ok: true, message: applied.message, rev: await this.lastRev(room), changed: false };
+      }
+      const bumped = await client.query<{ last_rev: string }>('UPDATE rooms SET last_rev = last_rev + 1 WHERE name = $1 RETURNING last_rev', [room]);
+      const rev = Number(bumped.rows[0].last_rev);
+      const m: ChatMessage = { ...applied.message, rev };
+      const body = storableText(m.text);
+      await client.query(
+        'UPDATE messages SET body = $3, body_exact = $4, snippet = $5, edited = $6, deleted = $7, rev = $8, reactors = $9 WHERE room = $1 AND seq = $2',
+        [room, seq, body, body === m.text ? null : JSON.stringify(m.text), m.snippet === undefined ? null : JSON.stringify(m.snippet), m.edited ?? null, m.deleted === true, rev, applied.reactors.length > 0 ? JSON.stringify(applied.reactors) : null],
+      );
+      await client.query('COMMIT');
+      return { ok: true, message: m, rev, changed: true };
+    } catch (err) {
+      await client?.query('ROLLBACK').catch(() => undefined); // the connection may be what failed; the error says so
+      throw this.storeError('cannot change the message', err);
+    } finally {
+      client?.release();
+    }
+  }
+
+  async changes(room: string, sinceRev: number, limit: number): Promise<ChangesPage> {
+    const n = Math.max(0, Math.floor(limit));
+    const rows = await this.read<MessageRow>(
+      'cannot read changes',
+      `SELECT ${COLUMNS} FROM messages WHERE room = $1 AND rev > $2 AND ${this.retained('$3')} ORDER BY rev LIMIT $4`,
+      [room, Math.max(0, Math.floor(sinceRev)), this.maxPerRoom, n + 1],
+    );
+    return { messages: rows.slice(0, n).map(toMessage), rev: await this.lastRev(room), more: rows.length > n };
+  }
+
+  async lastRev(room: string): Promise<number> {
+    const rows = await this.read<{ last_rev: string }>('cannot read the room', 'SELECT last_rev FROM rooms WHERE name = $1', [room]);
+    return rows[0] ? Number(rows[0].last_rev) : 0;
+  }
+
+  /** SQL true for a message of `room` (the query's $1) within the retained window; `max` names the maxPerRoom parameter. */
+  private retained(max: string): string {
+    return `(${max}::bigint = 0 OR seq > (SELECT last_seq FROM rooms WHERE name = $1) - ${max}::bigint)`;
   }
 
   async conversationsOf(participant: string): Promise<RoomSummary[]> {
     // Through the DM indexes of messages (a person's own conversations), not a scan of every room.
-    const rows = await this.read<{ name: string; last_seq: string }>(
+    const rows = await this.read<{ name: string; last_seq: string; last_rev: string }>(
       'cannot list direct conversations',
-      `SELECT r.name, r.last_seq FROM rooms r
+      `SELECT r.name, r.last_seq, r.last_rev FROM rooms r
        WHERE r.name IN (SELECT room FROM messages WHERE dm_a = $1 UNION SELECT room FROM messages WHERE dm_b = $1)
        ORDER BY r.name`,
       [participant],
     );
-    return rows.map((r) => ({ name: r.name, lastSeq: Number(r.last_seq) }));
+    return rows.map((r) => ({ name: r.name, lastSeq: Number(r.last_seq), lastRev: Number(r.last_rev) }));
   }
 
   async nameOwner(name: string): Promise<string | undefined> {

@@ -39,8 +39,29 @@ export interface Store {
    */
   search(query: SearchQuery): Promise<SearchPage>;
 
-  /** Rooms (not DM conversations) that have stored messages, with their newest seq. */
+  /** Rooms (not DM conversations) that have stored messages, with their newest seq and rev. */
   rooms(): Promise<RoomSummary[]>;
+
+  /** One message in its latest state, or undefined when the room has no such seq (never stored, or dropped by retention). */
+  get(room: string, seq: number): Promise<ChatMessage | undefined>;
+
+  /**
+   * Change a stored message (edit, delete, react) and give the change the
+   * room's next rev, atomically with the write. Authorization is the
+   * caller's: the store checks only that the message exists and can take
+   * the change. `actor` (an identity id) keys the reaction set, so one
+   * person has one reaction of each emoji. A delete erases the text and
+   * snippet from storage and search, not just from reads. A change that
+   * changes nothing (a reaction already there) allocates no rev and comes
+   * back with `changed: false`.
+   */
+  mutate(room: string, seq: number, change: Change, actor: string): Promise<MutateResult>;
+
+  /** Messages of a room changed after `sinceRev`, in their latest states, ordered by rev; at most `limit`. */
+  changes(room: string, sinceRev: number, limit: number): Promise<ChangesPage>;
+
+  /** The room's newest rev, 0 when nothing in it ever changed. */
+  lastRev(room: string): Promise<number>;
 
   /**
    * The direct conversations (DM keys) `participant` takes part in, with their
@@ -101,6 +122,26 @@ export interface MessageDraft {
   ts: string;
   to?: string;
   snippet?: Snippet;
+  /** The seq this message answers, in the same room (the server has checked that it exists). */
+  replyTo?: number;
+}
+
+/** A change to a stored message. `ts` is server time, ISO 8601 UTC; `name` is the reactor's display name now. */
+export type Change = { kind: 'edit'; text: string; ts: string } | { kind: 'delete'; ts: string } | { kind: 'react'; emoji: string; on: boolean; name: string };
+
+/** The outcome of a mutate: the message's latest state, or why the store refused. */
+export type MutateResult =
+  | { ok: true; message: ChatMessage; rev: number; changed: boolean }
+  /** `bad_target`: no such message, or it is deleted (a deleted message takes no edit, reaction or second delete). */
+  | { ok: false; code: 'bad_target' | 'too_many_reactions'; reason: string };
+
+/** One page of changes, ordered by rev. */
+export interface ChangesPage {
+  messages: ChatMessage[];
+  /** The room's newest rev now. */
+  rev: number;
+  /** More changed messages follow the last of this page. */
+  more: boolean;
 }
 
 /** The outcome of an append. */
@@ -155,6 +196,8 @@ export interface SearchPage {
 export interface RoomSummary {
   name: string;
   lastSeq: number;
+  /** The room's newest rev (0 when nothing in it ever changed). */
+  lastRev: number;
 }
 
 /**

@@ -10,7 +10,7 @@ import { RPL, numeric, type ReplyContext } from './numerics';
  */
 
 /** Channel modes by CHANMODES type: A (list), B (always a parameter), C (parameter when set), D (flags). */
-export const CHANNEL_MODES = { list: 'b', alwaysParam: 'k', paramWhenSet: 'l', flags: 'int' } as const;
+export const CHANNEL_MODES = { list: 'b', alwaysParam: 'k', paramWhenSet: 'l', flags: 'imnt' } as const;
 /** Membership modes and their prefixes, most privileged first: room operator, voice. */
 export const MEMBER_MODES = { modes: 'ov', prefixes: '@+' } as const;
 /** User modes: invisible. */
@@ -20,12 +20,12 @@ export const USER_MODES = 'i';
 export interface IsupportLimits {
   /** Shown by clients as the network's name. */
   network: string;
-  /** Characters in a topic. */
-  topicLen: number;
-  /** Characters in an away message. */
-  awayLen: number;
-  /** Characters in a kick reason. */
-  kickLen: number;
+  /** Characters in a topic; undefined while topics cannot be set (no TOPICLEN). */
+  topicLen?: number;
+  /** Characters in an away message; undefined while away cannot be set (no AWAYLEN). */
+  awayLen?: number;
+  /** Characters in a kick reason; undefined while nobody can kick (no KICKLEN). */
+  kickLen?: number;
   /** Rooms one person may be in. */
   maxChannels: number;
   /** Targets of one PRIVMSG or NOTICE. */
@@ -38,6 +38,10 @@ export interface IsupportLimits {
   chathistory?: number;
   /** Set once LIST can never cut a client off for its volume (it goes through the bounded output queue). */
   safelist?: boolean;
+  /** The channel modes the server supports now, by CHANMODES type; default CHANNEL_MODES. */
+  channelModes?: { list: string; alwaysParam: string; paramWhenSet: string; flags: string };
+  /** The membership modes and prefixes the server supports now; default MEMBER_MODES. */
+  memberModes?: { modes: string; prefixes: string };
 }
 
 /** Escapes an ISUPPORT value: space, backslash and '=' as \x20, \x5C and \x3D. */
@@ -47,24 +51,25 @@ export function escapeIsupportValue(value: string): string {
 
 /** The tokens, sorted, each `NAME` or `NAME=value`. */
 export function isupportTokens(limits: IsupportLimits): string[] {
-  const { list, alwaysParam, paramWhenSet, flags } = CHANNEL_MODES;
+  const { list, alwaysParam, paramWhenSet, flags } = limits.channelModes ?? CHANNEL_MODES;
+  const member = limits.memberModes ?? MEMBER_MODES;
   const tokens = [
-    `AWAYLEN=${limits.awayLen}`,
+    ...(limits.awayLen === undefined ? [] : [`AWAYLEN=${limits.awayLen}`]),
     `CASEMAPPING=${CASEMAPPING}`,
     `CHANLIMIT=${CHANNEL_PREFIX}:${limits.maxChannels}`,
     `CHANMODES=${list},${alwaysParam},${paramWhenSet},${flags}`,
     `CHANNELLEN=${CHANNEL_MAX}`,
     `CHANTYPES=${CHANNEL_PREFIX}`,
-    `KICKLEN=${limits.kickLen}`,
+    ...(limits.kickLen === undefined ? [] : [`KICKLEN=${limits.kickLen}`]),
     `LINELEN=${MAX_BODY_BYTES}`,
-    `MAXLIST=${list}:${limits.maxBans}`,
+    ...(list === '' ? [] : [`MAXLIST=${list}:${limits.maxBans}`]),
     `MAXTARGETS=${limits.maxTargets}`,
     `MODES=${limits.modesPerCommand}`,
     `NETWORK=${escapeIsupportValue(limits.network)}`,
     `NICKLEN=${NICK_MAX}`,
-    `PREFIX=(${MEMBER_MODES.modes})${MEMBER_MODES.prefixes}`,
+    member.modes === '' ? 'PREFIX=' : `PREFIX=(${member.modes})${member.prefixes}`,
     `TARGMAX=JOIN:,KICK:1,LIST:1,NAMES:1,NOTICE:${limits.maxTargets},PART:,PRIVMSG:${limits.maxTargets},WHOIS:1`,
-    `TOPICLEN=${limits.topicLen}`,
+    ...(limits.topicLen === undefined ? [] : [`TOPICLEN=${limits.topicLen}`]),
     // Lines are decoded as UTF-8 and invalid bytes replaced, so nothing else is ever relayed.
     'UTF8ONLY',
   ];

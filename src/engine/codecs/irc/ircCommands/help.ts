@@ -1,0 +1,31 @@
+/** What HELP says: per subject, a title line and the lines under it. */
+export const HELP: Readonly<Record<string, readonly string[]>> = {
+  INDEX: [
+    'Help for the TCP Chat IRC gateway',
+    'Rooms are channels and everyone is in #general; panel and terminal users are here too.',
+    'Commands: JOIN PART PRIVMSG NOTICE NICK QUIT NAMES WHO WHOIS LIST TOPIC MODE',
+    '          KICK INVITE AWAY ISON USERHOST MOTD LUSERS VERSION TIME INFO SETNAME CHATHISTORY',
+    'HELP <command> tells more about one of them.',
+  ],
+  JOIN: ['JOIN #room[,#room...] [key,...]', 'Joins rooms, making any that do not exist yet (you are the operator of a room you make).', 'JOIN 0 leaves every room. Room names are a-z, 0-9, - and _.'],
+  PART: ['PART #room[,#room...] [:reason]', 'Leaves rooms.'],
+  PRIVMSG: ['PRIVMSG <#room|nick> :text', 'Says something in a room, or to one person (a direct message).', 'Files cannot be sent from IRC.'],
+  NOTICE: ['NOTICE <#room|nick> :text', 'Like PRIVMSG, but it never earns an error reply.'],
+  NICK: ['NICK <nick>', 'Changes your nick, which is your name in the chat.'],
+  QUIT: ['QUIT [:reason]', 'Leaves the server.'],
+  NAMES: ['NAMES [#room]', 'Who is in a room.'],
+  WHO: ['WHO <#room|nick|mask>', 'People, with their user, host and real name.'],
+  WHOIS: ['WHOIS <nick>', 'One person: their rooms, how they are connected, and the identity they proved.'],
+  LIST: ['LIST [#room,...]', 'The rooms, with how many people are in each and their topics.'],
+  TOPIC: ['TOPIC #room [:topic]', 'Shows or sets a room\'s topic (an empty one clears it). With +t only operators set it.'],
+  MODE: [
+    'MODE <#room|nick> [modes] [args]',
+    'Room modes: +t topic lock, +i invite-only, +m moderated, +k key, +l member limit, +o operator, +v voice, +b ban (nick masks). +n is always on.',
+    'Only room operators change them. Your own user mode +i keeps you out of WHO searches.',
+  ],
+  KICK: ['KICK #room nick [:reason]', 'Puts someone out of a room (room operators only).'],
+  INVITE: ['INVITE nick #room', 'Lets someone into an invite-only or keyed room, once.'],
+  AWAY: ['AWAY [:message]', 'Marks you away with a message, or back without one. The panel shows it too.'],
+  SETNAME: ['SETNAME :real name', 'Changes your real name (IRCv3 setname).'],
+  CHATHISTORY: ['CHATHISTORY <LATEST|BEFORE|AFTER|AROUND|BETWEEN> <target> ...', 'History from the server (IRCv3 draft/chathistory).'],
+};

@@ -1,0 +1,143 @@
+/**
+ * Replies, reactions, edits, deletes, @-completion members, the unread line
+ * and Copy Link to Message in a real extension host (issue 15). The test
+ * speaks for the webview through the same checked entry point its messages
+ * take (api.panelSays), and reads what the host posts back to it; the other
+ * side is a raw socket speaking the documented JSON lines.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ChatMessage } from '../../../src/engine/protocol';
+import { ChatServer } from '../../../src/engine/server/chatServer';
+import type { TcpChatApi } from '../../../src/extension/extension';
+import { RawClient } from '../../support/rawClient';
+import { activated, closeAll, freePort, waitFor } from './helpers';
+
+type Frame = Record<string, unknown>;
+
+describe('replies, reactions, edits and deletes in the extension', function () {
+  this.timeout(30_000);
+  let api: TcpChatApi;
+  let port: number;
+  let server: ChatServer;
+  let bob: RawClient;
+  let me: string;
+
+  before(async () => {
+    ({ api } = await activated());
+    port = await freePort();
+    server = new ChatServer({ host: '127.0.0.1', port, rate: 0 });
+    await server.listen();
+    bob = (await RawClient.hello(port, 'bob')).client;
+    const ok = await vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port, name: 'convo-user' });
+    assert.equal(ok, true, 'connect through the extension');
+    me = api.status().name ?? '';
+    await vscode.commands.executeCommand('tcpChat.openChat');
+  });
+
+  after(async () => {
+    bob?.close();
+    await vscode.commands.executeCommand('tcpChat.disconnect');
+    await server?.close();
+    await closeAll();
+  });
+
+  /** Bob says something in general; resolves with the stored message once the extension holds it. */
+  async function bobSays(id: string, text: string, extra: Frame = {}): Promise<ChatMessage> {
+    bob.send({ type: 'message', id, room: 'general', text, ...extra });
+    const m = (await bob.waitFor((f) => f.type === 'message' && f.id === id)) as unknown as ChatMessage;
+    await waitFor(() => held(m.seq) !== undefined, `message ${id} in the extension`);
+    return m;
+  }
+
+  function held(seq: number, room = 'general'): ChatMessage | undefined {
+    return api.conversation(room).messages.find((m) => m.seq === seq);
+  }
+
+  it('a reaction from the panel reaches others; a click again takes it back', async () => {
+    const m = await bobSays('b1', 'ship it?');
+    assert.ok(api.panelSays({ type: 'react', room: 'general', seq: m.seq, emoji: '👍', on: true }));
+    const on = await bob.waitFor((f) => f.type === 'update');
+    assert.deepEqual((on.message as ChatMessage).reactions, [{ emoji: '👍', count: 1, people: [me] }]);
+    await waitFor(() => held(m.seq)?.reactions?.[0]?.count === 1, 'the reaction in the extension');
+    assert.ok(api.panelPosts().some((p) => p.type === 'update' && p.message.seq === m.seq), 'the panel was told');
+    api.panelSays({ type: 'react', room: 'general', seq: m.seq, emoji: '👍', on: false });
+    const off = await bob.waitFor((f) => f.type === 'update');
+    assert.equal((off.message as ChatMessage).reactions, undefined);
+    await waitFor(() => held(m.seq)?.reactions === undefined, 'the reaction gone in the extension');
+  });
+
+  it('a reply from the panel carries the quote; edit and delete of your own reach everyone', async () => {
+    const original = await bobSays('b2', 'can you review #42?');
+    api.panelSays({ type: 'send', room: 'general', text: 'on it', replyTo: original.seq });
+    const reply = (await bob.waitFor((f) => f.type === 'message' && f.text === 'on it')) as unknown as ChatMessage;
+    assert.equal(reply.replyTo, original.seq);
+    assert.deepEqual(reply.reply, { seq: original.seq, sender: 'bob', excerpt: 'can you review #42?' });
+    await waitFor(() => held(reply.seq) !== undefined, 'the reply in the extension');
+
+    api.panelSays({ type: 'edit', room: 'general', seq: reply.seq, text: 'on it, after lunch' });
+    const edited = (await bob.waitFor((f) => f.type === 'update')).message as ChatMessage;
+    assert.deepEqual([edited.text, typeof edited.edited], ['on it, after lunch', 'string']);
+    await waitFor(() => held(reply.seq)?.edited !== undefined, '(edited) in the extension');
+
+    api.panelSays({ type: 'delete', room: 'general', seq: reply.seq });
+    const gone = (await bob.waitFor((f) => f.type === 'update')).message as ChatMessage;
+    assert.deepEqual([gone.deleted, gone.text], [true, '']);
+    await waitFor(() => held(reply.seq)?.deleted === true, '"message deleted" in the extension');
+  });
+
+  it("cannot edit or delete bob's message, and shows bob's own edit", async () => {
+    const m = await bobSays('b3', 'teh typo');
+    api.panelSays({ type: 'edit', room: 'general', seq: m.seq, text: 'hijacked' });
+    api.panelSays({ type: 'delete', room: 'general', seq: m.seq });
+    const refusals = () => api.panelPosts().filter((p) => p.type === 'items' && p.items.some((i) => i.type === 'system' && /only its author/.test(i.text))).length;
+    await waitFor(() => refusals() >= 2, 'both refusals shown in the room');
+    assert.equal(held(m.seq)?.text, 'teh typo');
+    bob.send({ type: 'edit', id: 'e3', room: 'general', seq: m.seq, text: 'the typo, fixed' });
+    await waitFor(() => held(m.seq)?.text === 'the typo, fixed', "bob's edit in the extension");
+  });
+
+  it("lists the room's members for @-completion", async () => {
+    await waitFor(() => api.conversation('general').members.includes('bob'), 'bob among the members of general');
+    bob.send({ type: 'join', room: 'convo-dev' });
+    await bob.waitFor((f) => f.type === 'joined' && f.room === 'convo-dev');
+    await vscode.commands.executeCommand('tcpChat.joinRoom', 'convo-dev');
+    await waitFor(() => api.conversation('convo-dev').members.includes('bob') && api.conversation('convo-dev').members.includes(me), 'members of convo-dev');
+    const carol = (await RawClient.hello(port, 'carol')).client;
+    try {
+      carol.send({ type: 'join', room: 'convo-dev' });
+      await waitFor(() => api.conversation('convo-dev').members.includes('carol'), 'carol joined convo-dev');
+      carol.send({ type: 'leave', room: 'convo-dev' });
+      await waitFor(() => !api.conversation('convo-dev').members.includes('carol'), 'carol left convo-dev');
+    } finally {
+      carol.close();
+    }
+  });
+
+  it('marks where unread messages start when you come back to a room', async () => {
+    api.panelSays({ type: 'switchRoom', room: 'convo-dev' });
+    await waitFor(() => api.status().room === 'convo-dev', 'looking at convo-dev');
+    const first = await bobSays('b4', 'while you were away');
+    await bobSays('b5', 'and this too');
+    api.panelSays({ type: 'switchRoom', room: 'general' });
+    await waitFor(() => api.panelPosts().some((p) => p.type === 'room' && p.active === 'general' && p.unreadFrom === first.seq), 'the room switch names the first unread message');
+    const back = api.panelPosts().filter((p) => p.type === 'room' && p.active === 'general').pop();
+    assert.ok(back && back.type === 'room' && back.unreadFrom === first.seq);
+  });
+
+  it('Copy Link to Message puts a link on the clipboard that opens the panel at the message', async () => {
+    const m = await bobSays('b6', 'link to me');
+    api.panelSays({ type: 'copyLink', room: 'general', seq: m.seq });
+    await waitFor(async () => (await vscode.env.clipboard.readText()).includes(`seq=${m.seq}`), 'the link on the clipboard');
+    const link = await vscode.env.clipboard.readText();
+    assert.equal(link, `vscode://tcp-chat.tcp-chat/message?server=127.0.0.1%3A${port}&room=general&seq=${m.seq}`);
+    api.panelSays({ type: 'switchRoom', room: 'convo-dev' });
+    await waitFor(() => api.status().room === 'convo-dev', 'elsewhere first');
+    assert.equal(await api.openInvite(link), 'shown');
+    assert.equal(api.status().room, 'general');
+    assert.ok(api.panel().visible, 'the panel is open');
+    assert.ok(api.panelPosts().some((p) => p.type === 'jump' && p.room === 'general' && p.seq === m.seq), 'the panel is told to jump to it');
+    assert.equal(await api.openInvite(link.replace(`%3A${port}`, '%3A1')), 'elsewhere', 'a link to another server does not open here');
+    assert.equal(await api.openInvite(link.replace(`seq=${m.seq}`, 'seq=zero')), 'invalid');
+  });
+});
