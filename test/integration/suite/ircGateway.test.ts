@@ -58,6 +58,9 @@ describe('the IRC gateway beside the panel: one conversation in #general', funct
     const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
 
     const texts: string[] = [];
+    // What the extension received in earlier tests stays in its record (another test shared "Untitled-1, line 2" too): only what comes now counts.
+    const before = new Set(api.received());
+    const fresh = () => api.received().filter((m) => !before.has(m));
     for (const round of [1, 2]) {
       editor.selection = new vscode.Selection(round - 1, 0, round - 1, 17);
       const snippet = await vscode.commands.executeCommand<{ file: string; startLine: number }>('tcpChat.shareSelection');
@@ -73,8 +76,11 @@ describe('the IRC gateway beside the panel: one conversation in #general', funct
     const key = (sender: string, text: string) => `${sender}: ${text}`;
 
     // The panel's order: what the extension received, its own messages included.
-    await waitFor(() => api.received().filter((m) => m.room === 'general' && wanted.has(m.text)).length === texts.length, 'every message in the extension', 30_000);
-    const order = api.received().filter((m) => m.room === 'general' && wanted.has(m.text)).map((m) => key(m.sender, m.text));
+    await waitFor(() => fresh().filter((m) => m.room === 'general' && wanted.has(m.text)).length === texts.length, 'every message in the extension', 30_000).catch((err: Error) => {
+      const seen = fresh().filter((m) => m.room === 'general').map((m) => `${m.sender}: ${m.text}`);
+      throw new Error(`${err.message}; wanted ${JSON.stringify(texts)}; the extension's last messages in #general: ${JSON.stringify(seen)}`);
+    });
+    const order = fresh().filter((m) => m.room === 'general' && wanted.has(m.text)).map((m) => key(m.sender, m.text));
     assert.deepEqual(new Set(order.map((l) => l.split(': ')[0])), new Set(['panel-user', 'ircuser', 'ncuser', 'termuser']));
 
     const privmsgs = (raw: string) =>
