@@ -83,7 +83,7 @@ In the terminal client, type a line to send it to the current room, or:
   /react N EMOJI  react to message [N] with an emoji or :shortcode: (/react N off EMOJI takes it back)
   /edit N TEXT    replace the text of your message [N]
   /delete N       delete your message [N]
-  /who          list who is online (guests are marked)
+  /who [PREFIX] who is online (guests are marked); with PREFIX, who in this room starts with it; @ then Tab completes a name
   /whois NAME   show the identity key fingerprint behind a name
   /nick NAME    change your name
   /history      show earlier messages of the current room

@@ -18,6 +18,9 @@ import { MessageLines, bodyOf, describeUpdate, quoteLine, reactionsLine } from '
 import { awayLine, inviteLine, kickLine, modeLine, modesLine, topicChangeLine, topicLine, whoEntry } from './roomLines';
 import { clean, time } from './terminalText';
 
+/** Names `/who` prints at once. */
+const WHO_SHOWN = 50;
+
 /** Flags of `tcp-chat connect`. */
 export interface ConnectArgs {
   host: string;
@@ -106,8 +109,17 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     tlsOptions = { fingerprint, ...(process.stdin.isTTY && { verify: (fp: string) => askTrust(rl, address, fp, pinned, knownFile) }) };
   }
   const client = new ChatClient({ host: a.host, port: a.port, ...(a.servers?.length && { servers: a.servers }), name, identity, ...(password !== undefined && { password }), ...(tlsOptions && { tls: tlsOptions }) });
-  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   let room = DEFAULT_ROOM;
+  // @ then Tab: the room's members whose names start with what follows, asked of the server (a large room's list is never all here).
+  const completer = (line: string, done: (err: null, result: [string[], string]) => void): void => {
+    const word = /@(\S*)$/.exec(line);
+    if (!word || client.state !== 'connected') return done(null, [[], line]);
+    client.whoPage({ room, prefix: word[1], limit: 20 }).then(
+      (page) => done(null, [page.users.map((u) => '@' + u), word[0]]),
+      () => done(null, [[], word[0]]),
+    );
+  };
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY, completer });
   const print = (line: string) => {
     if (process.stdin.isTTY) {
       readline.clearLine(process.stdout, 0);
@@ -119,6 +131,17 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
   const guestByName = (n: string) => client.person(n)?.guest;
   // Everyone online, marked as guests and with their away messages.
   const everyone = () => (client.people.length > 0 ? client.people.map((p) => whoEntry(label(p.name, p.guest), client.settings.awayOf(p.name))) : client.users.map((n) => whoEntry(clean(n), client.settings.awayOf(n))));
+  /** A page of a room's members from the server, those starting with `prefix` when given. */
+  const whoPage = (where: string, prefix: string | undefined) =>
+    client.whoPage({ room: where, limit: WHO_SHOWN, ...(prefix !== undefined && { prefix }) }).then(
+      (page) => {
+        const count = client.count(where) ?? page.users.length;
+        const which = prefix !== undefined ? `, starting with ${clean(prefix)}` : '';
+        const names = page.people?.length ? page.people.map((p) => label(p.name, p.guest)) : page.users.map(clean);
+        print(`* ${count} in #${where}${which}: ${names.join(', ')}${page.more ? ', …' : ''}`);
+      },
+      (e: Error) => print(`! ${e.message}`),
+    );
   const keys = new KeyWatch(a.knownPeople ?? path.join(defaultDataDir(), 'known_people.json'), address, (line) => print(`! ${clean(line)}`));
   const lines = new MessageLines();
   /** Ids of reactions, edits and deletes sent, until refused (or forgotten after 1,000 more). */
@@ -228,7 +251,9 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
       }
       print(`* TLS, certificate SHA-256 ${client.fingerprint}`);
     }
-    print(`* ${w.users.length} online: ${everyone().join(', ')}`);
+    // Above the server's large-room threshold the welcome names only the people relevant to you.
+    if (w.usersCount !== undefined) print(`* ${w.usersCount} online, among them ${everyone().join(', ')} (/who PREFIX finds others)`);
+    else print(`* ${w.users.length} online: ${everyone().join(', ')}`);
     const general = client.settings.get(DEFAULT_ROOM)?.topic;
     if (general) print(topicLine(DEFAULT_ROOM, general));
     for (const m of w.history) show(m);
@@ -280,13 +305,18 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
           client.send(c.text, { to: c.to });
           break;
         case 'who':
-          client.who().then(
-            (u) => {
-              keys.see(client.people, client.id);
-              print(`* ${u.length} online: ${everyone().join(', ')}`);
-            },
-            (e: Error) => print(`! ${e.message}`),
-          );
+          // Everyone online (guests marked), unless a prefix asks, or the server is too large to list everyone: then a page of this room.
+          if (c.prefix === undefined && client.welcome?.usersCount === undefined) {
+            client.who().then(
+              (u) => {
+                keys.see(client.people, client.id);
+                print(`* ${u.length} online: ${everyone().join(', ')}`);
+              },
+              (e: Error) => print(`! ${e.message}`),
+            );
+            break;
+          }
+          whoPage(room, c.prefix);
           break;
         case 'whois':
           print(describePerson(c.name, client.person(c.name)));

@@ -11,7 +11,8 @@ export type Command =
   /** Leave `room`, or the current room when absent. */
   | { kind: 'leave'; room?: string }
   | { kind: 'msg'; to: string; text: string }
-  | { kind: 'who' }
+  /** Members of the current room, the first page, or those whose names start with `prefix`. */
+  | { kind: 'who'; prefix?: string }
   /** Show the identity key behind a name. */
   | { kind: 'whois'; name: string }
   | { kind: 'nick'; name: string }
@@ -75,7 +76,7 @@ export function parseCommand(input: string): Command {
       return { kind: 'msg', to: target.name, text: target.rest };
     }
     case '/who':
-      return { kind: 'who' };
+      return rest ? { kind: 'who', prefix: unquote(rest) } : { kind: 'who' };
     case '/whois':
       return rest ? { kind: 'whois', name: unquote(rest) } : { kind: 'usage', usage: 'usage: /whois NAME' };
     case '/nick':

@@ -21,7 +21,8 @@ const CR = 0x0d;
  * peer that never sends `\n` cannot grow our memory.
  */
 export class LineDecoder {
-  private parts: Buffer[] = [];
+  /** Pieces of an unfinished line; made when a chunk ends mid-line. */
+  private parts?: Buffer[];
   private partLen = 0;
   private dead = false;
   private paused = false;
@@ -54,9 +55,10 @@ export class LineDecoder {
       if (this.partLen === 0) {
         bytes = chunk.subarray(start, nl);
       } else {
-        this.parts.push(chunk.subarray(start, nl));
-        bytes = Buffer.concat(this.parts, lineLen);
-        this.parts = [];
+        const parts = this.parts ?? [];
+        parts.push(chunk.subarray(start, nl));
+        bytes = Buffer.concat(parts, lineLen);
+        this.parts = undefined;
         this.partLen = 0;
       }
       let end = bytes.length;
@@ -78,7 +80,7 @@ export class LineDecoder {
       // +1 leaves room for a `\r` that may precede the coming `\n`.
       if (this.partLen + rest > this.maxLine + 1) return this.fail(this.partLen + rest);
       // Copy: the socket may reuse the chunk's memory.
-      this.parts.push(Buffer.from(chunk.subarray(start)));
+      (this.parts ??= []).push(Buffer.from(chunk.subarray(start)));
       this.partLen += rest;
     }
   }
@@ -105,7 +107,7 @@ export class LineDecoder {
   /** Stop reporting; used when the connection closes. */
   stop(): void {
     this.dead = true;
-    this.parts = [];
+    this.parts = undefined;
     this.partLen = 0;
     this.held = undefined;
   }

@@ -14,6 +14,11 @@ export const DEFAULT_PORT = 12345;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_ROOM = 'general';
 export const MAX_TEXT_CHARS = 16_000;
+/** The hello feature that asks for coalesced `people` frames instead of per-arrival `presence` frames. */
+export const FEATURE_PEOPLE = 'people';
+/** Names in one paged `who` reply: the default, and the most a client may ask for. */
+export const WHO_PAGE = 100;
+export const WHO_PAGE_MAX = 500;
 /** Distinct emoji one message may carry; one more is refused with `too_many_reactions`. */
 export const MAX_DISTINCT_REACTIONS = 20;
 /** Names a reaction lists in `people` (the count goes on). */
@@ -174,6 +179,12 @@ export interface HelloFrame {
   name: string;
   /** Session token from an earlier welcome: reclaims the same name after a reconnect. */
   session?: string;
+  /**
+   * Additions to version 1 this client understands. `people`: send
+   * arrivals and departures as coalesced `people` frames instead of one
+   * `presence` frame each (docs/protocol.md, "Large rooms").
+   */
+  features?: string[];
   /** base64url of the client's Ed25519 public key; absent for a guest. The server challenges it. */
   key?: string;
   /** When the name belongs to someone else, answer `name_claimed` instead of another name. */
@@ -274,10 +285,21 @@ export interface NickFrame {
   type: 'nick';
   name: string;
 }
-/** Ask who is online. */
+/**
+ * Ask who is online, or who is in a room. With none of `room`, `prefix`,
+ * `after` and `limit` the reply lists everyone online (version 1); with any
+ * of them it is one page, sorted, of at most `limit` names.
+ */
 export interface WhoRequest {
   type: 'who';
   id?: string;
+  /** Members of this room (you must be in it) rather than everyone online. */
+  room?: string;
+  /** Only names that start with this, compared case-insensitively (@-completion). */
+  prefix?: string;
+  /** The last name of the previous page: go on after it. */
+  after?: string;
+  limit?: number;
 }
 /** Keepalive probe, sent by either side. */
 export interface PingFrame {
@@ -363,8 +385,10 @@ export interface WelcomeFrame extends Partial<RoomStateView> {
   room: string;
   rooms: RoomInfo[];
   joined: string[];
-  /** Everyone online, you included (names only, for clients that predate `people`). */
+  /** Everyone online, you included (names only, for clients that predate `people`); above the large-room threshold only you and the people relevant to you (see `usersCount`). */
   users: string[];
+  /** Present when `users` is partial: how many are online in all. Page through them with `who`. */
+  usersCount?: number;
   history: ChatMessage[];
   limits: { maxLine: number; rate: number; burst: number };
   /** Who is away now, with their messages; absent when nobody is. */
@@ -382,7 +406,10 @@ export interface WelcomeFrame extends Partial<RoomStateView> {
 export interface JoinedFrame extends Partial<RoomStateView> {
   type: 'joined';
   room: string;
+  /** The room's members; in a large room only you and the people relevant to you (see `count`). */
   members: string[];
+  /** Present when `members` is partial: how many are in the room. Page through them with `who`. */
+  count?: number;
   seq: number;
   /** The room's change counter: ask `changes` since the one you last saw. */
   rev?: number;
@@ -407,12 +434,36 @@ export interface PresenceFrame {
   /** The person proved no key. */
   guest?: true;
 }
+/**
+ * Arrivals and departures, coalesced (for clients that asked for the `people`
+ * feature). With `room`: that room's changes and its new size; without: who
+ * came online and went offline on the server. A name appears at most once,
+ * in the list of its latest change; a name in `joined` you already list, or
+ * in `left` you never listed, changes nothing. Above the large-room
+ * threshold the lists are left out and only `count` is given.
+ */
+export interface PeopleFrame {
+  type: 'people';
+  room?: string;
+  /** People in the room (with `room`) or online (without), after these changes. */
+  count: number;
+  joined?: string[];
+  left?: string[];
+  online?: string[];
+  offline?: string[];
+  /** Who is behind the names in `joined` and `online`, when the server knows (identities). */
+  people?: Person[];
+}
 /** Relayed typing notice. */
 export interface TypingEvent {
   type: 'typing';
   name: string;
   room?: string;
   to?: string;
+  /** In a large room, the notices of one interval coalesced: up to a few typists (`name` is the first). */
+  names?: string[];
+  /** How many more typed in that interval than `names` lists. */
+  more?: number;
 }
 /** Reply to a history request, oldest first. */
 export interface HistoryFrame {
@@ -456,9 +507,12 @@ export interface UsersFrame {
   type: 'users';
   id?: string;
   users: string[];
+  /** A paged reply: the room asked about, if any, and whether more names follow the last one. */
+  room?: string;
+  more?: boolean;
   /** Who of them is away, with their messages; absent when nobody is. */
   away?: Record<string, string>;
-  /** Everyone online with their identity. */
+  /** Everyone listed, with their identity. */
   people?: Person[];
 }
 /** A problem with something the client sent, or the reason for a close. */
@@ -522,6 +576,7 @@ export type ServerFrame =
   | LeftFrame
   | ChatMessage
   | PresenceFrame
+  | PeopleFrame
   | TypingEvent
   | HistoryFrame
   | SearchResultsFrame
@@ -537,6 +592,28 @@ export type ServerFrame =
   | UpdateEvent
   | ChangesFrame
   | RoomServerFrame;
+
+/**
+ * The version 1 `presence` events a `people` frame stands for, in version 1's
+ * order (online, then leaves and joins, then offline). A count-only frame
+ * stands for none.
+ */
+export function presenceEvents(f: PeopleFrame): PresenceFrame[] {
+  const out: PresenceFrame[] = [];
+  const ids = new Map((f.people ?? []).map((p) => [p.name, p] as const));
+  const each = (names: string[] | undefined, event: PresenceFrame['event']) => {
+    for (const name of names ?? []) {
+      const p = event === 'online' || event === 'join' ? ids.get(name) : undefined;
+      const who = p ? (p.guest ? { id: p.id, guest: true as const } : { id: p.id }) : {};
+      out.push(f.room === undefined ? { type: 'presence', event, name, ...who } : { type: 'presence', event, name, room: f.room, ...who });
+    }
+  };
+  each(f.online, 'online');
+  each(f.left, 'leave');
+  each(f.joined, 'join');
+  each(f.offline, 'offline');
+  return out;
+}
 
 // ---------------------------------------------------------------- validation
 
@@ -611,6 +688,7 @@ function problem(o: Record<string, unknown>): string | undefined {
       if (typeof o.v !== 'number') return 'hello needs a numeric "v"';
       if (typeof o.name !== 'string') return 'hello needs a string "name"';
       if (!optStr(o, 'session')) return '"session" must be a string';
+      if (o.features !== undefined && !(Array.isArray(o.features) && o.features.length <= 32 && o.features.every((x) => typeof x === 'string'))) return '"features" must be an array of strings';
       if (!optStr(o, 'key')) return '"key" must be a string';
       if (o.insist !== undefined && typeof o.insist !== 'boolean') return '"insist" must be true or false';
       return;
@@ -652,7 +730,9 @@ function problem(o: Record<string, unknown>): string | undefined {
     case 'nick':
       return typeof o.name === 'string' ? undefined : 'nick needs a string "name"';
     case 'who':
-      return optStr(o, 'id') ? undefined : '"id" must be a string';
+      if (!optStr(o, 'id') || !optStr(o, 'room') || !optStr(o, 'prefix') || !optStr(o, 'after')) return '"id", "room", "prefix" and "after" must be strings';
+      if (!optInt(o, 'limit')) return '"limit" must be a non-negative integer';
+      return;
     case 'file_offer':
       if (typeof o.id !== 'string' || o.id.length === 0 || o.id.length > 128) return 'file_offer needs a string "id" of 1-128 characters';
       if (typeof o.name !== 'string' || o.name.length === 0 || o.name.length > 255) return 'file_offer needs a "name" of 1-255 characters';

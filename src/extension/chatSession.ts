@@ -92,6 +92,10 @@ export class ChatSession implements vscode.Disposable {
   get users(): readonly string[] {
     return this.convo.users;
   }
+  /** How many are online: on a large server more than `users` names (it lists only the people relevant to you). */
+  get onlineCount(): number {
+    return Math.max(this.client?.onlineCount ?? 0, this.convo.users.length);
+  }
   /** The node of a cluster this window is connected to, as its welcome named it. */
   get node(): string | undefined {
     return this.client?.node;
@@ -415,6 +419,10 @@ export class ChatSession implements vscode.Disposable {
         if (membersOf !== undefined) this.post({ type: 'members', room: membersOf, members: this.convo.membersOf(membersOf) });
         this.changed.fire();
       }),
+      // A large server names nobody in its arrivals: only the count changes.
+      c.onPeople((f) => {
+        if (f.room === undefined && f.online === undefined && f.offline === undefined) this.postUsers();
+      }),
       c.onTyping((t) => {
         const room = t.to !== undefined ? this.convo.dmWith(t.name) : (t.room ?? DEFAULT_ROOM);
         this.convo.setTyping(room, t.name);
@@ -546,7 +554,9 @@ export class ChatSession implements vscode.Disposable {
 
   /** Who is online, with who of them is away (the people list shows it). */
   private postUsers(): void {
-    this.post({ type: 'users', people: this.convo.people.views(), away: this.client?.settings.awayNow() ?? {} });
+    // A large server names only some people: the count says how many are online.
+    const large = this.client?.welcome?.usersCount !== undefined;
+    this.post({ type: 'users', people: this.convo.people.views(), away: this.client?.settings.awayNow() ?? {}, ...(large && { count: this.onlineCount }) });
   }
 
   private postTyping(room: string): void {

@@ -45,7 +45,7 @@ export class ChatStatusBar implements vscode.Disposable {
       case 'connected': {
         const unread = s.convo.unread;
         parts.push(`$(comment-discussion) ${s.name} @ ${s.address}${unread ? ` · ${unread} unread` : ''}`);
-        tip.appendText(`Connected to ${s.server ?? s.address}${s.node !== undefined ? ` (node ${s.node})` : ''} as ${s.name}; ${s.users.length} online; ${unread} unread.`);
+        tip.appendText(`Connected to ${s.server ?? s.address}${s.node !== undefined ? ` (node ${s.node})` : ''} as ${s.name}; ${s.onlineCount} online; ${unread} unread.`);
         // Your key's fingerprint, for others to compare; or why the name is not yours to keep.
         const fp = s.convo.fingerprint;
         tip.appendText(fp ? `\n\nYour identity key: ${fp}` : s.convo.guest ? '\n\nYou are a guest here (no identity key): your name is free for others when you leave.' : '');

@@ -133,6 +133,8 @@ export interface UsersMsg {
   type: 'users';
   people: PersonView[];
   away?: Record<string, string>;
+  /** How many are online, when the server names only some of them (a large room). */
+  count?: number;
 }
 /** Who is typing in a room right now. */
 export interface TypingMsg {

@@ -46,6 +46,8 @@ export class ChatView {
   /** You proved no identity key; and your key's fingerprint when you did. */
   private guest = false;
   private fingerprint?: string;
+  /** How many are online, when the server names only some of them. */
+  private usersCount?: number;
   /** The active room's members, for @-completion. */
   private members: string[] = [];
   private typingNames: string[] = [];
@@ -228,6 +230,7 @@ export class ChatView {
       case 'users':
         this.people = cleanPeople(msg.people);
         this.away = typeof msg.away === 'object' && msg.away !== null ? msg.away : {};
+        this.usersCount = typeof msg.count === 'number' ? msg.count : undefined;
         return this.renderPeople();
       case 'typing':
         if (msg.room === this.active) this.setTyping(msg.names);
@@ -399,7 +402,7 @@ export class ChatView {
   private renderPeople(): void {
     const s = this.settings;
     const moderation = s && s.room === this.active && s.operator === true && this.conn === 'connected' ? { room: this.active } : undefined;
-    this.sidebar.renderPeople(this.people, this.me, this.conn === 'connected', moderation, this.away);
+    this.sidebar.renderPeople(this.people, this.me, this.conn === 'connected', moderation, this.away, this.usersCount);
   }
 
   private renderTopic(): void {

@@ -1,5 +1,6 @@
 import type { PersonView, RoomView } from '../shared/panelProtocol';
 import { el, iconButton } from './dom';
+import { PeopleList } from './peopleList';
 import { personHover, personLabel } from './personText';
 
 /** What the sidebar asks of the view around it. */
@@ -30,7 +31,10 @@ export class Sidebar {
   private readonly dmList: HTMLUListElement;
   private readonly roomEmpty: HTMLElement;
   private readonly dmEmpty: HTMLElement;
-  private readonly people: HTMLUListElement;
+  private readonly people = new PeopleList('people-title', (p, isMe) => this.personRow(p, isMe));
+  /** What the rows show besides names: set by renderPeople, read as rows are drawn. */
+  private moderation?: Moderation;
+  private away: Record<string, string> = {};
   private readonly peopleCount: HTMLSpanElement;
 
   constructor(private readonly host: SidebarHost) {
@@ -46,9 +50,7 @@ export class Sidebar {
     peopleTitle.id = 'people-title';
     this.peopleCount = el('span', 'count');
     peopleHead.append(peopleTitle, this.peopleCount);
-    this.people = el('ul', 'people');
-    this.people.setAttribute('aria-labelledby', 'people-title');
-    this.el.append(roomsHead, this.roomList, this.roomEmpty, dmHead, this.dmList, this.dmEmpty, peopleHead, this.people);
+    this.el.append(roomsHead, this.roomList, this.roomEmpty, dmHead, this.dmList, this.dmEmpty, peopleHead, this.people.el);
     this.el.addEventListener('keydown', (e) => this.onKey(e));
     this.el.addEventListener('click', (e) => this.onClick(e));
   }
@@ -78,47 +80,51 @@ export class Sidebar {
    * `moderation`: this user is an operator of the active room, so each other
    * person gets Kick and Ban. `away`: name → away message; an away person is
    * marked in words (a tag, the label, the hover), not by the dot alone.
+   * `count`: how many are online, when the server names only some of them (a
+   * large room). The list is virtualized (PeopleList): only rows in view are drawn.
    */
-  renderPeople(people: PersonView[], me: string | null, connected: boolean, moderation?: Moderation, away: Record<string, string> = {}): void {
-    const seen = new Set<string>();
-    const list = people.filter((p) => !seen.has(p.name) && seen.add(p.name)).sort((a, b) => (a.name === me ? -1 : b.name === me ? 1 : a.name.localeCompare(b.name)));
-    this.peopleCount.textContent = String(list.length);
-    this.peopleCount.setAttribute('aria-label', `${list.length} online`);
-    this.people.replaceChildren(
-      ...list.map((p) => {
-        const li = el('li', 'person');
-        const isMe = p.name === me;
-        const dot = el('span', 'presence');
-        dot.setAttribute('aria-hidden', 'true');
-        const parts: (Node | string)[] = [dot, el('bdi', 'person-name', p.name)];
-        // Guests are marked in words, not colour alone: anyone may use their name once they leave.
-        // The space keeps the visible text "bob guest" inside the accessible name (axe: label-content-name-mismatch).
-        if (p.guest) parts.push(' ', el('span', 'person-guest', 'guest'));
-        const message = Object.prototype.hasOwnProperty.call(away, p.name) ? String(away[p.name]) : undefined;
-        if (message !== undefined) {
-          parts.push(' ', el('span', 'person-away', 'away'));
-          li.classList.add('away');
-        }
-        if (isMe) {
-          li.classList.add('me');
-          li.append(...parts, el('span', 'person-you', '(you)'));
-          li.setAttribute('aria-label', personLabel(p, true, message));
-          li.title = personHover(p, true, message);
-        } else {
-          const b = el('button', 'person-btn');
-          b.type = 'button';
-          b.dataset.person = p.name;
-          b.setAttribute('aria-label', personLabel(p, false, message));
-          b.title = personHover(p, false, message);
-          b.append(...parts);
-          li.append(b);
-          if (moderation) li.append(this.moderationTools(p.name, moderation.room));
-        }
-        if (p.guest) li.classList.add('guest');
-        return li;
-      }),
-    );
-    if (!list.length) this.people.append(el('li', 'room-empty', connected ? 'Nobody else here' : 'Not connected'));
+  renderPeople(people: PersonView[], me: string | null, connected: boolean, moderation?: Moderation, away: Record<string, string> = {}, count?: number): void {
+    this.moderation = moderation;
+    this.away = away;
+    const shown = this.people.set(people, me, connected);
+    const total = count !== undefined && count > shown ? count : shown;
+    this.peopleCount.textContent = total.toLocaleString();
+    this.peopleCount.setAttribute('aria-label', total > shown ? `${total} online, ${shown} listed` : `${total} online`);
+  }
+
+  /** One person's row, as the people list draws it. */
+  private personRow(p: PersonView, isMe: boolean): HTMLLIElement {
+    const away = this.away;
+    const moderation = this.moderation;
+    const li = el('li', 'person');
+    const dot = el('span', 'presence');
+    dot.setAttribute('aria-hidden', 'true');
+    const parts: (Node | string)[] = [dot, el('bdi', 'person-name', p.name)];
+    // Guests are marked in words, not colour alone: anyone may use their name once they leave.
+    // The space keeps the visible text "bob guest" inside the accessible name (axe: label-content-name-mismatch).
+    if (p.guest) parts.push(' ', el('span', 'person-guest', 'guest'));
+    const message = Object.prototype.hasOwnProperty.call(away, p.name) ? String(away[p.name]) : undefined;
+    if (message !== undefined) {
+      parts.push(' ', el('span', 'person-away', 'away'));
+      li.classList.add('away');
+    }
+    if (isMe) {
+      li.classList.add('me');
+      li.append(...parts, el('span', 'person-you', '(you)'));
+      li.setAttribute('aria-label', personLabel(p, true, message));
+      li.title = personHover(p, true, message);
+    } else {
+      const b = el('button', 'person-btn');
+      b.type = 'button';
+      b.dataset.person = p.name;
+      b.setAttribute('aria-label', personLabel(p, false, message));
+      b.title = personHover(p, false, message);
+      b.append(...parts);
+      li.append(b);
+      if (moderation) li.append(this.moderationTools(p.name, moderation.room));
+    }
+    if (p.guest) li.classList.add('guest');
+    return li;
   }
 
   /** Kick and Ban for one person: shown on hover and focus, always in the Tab order. */

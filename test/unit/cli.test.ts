@@ -93,6 +93,21 @@ describe('tcp-chat CLI', function () {
     p.stdin!.end();
     assert.equal(await exited, 0);
   });
+
+  it('the terminal client in a large room: the welcome gives the count, /who PREFIX pages the room from the server', async () => {
+    const { port } = await h.server({ largeRoom: 2 });
+    for (const n of ['alice', 'Alan', 'bob']) await h.raw(port, n);
+    const p = spawnCli(['connect', `127.0.0.1:${port}`, '--name', 'zed'], true);
+    h.own(() => {
+      if (p.exitCode === null) p.kill('SIGKILL');
+    });
+    const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+    await waitForOutput(p, /\* 4 online, among them zed( \(guest\))? \(\/who PREFIX finds others\)/, 15_000);
+    p.stdin!.write('/who al\n');
+    await waitForOutput(p, /\* 4 in #general, starting with al: Alan \(guest\), alice \(guest\)\n/, 10_000);
+    p.stdin!.end();
+    assert.equal(await exited, 0);
+  });
 });
 
 describe('parseCommand (terminal client)', () => {
@@ -124,6 +139,7 @@ describe('parseCommand (terminal client)', () => {
     assert.deepEqual(parseCommand('/search  launch code '), { kind: 'search', query: 'launch code' });
     for (const [line, kind] of [
       ['/who', 'who'],
+      ['/who al', 'who'],
       ['/history', 'history'],
       ['/quit', 'quit'],
       ['/exit', 'quit'],

@@ -157,7 +157,7 @@ describe('ChatClient with an identity key', function () {
     const c = client(port, { identity: me, password: 'pw-of-the-team', tls: { fingerprint } });
     await c.connect();
     const hello = server.received.find((f) => f.type === 'hello');
-    assert.deepEqual(hello, { type: 'hello', v: 1, name: 'alice', key: me.publicKey });
+    assert.deepEqual(hello, { type: 'hello', v: 1, name: 'alice', key: me.publicKey, features: ['people'] });
     const auths = server.received.filter((f) => f.type === 'auth');
     assert.equal(auths.length, 1, 'one round trip for both proofs');
     assert.deepEqual(Object.keys(auths[0]).sort(), ['proof', 'signature', 'type']);
@@ -184,7 +184,7 @@ describe('ChatClient with an identity key', function () {
     const guest = client(port, { name: 'gus' });
     await guest.connect();
     const hellos = server.received.filter((f): f is HelloFrame => f.type === 'hello');
-    assert.deepEqual(hellos[1], { type: 'hello', v: 1, name: 'gus' });
+    assert.deepEqual(hellos[1], { type: 'hello', v: 1, name: 'gus', features: ['people'] });
     assert.equal(guest.guest, true);
     assert.match(guest.id ?? '', /^guest:/);
   });

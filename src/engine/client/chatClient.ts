@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { formatHostPort, type Endpoint } from '../address';
 import { normalizeFingerprint } from '../certificate';
 import type { Identity } from '../identity';
-import { DEFAULT_ROOM, PROTOCOL_VERSION, isDmKey, type ChangesFrame, type ChatMessage, type ClientFrame, type DeleteFrame, type EditFrame, type ReactFrame, type ErrorCode, type ErrorFrame, type HelloFrame, type HistoryFrame, type ModeChange, type Person, type RoomInfoFrame, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type WelcomeFrame } from '../protocol';
+import { DEFAULT_ROOM, FEATURE_PEOPLE, PROTOCOL_VERSION, isDmKey, presenceEvents, type ChangesFrame, type ChatMessage, type ClientFrame, type DeleteFrame, type EditFrame, type ReactFrame, type ErrorCode, type ErrorFrame, type HelloFrame, type HistoryFrame, type ModeChange, type PeopleFrame, type Person, type RoomInfoFrame, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type UsersFrame, type WelcomeFrame, type WhoRequest } from '../protocol';
 import { answerChallenge } from './challengeAnswer';
 import { resolveClientOptions, type ClientOptions, type ClientState, type ResolvedClientOptions } from './clientOptions';
 import { ClientEvents } from './clientEvents';
@@ -67,6 +67,9 @@ export class ChatClient extends ClientEvents {
   private reconnectTimer?: NodeJS.Timeout;
   private everConnected = false;
   private readonly online = new People();
+  /** How many are online, and in each room, as the server last said (welcome, joined, people). */
+  private _online = 0;
+  private readonly counts = new Map<string, number>();
   private _welcome?: WelcomeFrame;
   /** The server's history id from the last welcome. */
   private historyId?: string;
@@ -107,7 +110,7 @@ export class ChatClient extends ClientEvents {
   get name(): string {
     return this._name;
   }
-  /** Everyone online at the last count, by name. */
+  /** Everyone online at the last count; on a large server only the people the server named (see `onlineCount`). */
   get users(): readonly string[] {
     return this.online.names;
   }
@@ -134,6 +137,14 @@ export class ChatClient extends ClientEvents {
   /** The identity key this client proves, if any. */
   get identity(): Identity | undefined {
     return this.opts.identity;
+  }
+  /** How many are online, as the server last said. */
+  get onlineCount(): number {
+    return Math.max(this._online, this.online.names.length);
+  }
+  /** How many are in a room you are in, as the server last said; undefined for a room not heard of. */
+  count(room: string): number | undefined {
+    return this.counts.get(room);
   }
   /** Rooms this client is in. */
   get rooms(): readonly string[] {
@@ -305,6 +316,16 @@ export class ChatClient extends ClientEvents {
     return f.users;
   }
 
+  /**
+   * One page of who is online, or of a room's members: sorted, names
+   * starting with `prefix` (case-insensitive, for @-completion), after the
+   * name `after` (the last of the previous page). `more` says whether
+   * another page follows.
+   */
+  whoPage(query: Omit<WhoRequest, 'type' | 'id'> = {}): Promise<UsersFrame> {
+    return this.ask({ type: 'who', limit: query.limit ?? 100, ...query });
+  }
+
   /** Close on purpose: no reconnect. */
   disconnect(): void {
     this.setState('closed');
@@ -360,6 +381,7 @@ export class ChatClient extends ClientEvents {
     if (this.session) h.session = this.session;
     if (this.opts.identity) h.key = this.opts.identity.publicKey;
     if (this.opts.insist) h.insist = true;
+    h.features = [FEATURE_PEOPLE]; // coalesced presence (docs/protocol.md, "People")
     return h;
   }
 
@@ -412,6 +434,9 @@ export class ChatClient extends ClientEvents {
     this._name = w.name;
     this.session = w.session;
     this.online.reset(w.users, w.people);
+    this._online = w.usersCount ?? w.users.length;
+    this.counts.clear();
+    for (const r of w.rooms) this.counts.set(r.name, r.count);
     this.attempt = 0;
     this.tried = 0;
     const reconnecting = this.everConnected;
@@ -461,10 +486,13 @@ export class ChatClient extends ClientEvents {
         if (f.event === 'rename' && f.from === this._name) this._name = f.name;
         this.settings.presence(f);
         return this.presenceE.fire(f);
+      case 'people':
+        return this.onPeopleFrame(f);
       case 'typing':
         return this.typingE.fire(f);
       case 'joined':
         this.joined.add(f.room);
+        this.counts.set(f.room, f.count ?? f.members.length);
         for (const m of f.history) this.ackIfMine(m);
         this.tracker.sync(f.room, f.seq, f.history);
         this.changeTracker.sync(f.room, f.rev);
@@ -472,6 +500,7 @@ export class ChatClient extends ClientEvents {
         return this.joinedE.fire(f);
       case 'left':
         this.joined.delete(f.room);
+        this.counts.delete(f.room);
         this.settings.left(f.room);
         return this.leftE.fire(f.room);
       case 'update':
@@ -563,6 +592,18 @@ export class ChatClient extends ClientEvents {
   private failWaiting(err: Error): void {
     this.files.failAll(err);
     this.requests.failAll(err);
+  }
+
+  /** Coalesced arrivals and departures: counts, the online list, and a presence event per named change (never our own). */
+  private onPeopleFrame(f: PeopleFrame): void {
+    if (f.room !== undefined) this.counts.set(f.room, f.count);
+    else this._online = f.count;
+    this.peopleE.fire(f);
+    for (const p of presenceEvents(f)) {
+      if (p.name === this._name) continue;
+      this.online.apply(p);
+      this.presenceE.fire(p);
+    }
   }
 
   /** Write to the live link; false when there is none. */

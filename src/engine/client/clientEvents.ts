@@ -1,5 +1,5 @@
 import { Emitter } from '../events';
-import type { ChatMessage, ErrorFrame, FileAbortEvent, FileChunkEvent, FileDoneEvent, FileOfferEvent, InviteEvent, JoinedFrame, KickEvent, ModeEvent, PresenceFrame, TopicEvent, TypingEvent, WelcomeFrame } from '../protocol';
+import type { ChatMessage, ErrorFrame, FileAbortEvent, FileChunkEvent, FileDoneEvent, FileOfferEvent, InviteEvent, JoinedFrame, KickEvent, ModeEvent, PeopleFrame, PresenceFrame, TopicEvent, TypingEvent, WelcomeFrame } from '../protocol';
 import type { ClientState, SendFailure } from './clientOptions';
 import type { ConnectError } from './connectError';
 
@@ -11,6 +11,7 @@ export class ClientEvents {
   protected readonly updateE = new Emitter<ChatMessage>();
   protected readonly presenceE = new Emitter<PresenceFrame>();
   protected readonly typingE = new Emitter<TypingEvent>();
+  protected readonly peopleE = new Emitter<PeopleFrame>();
   protected readonly joinedE = new Emitter<JoinedFrame>();
   protected readonly leftE = new Emitter<string>();
   protected readonly errorE = new Emitter<ErrorFrame>();
@@ -36,6 +37,12 @@ export class ClientEvents {
   readonly onUpdate = this.updateE.event;
   /** Someone came, went, joined, left or renamed. */
   readonly onPresence = this.presenceE.event;
+  /**
+   * Arrivals and departures as the server coalesced them, with the new
+   * count. The named ones are reported through onPresence too; a frame
+   * without names (a large room) says only that the count changed.
+   */
+  readonly onPeople = this.peopleE.event;
   /** Someone is typing. */
   readonly onTyping = this.typingE.event;
   /** A room was joined; carries its members and recent history. */
@@ -73,6 +80,6 @@ export class ClientEvents {
 
   /** Drop every listener. */
   protected disposeEvents(): void {
-    for (const e of [this.stateE, this.welcomeE, this.messageE, this.presenceE, this.typingE, this.joinedE, this.leftE, this.errorE, this.failedE, this.droppedE, this.refusedE, this.fileOfferE, this.fileChunkE, this.fileDoneE, this.fileAbortE, this.topicE, this.modeE, this.kickE, this.inviteE]) e.dispose();
+    for (const e of [this.stateE, this.welcomeE, this.messageE, this.presenceE, this.peopleE, this.typingE, this.joinedE, this.leftE, this.errorE, this.failedE, this.droppedE, this.refusedE, this.fileOfferE, this.fileChunkE, this.fileDoneE, this.fileAbortE, this.topicE, this.modeE, this.kickE, this.inviteE]) e.dispose();
   }
 }

@@ -8,6 +8,7 @@ import { DirectCatchUp } from './directCatchUp';
 import type { ClusterTimings } from './options';
 import type { Directory, RosterChanges } from './directory';
 import type { FileRelay } from './fileRelay';
+import type { PresenceBatcher } from './presenceBatcher';
 import { HEARTBEAT_MS, Heartbeat, NODE_TIMEOUT_MS } from './heartbeat';
 import type { Registry } from './registry';
 import { GAP_WAIT_MS, RoomSequencer } from './roomSequencer';
@@ -52,6 +53,7 @@ export class BusRouter {
     private readonly directory: Directory,
     private readonly delivery: Delivery,
     private readonly files: FileRelay,
+    private readonly presence: PresenceBatcher,
     private readonly host: BusRouterHost,
     timings: Partial<ClusterTimings> = {},
   ) {
@@ -158,6 +160,7 @@ export class BusRouter {
       case 'update':
         return this.delivery.toRoom(room, { type: 'update', room, rev: e.rev, message: e.message });
       case 'typing':
+        if (this.presence.coalescesTyping(room)) return this.presence.typing(room, e.name);
         return this.delivery.toRoom(room, { type: 'typing', name: e.name, room }, this.origin(from, e.origin));
       case 'file_offer':
       case 'file_chunk':
@@ -202,24 +205,26 @@ export class BusRouter {
     // A node back from the dead (or a partition) says it is alive before anything else: ask who it holds.
     if (!mine && this.heartbeat.hear(from) && e.kind === 'alive') this.toPeople({ kind: 'roster?', node: from });
     switch (e.kind) {
+      // Arrivals and departures are coalesced (see PresenceBatcher); a rename is rare and goes out at once.
       case 'online':
         if (!mine) {
           this.directory.online(e, from, e.session);
           this.movedAway(e.name, e.session);
         }
-        return this.delivery.toEveryone({ type: 'presence', event: 'online', name: e.name, ...who(e) }, this.origin(from, e.origin));
+        return this.presence.online({ name: e.name, ...who(e) }, true, this.origin(from, e.origin));
       case 'offline':
         if (!mine) this.directory.offline(e.name);
-        return this.delivery.toEveryone({ type: 'presence', event: 'offline', name: e.name });
+        return this.presence.online({ name: e.name }, false);
       case 'rename':
         if (!mine) this.directory.rename(e.from, e, from);
+        this.presence.rename(e.from, e.name);
         return this.delivery.toEveryone({ type: 'presence', event: 'rename', name: e.name, from: e.from, ...who(e) });
       case 'join':
         if (!mine) this.directory.joined(e, e.room, from);
-        return this.delivery.toRoom(e.room, { type: 'presence', event: 'join', name: e.name, room: e.room, ...who(e) }, this.origin(from, e.origin));
+        return this.presence.room(e.room, { name: e.name, ...who(e) }, true, this.origin(from, e.origin));
       case 'leave':
         if (!mine) this.directory.left(e.name, e.room);
-        return this.delivery.toRoom(e.room, { type: 'presence', event: 'leave', name: e.name, room: e.room });
+        return this.presence.room(e.room, { name: e.name }, false);
       case 'roster?':
         if (!mine && (e.node === undefined || e.node === this.bus.nodeId)) this.toPeople({ kind: 'roster', people: this.host.roster() });
         return;
@@ -259,12 +264,12 @@ export class BusRouter {
     this.tell({ online: [], offline: gone.map((p) => p.name), joined: [], left: gone.flatMap((p) => p.rooms.map((room) => ({ name: p.name, room }))) });
   }
 
-  /** Presence frames for what changed in the directory without events for it (a roster, a node gone). */
+  /** Presence for what changed in the directory without events for it (a roster, a node gone), coalesced like the rest. */
   private tell(c: RosterChanges): void {
-    for (const p of c.online) this.delivery.toEveryone({ type: 'presence', event: 'online', name: p.name, ...who(p) });
-    for (const p of c.joined) this.delivery.toRoom(p.room, { type: 'presence', event: 'join', name: p.name, room: p.room, ...who(p) });
-    for (const { name, room } of c.left) this.delivery.toRoom(room, { type: 'presence', event: 'leave', name, room });
-    for (const name of c.offline) this.delivery.toEveryone({ type: 'presence', event: 'offline', name });
+    for (const p of c.online) this.presence.online(p, true);
+    for (const p of c.joined) this.presence.room(p.room, { name: p.name, ...who(p) }, true);
+    for (const { name, room } of c.left) this.presence.room(room, { name }, false);
+    for (const name of c.offline) this.presence.online({ name }, false);
   }
 
   /**

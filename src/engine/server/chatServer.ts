@@ -6,12 +6,12 @@ import type { Store } from '../stores/store';
 import { LocalBus } from '../buses/localBus';
 import type { Bus } from '../buses/bus';
 import { Emitter } from '../events';
-import type { ClientFrame, ErrorCode, ServerFrame } from '../protocol';
+import type { ClientFrame, ErrorCode, ServerFrame, WhoRequest } from '../protocol';
 import { assertNever } from '../../shared/assertNever';
 import { VERSION } from '../version';
 import type { WireProtocol } from './codec';
 import { BusRouter } from './busRouter';
-import { CodecCommand, Connection, Rejection, type Input } from './connection';
+import { CodecCommand, Connection, Rejection, type ConnectionHandlers, type Input } from './connection';
 import { ConversationRelay } from './conversationRelay';
 import { isOp } from './roomRules';
 import { Delivery } from './delivery';
@@ -26,6 +26,7 @@ import { Names } from './names';
 import { MessageRelay } from './messageRelay';
 import { resolveLimits, type Limits, type ServerEvent, type ServerOptions } from './options';
 import { OutputQueue } from './outputQueue';
+import { PresenceBatcher } from './presenceBatcher';
 import { RateLimit } from './rateLimit';
 import { Registry } from './registry';
 import { RoomLimits } from './roomLimits';
@@ -75,6 +76,17 @@ export class ChatServer {
   private readonly rooms: RoomCommands;
   private readonly away: AwayBook;
   private readonly limit: RateLimit;
+  private readonly presence: PresenceBatcher;
+  /** One handler object for every connection (none per connection: see docs/performance.md). */
+  private readonly connHandlers: ConnectionHandlers = {
+    input: (c, unit) => this.onInput(c, unit),
+    reply: (c, bytes) => this.delivery.raw(c, bytes),
+    variantChanged: (c) => this.registry.regroup(c),
+    overflow: (c, bytes) =>
+      this.shut(c, { type: 'error', code: 'frame_too_large', message: `a line of ${bytes} bytes or more exceeds the limit of ${this.limits.maxLine} bytes` }, 'frame_too_large', 'line too long'),
+    quit: (c, reason) => this.shut(c, { type: 'bye', reason }, 'bye', reason),
+    closed: (c) => this.drop(c, 'connection closed'),
+  };
   /** Not the whole options object: it may hold the password, which the handshake forgets once derived. */
   private readonly nodeOption: string | undefined;
 
@@ -121,7 +133,18 @@ export class ChatServer {
       limits.maxFileSize,
       limits.fileIdleTimeout,
     );
-    this.router = new BusRouter(this.bus, this.store, this.registry, this.directory, this.delivery, this.files, {
+    this.presence = new PresenceBatcher(
+      {
+        roomSize: (room) => this.membership.roomSize(room),
+        onlineCount: () => this.membership.onlineCount(),
+        toRoom: (room, frame, except) => this.delivery.toRoom(room, frame, except),
+        toEveryone: (frame, except) => this.delivery.toEveryone(frame, except),
+        toConn: send,
+      },
+      limits.largeRoom,
+      limits.presenceInterval,
+    );
+    this.router = new BusRouter(this.bus, this.store, this.registry, this.directory, this.delivery, this.files, this.presence, {
       local: (id) => this.conns.get(id),
       roster: () => [...this.registry.everyone()].map((c) => ({ ...c.session.person, rooms: [...c.session.rooms], session: sessionHash(c.session.token) })),
       moved: (conn) => this.membership.movedAway(conn),
@@ -266,6 +289,7 @@ export class ChatServer {
     this.rooms.stop();
     this.away.stop();
     this.router.stop();
+    this.presence.stop();
     await this.bus.close();
     await this.store.close();
   }
@@ -273,15 +297,7 @@ export class ChatServer {
   // ------------------------------------------------------------ connections
 
   private connect(socket: net.Socket, address: string, protocol: WireProtocol): { refuse(code: ErrorCode, message: string, reason: string): void } {
-    const conn = new Connection(socket, address, protocol, this.limits, {
-      input: (c, unit) => this.onInput(c, unit),
-      reply: (c, bytes) => this.delivery.raw(c, bytes),
-      variantChanged: (c) => this.registry.regroup(c),
-      overflow: (c, bytes) =>
-        this.shut(c, { type: 'error', code: 'frame_too_large', message: `a line of ${bytes} bytes or more exceeds the limit of ${this.limits.maxLine} bytes` }, 'frame_too_large', 'line too long'),
-      quit: (c, reason) => this.shut(c, { type: 'bye', reason }, 'bye', reason),
-      closed: (c) => this.drop(c, 'connection closed'),
-    });
+    const conn = new Connection(socket, address, protocol, this.limits, this.connHandlers);
     this.conns.set(conn.id, conn);
     return { refuse: (code, message, reason) => this.shut(conn, { type: 'error', code, message }, code, reason) };
   }
@@ -335,7 +351,10 @@ export class ChatServer {
       case 'search':
         return this.requests.search(conn, f);
       case 'who':
-        return this.who(conn, f.id);
+        // A page sorts the names it looks at, so it is charged like a history page; version 1's plain who is not.
+        if (!isPaged(f)) return this.who(conn, f.id);
+        if (!this.limit.charge(conn, f.id, 'who')) return;
+        return this.membership.who(conn, f);
       case 'file_offer':
         return this.files.offer(conn, f);
       case 'file_chunk':
@@ -455,4 +474,9 @@ export class ChatServer {
 
 function refOf(f: ClientFrame): string | undefined {
   return 'id' in f && typeof f.id === 'string' ? f.id : undefined;
+}
+
+/** A `who` with any paging field (version 1's has none). */
+function isPaged(f: WhoRequest): boolean {
+  return f.room !== undefined || f.prefix !== undefined || f.after !== undefined || f.limit !== undefined;
 }

@@ -29,8 +29,8 @@ export class Session {
   /** This session's identity topic is subscribed (see BusRouter.watchPerson); unsubscribed once when it departs. */
   watching = false;
   readonly rooms = new Set<string>();
-  /** When a typing notice was last relayed, per target. */
-  readonly typingAt = new Map<string, number>();
+  /** When a typing notice was last relayed, per target; made at the first notice (most connections never type). */
+  typingAt?: Map<string, number>;
   /** Refusals over the rate limit in the current 10-second window (past a cap: `flood`). */
   rejected = 0;
   rejectWindow = 0;
@@ -113,7 +113,7 @@ const BACKLOG = 2;
  * The socket side of a connection: reading with backpressure, the output
  * queued for it this tick, and its liveness. The person behind it is `session`.
  */
-export class Connection {
+export class Connection implements CodecSink {
   /** Set once the server decided to close it; nothing more is read or queued. */
   closing = false;
   /** Unique among this server's connections; bus events name their sender's connection by it. */
@@ -124,8 +124,8 @@ export class Connection {
   lastFrame: number;
   pinged = false;
 
-  /** Output queued this tick: its own frames, and room segments it shares with other members (see OutputQueue). */
-  pending: (Buffer | Segment)[] = [];
+  /** Output queued this tick: its own frames, and room segments it shares with other members (see OutputQueue); none between ticks. */
+  pending?: (Buffer | Segment)[];
   /** Bytes of its own frames in `pending` (segments are counted when flushed). */
   pendingBytes = 0;
   /** The room segment at the end of `pending`, if the last thing queued was one. */
@@ -139,8 +139,8 @@ export class Connection {
   readonly protocol: string;
   /** True when the socket is TLS. */
   readonly secure: boolean;
-  /** Units that arrived while an earlier one was still being handled, oldest first. */
-  private backlog: Input[] = [];
+  /** Units that arrived while an earlier one was still being handled, oldest first; made when one has to wait. */
+  private backlog?: Input[];
   private busy = false;
   /** Reasons reading is stopped (PACING, BACKLOG); reading resumes when none is left. */
   private held = 0;
@@ -164,29 +164,58 @@ export class Connection {
     this.paced = limits.lineRate > 0;
     this.protocol = protocol.name;
     this.secure = (socket as tls.TLSSocket).encrypted === true;
-    this.codec = protocol.open(
-      {
-        frame: (f) => this.receive(f),
-        reject: (code, message, ref) => this.receive(new Rejection(code, message, ref)),
-        reply: (bytes) => this.handlers.reply(this, bytes),
-        variantChanged: () => this.handlers.variantChanged(this),
-        overflow: (bytes) => this.handlers.overflow(this, bytes),
-        command: (run) => this.receive(new CodecCommand(run)),
-        close: (reason) => this.handlers.quit(this, reason),
-      },
-      {
-        maxLine: limits.maxLine,
-        session: this.session,
-        address,
-        secure: this.secure,
-        loopback: isLoopback(socket.remoteAddress ?? ''),
-        clientCertificate: () => peerCertificate(socket),
-      },
-    );
-    socket.on('data', (chunk: Buffer) => this.codec.push(chunk));
-    socket.on('error', () => undefined); // 'close' follows and does the cleanup
-    socket.on('close', () => this.handlers.closed(this));
-    socket.on('end', () => socket.end());
+    // The connection is its codec's sink, and the socket's listeners are shared
+    // functions that find it on the socket: no closures per connection beyond
+    // the codec's certificate lookup (docs/performance.md, "What a connection costs").
+    this.codec = protocol.open(this, {
+      maxLine: limits.maxLine,
+      session: this.session,
+      address,
+      secure: this.secure,
+      loopback: isLoopback(socket.remoteAddress ?? ''),
+      clientCertificate: () => peerCertificate(socket),
+    });
+    (socket as OwnedSocket)[OWNER] = this;
+    socket.on('data', onData);
+    socket.on('error', ignore); // 'close' follows and does the cleanup
+    socket.on('close', onClose);
+    socket.on('end', onEnd);
+  }
+
+  // ---- CodecSink: what the codec reports
+
+  frame(f: ClientFrame): void {
+    this.receive(f);
+  }
+
+  reject(code: ErrorCode, message: string, ref?: string): void {
+    this.receive(new Rejection(code, message, ref));
+  }
+
+  reply(bytes: Buffer): void {
+    this.handlers.reply(this, bytes);
+  }
+
+  variantChanged(): void {
+    this.handlers.variantChanged(this);
+  }
+
+  overflow(bytes: number): void {
+    this.handlers.overflow(this, bytes);
+  }
+
+  command(run: (handle: (f: ClientFrame) => void | Promise<void>) => void | Promise<void>): void {
+    this.receive(new CodecCommand(run));
+  }
+
+  /** The client asked to end the connection (IRC's QUIT). */
+  close(reason: string): void {
+    this.handlers.quit(this, reason);
+  }
+
+  /** The socket closed. */
+  closed(): void {
+    this.handlers.closed(this);
   }
 
   /** Stop reading for good (the connection is closing). */
@@ -204,7 +233,7 @@ export class Connection {
     this.lastFrame = Date.now();
     this.pinged = false;
     if (this.busy) {
-      this.backlog.push(unit);
+      (this.backlog ??= []).push(unit);
       if (this.backlog.length >= MAX_BACKLOG) this.hold(BACKLOG);
     } else {
       this.run(unit);
@@ -222,9 +251,10 @@ export class Connection {
   /** The unit in progress is done: handle the waiting ones, in order, until one has to wait again. */
   private next(): void {
     this.busy = false;
-    while (!this.busy && this.backlog.length > 0 && !this.closing) this.run(this.backlog.shift()!);
+    const backlog = this.backlog;
+    while (!this.busy && backlog && backlog.length > 0 && !this.closing) this.run(backlog.shift()!);
     if (this.busy) return;
-    this.backlog = [];
+    this.backlog = undefined;
     this.release(BACKLOG);
   }
 
@@ -264,6 +294,22 @@ export class Connection {
     else setTimeout(go, this.lines.wait(0)).unref(); // until the debt is paid
   }
 }
+
+/** Where a socket's listeners find their connection. */
+const OWNER = Symbol('connection');
+type OwnedSocket = net.Socket & { [OWNER]: Connection };
+
+// Shared by every socket: Node calls a listener with the socket as `this`.
+function onData(this: OwnedSocket, chunk: Buffer): void {
+  this[OWNER].codec.push(chunk);
+}
+function onClose(this: OwnedSocket): void {
+  this[OWNER].closed();
+}
+function onEnd(this: net.Socket): void {
+  this.end();
+}
+function ignore(): void {}
 
 /** The SHA-256 fingerprint of a TLS client's certificate, if it sent one. */
 function peerCertificate(socket: net.Socket): string | undefined {

@@ -1,7 +1,7 @@
 import type { ServerFrame } from '../protocol';
 import type { FrameEncoder } from './codec';
 import type { Connection } from './connection';
-import type { OutputQueue } from './outputQueue';
+import { excluded, type Except, type OutputQueue } from './outputQueue';
 import type { Registry } from './registry';
 
 /** Room frames held for a member still reading the room's history before it is cut as a slow reader. */
@@ -42,16 +42,18 @@ export class Delivery {
    * To every local member of a room but `except`. Each variant group of the
    * room gets the frame encoded once and appended once to its segment.
    */
-  toRoom(room: string, frame: ServerFrame, except?: Connection): void {
+  toRoom(room: string, frame: ServerFrame, except?: Except): void {
     const r = this.registry.room(room);
     if (!r) return;
     for (const group of r.groups.values()) {
       const buf = group.encoder.encode(frame);
-      if (buf) this.output.fanOut(group, buf, except && group.members.has(except) ? except : undefined);
+      // A segment that skips nobody of this group can go on taking frames meant for everyone.
+      const skip = except === undefined || except instanceof Set ? except : group.members.has(except as Connection) ? except : undefined;
+      if (buf) this.output.fanOut(group, buf, skip);
     }
     if (r.catchingUp.size === 0) return;
     for (const [c, waiting] of r.catchingUp) {
-      if (c === except) continue;
+      if (excluded(c, except)) continue;
       // A store that never answers must not grow this without bound.
       if (waiting.length >= MAX_CATCH_UP) this.output.overflow(c);
       else waiting.push(frame);
@@ -59,10 +61,10 @@ export class Delivery {
   }
 
   /** To everyone who completed the handshake but `except`. */
-  toEveryone(frame: ServerFrame, except?: Connection): void {
+  toEveryone(frame: ServerFrame, except?: Except): void {
     const enc = new SharedEncoding(frame);
     for (const c of this.registry.everyone()) {
-      if (c === except) continue;
+      if (excluded(c, except)) continue;
       const buf = enc.for(c.codec.variant);
       if (buf) this.output.send(c, buf);
     }

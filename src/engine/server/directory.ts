@@ -45,6 +45,11 @@ export class Directory {
     return this.people.get(foldName(name))?.person;
   }
 
+  /** How many people the other nodes hold. */
+  get size(): number {
+    return this.people.size;
+  }
+
   /** Everyone on the other nodes. */
   all(): Person[] {
     return [...this.people.values()].map((p) => p.person);
@@ -53,6 +58,11 @@ export class Directory {
   /** Remote members of a room. */
   members(room: string): string[] {
     return [...(this.rooms.get(room) ?? [])].map((k) => this.people.get(k)?.person.name ?? k);
+  }
+
+  /** True when a remote person is in a room. */
+  isIn(name: string, room: string): boolean {
+    return this.rooms.get(room)?.has(foldName(name)) ?? false;
   }
 
   /** The rooms of a remote person. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { guestIdOfSession } from '../identity';
-import { DEFAULT_ROOM, PROTOCOL_VERSION, nameProblem, roomProblem, type ChatMessage, type ErrorCode, type HelloFrame, type Person, type RoomInfo, type RoomStateView, type ServerFrame } from '../protocol';
+import { DEFAULT_ROOM, PROTOCOL_VERSION, WHO_PAGE, WHO_PAGE_MAX, nameProblem, roomProblem, type ChatMessage, type ErrorCode, type HelloFrame, type Person, type RoomInfo, type RoomStateView, type ServerFrame, type WhoRequest } from '../protocol';
 import type { Bus } from '../buses/bus';
 import { foldName, type HistoryPage, type Store } from '../stores/store';
 import { VERSION } from '../version';
@@ -25,6 +25,9 @@ export interface MembershipHost {
   shut(conn: Connection, last: ServerFrame, code: ErrorCode, reason: string): void;
   report(e: ServerEvent): void;
 }
+
+/** People named in a large room's welcome or joined reply besides you: the latest speakers still here. */
+export const RELEVANT_MAX = 50;
 
 /** A session token as the server makes them; a client's own is kept only when it looks like one. */
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{16,64}$/;
@@ -71,6 +74,50 @@ export class Membership {
    */
   people(): Person[] {
     return [...[...this.registry.everyone()].map((c) => c.session.person), ...this.directory.all()];
+  }
+
+  /** How many are online, on every node. */
+  onlineCount(): number {
+    return this.registry.count + this.directory.size;
+  }
+
+  /** How many are in a room, on every node. */
+  roomSize(room: string): number {
+    return (this.registry.room(room)?.members.size ?? 0) + this.directory.count(room);
+  }
+
+  /**
+   * One page of who is online, or in a room: sorted by folded name, after
+   * `after`, starting with `prefix` (both compared folded, so `AL` finds
+   * `alice`), with the identity behind each name. The caller answers a `who`
+   * without paging fields itself (everyone, version 1).
+   */
+  who(conn: Connection, f: WhoRequest): void {
+    if (f.room !== undefined && !conn.session.rooms.has(f.room)) return this.host.error(conn, 'not_in_room', `you are not in ${f.room}`, f.id);
+    const prefix = foldName(f.prefix ?? '');
+    const after = f.after === undefined ? undefined : foldName(f.after);
+    const limit = Math.max(1, Math.min(f.limit ?? WHO_PAGE, WHO_PAGE_MAX));
+    const found: Array<[string, Person]> = [];
+    const consider = (key: string, p: Person | undefined) => {
+      if (p && key.startsWith(prefix) && (after === undefined || key > after)) found.push([key, p]);
+    };
+    if (f.room === undefined) {
+      for (const [key, c] of this.registry.keyed()) consider(key, c.session.person);
+      for (const p of this.directory.all()) consider(foldName(p.name), p);
+    } else {
+      for (const c of this.registry.room(f.room)?.members ?? []) if (c.session.ready) consider(foldName(c.session.name), c.session.person);
+      for (const name of this.directory.members(f.room)) consider(foldName(name), this.directory.find(name));
+    }
+    found.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const people = found.slice(0, limit).map(([, p]) => p);
+    this.delivery.toConn(conn, {
+      type: 'users',
+      ...(f.id !== undefined && { id: f.id }),
+      users: people.map((p) => p.name),
+      people,
+      ...(f.room !== undefined && { room: f.room }),
+      more: found.length > limit,
+    });
   }
 
   /** The person online under a name on any node (`BOB` finds `bob`), or undefined. */
@@ -137,6 +184,10 @@ export class Membership {
     const away = this.gate.away();
     s.phase = 'ready';
     this.registry.add(conn);
+    // Above the threshold, not everyone: building and sending the whole list to each newcomer costs the square of the crowd.
+    const online = this.onlineCount();
+    const large = online > this.limits.largeRoom;
+    const people = large ? relevant(name, history, (n) => this.person(n)?.name === n).flatMap((n) => this.person(n) ?? []) : this.people();
     const node = this.node();
     this.delivery.toConn(conn, {
       type: 'welcome',
@@ -147,7 +198,8 @@ export class Membership {
       room: DEFAULT_ROOM,
       rooms,
       joined: [...s.rooms],
-      users: this.users(),
+      users: people.map((p) => p.name),
+      ...(large && { usersCount: online }),
       history,
       limits: { maxLine: this.limits.maxLine, rate: this.limits.rate, burst: this.limits.burst },
       ...general,
@@ -155,7 +207,7 @@ export class Membership {
       id: s.id,
       guest: s.guest,
       ...(choice.notice !== undefined && { notice: choice.notice }),
-      people: this.people(),
+      people,
     });
     this.goLive(conn, DEFAULT_ROOM, history);
     this.router.toPeople({ kind: 'online', ...s.person, origin: conn.id, session: sessionHash(s.token) });
@@ -195,10 +247,16 @@ export class Membership {
       return this.host.error(conn, 'store_failed', `the server cannot read the history of ${room} right now; try again later`, undefined, room);
     }
     if (conn.closing) return;
+    const count = this.roomSize(room);
+    const large = count > this.limits.largeRoom;
+    const here = (n: string) => this.registry.find(n)?.session.rooms.has(room) === true || this.directory.isIn(n, room);
     this.delivery.toConn(conn, {
       type: 'joined',
       room,
-      members: [...[...(this.registry.room(room)?.members ?? [])].map((c) => c.session.name), ...this.directory.members(room)],
+      members: large
+        ? relevant(conn.session.name, page.messages, here)
+        : [...[...(this.registry.room(room)?.members ?? [])].map((c) => c.session.name), ...this.directory.members(room)],
+      ...(large && { count }),
       seq,
       rev,
       history,
@@ -334,4 +392,14 @@ export class Membership {
       rev: stored.get(name)?.lastRev ?? 0,
     }));
   }
+}
+
+/** You, then the latest speakers of `history` who are still here (newest first), at most RELEVANT_MAX of them. */
+function relevant(me: string, history: readonly ChatMessage[], here: (name: string) => boolean): string[] {
+  const names = [me];
+  for (let i = history.length - 1; i >= 0 && names.length <= RELEVANT_MAX; i--) {
+    const sender = history[i].sender;
+    if (!names.includes(sender) && here(sender)) names.push(sender);
+  }
+  return names;
 }

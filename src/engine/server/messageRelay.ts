@@ -97,15 +97,15 @@ export class MessageRelay {
     const s = conn.session;
     const target = to !== undefined ? '@' + to : (room ?? DEFAULT_ROOM);
     const now = Date.now();
-    if (now - (s.typingAt.get(target) ?? 0) < this.typingInterval) return; // relayed at most once per interval
+    if (now - (s.typingAt?.get(target) ?? 0) < this.typingInterval) return; // relayed at most once per interval
     if (to !== undefined) {
       const peer = this.host.person(to);
       if (peer === undefined) return this.host.error(conn, 'no_such_user', `nobody called ${to} is online`);
-      s.typingAt.set(target, now);
+      (s.typingAt ??= new Map()).set(target, now);
       return this.router.toPerson(peer.id, { kind: 'typing', name: s.name, to: peer.name });
     }
     if (!s.rooms.has(target)) return this.host.error(conn, 'not_in_room', `you are not in ${target}`);
-    s.typingAt.set(target, now);
+    (s.typingAt ??= new Map()).set(target, now);
     this.router.toRoom(target, { kind: 'typing', name: s.name, room: target, origin: conn.id });
   }
 }

@@ -39,6 +39,15 @@ export interface ServerOptions {
   /** Minimum milliseconds between relayed typing notices per sender and target. Default 2000. */
   typingInterval?: number;
   /**
+   * Above this many people a room is large (and, counting everyone online,
+   * so is the server): welcomes and joined replies list only you and the
+   * people relevant to you, `people` frames carry the count without names,
+   * and typing notices are coalesced. Default 500.
+   */
+  largeRoom?: number;
+  /** Milliseconds over which a large room's arrivals, departures and typing notices are coalesced into one frame. Default 1000. */
+  presenceInterval?: number;
+  /**
    * Lines per second one connection may send, with bursts of twice that; past it
    * the server stops reading the socket until the budget refills, so a flood of
    * cheap frames (pings, junk) cannot starve everyone else. Default 200; 0 turns
@@ -104,6 +113,8 @@ export function resolveLimits(options: ServerOptions): Limits {
     idleTimeout: options.idleTimeout ?? 90_000,
     historyOnJoin: options.historyOnJoin ?? 50,
     typingInterval: options.typingInterval ?? 2000,
+    largeRoom: options.largeRoom ?? 500,
+    presenceInterval: options.presenceInterval ?? 1000,
     lineRate: options.rate === 0 ? 0 : (options.lineRate ?? 200),
     maxFileSize: options.maxFileSize ?? 10 * 1024 * 1024,
     fileIdleTimeout: options.fileIdleTimeout ?? 60_000,

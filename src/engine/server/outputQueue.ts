@@ -1,5 +1,13 @@
 import type { Connection } from './connection';
 
+/** Who of a group does not get a frame: one connection (a typist), several (newcomers told of their own arrival otherwise), or nobody. */
+export type Except = Connection | ReadonlySet<Connection> | undefined;
+
+/** True when `c` is left out by `except`. */
+export function excluded(c: Connection, except: Except): boolean {
+  return except !== undefined && (except === c || (except instanceof Set && except.has(c)));
+}
+
 /**
  * Room frames fanned out during one tick, shared by every member: the frames
  * are queued once per room rather than once per member, and joined into one
@@ -12,10 +20,10 @@ export class Segment {
   broken = false;
   private joined?: Buffer;
 
-  /** @param except the one member of the group that does not hold this segment (a typist, a newcomer), if any */
+  /** @param except the members of the group that do not hold this segment (a typist, newcomers), if any */
   constructor(
     readonly tick: number,
-    readonly except: Connection | undefined,
+    readonly except: Except,
   ) {}
 
   push(buf: Buffer): void {
@@ -60,7 +68,7 @@ export class OutputQueue {
       conn.tailSeg.broken = true;
       conn.tailSeg = undefined;
     }
-    conn.pending.push(buf);
+    (conn.pending ??= []).push(buf);
     conn.pendingBytes += buf.length;
     if (conn.pendingBytes + conn.socket.writableLength > this.maxQueue) return this.slowReader(conn);
     this.markDirty(conn);
@@ -71,7 +79,7 @@ export class OutputQueue {
    * member's queue still ends with this tick's segment of the group, the frame
    * is appended to that segment once: O(1) per frame instead of O(members).
    */
-  fanOut(group: FanoutGroup, buf: Buffer, except?: Connection): void {
+  fanOut(group: FanoutGroup, buf: Buffer, except?: Except): void {
     let seg = group.seg;
     if (seg && seg.tick === this.tick && !seg.broken && seg.except === except) {
       seg.push(buf);
@@ -83,10 +91,10 @@ export class OutputQueue {
     seg.push(buf);
     group.seg = seg;
     for (const c of group.members) {
-      if (c.closing || c === except) continue;
+      if (c.closing || excluded(c, except)) continue;
       if (c.tailSeg) c.tailSeg.broken = true;
       c.tailSeg = seg;
-      c.pending.push(seg);
+      (c.pending ??= []).push(seg);
       if (c.pendingBytes + c.socket.writableLength > this.maxQueue) {
         this.slowReader(c);
         continue;
@@ -104,14 +112,14 @@ export class OutputQueue {
   take(conn: Connection): Buffer | undefined {
     const p = conn.pending;
     this.discard(conn);
-    if (p.length === 0) return undefined;
+    if (!p || p.length === 0) return undefined;
     if (p.length === 1) return p[0] instanceof Segment ? p[0].buffer() : p[0];
     return Buffer.concat(p.map((x) => (x instanceof Segment ? x.buffer() : x)));
   }
 
   /** Forget what is queued for a connection (it is gone, or cut). */
   discard(conn: Connection): void {
-    conn.pending = [];
+    conn.pending = undefined;
     conn.pendingBytes = 0;
     conn.tailSeg = undefined;
   }

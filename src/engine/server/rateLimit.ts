@@ -10,11 +10,12 @@ export interface RateLimitHost {
 /**
  * What each kind of request costs, in tokens of the per-person bucket. A
  * search scans history (the store bounds one call, see docs/storage.md), so
- * it costs more than a message; a history page is one read. A room command
- * (topic, mode, kick, invite, room_info, away) reads or writes the room's
- * stored settings and reaches a whole room, so it costs one too.
+ * it costs more than a message; a history page is one read, and so is a
+ * page of `who` (it sorts a room's names). A room command (topic, mode,
+ * kick, invite, room_info, away) reads or writes the room's stored settings
+ * and reaches a whole room, so it costs one too.
  */
-export const COSTS = { message: 1, file: 1, history: 1, search: 3, room: 1 } as const;
+export const COSTS = { message: 1, file: 1, history: 1, search: 3, who: 1, room: 1 } as const;
 // Reactions, edits and deletes are charged as messages: they are broadcast like one.
 export type Charged = keyof typeof COSTS;
 

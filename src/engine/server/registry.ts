@@ -97,6 +97,16 @@ export class Registry {
     return this.byKey.values();
   }
 
+  /** How many connections completed the handshake. */
+  get count(): number {
+    return this.byKey.size;
+  }
+
+  /** Ready connections with their folded names (the order `who` pages sort by). */
+  keyed(): Iterable<[string, Connection]> {
+    return this.byKey.entries();
+  }
+
   /** The ready connections of an identity, on this node. */
   withId(id: string): Connection[] {
     return [...(this.byId.get(id) ?? [])];

@@ -1,4 +1,4 @@
-import { isDmKey, type ChatMessage, type FileOfferEvent, type PresenceFrame, type ServerFrame, type TypingEvent } from '../../protocol';
+import { isDmKey, presenceEvents, type ChatMessage, type FileOfferEvent, type PresenceFrame, type ServerFrame, type TypingEvent } from '../../protocol';
 import type { FrameEncoder } from '../../server/codec';
 import { fileOfferToIrc, ircLinesToMessages, type IrcDelivery, type IrcLines } from './chatToIrc';
 import { serializeIrcMessage, type IrcMessage } from './ircMessage';
@@ -50,6 +50,9 @@ export class IrcEncoder implements FrameEncoder {
         return this.message(frame);
       case 'presence':
         return this.presence(frame);
+      case 'people':
+        // Coalesced arrivals and departures: the JOIN, PART and QUIT lines they stand for (none for a large room's count).
+        return presenceEvents(frame).flatMap((p) => this.presence(p));
       case 'typing':
         return this.typing(frame);
       case 'file_offer':

@@ -56,6 +56,7 @@ export function answerFrame(c: IrcCodec, frame: ServerFrame): { messages: IrcMes
     case 'ping':
       return { messages: [{ command: 'PING', params: [c.gateway.serverName] }], reply: false };
     case 'presence':
+    case 'people':
     case 'typing':
     case 'file_offer':
       return { messages: c.variant.lines(frame), reply: false };
