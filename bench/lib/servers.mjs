@@ -30,6 +30,8 @@ export const HOST = '127.0.0.1';
  */
 export const SERVERS = {
   ours: { label: 'tcp-chat serve', proto: 'json', command: ours },
+  // The same server through its IRC gateway (issue 12): the IRC port is the one measured, the JSON port is any free one.
+  oursIrc: { label: 'tcp-chat serve --irc-port', proto: 'irc', connectPending: 8, command: (o) => ours({ ...o, port: 0, args: [...(o.args ?? []), '--irc-port', String(o.port)] }) },
   ngircd: { label: 'ngIRCd', proto: 'irc', connectPending: 8, command: (o) => ['/usr/sbin/ngircd', '-n', '-f', writeConfig(o.work, 'ngircd', o.port)] },
   redis: { label: 'Redis pub/sub', proto: 'resp', command: (o) => ['redis-server', writeConfig(o.work, 'redis', o.port)] },
   bare: { label: 'bare Node net server', proto: 'line', command: (o) => ['node', ...o.nodeArgs, path.join(o.root, 'bench', 'bareServer.mjs'), String(o.port), HOST] },
