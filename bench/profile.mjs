@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { topFunctions } from './lib/cpuProfile.mjs';
 import { openFleet } from './lib/fleet.mjs';
 import { killAll, monoMicros, procCpuSeconds, procRssKb, sleep } from './lib/proc.mjs';
 import { HOST, SERVERS, startServer } from './lib/servers.mjs';
@@ -24,33 +25,6 @@ const opt = (name, dflt) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] 
 const N = Number(opt('--n', 2000));
 const OUT = opt('--out', path.join(ROOT, 'bench', 'results', 'profile-storm.md'));
 const DIR = path.join(ROOT, 'bench', '.work', 'profile');
-
-/**
- * Self time per function from a .cpuprofile, counting only samples taken between
- * fromUs and toUs (V8 stamps samples with CLOCK_MONOTONIC, as monoMicros does).
- */
-function topFunctions(file, count, fromUs, toUs) {
-  const p = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const dt = new Map();
-  let t = p.startTime;
-  for (let i = 0; i < p.samples.length; i++) {
-    const d = p.timeDeltas[i] ?? 0;
-    t += d;
-    if (t >= fromUs && t <= toUs) dt.set(p.samples[i], (dt.get(p.samples[i]) ?? 0) + d);
-  }
-  const by = new Map();
-  let total = 0;
-  for (const node of p.nodes) {
-    const us = dt.get(node.id) ?? 0;
-    total += us;
-    const cf = node.callFrame;
-    const where = cf.url ? `${path.basename(cf.url)}:${cf.lineNumber + 1}` : '';
-    const key = `${cf.functionName || '(anonymous)'}\t${where}`;
-    by.set(key, (by.get(key) ?? 0) + us);
-  }
-  const rows = [...by].sort((a, b) => b[1] - a[1]).slice(0, count);
-  return { totalMs: total / 1000, rows: rows.map(([k, us]) => ({ fn: k.split('\t')[0], where: k.split('\t')[1], ms: us / 1000 })) };
-}
 
 /** Live heap by constructor (or node type) from a .heapsnapshot: { totalBytes, by: Map(name → { what, count, bytes }) }. */
 function heapByConstructor(file) {

@@ -36,7 +36,8 @@ export async function trafficRun(ctx, srv, { clients, mode, perSender, rate }) {
     const r = await fleet.report();
     if (!t.ok) return { ...r, ok: false, fatal: t.fatal };
     const wallS = (t.lastArrivalUs - t.startUs) / 1e6;
-    return { ...r, clients, perSender, cpuS, loadgenCpuS, wallS, maxSendLagMs: t.maxSendLagMs, deliveriesPerCpuS: r.delivered / cpuS, deliveriesPerWallS: r.delivered / wallS };
+    // window: when the traffic ran, on CLOCK_MONOTONIC (to cut a server's CPU profile to it, bench/profileBlast.mjs).
+    return { ...r, clients, perSender, cpuS, loadgenCpuS, wallS, window: [t.startUs, t.lastArrivalUs], maxSendLagMs: t.maxSendLagMs, deliveriesPerCpuS: r.delivered / cpuS, deliveriesPerWallS: r.delivered / wallS };
   } finally {
     await fleet.close();
   }

@@ -19,14 +19,31 @@ export class Segment {
   /** Some holder got another frame after this one: later room frames must start a new segment to keep order. */
   broken = false;
   private joined?: Buffer;
+  /** Where each part starts in the joined Buffer. */
+  private readonly starts: number[] = [];
+  /**
+   * The parts a holder must not get, by holder: a sender left out of its own
+   * message (an IRC client gets its copy through its codec, see
+   * Codec.sharedEcho), a typist. Skipping keeps the segment shared: without
+   * it, every message from a different sender would need a segment of its
+   * own, and each member would have to join a Buffer per tick.
+   */
+  private skips?: Map<Connection, number[]>;
 
-  /** @param except the members of the group that do not hold this segment (a typist, newcomers), if any */
+  /** @param except the members of the group that hold none of this segment (newcomers told of their own arrival otherwise), if any */
   constructor(
     readonly tick: number,
-    readonly except: Except,
+    readonly except: ReadonlySet<Connection> | undefined,
   ) {}
 
-  push(buf: Buffer): void {
+  /** Append a frame for every holder but `skip`. */
+  push(buf: Buffer, skip?: Connection): void {
+    if (skip) {
+      const mine = (this.skips ??= new Map()).get(skip);
+      if (mine) mine.push(this.parts.length);
+      else this.skips.set(skip, [this.parts.length]);
+    }
+    this.starts.push(this.bytes);
     this.parts.push(buf);
     this.bytes += buf.length;
     this.joined = undefined;
@@ -34,6 +51,19 @@ export class Segment {
 
   buffer(): Buffer {
     return (this.joined ??= this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.bytes));
+  }
+
+  /** Adds what `holder` gets of this segment to `out`: the shared Buffer, or views of it around the parts it skips (no copy). */
+  collect(holder: Connection, out: Buffer[]): void {
+    const skipped = this.skips?.get(holder);
+    if (!skipped) return void out.push(this.buffer());
+    const all = this.buffer();
+    let from = 0;
+    for (const i of skipped) {
+      if (this.starts[i] > from) out.push(all.subarray(from, this.starts[i]));
+      from = this.starts[i] + this.parts[i].length;
+    }
+    if (from < this.bytes) out.push(all.subarray(from));
   }
 }
 
@@ -78,20 +108,24 @@ export class OutputQueue {
    * A frame to every member of a group but `except`. While every receiving
    * member's queue still ends with this tick's segment of the group, the frame
    * is appended to that segment once: O(1) per frame instead of O(members).
+   * One member left out (the sender, a typist) skips its part of the segment;
+   * a set of them (newcomers) needs a segment that they do not hold.
    */
   fanOut(group: FanoutGroup, buf: Buffer, except?: Except): void {
+    const holdersExcept = except instanceof Set ? except : undefined;
+    const skip = except instanceof Set ? undefined : (except as Connection | undefined);
     let seg = group.seg;
-    if (seg && seg.tick === this.tick && !seg.broken && seg.except === except) {
-      seg.push(buf);
+    if (seg && seg.tick === this.tick && !seg.broken && seg.except === holdersExcept) {
+      seg.push(buf, skip);
       return;
     }
-    // A segment that skips someone cannot take frames meant for everyone, nor the reverse: a new one keeps order.
+    // A segment that some members do not hold cannot take frames meant for them, nor the reverse: a new one keeps order.
     if (seg) seg.broken = true;
-    seg = new Segment(this.tick, except);
-    seg.push(buf);
+    seg = new Segment(this.tick, holdersExcept);
+    seg.push(buf, skip);
     group.seg = seg;
     for (const c of group.members) {
-      if (c.closing || excluded(c, except)) continue;
+      if (c.closing || excluded(c, holdersExcept)) continue;
       if (c.tailSeg) c.tailSeg.broken = true;
       c.tailSeg = seg;
       (c.pending ??= []).push(seg);
@@ -113,8 +147,12 @@ export class OutputQueue {
     const p = conn.pending;
     this.discard(conn);
     if (!p || p.length === 0) return undefined;
-    if (p.length === 1) return p[0] instanceof Segment ? p[0].buffer() : p[0];
-    return Buffer.concat(p.map((x) => (x instanceof Segment ? x.buffer() : x)));
+    const out: Buffer[] = [];
+    for (const x of p) {
+      if (x instanceof Segment) x.collect(conn, out);
+      else out.push(x);
+    }
+    return out.length <= 1 ? out[0] : Buffer.concat(out);
   }
 
   /** Forget what is queued for a connection (it is gone, or cut). */
