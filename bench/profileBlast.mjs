@@ -2,7 +2,7 @@
 // Where a server spends a blast (100 clients × 100 messages in one room), and
 // how many deliveries it makes per CPU-second, run after run on one process.
 //
-//   node bench/profileBlast.mjs [--servers oursIrc,ours] [--runs 5] [--profile] [--top 30]
+//   node bench/profileBlast.mjs [--servers oursIrc,ours] [--runs 5] [--profile] [--top 30] [--inclusive fnA,fnB]
 //
 // Each server is started once (pinned to core 0, the generator on core 1, as
 // in `npm run bench`), warmed with one blast, then measured over --runs more.
@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { topFunctions } from './lib/cpuProfile.mjs';
+import { inclusiveTimes, topFunctions } from './lib/cpuProfile.mjs';
 import { killAll } from './lib/proc.mjs';
 import { startServer } from './lib/servers.mjs';
 import { TRAFFIC_CFG, trafficRun } from './workloads/traffic.mjs';
@@ -25,6 +25,8 @@ const SERVERS = opt('--servers', 'oursIrc').split(',');
 const RUNS = Number(opt('--runs', 5));
 const TOP = Number(opt('--top', 30));
 const PROFILE = argv.includes('--profile');
+/** Functions whose inclusive time is listed too (--inclusive a,b,c). */
+const INCLUSIVE = opt('--inclusive', '').split(',').filter(Boolean);
 const ctx = { root: ROOT, work: fs.mkdtempSync(path.join(os.tmpdir(), 'blastprof-')) };
 const B = TRAFFIC_CFG.blast;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -53,6 +55,10 @@ async function measure(kind) {
   console.log(`\n${kind}: self time during ${RUNS} blasts, ${cpu.totalMs.toFixed(0)} ms sampled\n`);
   console.log('| function | where | self ms | share |\n|---|---|---|---|');
   for (const r of cpu.rows) console.log(`| \`${r.fn}\` | ${r.where} | ${r.ms.toFixed(1)} | ${((100 * r.ms) / cpu.totalMs).toFixed(1)}% |`);
+  if (INCLUSIVE.length > 0) {
+    console.log('\n| function | inclusive ms |\n|---|---|');
+    for (const [fn, ms] of inclusiveTimes(path.join(dir, prof), INCLUSIVE, runs.map((r) => r.window))) console.log(`| \`${fn}\` | ${ms.toFixed(1)} |`);
+  }
   console.log(`\nprofile: ${path.join(dir, prof)}`);
 }
 

@@ -142,8 +142,14 @@ export class OutputQueue {
     if (!conn.closing) this.slowReader(conn);
   }
 
-  /** Everything queued for a connection as one Buffer (shared segments are joined once, not per member). */
+  /** Everything queued for a connection as one Buffer (for a last write before closing). */
   take(conn: Connection): Buffer | undefined {
+    const out = this.takeParts(conn);
+    return out && (out.length === 1 ? out[0] : Buffer.concat(out));
+  }
+
+  /** Everything queued for a connection, in order, as the Buffers to write: its own frames, and shared segments or views of them (nothing is copied). */
+  private takeParts(conn: Connection): Buffer[] | undefined {
     const p = conn.pending;
     this.discard(conn);
     if (!p || p.length === 0) return undefined;
@@ -152,7 +158,7 @@ export class OutputQueue {
       if (x instanceof Segment) x.collect(conn, out);
       else out.push(x);
     }
-    return out.length <= 1 ? out[0] : Buffer.concat(out);
+    return out.length === 0 ? undefined : out;
   }
 
   /** Forget what is queued for a connection (it is gone, or cut). */
@@ -170,9 +176,9 @@ export class OutputQueue {
     for (const conn of list) {
       conn.dirty = false;
       if (conn.closing) continue;
-      const out = this.take(conn);
+      const out = this.takeParts(conn);
       if (!out) continue;
-      conn.socket.write(out);
+      writeAll(conn.socket, out);
       if (conn.socket.writableLength > this.maxQueue) this.slowReader(conn);
     }
   }
@@ -186,4 +192,23 @@ export class OutputQueue {
       setImmediate(() => this.flush());
     }
   }
+}
+
+/** Bytes below which several Buffers are joined before writing: Node allocates that little from its pool, so a join is cheaper than a writev. */
+const JOIN_BELOW = Buffer.poolSize >>> 1;
+
+/**
+ * Writes Buffers in order with one system call. Small ones are joined; large
+ * ones go out as one writev (cork, write each, uncork), because joining them
+ * would copy each member's share of a busy room's segment: a fresh large
+ * Buffer per member per tick, which cost more than the writes themselves.
+ */
+function writeAll(socket: Connection['socket'], bufs: Buffer[]): void {
+  if (bufs.length === 1) return void socket.write(bufs[0]);
+  let bytes = 0;
+  for (const b of bufs) bytes += b.length;
+  if (bytes < JOIN_BELOW) return void socket.write(Buffer.concat(bufs, bytes));
+  socket.cork();
+  for (const b of bufs) socket.write(b);
+  socket.uncork();
 }
