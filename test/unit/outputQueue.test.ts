@@ -88,4 +88,22 @@ describe('OutputQueue: shared room segments', () => {
     await Promise.all([a.waitFor(want.a), b.waitFor(want.b), c.waitFor(want.c)]);
     assert.deepEqual({ a: a.received(), b: b.received(), c: c.received() }, want);
   });
+
+  it('writes a large segment intact around the frames each member left out (several views of it, one writev)', async () => {
+    const [a, b, c] = [await member(), await member(), await member()];
+    const q = new OutputQueue(1 << 20, () => assert.fail('nobody is a slow reader'));
+    const group: FanoutGroup = { members: new Set([a.conn, b.conn, c.conn]) };
+    const senders = [a, b, c];
+    const want = new Map(senders.map((m) => [m, '']));
+    // Well past the size below which Buffers are joined rather than written as several.
+    for (let i = 0; i < 300; i++) {
+      const from = senders[i % 3];
+      const text = `m${i} from ${i % 3} ${'x'.repeat(80)}`;
+      q.fanOut(group, frame(text), from.conn);
+      for (const m of senders) if (m !== from) want.set(m, want.get(m) + `${text}\n`);
+    }
+    q.flush();
+    await Promise.all(senders.map((m) => m.waitFor(want.get(m) ?? '')));
+    for (const m of senders) assert.equal(m.received(), want.get(m));
+  });
 });
