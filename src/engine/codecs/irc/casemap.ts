@@ -10,8 +10,11 @@ export const CASEMAPPING = 'ascii';
 
 /** Folds A-Z to a-z and leaves every other character alone. */
 export function ircLower(s: string): string {
-  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  // Most names and channels arrive in lower case: no new string for them (this runs per message).
+  return HAS_UPPER.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
 }
+
+const HAS_UPPER = /[A-Z]/;
 
 /** True when two nicks or channel names are the same under CASEMAPPING=ascii. */
 export function ircEquals(a: string, b: string): boolean {

@@ -39,6 +39,9 @@ export interface IrcLines {
 }
 
 const TAB_STOP = 4;
+// What sanitizeChatText changes: line breaks (LF is a control character too) and control characters.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
 
 /**
  * Chat text made safe for IRC, still Markdown: CRLF, CR, U+2028 and U+2029
@@ -46,6 +49,8 @@ const TAB_STOP = 4;
  * other control character (C0, DEL, C1) is dropped.
  */
 export function sanitizeChatText(text: string): string {
+  // Most messages are one line without a control character: nothing to do, and no split per message.
+  if (!UNSAFE.test(text)) return text;
   return text
     .replace(/\r\n?|[\u2028\u2029]/g, '\n')
     .split('\n')

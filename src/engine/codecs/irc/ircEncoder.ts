@@ -79,10 +79,11 @@ export class IrcEncoder implements FrameEncoder {
       source: this.people.maskOf(m.sender),
       target: this.targetOf(m),
       caps: this.caps,
-      msgid: msgidFor({ room: m.room, seq: m.seq }),
       batchRef: extra.batchRef ?? `ml${m.seq.toString(36)}`,
       ...(extra.firstTags && { firstTags: extra.firstTags }),
     };
+    // Only message-tags shows the msgid; making it costs a Buffer per message.
+    if (this.caps.has('message-tags')) d.msgid = msgidFor({ room: m.room, seq: m.seq });
     const account = this.people.accountOf(m.sender);
     if (account !== undefined) d.account = account;
     return ircLinesToMessages(this.people.linesOf(m), m.ts, d);

@@ -52,6 +52,9 @@ const CODE = /\x03(?:\d{1,2}(?:,\d{1,2})?)?|\x04(?:[0-9A-Fa-f]{6}(?:,[0-9A-Fa-f]
 // One IRC line never holds CR or LF, but one that got here anyway goes too.
 // eslint-disable-next-line no-control-regex
 const OTHER_CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+// Any formatting code or other control character (C0, DEL, C1).
+// eslint-disable-next-line no-control-regex
+const ANY_CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /** The style after one formatting code. */
 export function applyCode(style: IrcStyle, code: string): IrcStyle {
@@ -127,6 +130,8 @@ function dropControls(text: string): string {
 
 /** IRC text as panel Markdown: see the module comment. Never throws; the result holds no control characters. */
 export function ircToMarkdown(text: string): string {
+  // Most lines hold no formatting code and no control character: they pass as they are, without tokenizing.
+  if (!ANY_CONTROL.test(text)) return text;
   let style: IrcStyle = { ...PLAIN };
   const runs: { text: string; style: IrcStyle }[] = [];
   for (const t of ircTokens(text)) {

@@ -55,7 +55,14 @@ export class IrcProtocol implements WireProtocol, PeopleLookup {
   private viewRef?: ServerView;
   private readonly profiles = new WeakMap<Session, IrcProfile>();
   private readonly encoders = new Map<number, IrcEncoder>();
-  private readonly lineCache = new WeakMap<ChatMessage, IrcLines>();
+  /**
+   * The last message converted by linesOf, and its lines. The encoders of a
+   * fan-out (one per capability set) and the sender's echo ask for the same
+   * message one after another, so one entry serves them all; a WeakMap cost
+   * more per message than the conversion it saved.
+   */
+  private lastMessage?: ChatMessage;
+  private lastLines?: IrcLines;
   /** The codecs open now (to tell IRC people of each other's SETNAME). */
   readonly codecs = new Set<IrcCodec>();
 
@@ -124,9 +131,11 @@ export class IrcProtocol implements WireProtocol, PeopleLookup {
   }
 
   linesOf(message: ChatMessage): IrcLines {
-    let lines = this.lineCache.get(message);
-    if (!lines) this.lineCache.set(message, (lines = chatLines(message)));
-    return lines;
+    if (message !== this.lastMessage || !this.lastLines) {
+      this.lastLines = chatLines(message);
+      this.lastMessage = message;
+    }
+    return this.lastLines;
   }
 
   warn(message: string): void {
