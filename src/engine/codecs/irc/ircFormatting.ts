@@ -186,6 +186,8 @@ const MARKUP = /[*_`\\&<[]/;
  * newlines). Lines inside a fenced code block are left exactly as they are.
  */
 export function markdownToIrc(text: string): string {
+  // Without a character that can start Markdown, no line changes (a ~~~ fence only keeps its lines as they are): skip the split.
+  if (!MARKUP.test(text)) return text;
   const lines = text.split('\n');
   const raw = new Set<number>();
   if (/^ {0,3}(```|~~~)/m.test(text)) {
