@@ -121,6 +121,8 @@ export function styleChange(a: IrcStyle, b: IrcStyle): string {
 
 /** Removes every formatting code and other control character (a tab becomes a space). */
 export function stripIrcFormatting(text: string): string {
+  // Every formatting code is a control character: text without one is already plain (the common case, checked per line sent).
+  if (!ANY_CONTROL.test(text)) return text;
   return dropControls(text.replace(CODE, ''));
 }
 
