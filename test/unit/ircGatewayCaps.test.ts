@@ -53,6 +53,33 @@ describe('IRC gateway capabilities', function () {
     assert.equal(fromJay.tags.label, undefined);
   });
 
+  it('echoes each message to its sender in its place in the room, among messages from others sent at the same time', async () => {
+    const { port, ircPort } = await gatewayServer(h);
+    const jay = await h.raw(port, 'jay');
+    const ann = await line(ircPort, 'ann', ['echo-message']);
+    const bob = await line(ircPort, 'bob', ['echo-message']);
+    const carl = await line(ircPort, 'carl');
+    ann.send('PRIVMSG #general :a1', 'PRIVMSG #general :a2', 'PRIVMSG #general :a3');
+    bob.send('PRIVMSG #general :b1', 'PRIVMSG #general :b2');
+    const texts = ['a1', 'a2', 'a3', 'b1', 'b2'];
+    // The room's order is the order of seqs, as the JSON client gets them.
+    const room: string[] = [];
+    while (room.length < texts.length) room.push(String((await jay.client.waitFor((f) => f.type === 'message' && texts.includes(String(f.text)))).text));
+    const privmsgs = async (c: IrcLineClient): Promise<{ from: string; text: string }[]> => {
+      const got: { from: string; text: string }[] = [];
+      while (got.length < texts.length) {
+        const m = await c.waitFor((l) => l.command === 'PRIVMSG' && texts.includes(l.params[1]));
+        got.push({ from: m.source?.split('!')[0] ?? '', text: m.params[1] });
+      }
+      return got;
+    };
+    const fromOf = (t: string): string => (t.startsWith('a') ? 'ann' : 'bob');
+    const everything = room.map((text) => ({ from: fromOf(text), text }));
+    assert.deepEqual(await privmsgs(ann), everything, 'ann: her own three in their places');
+    assert.deepEqual(await privmsgs(bob), everything, 'bob: his own two in their places');
+    assert.deepEqual(await privmsgs(carl), everything, 'carl (no echo-message) gets them all once');
+  });
+
   it('encodes each room message once per capability set, however many IRC people get it', async () => {
     const { port, ircPort } = await gatewayServer(h);
     const jay = await h.raw(port, 'jay');

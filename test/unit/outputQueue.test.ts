@@ -76,6 +76,21 @@ describe('OutputQueue: shared room segments', () => {
     assert.deepEqual({ a: a.received(), b: b.received() }, want);
   });
 
+  it("puts a sender's own copy in its place in the segment, which stays open for the next frames", async () => {
+    const [a, b] = [await member(), await member()];
+    const q = new OutputQueue(1 << 20, () => assert.fail('nobody is a slow reader'));
+    const group: FanoutGroup = { members: new Set([a.conn, b.conn]) };
+    q.fanOut(group, frame('m1 from a'), a.conn, frame('m1 from a, as a sees it'));
+    const seg = group.seg;
+    q.fanOut(group, frame('m2 from b'), b.conn);
+    q.fanOut(group, frame('m3 from a'), a.conn, frame('m3 from a, as a sees it'));
+    assert.equal(group.seg, seg, 'one segment for all three');
+    q.flush();
+    const want = { a: 'm1 from a, as a sees it\nm2 from b\nm3 from a, as a sees it\n', b: 'm1 from a\nm3 from a\n' };
+    await Promise.all([a.waitFor(want.a), b.waitFor(want.b)]);
+    assert.deepEqual({ a: a.received(), b: b.received() }, want);
+  });
+
   it('gives members left out as a set (newcomers) nothing of that frame, and the frames around it in order', async () => {
     const [a, b, c] = [await member(), await member(), await member()];
     const q = new OutputQueue(1 << 20, () => assert.fail('nobody is a slow reader'));

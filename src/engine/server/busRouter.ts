@@ -149,8 +149,7 @@ export class BusRouter {
   /** A room message in its turn (see RoomSequencer): to every local member, the sender as its codec wants. */
   private deliverRoomMessage(room: string, message: ChatMessage, sender: Connection | undefined): void {
     if (!sender || sender.closing || sender.codec.sharedEcho) return this.delivery.toRoom(room, message);
-    this.delivery.toRoom(room, message, sender);
-    this.delivery.toConn(sender, message); // its codec's own copy (see Codec.sharedEcho)
+    this.delivery.toRoomFrom(room, message, sender); // its codec's own copy (see Codec.sharedEcho)
   }
 
   private onRoom(room: string, e: RoomEvent, from: string): void {

@@ -43,21 +43,44 @@ export class Delivery {
    * room gets the frame encoded once and appended once to its segment.
    */
   toRoom(room: string, frame: ServerFrame, except?: Except): void {
+    this.fanOutRoom(room, frame, except);
+  }
+
+  /**
+   * A room message to every local member, and to its sender the copy its
+   * codec writes (see Codec.sharedEcho). That copy takes the sender's place
+   * in the room's shared segment, where the others' copy is: queued after
+   * the segment, it would close it, and every message of a busy tick would
+   * open a new one.
+   */
+  toRoomFrom(room: string, frame: ServerFrame, sender: Connection): void {
+    const own = sender.codec.encode(frame);
+    const placed = this.fanOutRoom(room, frame, sender, own);
+    if (own && !placed) this.output.send(sender, own);
+  }
+
+  /** toRoom, with `own` for `except` when that is one connection; true when `own` went into a segment. */
+  private fanOutRoom(room: string, frame: ServerFrame, except: Except, own?: Buffer): boolean {
     const r = this.registry.room(room);
-    if (!r) return;
+    if (!r) return false;
+    let placed = false;
     for (const group of r.groups.values()) {
       const buf = group.encoder.encode(frame);
       // A segment that skips nobody of this group can go on taking frames meant for everyone.
       const skip = except === undefined || except instanceof Set ? except : group.members.has(except as Connection) ? except : undefined;
-      if (buf) this.output.fanOut(group, buf, skip);
+      if (!buf) continue;
+      const mine = own !== undefined && skip !== undefined && !(skip instanceof Set);
+      this.output.fanOut(group, buf, skip, mine ? own : undefined);
+      placed ||= mine;
     }
-    if (r.catchingUp.size === 0) return;
+    if (r.catchingUp.size === 0) return placed;
     for (const [c, waiting] of r.catchingUp) {
       if (excluded(c, except)) continue;
       // A store that never answers must not grow this without bound.
       if (waiting.length >= MAX_CATCH_UP) this.output.overflow(c);
       else waiting.push(frame);
     }
+    return placed;
   }
 
   /** To everyone who completed the handshake but `except`. */

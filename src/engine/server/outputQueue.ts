@@ -29,6 +29,8 @@ export class Segment {
    * own, and each member would have to join a Buffer per tick.
    */
   private skips?: Map<Connection, number[]>;
+  /** What a member that skips a part gets in its place, by part: the sender's own copy as its codec wrote it. */
+  private owns?: Map<number, Buffer>;
 
   /** @param except the members of the group that hold none of this segment (newcomers told of their own arrival otherwise), if any */
   constructor(
@@ -36,12 +38,13 @@ export class Segment {
     readonly except: ReadonlySet<Connection> | undefined,
   ) {}
 
-  /** Append a frame for every holder but `skip`. */
-  push(buf: Buffer, skip?: Connection): void {
+  /** Append a frame for every holder but `skip`, which gets `own` in its place, if anything. */
+  push(buf: Buffer, skip?: Connection, own?: Buffer): void {
     if (skip) {
       const mine = (this.skips ??= new Map()).get(skip);
       if (mine) mine.push(this.parts.length);
       else this.skips.set(skip, [this.parts.length]);
+      if (own) (this.owns ??= new Map()).set(this.parts.length, own);
     }
     this.starts.push(this.bytes);
     this.parts.push(buf);
@@ -53,7 +56,7 @@ export class Segment {
     return (this.joined ??= this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.bytes));
   }
 
-  /** Adds what `holder` gets of this segment to `out`: the shared Buffer, or views of it around the parts it skips (no copy). */
+  /** Adds what `holder` gets of this segment to `out`: the shared Buffer, or views of it around the parts it skips and its own copies of them (no copy). */
   collect(holder: Connection, out: Buffer[]): void {
     const skipped = this.skips?.get(holder);
     if (!skipped) return void out.push(this.buffer());
@@ -61,6 +64,8 @@ export class Segment {
     let from = 0;
     for (const i of skipped) {
       if (this.starts[i] > from) out.push(all.subarray(from, this.starts[i]));
+      const own = this.owns?.get(i);
+      if (own) out.push(own);
       from = this.starts[i] + this.parts[i].length;
     }
     if (from < this.bytes) out.push(all.subarray(from));
@@ -108,21 +113,22 @@ export class OutputQueue {
    * A frame to every member of a group but `except`. While every receiving
    * member's queue still ends with this tick's segment of the group, the frame
    * is appended to that segment once: O(1) per frame instead of O(members).
-   * One member left out (the sender, a typist) skips its part of the segment;
-   * a set of them (newcomers) needs a segment that they do not hold.
+   * One member left out (the sender, a typist) skips its part of the segment,
+   * and gets `own` there instead if given (the sender's copy as its codec
+   * wrote it); a set of them (newcomers) needs a segment that they do not hold.
    */
-  fanOut(group: FanoutGroup, buf: Buffer, except?: Except): void {
+  fanOut(group: FanoutGroup, buf: Buffer, except?: Except, own?: Buffer): void {
     const holdersExcept = except instanceof Set ? except : undefined;
     const skip = except instanceof Set ? undefined : (except as Connection | undefined);
     let seg = group.seg;
     if (seg && seg.tick === this.tick && !seg.broken && seg.except === holdersExcept) {
-      seg.push(buf, skip);
+      seg.push(buf, skip, own);
       return;
     }
     // A segment that some members do not hold cannot take frames meant for them, nor the reverse: a new one keeps order.
     if (seg) seg.broken = true;
     seg = new Segment(this.tick, holdersExcept);
-    seg.push(buf, skip);
+    seg.push(buf, skip, own);
     group.seg = seg;
     for (const c of group.members) {
       if (c.closing || excluded(c, holdersExcept)) continue;
