@@ -185,6 +185,11 @@ describe('replies, reactions, edits and deletes in the extension', function () {
     await waitFor(() => api.panelPosts().some((p) => p.type === 'jump' && p.seq === doomed.seq && p.note === 'That message was deleted.'), 'a deleted original: the jump says so');
     api.panelSays({ type: 'showMessage', room: 'convo-long', seq: 5000 });
     await waitFor(() => api.panelPosts().some((p) => p.type === 'items' && p.items.some((i) => i.type === 'system' && /message 5000 of #convo-long is not on the server/.test(i.text))), 'a message that does not exist: said in the room');
+    // A link into a room this window has not joined: said, and no room appears for it.
+    const elsewhere = `vscode://tcp-chat.tcp-chat/message?server=127.0.0.1%3A${port}&room=convo-unjoined&seq=1`;
+    assert.equal(await api.openInvite(elsewhere), 'shown');
+    await waitFor(() => api.panelPosts().some((p) => p.type === 'items' && p.items.some((i) => i.type === 'system' && /in #convo-unjoined, which you have not joined/.test(i.text))), 'the link into an unjoined room is explained');
+    assert.ok(!api.panelPosts().some((p) => p.type === 'rooms' && p.rooms.some((r) => r.key === 'convo-unjoined')), 'no room for it in the list');
   });
 });
 
