@@ -9,7 +9,7 @@ import { Conversation, TYPING_MS, panelState } from './conversation';
 import { openChatLink } from './linkOpener';
 import { messageLink } from '../shared/messageLink';
 import { completeMember, namesStartingWith } from '../engine/client/mentionCompletion';
-import { findMessage } from './messageFinder';
+import { findMessage, type Found } from './messageFinder';
 import { ConversationFile } from './conversationFile';
 import { Notifier } from './notifier';
 import type { PanelHost } from './panelHost';
@@ -198,8 +198,12 @@ export class ChatSession implements vscode.Disposable {
     this.convo.room(room);
     if (this.convo.active !== room) this.switchRoom(room);
     this.openPanel();
-    if (!this.convo.message(room, seq) && (!c || c.state !== 'connected')) return this.system(room, vscode.l10n.t('Message {0} is not loaded, and loading it needs a connection.', seq));
-    const found = c ? await findMessage(this.convo, c, room, seq) : { problem: 'not connected' };
+    // Held already: no request, so it also works offline.
+    const held = this.convo.message(room, seq);
+    let found: Found;
+    if (held) found = { message: held, added: [], more: false };
+    else if (c?.state === 'connected') found = await findMessage(this.convo, c, room, seq);
+    else return this.system(room, vscode.l10n.t('Message {0} is not loaded, and loading it needs a connection.', seq));
     if ('problem' in found) return this.system(room, found.problem);
     if (found.added.length > 0) this.post({ type: 'items', room, items: found.added, position: 'prepend', more: found.more });
     this.post({ type: 'jump', room, seq, ...(found.message.deleted && { note: vscode.l10n.t('That message was deleted.') }) });
