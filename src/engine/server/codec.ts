@@ -76,7 +76,7 @@ export interface CodecSink {
 export interface CodecContext {
   /** Longest line the server accepts (the JSON codec's cap; other protocols have their own). */
   maxLine: number;
-  /** The connection's chat session: its name and rooms, read only. */
+  /** The connection's chat session: its name and rooms, read only (but for `byCertificate`, set before the hello). */
   session: Session;
   /** The peer as `address:port`. */
   address: string;

@@ -13,8 +13,6 @@ export interface IrcProfile {
   user: string;
   /** The real name from USER or SETNAME. */
   realname: string;
-  /** The identity they proved with SASL EXTERNAL (`cert:<sha256>`), shown as their account. */
-  account?: string;
   /** Their client certificate's SHA-256 fingerprint (WHOIS 276). */
   certificate?: string;
   /** User mode +i: WHO * from someone who shares no room with them leaves them out. */
@@ -115,8 +113,14 @@ export class IrcProtocol implements WireProtocol, PeopleLookup {
     return p ? `${this.nickOf(name)}!~${p.user}@irc` : `${this.nickOf(name)}!chat@tcp-chat`;
   }
 
+  /**
+   * The account IRC shows for someone on this node: the identity they proved
+   * (`cert:…` for SASL EXTERNAL, `ed25519:…` for a panel or terminal key).
+   * Guests have none, which is how IRC tells them apart.
+   */
   accountOf(name: string): string | undefined {
-    return this.profileOf(name)?.account;
+    const s = this.viewRef?.session(name);
+    return s === undefined || s.guest ? undefined : s.id;
   }
 
   realnameOf(name: string): string {

@@ -124,6 +124,8 @@ function errorReplies(c: IrcCodec, e: ErrorFrame): IrcMessage[] {
     case 'register': {
       if (about.kind === 'register') c.pre.registering = false;
       const nick = about.kind === 'nick' ? about.nick : (c.pre.nick ?? '*');
+      // A nick someone else holds, or one that belongs to another identity: 433, with the reason when it is a claim.
+      if (e.code === 'name_claimed' || (e.code === 'bad_name' && /claimed|belongs to/.test(e.message))) return [errNicknameInUse(ctx, nick, e.message)];
       if (e.code === 'bad_name') return [/taken/.test(e.message) ? errNicknameInUse(ctx, nick) : errErroneusNickname(ctx, nick, e.message)];
       return notice(e.message);
     }
