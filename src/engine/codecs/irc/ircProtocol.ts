@@ -1,4 +1,5 @@
 import type { ChatMessage, ErrorFrame } from '../../protocol';
+import { foldName } from '../../stores/store';
 import type { Codec, CodecContext, CodecSink, WireProtocol } from '../../server/codec';
 import type { Session } from '../../server/connection';
 import type { ServerView } from '../../server/serverView';
@@ -121,6 +122,20 @@ export class IrcProtocol implements WireProtocol, PeopleLookup {
   accountOf(name: string): string | undefined {
     const s = this.viewRef?.session(name);
     return s === undefined || s.guest ? undefined : s.id;
+  }
+
+  sharesChannel(session: Session, name: string): boolean {
+    if (foldName(session.name) === foldName(name)) return true;
+    const view = this.viewRef;
+    if (!view || session.rooms.size === 0) return false;
+    // Someone here: their session's own set; someone on another node: the directory's rooms.
+    const rooms = view.session(name)?.rooms ?? view.person(name)?.rooms ?? [];
+    for (const room of rooms) if (session.rooms.has(room)) return true;
+    return false;
+  }
+
+  awayOf(name: string): string | undefined {
+    return this.viewRef?.awayOf(name);
   }
 
   realnameOf(name: string): string {
