@@ -188,6 +188,8 @@ describe('IRC gateway: a client certificate is an identity', function () {
     g.send('NICK gus', 'USER gus 0 * :Gus');
     const notice = await g.waitFor((m) => m.command === 'NOTICE');
     assert.match(notice.params[1], /identity key.*SASL EXTERNAL with a TLS client certificate/);
+    await g.waitFor((m) => m.command === 'ERROR');
+    await g.closed;
     assert.equal(g.raw.some((l) => / 001 /.test(l)), false);
   });
 });

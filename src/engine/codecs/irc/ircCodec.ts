@@ -58,7 +58,7 @@ export class IrcCodec implements Codec {
   nick = '*';
   registered = false;
   /** What registration has gathered so far (see ircRegistration.ts). */
-  readonly pre: { nick?: string; user?: boolean; password?: string; key?: Buffer; registering?: boolean; saslOffered?: boolean } = {};
+  readonly pre: { nick?: string; user?: boolean; password?: string; key?: Buffer; registering?: boolean; saslOffered?: boolean; turnedAway?: string } = {};
   /** A password challenge that came with the server's answer to the hello, waiting for its proof. */
   challenge?: Extract<ServerFrame, { type: 'challenge' }>;
   private readonly decoder: LineDecoder;

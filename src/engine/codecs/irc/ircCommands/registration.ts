@@ -156,6 +156,7 @@ async function tryRegister(c: IrcCodec): Promise<void> {
   pre.registering = true;
   // insist: a nick that belongs to another identity earns 433, and the client picks another, as IRC clients do.
   await c.request({ type: 'hello', v: PROTOCOL_VERSION, name: pre.nick, insist: true }, { kind: 'register' });
+  if (pre.turnedAway !== undefined) return c.quit('an identity is required');
   const challenge = c.challenge;
   c.challenge = undefined;
   // The gateway's hello carries no identity key (a certificate is proven by TLS), so a challenge only ever asks for the password.
