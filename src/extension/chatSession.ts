@@ -8,8 +8,7 @@ import { KeyChangeWatch } from './keyChangeWatch';
 import { Conversation, TYPING_MS, panelState } from './conversation';
 import { openChatLink } from './linkOpener';
 import { messageLink } from '../shared/messageLink';
-import { completeMember, namesStartingWith } from '../engine/client/mentionCompletion';
-import { findMessage, type Found } from './messageFinder';
+import { MessageNavigator } from './messageNavigator';
 import { ConversationFile } from './conversationFile';
 import { Notifier } from './notifier';
 import type { PanelHost } from './panelHost';
@@ -17,6 +16,7 @@ import { readSettings } from './settings';
 import { IncomingFiles, formatBytes } from './incomingFiles';
 import { roomSettingsView } from './roomSettingsView';
 import { wireRoomEventLines } from './roomEventLines';
+import { wireFileEvents } from './fileEventLines';
 import { CommandId } from './commandIds';
 import type { FileOfferView, HostToPanel, PanelConnState, PanelToHost, RoomSettingsMsg, SnippetStatusMsg } from '../shared/panelProtocol';
 import { assertNever } from '../shared/assertNever';
@@ -62,10 +62,20 @@ export class ChatSession implements vscode.Disposable {
   private readonly log: vscode.LogOutputChannel;
   /** Names seen with another key than before (undefined: not watched). */
   private readonly keys?: KeyChangeWatch;
+  private readonly nav: MessageNavigator;
 
   constructor(private readonly deps: SessionDeps) {
     this.panels = deps.panels;
     this.log = deps.log;
+    this.nav = new MessageNavigator({
+      convo: this.convo,
+      log: deps.log,
+      client: () => this.client,
+      post: (msg) => this.post(msg),
+      system: (room, text) => this.system(room, text),
+      switchRoom: (room) => this.switchRoom(room),
+      openPanel: () => void this.openPanel(),
+    });
     this.notifier = new Notifier((room) => {
       this.switchRoom(room);
       this.openPanel();
@@ -183,57 +193,16 @@ export class ChatSession implements vscode.Disposable {
   }
 
   /**
-   * Open the panel at a message (a message link, or a reply's quote): loads
-   * it when it is older than what the panel holds, then the panel scrolls to
-   * it and marks it. What stands in the way (a room not joined, a message
-   * deleted or gone) is said in the room. Resolves when the panel was told.
+   * Open the panel at a message (a message link, or a reply's quote); see
+   * MessageNavigator.showMessage. Resolves when the panel was told.
    */
-  async showMessage(room: string, seq: number): Promise<void> {
-    const c = this.client;
-    if (!isDmKey(room) && c && !c.rooms.includes(room)) {
-      this.system(this.convo.active, vscode.l10n.t('That message is in #{0}, which you have not joined: join it (Chat: Join Room), then open the link again.', room));
-      this.openPanel();
-      return;
-    }
-    this.convo.room(room);
-    if (this.convo.active !== room) this.switchRoom(room);
-    this.openPanel();
-    // Held already: no request, so it also works offline.
-    const held = this.convo.message(room, seq);
-    let found: Found;
-    if (held) found = { message: held, added: [], more: false };
-    else if (c?.state === 'connected') found = await findMessage(this.convo, c, room, seq);
-    else return this.system(room, vscode.l10n.t('Message {0} is not loaded, and loading it needs a connection.', seq));
-    if ('problem' in found) return this.system(room, found.problem);
-    if (found.added.length > 0) this.post({ type: 'items', room, items: found.added, position: 'prepend', more: found.more });
-    this.post({ type: 'jump', room, seq, ...(found.message.deleted && { note: vscode.l10n.t('That message was deleted.') }) });
-  }
-
-  /** The composer's @-word in a large room: the members the server finds; never throws (an error is an answer too). */
-  private async findMembers(msg: { id: number; room: string; prefix: string }): Promise<void> {
-    const answer = (names: string[], error?: string) => this.post({ type: 'memberMatches', id: msg.id, room: msg.room, prefix: msg.prefix, names, ...(error !== undefined && { error }) });
-    const known = this.convo.membersOf(msg.room);
-    const c = this.client;
-    if (isDmKey(msg.room)) return answer(namesStartingWith(known, msg.prefix));
-    if (!c || c.state !== 'connected') return answer([], vscode.l10n.t('not connected'));
-    try {
-      answer(await completeMember(c, msg.room, msg.prefix, known));
-    } catch (err) {
-      this.log.warn(`member lookup in ${msg.room} failed: ${(err as Error).message}`);
-      answer([], (err as Error).message);
-    }
-  }
-
-  /** Who is in a room for @-completion, and how many, when the server named only some of them (a large room). */
-  private members(room: string): { members: string[]; memberCount?: number } {
-    const members = this.convo.membersOf(room);
-    const count = isDmKey(room) ? undefined : this.client?.count(room);
-    return { members, ...(count !== undefined && count > members.length && { memberCount: count }) };
+  showMessage(room: string, seq: number): Promise<void> {
+    return this.nav.showMessage(room, seq);
   }
 
   /** The full snapshot for the panel, with the active room's member count. */
   private initMessage(): HostToPanel {
-    return { ...this.convo.initMessage(this.incoming.views()), ...this.members(this.convo.active) };
+    return { ...this.convo.initMessage(this.incoming.views()), ...this.nav.members(this.convo.active) };
   }
 
   /** Send to the room the panel shows. */
@@ -306,7 +275,7 @@ export class ChatSession implements vscode.Disposable {
       items: this.convo.items(room),
       more: this.convo.hasMore(room),
       typing: this.convo.typingIn(room),
-      ...this.members(room),
+      ...this.nav.members(room),
       ...(unreadFrom !== undefined && { unreadFrom }),
     });
     this.post(this.roomSettings());
@@ -344,11 +313,11 @@ export class ChatSession implements vscode.Disposable {
       case 'showMessage':
         return void this.showMessage(msg.room, msg.seq);
       case 'findMembers':
-        return void this.findMembers(msg);
+        return void this.nav.findMembers(msg);
       case 'switchRoom':
         return this.switchRoom(msg.room);
       case 'loadOlder':
-        return void this.loadOlder(msg.room, msg.before);
+        return void this.nav.loadOlder(msg.room, msg.before);
       case 'search':
         return void this.search(msg.query).then(
           (items) => this.post({ type: 'searchResults', query: msg.query, items }),
@@ -393,28 +362,11 @@ export class ChatSession implements vscode.Disposable {
       const room = this.convo.active;
       const unreadFrom = this.convo.markRead(room);
       // What arrived while the panel was hidden gets its "new messages" line.
-      if (unreadFrom !== undefined) this.post({ type: 'room', active: room, items: this.convo.items(room), more: this.convo.hasMore(room), typing: this.convo.typingIn(room), ...this.members(room), unreadFrom });
+      if (unreadFrom !== undefined) this.post({ type: 'room', active: room, items: this.convo.items(room), more: this.convo.hasMore(room), typing: this.convo.typingIn(room), ...this.nav.members(room), unreadFrom });
       this.postRooms();
     }
     this.panels.setTitle(this.convo.unread);
     this.changed.fire();
-  }
-
-  private async loadOlder(room: string, before: number): Promise<void> {
-    const c = this.client;
-    if (!c || c.state !== 'connected') {
-      // The panel waits for an answer to every loadOlder; an empty page ends the wait.
-      this.post({ type: 'items', room, items: [], position: 'prepend', more: this.convo.hasMore(room) });
-      return;
-    }
-    try {
-      const page = await c.history(room, { before, limit: readSettings().historyPageSize });
-      const added = this.convo.addOlder(room, page.messages, page.more);
-      this.post({ type: 'items', room, items: added, position: 'prepend', more: page.more });
-    } catch (err) {
-      this.log.warn(`history for ${room} failed: ${(err as Error).message}`);
-      this.post({ type: 'items', room, items: [], position: 'prepend', more: this.convo.hasMore(room) });
-    }
   }
 
   // ------------------------------------------------------------ engine events
@@ -444,7 +396,7 @@ export class ChatSession implements vscode.Disposable {
       }),
       c.onJoined((j) => {
         this.convo.setMembers(j.room, j.members);
-        this.post({ type: 'members', room: j.room, ...this.members(j.room) });
+        this.post({ type: 'members', room: j.room, ...this.nav.members(j.room) });
         const first = j.history[0];
         if (!this.convo.hasRoom(j.room) || this.convo.items(j.room).length === 0) this.convo.setBacklog(j.room, j.history, first !== undefined && first.seq > 1);
         if (this.pendingSwitch === j.room) {
@@ -469,14 +421,14 @@ export class ChatSession implements vscode.Disposable {
         if (p.event === 'rename') this.postRooms(); // a direct conversation's label follows its person
         // Who @-completion offers: the room someone joined or left, or (a rename) the room in view.
         const membersOf = p.room ?? (p.event === 'rename' ? this.convo.active : undefined);
-        if (membersOf !== undefined) this.post({ type: 'members', room: membersOf, ...this.members(membersOf) });
+        if (membersOf !== undefined) this.post({ type: 'members', room: membersOf, ...this.nav.members(membersOf) });
         this.changed.fire();
       }),
       // A large server names nobody in its arrivals: only the count changes.
       c.onPeople((f) => {
         if (f.room === undefined && f.online === undefined && f.offline === undefined) this.postUsers();
         // Its count decides whether @-completion asks the server.
-        if (f.room !== undefined) this.post({ type: 'members', room: f.room, ...this.members(f.room) });
+        if (f.room !== undefined) this.post({ type: 'members', room: f.room, ...this.nav.members(f.room) });
       }),
       c.onTyping((t) => {
         const room = t.to !== undefined ? this.convo.dmWith(t.name) : (t.room ?? DEFAULT_ROOM);
@@ -492,23 +444,10 @@ export class ChatSession implements vscode.Disposable {
         if (e.ref === undefined || this.changesSent.delete(e.ref)) this.system(this.convo.active, `server: ${e.message}`);
         this.log.warn(`server error ${e.code}: ${e.message}`);
       }),
-      c.onFileOffer((o) => {
-        const view = this.incoming.offer(o);
-        this.convo.room(o.room);
-        this.post({ type: 'file', file: view });
-        this.system(o.room, `${o.sender} offers the file ${view.name} (${formatBytes(o.size)})`);
-        if (view.status === 'failed') this.system(o.room, `${view.name}: ${view.detail}`);
-      }),
-      c.onFileChunk((ch) => {
-        const view = this.incoming.chunk(ch);
-        if (view) this.post({ type: 'file', file: view });
-      }),
-      c.onFileDone((d) => {
-        const view = this.incoming.done(d);
-        if (!view) return;
-        this.post({ type: 'file', file: view });
-        if (view.status === 'ready') this.system(view.room, `${view.name} from ${view.sender} is ready: use its Save button to choose where to keep it`);
-        else this.system(view.room, `${view.name}: ${view.detail}`);
+      ...wireFileEvents(c, this.incoming, {
+        post: (msg) => this.post(msg),
+        system: (room, text) => this.system(room, text),
+        known: (room) => void this.convo.room(room),
       }),
       c.onSendFailed((f) => this.system(this.convo.active, `not sent: ${f.error.message}`)),
       // Said once each way, not on every retry of the outbox.
