@@ -190,6 +190,35 @@ describe('IRC gateway: replies, reactions, edits and deletes', function () {
     assert.equal((await deleted).deleted, true);
   });
 
+  it('never lets a hostile quote, edit or reaction inject a line, a control or a bidi character over the wire', async () => {
+    const { alice, bob, carol, ircPort } = await room();
+    const evil = `\r\nQUIT :pwned\r\n\u202eevil\u0000\x01ACTION x\x01 ${'y'.repeat(15_000)}`;
+    const m = await say(alice, evil);
+    const msgid = msgidFor({ room: 'general', seq: m.seq });
+    bob.client.say('#general', 'answer', { '+draft/reply': msgid });
+    const quoted = await from(carol, 'bob', 'PRIVMSG', (x) => x.params[1].endsWith('answer'));
+    assert.match(quoted.params[1], /^\(re alice: "QUIT :pwned evilACTION x y+…"\) answer$/);
+    alice.edit('general', m.seq, `${evil}\nedited`);
+    const edit = await from(carol, 'alice', 'NOTICE');
+    assert.match(edit.params[1], /^\[edit\] QUIT :pwned evilACTION x y+…$/);
+
+    const dan = await line(ircPort, 'dan', ['message-tags']);
+    for (const emoji of ['\\r\\nQUIT\\s:x', '\u202e👍', '👍\\0', 'x'.repeat(200), '<b>']) {
+      dan.send(`@+draft/reply=${msgid};+draft/react=${emoji} TAGMSG #general`);
+      assert.deepEqual((await fail(dan, 'TAGMSG')).params.slice(0, 2), ['TAGMSG', 'INVALID_REACTION'], emoji);
+    }
+    dan.send('PING :done');
+    await dan.waitFor((x) => x.command === 'PONG', WAIT);
+    for (const c of [carol, dan]) {
+      assert.ok(!c.raw.some((l) => /^(@\S+ )?(:\S+ )?QUIT/.test(l)), 'no QUIT was injected');
+      // The original itself is alice's text, bidi included (as the panel shows it); what quotes or tells of it carries none.
+      const told = c.raw.filter((l) => !/ PRIVMSG #general :(\u202e|y+$)/.test(l));
+      assert.deepEqual(told.filter((l) => /[\u202e\0\x01]/.test(l)), [], 'no bidi override, NUL or CTCP in a quote, an edit or an answer');
+    }
+    const [stored] = (await alice.history('general', { after: m.seq - 1, limit: 1 })).messages;
+    assert.equal(stored.reactions, undefined, 'no hostile reaction was stored');
+  });
+
   it('shows a JSON edit to IRC: a NOTICE with the new text, tagged with the original msgid for message-tags; history has the new text', async () => {
     const { alice, bob, carol, ircPort } = await room();
     const m = await say(alice, 'the key is in teh vault');
