@@ -190,6 +190,34 @@ describe('IRC gateway: replies, reactions, edits and deletes', function () {
     assert.equal((await deleted).deleted, true);
   });
 
+  it('does the same in a direct conversation: msgids of the DM, TAGMSG and REDACT to the other person', async () => {
+    const { alice, bob } = await room();
+    const id = alice.send('psst, bob', { to: 'bob' });
+    const dm = await nextEvent(alice.onMessage, (m) => m.id === id, WAIT);
+    const got = await bob.waitFor('privmsg', (e) => e.nick === 'alice' && e.target === 'bob');
+    const msgid = (got.tags as Record<string, string>).msgid;
+    assert.equal(msgid, msgidFor({ room: dm.room, seq: dm.seq }));
+
+    const reacted = nextEvent(alice.onUpdate, (u) => u.room === dm.room, WAIT);
+    bob.client.tagmsg('alice', { '+draft/reply': msgid, '+draft/react': '🤫' });
+    assert.deepEqual((await reacted).reactions, [{ emoji: '🤫', count: 1, people: ['bob'] }]);
+
+    const answered = nextEvent(alice.onMessage, (m) => m.sender === 'bob', WAIT);
+    bob.client.say('alice', 'ok', { '+draft/reply': msgid });
+    const answer = await answered;
+    assert.equal(answer.replyTo, dm.seq);
+    const echo = await bob.waitFor('privmsg', (e) => e.nick === 'bob' && e.message === 'ok');
+    const deleted = nextEvent(alice.onUpdate, (u) => u.room === dm.room && u.seq === answer.seq, WAIT);
+    bob.client.raw(`REDACT alice ${(echo.tags as Record<string, string>).msgid}`);
+    assert.equal((await deleted).deleted, true);
+    const redact = await bob.waitFor('unknown command', (e) => e.command === 'REDACT');
+    assert.equal((redact.params as string[])[0], 'alice', 'the REDACT names the other person');
+
+    alice.react(dm.room, dm.seq, '👍');
+    const tag = await bob.waitFor('tagmsg', (e) => e.nick === 'alice');
+    assert.equal(tag.target, 'bob', "alice's reaction names bob, as her direct messages do");
+  });
+
   it('never lets a hostile quote, edit or reaction inject a line, a control or a bidi character over the wire', async () => {
     const { alice, bob, carol, ircPort } = await room();
     const evil = `\r\nQUIT :pwned\r\n\u202eevil\u0000\x01ACTION x\x01 ${'y'.repeat(15_000)}`;
@@ -213,7 +241,7 @@ describe('IRC gateway: replies, reactions, edits and deletes', function () {
       assert.ok(!c.raw.some((l) => /^(@\S+ )?(:\S+ )?QUIT/.test(l)), 'no QUIT was injected');
       // The original itself is alice's text, bidi included (as the panel shows it); what quotes or tells of it carries none.
       const told = c.raw.filter((l) => !/ PRIVMSG #general :(\u202e|y+$)/.test(l));
-      assert.deepEqual(told.filter((l) => /[\u202e\0\x01]/.test(l)), [], 'no bidi override, NUL or CTCP in a quote, an edit or an answer');
+      assert.deepEqual(told.filter((l) => /[\u202e\0\x01]/.test(l)), [], 'no bidi override, NUL or CTCP in a quote, an edit or an answer'); // eslint-disable-line no-control-regex
     }
     const [stored] = (await alice.history('general', { after: m.seq - 1, limit: 1 })).messages;
     assert.equal(stored.reactions, undefined, 'no hostile reaction was stored');

@@ -159,7 +159,7 @@ describe('chat → IRC: replies, reactions, edits and deletes', () => {
     for (const line of wire(out)) {
       assert.ok(Buffer.byteLength(line.replace(/^@\S+ /, '')) + 2 <= MAX_BODY_BYTES, line);
       const m = (parseIrcMessage(line) as { message: IrcMessage }).message;
-      const text = m.params.slice(1).join(' ').replace(allowFormatting ? /[\x02\x1d]/g : /^$/, '');
+      const text = m.params.slice(1).join(' ').replace(allowFormatting ? /[\x02\x1d]/g : /^$/, ''); // eslint-disable-line no-control-regex
       assert.ok(!UNSAFE.test(text), `nothing unsafe in ${JSON.stringify(line)}`);
       for (const v of Object.values(m.tags ?? {})) assert.ok(!UNSAFE.test(v), `nothing unsafe in a tag: ${JSON.stringify(v)}`);
     }
