@@ -136,6 +136,20 @@ describe('IRC gateway: replies, reactions, edits and deletes', function () {
     assert.deepEqual(answer(notVisible), answer(missing), 'the same answer');
   });
 
+  it('holds IRC reactions to the panel\'s limits: distinct emoji per message, and the message rate', async () => {
+    const { port, ircPort } = await gatewayServer(h, { rate: 0.01, burst: 25 });
+    const alice = await chat(port, 'alice');
+    const dan = await line(ircPort, 'dan', ['message-tags']);
+    const m = await say(alice, 'vote!');
+    const msgid = msgidFor({ room: 'general', seq: m.seq });
+    const emoji = [...'😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙😚🙂🤗🤩'];
+    for (const e of emoji) dan.send(`@+draft/reply=${msgid};+draft/react=${e} TAGMSG #general`);
+    const cap = await fail(dan, 'TAGMSG');
+    assert.deepEqual(cap.params.slice(0, 4), ['TAGMSG', 'TOO_MANY_REACTIONS', '#general', msgid], 'the 21st distinct emoji');
+    for (let i = 0; i < 5; i++) dan.send(`@+draft/reply=${msgid};+draft/unreact=${emoji[i]} TAGMSG #general`);
+    assert.deepEqual((await fail(dan, 'TAGMSG')).params.slice(0, 2), ['TAGMSG', 'RATE_LIMITED'], 'charged like messages');
+  });
+
   it('REDACT by the author deletes the message: JSON clients get the delete, IRC clients REDACT or a NOTICE, history no text', async () => {
     const { alice, bob, carol, ircPort } = await room();
     const posted = nextEvent(alice.onMessage, (x) => x.sender === 'bob', WAIT);
