@@ -65,8 +65,8 @@ function send(c: IrcCodec, line: IrcMessage): true {
  * the PRIVMSG goes to; undefined otherwise (client tags are best effort: the
  * message then goes out as it would without the tag).
  */
-export function replySeq(c: IrcCodec, target: string, msgid: string | undefined): number | undefined {
-  return msgid === undefined ? undefined : messageIn(c, target, msgid)?.seq;
+export function replySeq(c: IrcCodec, target: string, msgid: string): number | undefined {
+  return messageIn(c, target, msgid)?.seq;
 }
 
 /** A refused REDACT or reaction as a FAIL (see standard replies). */

@@ -13,7 +13,7 @@ export async function privmsg(c: IrcCodec, m: IrcMessage): Promise<void> {
   for (const item of privmsgToChat(m, c.reply(), c.gateway.nicks, MAX_TARGETS)) {
     if (item.kind === 'error') c.send(item.reply);
     else if (item.kind === 'ctcp') answerCtcp(c, item.target, item.command, item.args, item.notice);
-    else await say(c, item.target, item.text, command, replySeq(c, targetName(c, item.target), item.replyTo));
+    else await say(c, item.target, item.text, command, item.replyTo === undefined ? undefined : replySeq(c, targetName(c, item.target), item.replyTo));
   }
 }
 
