@@ -90,6 +90,21 @@ describe('IRC gateway: replies, reactions, edits and deletes', function () {
     assert.equal((await plain).replyTo, undefined);
   });
 
+  it('carries a reply on a draft/multiline batch both ways: the tag rides on the BATCH line', async () => {
+    const { alice, ircPort } = await room();
+    const dan = await line(ircPort, 'dan', ['batch', 'draft/multiline', 'message-tags']);
+    const question = await say(alice, 'what changed?');
+    const msgid = msgidFor({ room: 'general', seq: question.seq });
+    const answered = nextEvent(alice.onMessage, (m) => m.sender === 'dan', WAIT);
+    dan.send(`@+draft/reply=${msgid} BATCH +r draft/multiline #general`, '@batch=r PRIVMSG #general :two things', '@batch=r PRIVMSG #general :both small', 'BATCH -r');
+    const answer = await answered;
+    assert.deepEqual([answer.text, answer.replyTo], ['two things\nboth small', question.seq]);
+
+    await say(alice, 'which?\nname them', { replyTo: answer.seq });
+    const open = await from(dan, 'alice', 'BATCH');
+    assert.equal(open.tags?.['+draft/reply'], msgidFor({ room: 'general', seq: answer.seq }));
+  });
+
   it('carries reactions both ways: TAGMSG with message-tags, a readable NOTICE without', async () => {
     const { alice, bob, carol } = await room();
     const m = await say(alice, 'lunch at noon?');

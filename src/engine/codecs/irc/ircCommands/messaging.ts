@@ -95,7 +95,8 @@ export async function batch(c: IrcCodec, m: IrcMessage): Promise<void> {
       const text = ircLinesToChat(outcome.lines);
       if (text.kind !== 'text') return;
       const target = resolveTarget(c, outcome.target);
-      if (target) return say(c, target, text.text, 'PRIVMSG');
+      const reply = outcome.tags['+draft/reply'];
+      if (target) return say(c, target, text.text, 'PRIVMSG', reply === undefined ? undefined : replySeq(c, outcome.target, reply));
       return c.send(standardReply(c.gateway.serverName, 'FAIL', 'BATCH', 'MULTILINE_INVALID_TARGET', [outcome.target], 'No such channel or nick'));
     }
   }
