@@ -8,6 +8,8 @@ import { KeyChangeWatch } from './keyChangeWatch';
 import { Conversation, TYPING_MS, panelState } from './conversation';
 import { openChatLink } from './linkOpener';
 import { messageLink } from '../shared/messageLink';
+import { completeMember, namesStartingWith } from '../engine/client/mentionCompletion';
+import { findMessage, type Found } from './messageFinder';
 import { ConversationFile } from './conversationFile';
 import { Notifier } from './notifier';
 import type { PanelHost } from './panelHost';
@@ -124,7 +126,7 @@ export class ChatSession implements vscode.Disposable {
       this.incoming.clear();
     }
     this.convo.address = `${host}:${port}`;
-    this.post(this.convo.initMessage(this.incoming.views()));
+    this.post(this.initMessage());
     this.wire(client, { host, port });
     this.log.info(`connecting to ${host}:${port} as ${name}`);
     try {
@@ -180,12 +182,58 @@ export class ChatSession implements vscode.Disposable {
     return this.convo.address ? messageLink({ server: this.convo.address, room, seq }) : undefined;
   }
 
-  /** Open the panel at a message of a room this window knows (a message link was opened). */
-  showMessage(room: string, seq: number): void {
+  /**
+   * Open the panel at a message (a message link, or a reply's quote): loads
+   * it when it is older than what the panel holds, then the panel scrolls to
+   * it and marks it. What stands in the way (a room not joined, a message
+   * deleted or gone) is said in the room. Resolves when the panel was told.
+   */
+  async showMessage(room: string, seq: number): Promise<void> {
+    const c = this.client;
+    if (!isDmKey(room) && c && !c.rooms.includes(room)) {
+      this.system(this.convo.active, vscode.l10n.t('That message is in #{0}, which you have not joined: join it (Chat: Join Room), then open the link again.', room));
+      this.openPanel();
+      return;
+    }
     this.convo.room(room);
-    this.switchRoom(room);
+    if (this.convo.active !== room) this.switchRoom(room);
     this.openPanel();
-    this.post({ type: 'jump', room, seq });
+    // Held already: no request, so it also works offline.
+    const held = this.convo.message(room, seq);
+    let found: Found;
+    if (held) found = { message: held, added: [], more: false };
+    else if (c?.state === 'connected') found = await findMessage(this.convo, c, room, seq);
+    else return this.system(room, vscode.l10n.t('Message {0} is not loaded, and loading it needs a connection.', seq));
+    if ('problem' in found) return this.system(room, found.problem);
+    if (found.added.length > 0) this.post({ type: 'items', room, items: found.added, position: 'prepend', more: found.more });
+    this.post({ type: 'jump', room, seq, ...(found.message.deleted && { note: vscode.l10n.t('That message was deleted.') }) });
+  }
+
+  /** The composer's @-word in a large room: the members the server finds; never throws (an error is an answer too). */
+  private async findMembers(msg: { id: number; room: string; prefix: string }): Promise<void> {
+    const answer = (names: string[], error?: string) => this.post({ type: 'memberMatches', id: msg.id, room: msg.room, prefix: msg.prefix, names, ...(error !== undefined && { error }) });
+    const known = this.convo.membersOf(msg.room);
+    const c = this.client;
+    if (isDmKey(msg.room)) return answer(namesStartingWith(known, msg.prefix));
+    if (!c || c.state !== 'connected') return answer([], vscode.l10n.t('not connected'));
+    try {
+      answer(await completeMember(c, msg.room, msg.prefix, known));
+    } catch (err) {
+      this.log.warn(`member lookup in ${msg.room} failed: ${(err as Error).message}`);
+      answer([], (err as Error).message);
+    }
+  }
+
+  /** Who is in a room for @-completion, and how many, when the server named only some of them (a large room). */
+  private members(room: string): { members: string[]; memberCount?: number } {
+    const members = this.convo.membersOf(room);
+    const count = isDmKey(room) ? undefined : this.client?.count(room);
+    return { members, ...(count !== undefined && count > members.length && { memberCount: count }) };
+  }
+
+  /** The full snapshot for the panel, with the active room's member count. */
+  private initMessage(): HostToPanel {
+    return { ...this.convo.initMessage(this.incoming.views()), ...this.members(this.convo.active) };
   }
 
   /** Send to the room the panel shows. */
@@ -258,7 +306,7 @@ export class ChatSession implements vscode.Disposable {
       items: this.convo.items(room),
       more: this.convo.hasMore(room),
       typing: this.convo.typingIn(room),
-      members: this.convo.membersOf(room),
+      ...this.members(room),
       ...(unreadFrom !== undefined && { unreadFrom }),
     });
     this.post(this.roomSettings());
@@ -278,7 +326,7 @@ export class ChatSession implements vscode.Disposable {
   private onPanelMessage(msg: PanelToHost): void {
     switch (msg.type) {
       case 'ready':
-        this.post(this.convo.initMessage(this.incoming.views()));
+        this.post(this.initMessage());
         this.postUsers();
         return this.post(this.roomSettings());
       case 'send':
@@ -293,6 +341,10 @@ export class ChatSession implements vscode.Disposable {
         if (link) void vscode.env.clipboard.writeText(link).then(() => vscode.window.setStatusBarMessage(vscode.l10n.t('Link to the message copied'), 2000));
         return;
       }
+      case 'showMessage':
+        return void this.showMessage(msg.room, msg.seq);
+      case 'findMembers':
+        return void this.findMembers(msg);
       case 'switchRoom':
         return this.switchRoom(msg.room);
       case 'loadOlder':
@@ -341,7 +393,7 @@ export class ChatSession implements vscode.Disposable {
       const room = this.convo.active;
       const unreadFrom = this.convo.markRead(room);
       // What arrived while the panel was hidden gets its "new messages" line.
-      if (unreadFrom !== undefined) this.post({ type: 'room', active: room, items: this.convo.items(room), more: this.convo.hasMore(room), typing: this.convo.typingIn(room), members: this.convo.membersOf(room), unreadFrom });
+      if (unreadFrom !== undefined) this.post({ type: 'room', active: room, items: this.convo.items(room), more: this.convo.hasMore(room), typing: this.convo.typingIn(room), ...this.members(room), unreadFrom });
       this.postRooms();
     }
     this.panels.setTitle(this.convo.unread);
@@ -384,7 +436,7 @@ export class ChatSession implements vscode.Disposable {
           this.convo.addSystem(this.convo.active, w.notice);
           this.log.info(`server notice: ${w.notice}`);
         }
-        this.post(this.convo.initMessage(this.incoming.views()));
+        this.post(this.initMessage());
         this.checkKeys(w.people ?? []);
         this.postUsers();
         this.post(this.roomSettings());
@@ -392,7 +444,7 @@ export class ChatSession implements vscode.Disposable {
       }),
       c.onJoined((j) => {
         this.convo.setMembers(j.room, j.members);
-        this.post({ type: 'members', room: j.room, members: this.convo.membersOf(j.room) });
+        this.post({ type: 'members', room: j.room, ...this.members(j.room) });
         const first = j.history[0];
         if (!this.convo.hasRoom(j.room) || this.convo.items(j.room).length === 0) this.convo.setBacklog(j.room, j.history, first !== undefined && first.seq > 1);
         if (this.pendingSwitch === j.room) {
@@ -406,7 +458,8 @@ export class ChatSession implements vscode.Disposable {
       }),
       c.onMessage((m) => this.onMessage(m)),
       c.onUpdate((m) => {
-        if (this.convo.applyUpdate(m)) this.post({ type: 'update', room: m.room, message: m });
+        // The message itself, and the quote in each reply to it.
+        for (const changed of this.convo.applyUpdate(m)) this.post({ type: 'update', room: changed.room, message: changed });
       }),
       c.onPresence((p) => {
         const line = this.convo.applyPresence(p);
@@ -416,12 +469,14 @@ export class ChatSession implements vscode.Disposable {
         if (p.event === 'rename') this.postRooms(); // a direct conversation's label follows its person
         // Who @-completion offers: the room someone joined or left, or (a rename) the room in view.
         const membersOf = p.room ?? (p.event === 'rename' ? this.convo.active : undefined);
-        if (membersOf !== undefined) this.post({ type: 'members', room: membersOf, members: this.convo.membersOf(membersOf) });
+        if (membersOf !== undefined) this.post({ type: 'members', room: membersOf, ...this.members(membersOf) });
         this.changed.fire();
       }),
       // A large server names nobody in its arrivals: only the count changes.
       c.onPeople((f) => {
         if (f.room === undefined && f.online === undefined && f.offline === undefined) this.postUsers();
+        // Its count decides whether @-completion asks the server.
+        if (f.room !== undefined) this.post({ type: 'members', room: f.room, ...this.members(f.room) });
       }),
       c.onTyping((t) => {
         const room = t.to !== undefined ? this.convo.dmWith(t.name) : (t.room ?? DEFAULT_ROOM);

@@ -148,6 +148,8 @@ describe('chat → IRC: replies, reactions, edits and deletes', () => {
     accountOf: () => undefined,
     realnameOf: (n) => n,
     linesOf: (m) => chatLines(m),
+    sharesChannel: () => true,
+    awayOf: () => undefined,
     warn: (m) => assert.fail(m),
   };
   const original = (text: string, dm = false): ChatMessage => ({ type: 'message', id: 'a1', seq: 7, room: dm ? '@id-a,id-b' : 'general', sender: 'ann', text, ts: TS, ...(dm && { to: 'bob' }) });
