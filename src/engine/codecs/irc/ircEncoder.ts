@@ -1,13 +1,15 @@
 import { isDmKey, presenceEvents, type ChatMessage, type FileOfferEvent, type PresenceFrame, type ServerFrame, type TypingEvent } from '../../protocol';
 import type { FrameEncoder } from '../../server/codec';
+import type { Session } from '../../server/connection';
 import { fileOfferToIrc, ircLinesToMessages, type IrcDelivery, type IrcLines } from './chatToIrc';
 import { serializeIrcMessage, type IrcMessage } from './ircMessage';
 import { channelForRoom } from './ircNames';
-import { msgidFor } from './messageRefs';
+import { msgidFor, replyPrefix, replyTag } from './messageRefs';
 import { modeLine } from './roomFeatures';
+import { updateToIrc } from './updateToIrc';
 
 /** The capabilities that change what shared frames look like; the others only change replies. */
-export const SHARED_CAPS = ['server-time', 'message-tags', 'account-tag', 'extended-join', 'batch', 'draft/multiline', 'away-notify'] as const;
+export const SHARED_CAPS = ['server-time', 'message-tags', 'account-tag', 'extended-join', 'batch', 'draft/multiline', 'away-notify', 'draft/message-redaction'] as const;
 
 /** What an encoder asks the gateway about people. */
 export interface PeopleLookup {
@@ -19,6 +21,10 @@ export interface PeopleLookup {
   accountOf(name: string): string | undefined;
   /** The real name IRC shows for someone. */
   realnameOf(name: string): string;
+  /** True when `session` is `name`, or shares a channel with them (who hears of their away status). */
+  sharesChannel(session: Session, name: string): boolean;
+  /** Someone's away message, or undefined when they are not away. */
+  awayOf(name: string): string | undefined;
   /** A message's text as IRC lines, converted once per message however many encoders write it. */
   linesOf(message: ChatMessage): IrcLines;
   /** Report a line that could not be written (a bug, never input: input is made safe before). */
@@ -43,6 +49,12 @@ export class IrcEncoder implements FrameEncoder {
     return toBytes(this.lines(frame), this.people);
   }
 
+  /** away-notify: AWAY goes only to clients that share a channel with the person (IRCv3 away-notify). */
+  accepts(frame: ServerFrame, session: Session): boolean {
+    if (frame.type !== 'presence' || (frame.event !== 'away' && frame.event !== 'back') || !this.caps.has('away-notify')) return true;
+    return this.people.sharesChannel(session, frame.name);
+  }
+
   /** The IRC messages for a shared frame (none when it means nothing on IRC). */
   lines(frame: ServerFrame): IrcMessage[] {
     switch (frame.type) {
@@ -65,6 +77,8 @@ export class IrcEncoder implements FrameEncoder {
       }
       case 'kick':
         return [this.tagged({ source: this.people.maskOf(frame.by), command: 'KICK', params: [channelForRoom(frame.room), this.people.nickOf(frame.name), frame.reason || frame.by] })];
+      case 'update':
+        return updateToIrc(frame, this.caps, this.people);
       default:
         return [];
     }
@@ -86,7 +100,19 @@ export class IrcEncoder implements FrameEncoder {
     if (this.caps.has('message-tags')) d.msgid = msgidFor({ room: m.room, seq: m.seq });
     const account = this.people.accountOf(m.sender);
     if (account !== undefined) d.account = account;
+    if (m.replyTo !== undefined) return ircLinesToMessages(this.reply(m, m.replyTo, d), m.ts, d);
     return ircLinesToMessages(this.people.linesOf(m), m.ts, d);
+  }
+
+  /** A reply: `+draft/reply` on its first line with message-tags, otherwise a short quote in front of it. */
+  private reply(m: ChatMessage, replyTo: number, d: IrcDelivery): IrcLines {
+    const { action, lines } = this.people.linesOf(m);
+    if (this.caps.has('message-tags')) {
+      d.firstTags = { ...d.firstTags, ...replyTag(m.room, replyTo) };
+      return { action, lines };
+    }
+    if (lines.length === 0) return { action, lines };
+    return { action, lines: [replyPrefix(m.reply, (n) => this.people.nickOf(n)) + lines[0], ...lines.slice(1)] };
   }
 
   /** A room message goes to its channel; a direct message to its recipient's nick (for the sender's echo too). */
@@ -102,7 +128,10 @@ export class IrcEncoder implements FrameEncoder {
         if (p.room === undefined) return [];
         const channel = channelForRoom(p.room);
         const params = this.caps.has('extended-join') ? [channel, this.people.accountOf(p.name) ?? '*', this.people.realnameOf(p.name)] : [channel];
-        return [this.tagged({ source, command: 'JOIN', params })];
+        const join = this.tagged({ source, command: 'JOIN', params });
+        // away-notify: someone who joins while away is announced as away to the channel they now share.
+        const away = this.caps.has('away-notify') ? this.people.awayOf(p.name) : undefined;
+        return away === undefined ? [join] : [join, this.tagged({ source, command: 'AWAY', params: [away] })];
       }
       case 'leave':
         return p.room === undefined ? [] : [this.tagged({ source, command: 'PART', params: [channelForRoom(p.room)] })];

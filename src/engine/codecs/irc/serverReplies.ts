@@ -3,6 +3,7 @@ import { wrapBatch } from './batches';
 import { foldName } from '../../stores/store';
 import type { IrcCodec, Request } from './ircCodec';
 import { joinedReplies } from './ircCommands/channels';
+import { changeFailReplies } from './ircCommands/messageChanges';
 import { welcomeReplies } from './ircCommands/registration';
 import type { IrcMessage } from './ircMessage';
 import { channelForRoom } from './ircNames';
@@ -59,6 +60,7 @@ export function answerFrame(c: IrcCodec, frame: ServerFrame): { messages: IrcMes
     case 'people':
     case 'typing':
     case 'file_offer':
+    case 'update':
       return { messages: c.variant.lines(frame), reply: false };
     case 'invite':
       // To the one invited, an INVITE; to the inviter, 341 as the acknowledgement.
@@ -123,12 +125,18 @@ function errorReplies(c: IrcCodec, e: ErrorFrame): IrcMessage[] {
     case 'nick':
     case 'register': {
       if (about.kind === 'register') c.pre.registering = false;
+      // Nothing this connection can do now would change the answer (SASL is over): the registration closes it.
+      if (about.kind === 'register' && e.code === 'identity_required') c.pre.turnedAway = e.message;
       const nick = about.kind === 'nick' ? about.nick : (c.pre.nick ?? '*');
+      // A nick someone else holds, or one that belongs to another identity: 433, with the reason when it is a claim.
+      if (e.code === 'name_claimed' || (e.code === 'bad_name' && /claimed|belongs to/.test(e.message))) return [errNicknameInUse(ctx, nick, e.message)];
       if (e.code === 'bad_name') return [/taken/.test(e.message) ? errNicknameInUse(ctx, nick) : errErroneusNickname(ctx, nick, e.message)];
       return notice(e.message);
     }
     case 'room':
       return roomErrorReplies(c, about, e);
+    case 'change':
+      return changeFailReplies(c, about, e);
     case 'history':
       return [standardReply(c.gateway.serverName, 'FAIL', 'CHATHISTORY', e.code === 'not_in_room' ? 'INVALID_TARGET' : 'MESSAGE_ERROR', [about.target], e.message)];
     default:
