@@ -157,15 +157,9 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     const reacted = reactionsLine(m.reactions);
     if (reacted) print(reacted);
   };
-  // A message the server could not store (store_failed) is resent until it can: say so once, not on every retry.
-  let waitingForStore = false;
-  client.onMessage((m) => {
-    show(m);
-    if (waitingForStore && m.sender === client.name && client.unacked === 0) {
-      waitingForStore = false;
-      print('* the server stores messages again; everything you wrote was sent');
-    }
-  });
+  client.onMessage(show);
+  // A message the server could not store (store_failed) is resent until it can: said once each way, not on every retry.
+  client.onStoreWait((waiting) => print(waiting ? '! the server cannot store messages right now; yours are kept and resent until it can' : '* the server stores messages again; everything you wrote was sent'));
   client.onUpdate((m) => {
     const before = lines.previous(m);
     if (!before) return; // never shown here: nothing on screen to correct
@@ -222,10 +216,6 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
   // Errors about a message we sent arrive as onSendFailed (or are retried); print the rest once.
   client.onServerError((e) => {
     if (e.ref === undefined || changesSent.delete(e.ref)) print(`! ${clean(e.message)} (${e.code})`);
-    else if (e.code === 'store_failed' && !waitingForStore) {
-      waitingForStore = true;
-      print('! the server cannot store messages right now; yours are kept and resent until it can');
-    }
   });
   client.onSendFailed((f) => print(`! not sent: ${clean(f.error.message)}`));
   client.onDropped((why) => print(`! ${why}; reconnecting…`));

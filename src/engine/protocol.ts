@@ -3,11 +3,15 @@
  * docs/protocol.md is the reference for other implementations; this file is
  * the TypeScript shape of the same frames plus the guards that accept them.
  * The room-moderation frames (topics, modes, kicks, invites, away) are in
- * roomFrames.ts, re-exported here.
+ * roomFrames.ts, and replies, reactions, edits and deletes in
+ * conversationFrames.ts; both are re-exported here.
  */
+import { CONVERSATION_CLIENT_TYPES, conversationProblem, type ChangesFrame, type ChangesRequest, type DeleteFrame, type EditFrame, type ReactFrame, type Reaction, type ReplyQuote, type UpdateEvent } from './conversationFrames';
 import { ROOM_CLIENT_TYPES, roomFrameProblem, type RoomClientFrame, type RoomServerFrame, type RoomStateView } from './roomFrames';
 
 export * from './roomFrames';
+export * from './conversationFrames';
+export * from './nameRules';
 
 export const PROTOCOL_VERSION = 1;
 export const DEFAULT_PORT = 12345;
@@ -19,12 +23,6 @@ export const FEATURE_PEOPLE = 'people';
 /** Names in one paged `who` reply: the default, and the most a client may ask for. */
 export const WHO_PAGE = 100;
 export const WHO_PAGE_MAX = 500;
-/** Distinct emoji one message may carry; one more is refused with `too_many_reactions`. */
-export const MAX_DISTINCT_REACTIONS = 20;
-/** Names a reaction lists in `people` (the count goes on). */
-export const MAX_REACTION_PEOPLE = 20;
-/** Characters of the original's current text a reply quotes. */
-export const MAX_EXCERPT_CHARS = 140;
 
 /** Every error code a server may send. */
 export type ErrorCode =
@@ -135,22 +133,6 @@ export interface ChatMessage {
   rev?: number;
 }
 
-/** The message a reply answers, as it reads now. */
-export interface ReplyQuote {
-  seq: number;
-  sender: string;
-  /** At most MAX_EXCERPT_CHARS of its current text; absent when it is deleted (or no longer kept). */
-  excerpt?: string;
-  deleted?: true;
-}
-
-/** One emoji on a message: how many reacted with it, and the names (as they were then) of the first MAX_REACTION_PEOPLE. */
-export interface Reaction {
-  emoji: string;
-  count: number;
-  people: string[];
-}
-
 /** Someone online: the name they use now, and the identity behind it. */
 export interface Person {
   name: string;
@@ -208,40 +190,6 @@ export interface SendFrame {
   snippet?: Snippet;
   /** Answer this seq of the same room or DM (`bad_target` when there is none). */
   replyTo?: number;
-}
-/** Add (`on: true`) or take back your reaction to a message. Charged like a message. */
-export interface ReactFrame {
-  type: 'react';
-  id?: string;
-  /** Room name, or the DM key the message was delivered under. */
-  room: string;
-  seq: number;
-  /** One emoji (a single grapheme) or a `:shortcode:`; see reactionProblem. */
-  emoji: string;
-  on: boolean;
-}
-/** Replace the text of your own message. */
-export interface EditFrame {
-  type: 'edit';
-  id?: string;
-  room: string;
-  seq: number;
-  text: string;
-}
-/** Delete a message: your own, or any in a room you operate. Its text is erased from the server's history and search. */
-export interface DeleteFrame {
-  type: 'delete';
-  id?: string;
-  room: string;
-  seq: number;
-}
-/** Ask for the messages of a room that changed since a `rev`, oldest change first. */
-export interface ChangesRequest {
-  type: 'changes';
-  id?: string;
-  room: string;
-  since: number;
-  limit?: number;
 }
 /** Join a room (created if missing, with you as its operator). */
 export interface JoinFrame {
@@ -483,25 +431,6 @@ export interface SearchResultsFrame {
   /** Present when more results may follow: send the search again with this as `cursor`. A page may be short, even empty, and still have one. */
   next?: string;
 }
-/** A message changed (reply quote aside): its whole latest state, to everyone who can see it. */
-export interface UpdateEvent {
-  type: 'update';
-  room: string;
-  /** The room's change counter after this change (equal to `message.rev`). */
-  rev: number;
-  message: ChatMessage;
-}
-/** Reply to `changes`: the latest state of each message changed after `since`, ordered by `rev`. */
-export interface ChangesFrame {
-  type: 'changes';
-  id?: string;
-  room: string;
-  /** The room's change counter now. */
-  rev: number;
-  messages: ChatMessage[];
-  /** More changes follow: ask again with `since` = the last message's `rev`. */
-  more: boolean;
-}
 /** Reply to who. */
 export interface UsersFrame {
   type: 'users';
@@ -620,7 +549,7 @@ export function presenceEvents(f: PeopleFrame): PresenceFrame[] {
 /** The outcome of checking one parsed line from a client. */
 export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; ref?: string };
 
-const CLIENT_TYPES = new Set<string>(['hello', 'auth', 'message', 'join', 'leave', 'typing', 'history', 'search', 'nick', 'who', 'ping', 'pong', 'file_offer', 'file_chunk', 'react', 'edit', 'delete', 'changes', ...ROOM_CLIENT_TYPES]);
+const CLIENT_TYPES = new Set<string>(['hello', 'auth', 'message', 'join', 'leave', 'typing', 'history', 'search', 'nick', 'who', 'ping', 'pong', 'file_offer', 'file_chunk', ...CONVERSATION_CLIENT_TYPES, ...ROOM_CLIENT_TYPES]);
 const ROOM_TYPES = new Set<unknown>(ROOM_CLIENT_TYPES);
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -634,38 +563,6 @@ function optInt(o: Record<string, unknown>, k: string): boolean {
 }
 function isSeq(v: unknown): boolean {
   return Number.isSafeInteger(v) && (v as number) > 0;
-}
-/** Why a react, edit, delete or changes frame is malformed. */
-function conversationProblem(o: Record<string, unknown>): string | undefined {
-  if (typeof o.room !== 'string') return `${o.type} needs a string "room"`;
-  if (!optStr(o, 'id')) return '"id" must be a string';
-  if (o.type === 'changes') {
-    if (!Number.isSafeInteger(o.since) || (o.since as number) < 0) return 'changes needs a non-negative integer "since"';
-    return optInt(o, 'limit') ? undefined : '"limit" must be a non-negative integer';
-  }
-  if (!isSeq(o.seq)) return `${o.type} needs a positive integer "seq"`;
-  if (o.type === 'edit' && typeof o.text !== 'string') return 'edit needs a string "text"';
-  if (o.type === 'react') {
-    if (typeof o.on !== 'boolean') return 'react needs "on": true or false';
-    if (typeof o.emoji !== 'string') return 'react needs a string "emoji"';
-    return reactionProblem(o.emoji);
-  }
-  return undefined;
-}
-// One emoji: pictographs with their modifiers, joiners, variation selectors, keycaps and flags; nothing that draws as text.
-const EMOJI = /^(?:\p{Regional_Indicator}{2}|[#*0-9]\uFE0F?\u20E3|\p{Extended_Pictographic}(?:\p{Emoji_Modifier}|\uFE0F|\u20E3)?(?:\u200D\p{Extended_Pictographic}(?:\p{Emoji_Modifier}|\uFE0F)?)*)$/u;
-const SHORTCODE = /^:[a-z0-9_+-]{1,30}:$/;
-
-/**
- * Why a reaction is refused, or undefined: a reaction is one emoji (a single
- * grapheme: a pictograph with skin tone, ZWJ sequence, keycap or flag) or a
- * `:shortcode:` of a-z, 0-9, `_`, `+` and `-`; at most 32 characters. So a
- * reaction can never carry control, bidi or invisible characters, or words.
- */
-export function reactionProblem(emoji: string): string | undefined {
-  if (emoji.length < 1 || emoji.length > 32) return 'a reaction has 1 to 32 characters';
-  if (EMOJI.test(emoji) || SHORTCODE.test(emoji)) return undefined;
-  return 'a reaction is one emoji or a :shortcode: of a-z, 0-9, "_", "+" and "-"';
 }
 function isSnippet(v: unknown): v is Snippet {
   return (
@@ -781,95 +678,4 @@ export function parseServerFrame(line: string): ServerFrame | undefined {
     // fall through
   }
   return undefined;
-}
-
-// ---------------------------------------------------------------- names and rooms
-
-// Bidirectional overrides and isolates let a name reorder the text around it;
-// format (Cf), control (Cc), private-use (Co) and lone surrogate (Cs) characters
-// are invisible or render differently per font, so a name could hide behind them.
-const FORBIDDEN_NAME_CHARS = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\u2028\u2029]/u;
-// Characters that take space but draw nothing, beyond what \s and \p{M} cover.
-const BLANK_LOOKING = /[\s\p{M}\u115f\u1160\u2800\u3164\uffa0]/gu;
-const RESERVED_NAMES = new Set(['server', 'system', 'admin', 'tcp-chat', 'chat', 'root', 'moderator']);
-
-/**
- * Why a display name is refused, or undefined when it is acceptable.
- * The rules (docs/security.md, "Names"): 1-32 characters; not blank or
- * invisible; no control, format, bidi or zero-width characters; no `@ # , : * [ ] < >`
- * (they build DM keys, mentions and the terminal's `<name>` prefix); single
- * inner spaces only; and nothing that could pass for a system line, such as a
- * reserved word (compared after NFKC folding, so full-width letters do not
- * help) or a leading `- * = ~ !`.
- */
-export function nameProblem(name: string): string | undefined {
-  if ([...name].length < 1 || [...name].length > 32) return 'a name has 1 to 32 characters';
-  if (name.trim() !== name || name.replace(BLANK_LOOKING, '').length === 0) return 'a name cannot be blank or start or end with spaces';
-  if (FORBIDDEN_NAME_CHARS.test(name)) return 'a name cannot hold control, zero-width or bidirectional-override characters';
-  if (/[@#,:\s*[\]<>]/u.test(name.replace(/ /g, ''))) return 'a name cannot hold "@", "#", ",", ":", "*", "<", ">", brackets or whitespace other than single spaces';
-  if (/ {2}/.test(name)) return 'a name cannot hold two spaces in a row';
-  const folded = name.normalize('NFKC').toLowerCase();
-  if (RESERVED_NAMES.has(folded) || /^[-*=~!]/.test(folded)) return 'that name could pass for a system line';
-  return undefined;
-}
-
-/** Why a room name is refused, or undefined when it is acceptable. */
-export function roomProblem(room: string): string | undefined {
-  if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(room)) return 'a room name is 1-32 characters of a-z, 0-9, "-" and "_", starting with a letter or digit';
-  return undefined;
-}
-
-/** The room key under which a direct conversation between two names is kept. */
-export function dmKey(a: string, b: string): string {
-  return a < b ? `@${a},${b}` : `@${b},${a}`;
-}
-
-/**
- * The other person in a DM key, seen from `me`: `me` again for a conversation
- * with yourself; undefined when `me` is not in it, or it is not a DM key.
- */
-export function dmPeer(key: string, me: string): string | undefined {
-  const both = dmParticipants(key);
-  if (!both) return undefined;
-  if (both[0] === me) return both[1];
-  if (both[1] === me) return both[0];
-  return undefined;
-}
-
-/** True when a room key names a direct conversation. */
-export function isDmKey(room: string): boolean {
-  return room.startsWith('@');
-}
-
-/**
- * The two participants of a DM key (`@a,b`), or undefined when the key is not
- * one. Names cannot hold "," (see nameProblem), so the first comma splits it.
- */
-export function dmParticipants(key: string): [string, string] | undefined {
-  if (!isDmKey(key)) return undefined;
-  const comma = key.indexOf(',');
-  if (comma === -1) return undefined;
-  return [key.slice(1, comma), key.slice(comma + 1)];
-}
-
-/** Raw bytes per file chunk: base64 of this fits well inside the default 64 KiB line. */
-export const FILE_CHUNK_BYTES = 32 * 1024;
-
-const DEVICE_NAMES = /^(con|prn|aux|nul|com[0-9]|lpt[0-9]|conin\$|conout\$)(\..*)?$/i;
-
-/**
- * A file name that is safe to offer in a save dialog: no directories, no
- * `..`, no control or bidi characters, no Windows device names.
- */
-export function safeFileName(name: string): string {
-  const base = name.split(/[/\\]/).pop() ?? '';
-  let clean = base
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff<>:"|?*]/gu, '')
-    .replace(/^[.\s]+/, '')
-    .replace(/[.\s]+$/, '')
-    .trim();
-  if (DEVICE_NAMES.test(clean)) clean = '_' + clean;
-  while (new TextEncoder().encode(clean).length > 200) clean = [...clean].slice(0, -1).join('');
-  return clean || 'file';
 }

@@ -456,6 +456,8 @@ export class ChatSession implements vscode.Disposable {
         else this.system(view.room, `${view.name}: ${view.detail}`);
       }),
       c.onSendFailed((f) => this.system(this.convo.active, `not sent: ${f.error.message}`)),
+      // Said once each way, not on every retry of the outbox.
+      c.onStoreWait((waiting) => this.system(this.convo.active, waiting ? 'the server cannot save messages right now; yours are kept and sent again until it can' : 'the server saves messages again; everything you wrote was sent')),
       c.onRefused((err) => {
         // A reconnect met something retrying cannot fix (a changed certificate, a new password).
         this.log.warn(`reconnect refused: ${err.message}`);

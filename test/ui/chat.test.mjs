@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { prepare } from '../../scripts/prepareCodeServer.mjs';
 import { freePort, launchBrowser, root, startCodeServer, waitUntil } from '../integration/codeServer.mjs';
-import { answerDialog, answerInput, luminance, runCommand, statusBarText, THEMES, useColorTheme, waitForWorkbench, webviewElement, webviewFrame } from './workbench.mjs';
+import { answerDialog, answerInput, luminance, openDevWorkbench, runCommand, screenshotIfFailed, SHOTS, statusBarText, stopSuite, THEMES, useColorTheme, webviewElement, webviewFrame } from './workbench.mjs';
 import { assertAccessible } from './axeAudit.mjs';
 import { resetPanel } from './resetPanel.mjs';
 import { createHash } from 'node:crypto';
@@ -21,7 +21,6 @@ const require = createRequire(import.meta.url);
 // The compiled raw client (npm run compile-tests): JSON lines over a plain socket, no engine code.
 const { RawClient } = require('../../out/test/support/rawClient.js');
 
-const shots = path.join(root, 'test-results', 'ui');
 const ME = 'ui-user';
 const PEER = 'raw-peer';
 
@@ -52,9 +51,9 @@ describe('TCP Chat UI in code-server', function () {
       if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing; run ${how} first`);
     }
     await prepare();
-    fs.mkdirSync(shots, { recursive: true });
+    fs.mkdirSync(SHOTS, { recursive: true });
     // Pictures of failures from an earlier run would mislead.
-    for (const f of fs.readdirSync(shots)) if (f.startsWith('failed-')) fs.rmSync(path.join(shots, f));
+    for (const f of fs.readdirSync(SHOTS)) if (f.startsWith('failed-')) fs.rmSync(path.join(SHOTS, f));
     port = await freePort();
     cs = await startCodeServer({
       settings: {
@@ -69,12 +68,8 @@ describe('TCP Chat UI in code-server', function () {
       workspaceFiles: { 'notes.md': '# Notes\n\nThe chat panel opens beside this editor.\n' },
     });
     br = await launchBrowser();
-    page = await br.browser.newPage({ viewport: { width: 1280, height: 800 } });
     // The development extension loads from this checkout; no extensionTestsPath, so the window stays up for us.
-    await page.goto(cs.url([['extensionDevelopmentPath', cs.remote(root)]]));
-    await waitForWorkbench(page);
-    // The setting above is not always applied in time on a loaded machine (see useColorTheme).
-    await useColorTheme(page, 'Light Modern');
+    page = await openDevWorkbench(br, cs, 'Light Modern');
   });
 
   beforeEach(async function () {
@@ -84,20 +79,11 @@ describe('TCP Chat UI in code-server', function () {
 
   after(async function () {
     this.timeout(60_000);
-    raw?.close();
-    try {
-      await br?.stop();
-    } finally {
-      await cs?.stop({ keepDirs: process.env.TCP_CHAT_KEEP === '1' });
-    }
+    await stopSuite({ raw, br, codeServers: [cs] });
   });
 
   afterEach(async function () {
-    // A picture of the moment a test failed says more than a timeout.
-    if (this.currentTest?.state === 'failed' && page) {
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page.screenshot({ path: path.join(shots, `failed-${name}.png`) }).catch(() => undefined);
-    }
+    await screenshotIfFailed(this.currentTest, { '': page });
   });
 
   it('starts a server from the palette and shows it in the status bar', async () => {
@@ -166,7 +152,7 @@ describe('TCP Chat UI in code-server', function () {
     if (await toggle.isVisible()) await toggle.click();
     await frame.locator('.side [role="option"][data-room="general"]').waitFor({ state: 'visible', timeout: 30_000 });
     await assertAccessible(frame, 'rooms and DMs, drawer open', { theme: 'Light Modern' });
-    await webviewElement(page).screenshot({ path: path.join(shots, 'panel-rooms-light.png') });
+    await webviewElement(page).screenshot({ path: path.join(SHOTS, 'panel-rooms-light.png') });
     // Back to #general by clicking it, as a person would; picking a room closes the drawer.
     await frame.locator('.side [role="option"][data-room="general"]').click();
     await frame.locator('.side [role="option"][data-room="general"][aria-selected="true"]').waitFor({ state: 'attached', timeout: 30_000 });
@@ -209,13 +195,13 @@ describe('TCP Chat UI in code-server', function () {
       });
     const light = luminance(await bg());
     assert.ok(light > 0.6, `the panel is not light in Light Modern (luminance ${light.toFixed(2)})`);
-    await page.screenshot({ path: path.join(shots, 'workbench-light.png') });
-    await webviewElement(page).screenshot({ path: path.join(shots, 'panel-light.png') });
+    await page.screenshot({ path: path.join(SHOTS, 'workbench-light.png') });
+    await webviewElement(page).screenshot({ path: path.join(SHOTS, 'panel-light.png') });
     // The workbench re-themes, then pushes the theme into the webview.
     await useColorTheme(page, 'Dark Modern', frame);
     await waitUntil(async () => luminance(await bg()) < 0.1, 30_000, 'the panel’s background to turn dark');
-    await page.screenshot({ path: path.join(shots, 'workbench-dark.png') });
-    await webviewElement(page).screenshot({ path: path.join(shots, 'panel-dark.png') });
+    await page.screenshot({ path: path.join(SHOTS, 'workbench-dark.png') });
+    await webviewElement(page).screenshot({ path: path.join(SHOTS, 'panel-dark.png') });
     await assertAccessible(frame, 'after the switch', { theme: 'Dark Modern' });
   });
 
@@ -310,7 +296,7 @@ describe('TCP Chat UI in code-server', function () {
         `"${needle}" is not shown as text; bodies: ${JSON.stringify(shown.slice(-6))}`,
       );
     }
-    await webviewElement(page).screenshot({ path: path.join(shots, 'panel-hostile-dark.png') });
+    await webviewElement(page).screenshot({ path: path.join(SHOTS, 'panel-hostile-dark.png') });
   });
 
   it('shows the server and the connection in the status bar, and updates it on disconnect', async () => {

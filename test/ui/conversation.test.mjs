@@ -10,8 +10,8 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { prepare } from '../../scripts/prepareCodeServer.mjs';
-import { freePort, launchBrowser, root, startCodeServer, waitUntil } from '../integration/codeServer.mjs';
-import { answerInput, runCommand, useColorTheme, waitForWorkbench, webviewElement, webviewFrame } from './workbench.mjs';
+import { freePort, launchBrowser, startCodeServer, waitUntil } from '../integration/codeServer.mjs';
+import { answerInput, openDevWorkbench, runCommand, screenshotIfFailed, SHOTS, stopSuite, webviewElement, webviewFrame } from './workbench.mjs';
 import { assertAccessible } from './axeAudit.mjs';
 import { resetPanel } from './resetPanel.mjs';
 
@@ -19,7 +19,6 @@ const require = createRequire(import.meta.url);
 const { RawClient } = require('../../out/test/support/rawClient.js');
 const { ChatServer } = require('../../out/src/engine/server/chatServer.js');
 
-const shots = path.join(root, 'test-results', 'ui');
 const ME = 'ui-convo';
 const PEER = 'raw-peer';
 
@@ -35,7 +34,7 @@ describe('TCP Chat panel: replies, reactions, edits, deletes, @-completion, unre
   before(async function () {
     this.timeout(300_000);
     await prepare();
-    fs.mkdirSync(shots, { recursive: true });
+    fs.mkdirSync(SHOTS, { recursive: true });
     port = await freePort();
     server = new ChatServer({ host: '127.0.0.1', port, rate: 0 });
     await server.listen();
@@ -45,10 +44,7 @@ describe('TCP Chat panel: replies, reactions, edits, deletes, @-completion, unre
       workspaceFiles: { 'notes.md': '# Notes\n' },
     });
     br = await launchBrowser();
-    page = await br.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(cs.url([['extensionDevelopmentPath', cs.remote(root)]]));
-    await waitForWorkbench(page);
-    await useColorTheme(page, 'Light Modern');
+    page = await openDevWorkbench(br, cs, 'Light Modern');
     await runCommand(page, 'Chat: Connect');
     await answerInput(page, `127.0.0.1:${port}`, { title: 'Chat: Connect' });
     await raw.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === ME, 30_000);
@@ -62,20 +58,11 @@ describe('TCP Chat panel: replies, reactions, edits, deletes, @-completion, unre
 
   after(async function () {
     this.timeout(60_000);
-    raw?.close();
-    try {
-      await br?.stop();
-    } finally {
-      await cs?.stop({ keepDirs: process.env.TCP_CHAT_KEEP === '1' });
-      await server?.close();
-    }
+    await stopSuite({ raw, br, codeServers: [cs], chatServer: server });
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page.screenshot({ path: path.join(shots, `failed-convo-${name}.png`) }).catch(() => undefined);
-    }
+    await screenshotIfFailed(this.currentTest, { 'convo-': page });
   });
 
   /** The peer says something; resolves with the row that shows it. */
@@ -247,7 +234,7 @@ describe('TCP Chat panel: replies, reactions, edits, deletes, @-completion, unre
     await frame.locator(`#messages .row.msg[data-id="${sent.id}"] .reaction[data-emoji="🎉"]`).waitFor({ timeout: 30_000 });
     await assertAccessible(frame, 'replies and reactions', { theme: 'Light Modern' });
     await page.mouse.move(0, 0);
-    await webviewElement(page).screenshot({ path: path.join(shots, 'panel-conversation-light.png') });
-    await waitUntil(async () => fs.existsSync(path.join(shots, 'panel-conversation-light.png')), 5000, 'the screenshot');
+    await webviewElement(page).screenshot({ path: path.join(SHOTS, 'panel-conversation-light.png') });
+    await waitUntil(async () => fs.existsSync(path.join(SHOTS, 'panel-conversation-light.png')), 5000, 'the screenshot');
   });
 });

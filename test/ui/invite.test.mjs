@@ -11,10 +11,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { prepare } from '../../scripts/prepareCodeServer.mjs';
 import { freePort, launchBrowser, root, startCodeServer, waitUntil } from '../integration/codeServer.mjs';
-import { answerDialog, answerInput, runCommand, statusBarText, useColorTheme, waitForWorkbench, webviewFrame } from './workbench.mjs';
+import { answerDialog, answerInput, runCommand, screenshotIfFailed, SHOTS, statusBarText, stopSuite, useColorTheme, waitForWorkbench, webviewFrame } from './workbench.mjs';
 import { assertAccessible } from './axeAudit.mjs';
 
-const shots = path.join(root, 'test-results', 'ui');
 
 describe('an invite link from host to guest, in two workbenches', function () {
   let host;
@@ -28,7 +27,7 @@ describe('an invite link from host to guest, in two workbenches', function () {
     this.timeout(300_000);
     if (!fs.existsSync(path.join(root, 'dist', 'extension.js'))) throw new Error('dist/extension.js is missing; run npm run build first');
     await prepare();
-    fs.mkdirSync(shots, { recursive: true });
+    fs.mkdirSync(SHOTS, { recursive: true });
     port = await freePort();
     const quiet = { 'editor.minimap.enabled': false, 'editor.cursorBlinking': 'solid', 'workbench.colorTheme': 'Default Light Modern' };
     host = await startCodeServer({ settings: { ...quiet, 'tcpChat.server.port': port, 'tcpChat.server.host': '127.0.0.1', 'tcpChat.server.tls': true, 'tcpChat.displayName': 'host-user' } });
@@ -52,19 +51,11 @@ describe('an invite link from host to guest, in two workbenches', function () {
 
   after(async function () {
     this.timeout(60_000);
-    try {
-      await br?.stop();
-    } finally {
-      await host?.stop({ keepDirs: process.env.TCP_CHAT_KEEP === '1' });
-      await guest?.stop({ keepDirs: process.env.TCP_CHAT_KEEP === '1' });
-    }
+    await stopSuite({ br, codeServers: [host, guest] });
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 50);
-    await hostPage?.screenshot({ path: path.join(shots, `failed-host-${name}.png`) }).catch(() => undefined);
-    await guestPage?.screenshot({ path: path.join(shots, `failed-guest-${name}.png`) }).catch(() => undefined);
+    await screenshotIfFailed(this.currentTest, { 'host-': hostPage, 'guest-': guestPage });
   });
 
   it('the host copies the invite, the guest opens it and lands in the chat with no trust prompt', async function () {
@@ -100,7 +91,7 @@ describe('an invite link from host to guest, in two workbenches', function () {
     assert.equal(await guestPage.locator('.monaco-dialog-box').count(), 0, 'a dialog is still open on the guest');
     const frame = await webviewFrame(guestPage, '#composer', 60_000);
     await frame.locator('.conn[data-state="connected"]').waitFor({ timeout: 60_000 });
-    await guestPage.screenshot({ path: path.join(shots, 'invite-guest.png') });
+    await guestPage.screenshot({ path: path.join(SHOTS, 'invite-guest.png') });
     // And it is a real chat: the guest types, the host's panel shows it.
     const hello = `hello from the guest ${Date.now()}`;
     await frame.click('#composer');

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { prepare } from '../../scripts/prepareCodeServer.mjs';
 import { freePort, launchBrowser, root, sleep, startCodeServer, waitUntil } from '../integration/codeServer.mjs';
-import { answerInput, escapeRe, runCommand, statusBarText, useColorTheme, waitForWorkbench, webviewElement, webviewFrame } from './workbench.mjs';
+import { answerInput, escapeRe, runCommand, screenshotIfFailed, SHOTS, statusBarText, stopSuite, useColorTheme, waitForWorkbench, webviewElement, webviewFrame } from './workbench.mjs';
 import { assertAccessible } from './axeAudit.mjs';
 import { resetPanel } from './resetPanel.mjs';
 
@@ -23,7 +23,6 @@ const { HOSTILE_PAYLOADS } = require('../../out/test/support/hostilePayloads.js'
 const { MAX_TEXT_CHARS } = require('../../out/src/engine/protocol.js');
 const { DEFAULT_MAX_LINE } = require('../../out/src/engine/lineCodec.js');
 
-const shots = path.join(root, 'test-results', 'ui');
 const ME = 'kb-user';
 const PEER = 'hostile-peer';
 const debug = (...a) => {
@@ -229,7 +228,7 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
       if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing; run ${how} first`);
     }
     await prepare();
-    fs.mkdirSync(shots, { recursive: true });
+    fs.mkdirSync(SHOTS, { recursive: true });
     port = await freePort();
     cs = await startCodeServer({
       settings: {
@@ -276,19 +275,11 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
 
   after(async function () {
     this.timeout(60_000);
-    raw?.close();
-    try {
-      await br?.stop();
-    } finally {
-      await cs?.stop({ keepDirs: process.env.TCP_CHAT_KEEP === '1' });
-    }
+    await stopSuite({ raw, br, codeServers: [cs] });
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      const name = this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
-      await page.screenshot({ path: path.join(shots, `failed-${name}.png`) }).catch(() => undefined);
-    }
+    await screenshotIfFailed(this.currentTest, { '': page });
   });
 
   it('the server limits explain the 64 KiB case: an over-long line is refused, the longest text is 16,000 characters', async () => {
@@ -386,7 +377,7 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
       }, res.seen[p.id].top);
       await frame.locator(`#messages .row.msg[data-id="${p.id}"]`).waitFor({ timeout: 30_000 });
       await painted(frame);
-      await webviewElement(page).screenshot({ path: path.join(shots, file) });
+      await webviewElement(page).screenshot({ path: path.join(SHOTS, file) });
     }
 
     // Still responsive: back at the bottom, a plain message from the peer shows (a hung page never would;
@@ -509,9 +500,9 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     });
     await frame.focus('#composer');
     await painted(frame);
-    await page.screenshot({ path: path.join(shots, 'workbench-hc.png') });
-    await webviewElement(page).screenshot({ path: path.join(shots, 'panel-hc.png') });
-    assert.ok(fs.statSync(path.join(shots, 'panel-hc.png')).size > 5000, 'panel-hc.png looks empty');
+    await page.screenshot({ path: path.join(SHOTS, 'workbench-hc.png') });
+    await webviewElement(page).screenshot({ path: path.join(SHOTS, 'panel-hc.png') });
+    assert.ok(fs.statSync(path.join(SHOTS, 'panel-hc.png')).size > 5000, 'panel-hc.png looks empty');
     // In high contrast, controls carry the theme's contrast border (not transparent).
     const border = await frame.evaluate(() => getComputedStyle(document.body).getPropertyValue('--vscode-contrastBorder').trim());
     assert.ok(border, 'the high-contrast theme gave the webview no --vscode-contrastBorder');
@@ -548,8 +539,8 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     console.log(`    [reload] panel: ${JSON.stringify(seen)}; status bar: ${JSON.stringify(sb)}; raw peer socket closed: ${raw.closed}; rows before: ${beforeRows}`);
     if (disposeError !== -1) console.log(`    [reload] extension host log on deactivation:\n${log.slice(disposeError, disposeError + 12).join('\n')}`);
     debug(`activations: ${log.filter((l) => /_doActivateExtension tcp-chat/.test(l)).join(' | ')}`);
-    await page.screenshot({ path: path.join(shots, 'workbench-after-reload.png') });
-    await webviewElement(page).screenshot({ path: path.join(shots, 'panel-after-reload.png') });
+    await page.screenshot({ path: path.join(SHOTS, 'workbench-after-reload.png') });
+    await webviewElement(page).screenshot({ path: path.join(SHOTS, 'panel-after-reload.png') });
     // What should hold: the panel is back, themed, and shows the conversation the extension saved.
     // The extension tries (quietly) to rejoin the last server, but that server ran in this window's
     // extension host and went with the reload, so the panel says it is disconnected and offers Connect.
@@ -577,6 +568,6 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     await frame.locator('#messages .row.msg .msg-body', { hasText: lastBeforeReload }).waitFor({ timeout: 30_000 });
     await runCommand(page, 'Notifications: Clear All Notifications');
     await page.locator('.notifications-toasts .notification-toast').first().waitFor({ state: 'hidden', timeout: 30_000 });
-    await webviewElement(page).screenshot({ path: path.join(shots, 'panel-after-reload-reconnected.png') });
+    await webviewElement(page).screenshot({ path: path.join(SHOTS, 'panel-after-reload-reconnected.png') });
   });
 });

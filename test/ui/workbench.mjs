@@ -1,6 +1,51 @@
 // Drives the VS Code workbench in code-server like a person would: focus,
 // F1, type a command title, answer input boxes. Shared by the UI tests.
-import { sleep, waitUntil } from '../integration/codeServer.mjs';
+import * as path from 'node:path';
+import { root, sleep, waitUntil } from '../integration/codeServer.mjs';
+
+/** Where the UI suites leave their screenshots: the README's pictures, and each failure's. */
+export const SHOTS = path.join(root, 'test-results', 'ui');
+
+/**
+ * A new 1280×800 page on code-server `cs` with this checkout as the
+ * development extension, once the workbench is up in the given theme. The
+ * theme is picked by hand too, since the setting is not always applied in
+ * time on a loaded machine (see useColorTheme).
+ */
+export async function openDevWorkbench(br, cs, theme) {
+  const page = await br.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(cs.url([['extensionDevelopmentPath', cs.remote(root)]]));
+  await waitForWorkbench(page);
+  await useColorTheme(page, theme);
+  return page;
+}
+
+/**
+ * For afterEach: a picture of each page at the moment a test failed, which
+ * says more than a timeout. `pages` maps a file-name prefix to a page. A
+ * screenshot that cannot be taken must not hide the test's own failure.
+ */
+export async function screenshotIfFailed(test, pages) {
+  if (test?.state !== 'failed') return;
+  const name = test.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+  for (const [prefix, page] of Object.entries(pages)) {
+    await page?.screenshot({ path: path.join(SHOTS, `failed-${prefix}${name}.png`) }).catch(() => undefined);
+  }
+}
+
+/** For after: stops what a UI suite started, the browser first; each step runs even when one before it fails. */
+export async function stopSuite({ raw, br, codeServers = [], chatServer }) {
+  raw?.close();
+  try {
+    await br?.stop();
+  } finally {
+    try {
+      for (const cs of codeServers) await cs?.stop({ keepDirs: process.env.TCP_CHAT_KEEP === '1' });
+    } finally {
+      await chatServer?.close();
+    }
+  }
+}
 
 /** Waits for the workbench and the extension's status bar item, then gives the workbench keyboard focus. */
 export async function waitForWorkbench(page) {

@@ -58,16 +58,20 @@ describe('cluster faults on real PostgreSQL and Redis', function () {
     for (let i = 0; i < 5; i++) alice.send(`before ${i}`);
     await eventually(() => alice.unacked === 0 && atBob.length === 5, () => `${alice.unacked} unacknowledged, bob has ${atBob.length}`, 10_000);
 
+    const waits: boolean[] = [];
+    alice.onStoreWait((w) => waits.push(w));
     await ownPg.stop();
     const refused = nextEvent(alice.onServerError, (e) => e.code === 'store_failed', 20_000);
     for (let i = 0; i < 5; i++) alice.send(`during ${i}`);
     await refused;
     assert.equal(alice.unacked, 5, 'nothing sent while PostgreSQL is down is acknowledged');
+    assert.deepEqual(waits, [true], 'the wait is reported once, however many messages are refused');
     await bob.who();
     assert.equal(atBob.length, 5, 'nor delivered');
 
     await ownPg.start();
     await eventually(() => alice.unacked === 0 && atBob.length === 10, () => `${alice.unacked} unacknowledged, bob has ${atBob.length}`, 60_000);
+    assert.deepEqual(waits, [true, false], 'and its end once, when the last resend is acknowledged');
     // One order, each once. The resends are stored in the order the store took them: when PostgreSQL
     // comes back half-way through a resend, a later message can be taken before an earlier one
     // (docs/reliability.md, "Order after a store outage").

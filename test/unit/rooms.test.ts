@@ -75,6 +75,21 @@ describe('room moderation', function () {
     return f.type === 'message' ? 'sent' : String(f.code);
   }
 
+  /**
+   * People connected to a fresh server, each joined to #dev in the order
+   * named: the first one makes the room, so is its operator.
+   */
+  async function inDev(...names: string[]): Promise<{ port: number; people: Array<{ client: RawClient; welcome: Frame }> }> {
+    const { port } = await h.server();
+    const people = [];
+    for (const name of names) {
+      const person = await h.raw(port, name);
+      await join(person.client, 'dev');
+      people.push(person);
+    }
+    return { port, people };
+  }
+
   it('makes the creator of a room its operator, +nt, and tells every joiner', async () => {
     const { port } = await h.server();
     const alice = await h.raw(port, 'alice');
@@ -89,11 +104,7 @@ describe('room moderation', function () {
   });
 
   it('+t: only operators set the topic; members see it set and cleared, joiners get it', async () => {
-    const { port } = await h.server();
-    const alice = await h.raw(port, 'alice');
-    const bob = await h.raw(port, 'bob');
-    await join(alice.client, 'dev');
-    await join(bob.client, 'dev');
+    const { port, people: [alice, bob] } = await inDev('alice', 'bob');
     assert.equal(await refused(bob.client, { type: 'topic', room: 'dev', topic: 'mine now' }), 'not_operator');
     alice.client.send({ type: 'topic', room: 'dev', topic: 'Release on Friday 🚀' });
     for (const c of [alice.client, bob.client]) {
@@ -112,11 +123,7 @@ describe('room moderation', function () {
   });
 
   it('+o gives operator status to a member, -o takes it away; only operators change modes', async () => {
-    const { port } = await h.server();
-    const alice = await h.raw(port, 'alice');
-    const bob = await h.raw(port, 'bob');
-    await join(alice.client, 'dev');
-    await join(bob.client, 'dev');
+    const { people: [alice, bob] } = await inDev('alice', 'bob');
     assert.equal(await refused(bob.client, { type: 'mode', room: 'dev', changes: [{ mode: '+o', arg: 'bob' }] }), 'not_operator');
     const opped = await mode(alice.client, 'dev', { mode: '+o', arg: 'BOB' });
     assert.deepEqual([opped.by, opped.changes], ['alice', [{ mode: '+o', arg: 'bob' }]], 'the name as its holder spells it');
@@ -130,9 +137,7 @@ describe('room moderation', function () {
   });
 
   it('refuses a mode change that cannot be made, and changes nothing of the frame', async () => {
-    const { port } = await h.server();
-    const alice = await h.raw(port, 'alice');
-    await join(alice.client, 'dev');
+    const { people: [alice] } = await inDev('alice');
     const before = await roomInfo(alice.client, 'dev');
     const tries: Array<[unknown, string]> = [
       [[{ mode: '+i' }, { mode: '-n' }], 'bad_mode'],
@@ -156,12 +161,8 @@ describe('room moderation', function () {
   });
 
   it('+i: only invited people (and operators) join; an invite is used up by its join', async () => {
-    const { port } = await h.server();
-    const alice = await h.raw(port, 'alice');
-    const bob = await h.raw(port, 'bob');
+    const { port, people: [alice, bob] } = await inDev('alice', 'bob');
     const carol = await h.raw(port, 'carol');
-    await join(alice.client, 'dev');
-    await join(bob.client, 'dev');
     await mode(alice.client, 'dev', { mode: '+i' });
     assert.equal(await joinRefused(carol.client, 'dev'), 'invite_only');
     assert.equal(await refused(bob.client, { type: 'invite', room: 'dev', name: 'carol' }), 'not_operator', 'only operators invite to a +i room');
@@ -181,11 +182,9 @@ describe('room moderation', function () {
   });
 
   it('+k: a join needs the key (or an invite); members see the key, others do not', async () => {
-    const { port } = await h.server();
-    const alice = await h.raw(port, 'alice');
+    const { port, people: [alice] } = await inDev('alice');
     const bob = await h.raw(port, 'bob');
     const carol = await h.raw(port, 'carol');
-    await join(alice.client, 'dev');
     const set = await mode(alice.client, 'dev', { mode: '+k', arg: 'sesame' });
     assert.deepEqual([set.changes, (set.modes as Frame).k], [[{ mode: '+k', arg: 'sesame' }], 'sesame']);
     assert.equal(await joinRefused(bob.client, 'dev'), 'bad_key');
@@ -202,12 +201,8 @@ describe('room moderation', function () {
   });
 
   it('+l: a room at its member limit takes nobody more but its operators', async () => {
-    const { port } = await h.server();
-    const alice = await h.raw(port, 'alice');
-    const bob = await h.raw(port, 'bob');
+    const { port, people: [alice, bob] } = await inDev('alice', 'bob');
     const carol = await h.raw(port, 'carol');
-    await join(alice.client, 'dev');
-    await join(bob.client, 'dev');
     assert.deepEqual((await mode(alice.client, 'dev', { mode: '+l', arg: '2' })).modes, { n: true, t: true, i: false, m: false, l: 2 });
     assert.equal(await joinRefused(carol.client, 'dev'), 'room_full');
     bob.client.send({ type: 'leave', room: 'dev' });
@@ -225,11 +220,7 @@ describe('room moderation', function () {
   });
 
   it('bans keep matching names out and silence banned members; -b lifts them', async () => {
-    const { port } = await h.server();
-    const alice = await h.raw(port, 'alice');
-    const mallory = await h.raw(port, 'Mallory');
-    await join(alice.client, 'dev');
-    await join(mallory.client, 'dev');
+    const { port, people: [alice, mallory] } = await inDev('alice', 'Mallory');
     const banned = await mode(alice.client, 'dev', { mode: '+b', arg: 'MAL*' });
     assert.deepEqual(banned.changes, [{ mode: '+b', arg: 'mal*' }], 'kept folded, the form it is matched in');
     assert.equal(await say(mallory.client, 'dev', 'still here?'), 'banned', 'a banned member cannot write');
@@ -244,9 +235,7 @@ describe('room moderation', function () {
   });
 
   it('a ban by identity (id:…) follows a proven key under any name, and no guest', async () => {
-    const { port } = await h.server();
-    const alice = await h.raw(port, 'alice');
-    await join(alice.client, 'dev');
+    const { port, people: [alice] } = await inDev('alice');
     const key = generateIdentity();
     const carol = await RawClient.connect(port);
     h.own(() => carol.close());
@@ -279,11 +268,7 @@ describe('room moderation', function () {
   });
 
   it('kick: the person is out of the room and everyone there is told why; only operators kick', async () => {
-    const { port } = await h.server();
-    const alice = await h.raw(port, 'alice');
-    const bob = await h.raw(port, 'bob');
-    const carol = await h.raw(port, 'carol');
-    for (const c of [alice, bob, carol]) await join(c.client, 'dev');
+    const { people: [alice, bob, carol] } = await inDev('alice', 'bob', 'carol');
     assert.equal(await refused(bob.client, { type: 'kick', room: 'dev', name: 'carol' }), 'not_operator');
     assert.equal(await refused(alice.client, { type: 'kick', room: 'dev', name: 'dan' }), 'user_not_in_room');
     alice.client.send({ type: 'kick', room: 'dev', name: 'Bob', reason: 'off topic' });
@@ -297,11 +282,7 @@ describe('room moderation', function () {
   });
 
   it('+m: only operators and voiced members write; +v gives a voice', async () => {
-    const { port } = await h.server();
-    const alice = await h.raw(port, 'alice');
-    const bob = await h.raw(port, 'bob');
-    await join(alice.client, 'dev');
-    await join(bob.client, 'dev');
+    const { people: [alice, bob] } = await inDev('alice', 'bob');
     await mode(alice.client, 'dev', { mode: '+m' });
     assert.equal(await say(bob.client, 'dev', 'may I?'), 'moderated');
     const voiced = await mode(alice.client, 'dev', { mode: '+v', arg: 'bob' });
@@ -350,9 +331,7 @@ describe('room moderation', function () {
   });
 
   it('an operator who renames stays an operator', async () => {
-    const { port } = await h.server();
-    const alice = await h.raw(port, 'alice');
-    await join(alice.client, 'dev');
+    const { people: [alice] } = await inDev('alice');
     alice.client.send({ type: 'nick', name: 'alicia' });
     await alice.client.waitFor((f) => f.type === 'presence' && f.event === 'rename');
     // The move is stored in the background; the mode change after it must find alicia an operator.

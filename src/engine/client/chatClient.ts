@@ -52,6 +52,8 @@ export class ChatClient extends ClientEvents {
   private _name: string;
   private session?: string;
   private readonly outbox = new Outbox();
+  /** A message of ours met `store_failed` and the outbox is not empty yet (onStoreWait). */
+  private storeWaiting = false;
   private readonly tracker: RoomTracker;
   private readonly changeTracker: ChangeTracker;
   private readonly requests: Requests;
@@ -86,7 +88,11 @@ export class ChatClient extends ClientEvents {
     this.prover = new PasswordProver(options.password);
     this.requests = new Requests((f) => this.write(f), this.opts.requestTimeout);
     this.tracker = new RoomTracker(
-      (m) => this.messageE.fire(m),
+      (m) => {
+        this.messageE.fire(m);
+        // After the listeners saw it: "everything you wrote was sent" comes after the last of it.
+        this.endStoreWait();
+      },
       async (room, after, limit) => {
         const page = await this.history(room, { after, limit });
         for (const m of page.messages) this.ackIfMine(m);
@@ -556,10 +562,17 @@ export class ChatClient extends ClientEvents {
     if (e.ref !== undefined) {
       if (this.requests.refuse(e)) return;
       this.files.settle(e.ref, new ConnectError(e.message, e.code));
-      if (RETRYABLE.has(e.code)) this.outbox.retry(e.ref, e.retryAfter ?? 1000);
+      if (RETRYABLE.has(e.code)) {
+        this.outbox.retry(e.ref, e.retryAfter ?? 1000);
+        if (e.code === 'store_failed' && !this.storeWaiting) {
+          this.storeWaiting = true;
+          this.storeWaitE.fire(true);
+        }
+      }
       else {
         const refused = this.outbox.drop(e.ref);
         if (refused) this.failedE.fire({ id: e.ref, error: e });
+        this.endStoreWait();
       }
     }
     // A refused join (a ban, +i, +k, +l, a limit): not a room to rejoin after a reconnect.
@@ -586,7 +599,15 @@ export class ChatClient extends ClientEvents {
   /** Our own message came back: it is acknowledged. Known by identity when the server says, so a rename in between does not matter. */
   private ackIfMine(m: ChatMessage): void {
     const mine = m.author !== undefined && this.id !== undefined ? m.author === this.id : m.sender === this._name;
-    if (mine) this.outbox.ack(m.id);
+    if (!mine) return;
+    this.outbox.ack(m.id);
+  }
+
+  /** The outbox is empty again after a `store_failed`: the wait is over. */
+  private endStoreWait(): void {
+    if (!this.storeWaiting || this.outbox.size > 0) return;
+    this.storeWaiting = false;
+    this.storeWaitE.fire(false);
   }
 
   private failWaiting(err: Error): void {

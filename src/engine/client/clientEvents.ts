@@ -26,6 +26,7 @@ export class ClientEvents {
   protected readonly modeE = new Emitter<ModeEvent>();
   protected readonly kickE = new Emitter<KickEvent>();
   protected readonly inviteE = new Emitter<InviteEvent>();
+  protected readonly storeWaitE = new Emitter<boolean>();
 
   /** The connection state changed. */
   readonly onState = this.stateE.event;
@@ -77,9 +78,16 @@ export class ClientEvents {
   readonly onKick = this.kickE.event;
   /** An invite: to this client, or the acknowledgement of one it sent. */
   readonly onInvite = this.inviteE.event;
+  /**
+   * True when the server first answers one of our messages with
+   * `store_failed` (it cannot save them; the outbox keeps resending), false
+   * once every message we wrote has been acknowledged again. Once each way,
+   * so a person is told once rather than on every retry.
+   */
+  readonly onStoreWait = this.storeWaitE.event;
 
   /** Drop every listener. */
   protected disposeEvents(): void {
-    for (const e of [this.stateE, this.welcomeE, this.messageE, this.presenceE, this.peopleE, this.typingE, this.joinedE, this.leftE, this.errorE, this.failedE, this.droppedE, this.refusedE, this.fileOfferE, this.fileChunkE, this.fileDoneE, this.fileAbortE, this.topicE, this.modeE, this.kickE, this.inviteE]) e.dispose();
+    for (const e of [this.stateE, this.welcomeE, this.messageE, this.updateE, this.presenceE, this.peopleE, this.typingE, this.joinedE, this.leftE, this.errorE, this.failedE, this.droppedE, this.refusedE, this.fileOfferE, this.fileChunkE, this.fileDoneE, this.fileAbortE, this.topicE, this.modeE, this.kickE, this.inviteE, this.storeWaitE]) e.dispose();
   }
 }
