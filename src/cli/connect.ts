@@ -4,6 +4,7 @@ import type { Endpoint } from '../engine/address';
 import { ChatClient } from '../engine/client/chatClient';
 import type { ClientTlsOptions } from '../engine/client/clientOptions';
 import { ConnectError } from '../engine/client/connectError';
+import { completeMember } from '../engine/client/mentionCompletion';
 import { defaultDataDir, normalizeFingerprint } from '../engine/certificate';
 import { KnownHosts, hostKey } from '../engine/knownHosts';
 import { PASSWORD_ENV, PasswordError, readPassword } from './password';
@@ -114,8 +115,8 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
   const completer = (line: string, done: (err: null, result: [string[], string]) => void): void => {
     const word = /@(\S*)$/.exec(line);
     if (!word || client.state !== 'connected') return done(null, [[], line]);
-    client.whoPage({ room, prefix: word[1], limit: 20 }).then(
-      (page) => done(null, [page.users.map((u) => '@' + u), word[0]]),
+    completeMember(client, room, word[1]).then(
+      (names) => done(null, [names.map((u) => '@' + u), word[0]]),
       () => done(null, [[], word[0]]),
     );
   };

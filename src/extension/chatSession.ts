@@ -8,6 +8,7 @@ import { KeyChangeWatch } from './keyChangeWatch';
 import { Conversation, TYPING_MS, panelState } from './conversation';
 import { openChatLink } from './linkOpener';
 import { messageLink } from '../shared/messageLink';
+import { MessageNavigator } from './messageNavigator';
 import { ConversationFile } from './conversationFile';
 import { Notifier } from './notifier';
 import type { PanelHost } from './panelHost';
@@ -15,6 +16,7 @@ import { readSettings } from './settings';
 import { IncomingFiles, formatBytes } from './incomingFiles';
 import { roomSettingsView } from './roomSettingsView';
 import { wireRoomEventLines } from './roomEventLines';
+import { wireFileEvents } from './fileEventLines';
 import { CommandId } from './commandIds';
 import type { FileOfferView, HostToPanel, PanelConnState, PanelToHost, RoomSettingsMsg, SnippetStatusMsg } from '../shared/panelProtocol';
 import { assertNever } from '../shared/assertNever';
@@ -60,10 +62,20 @@ export class ChatSession implements vscode.Disposable {
   private readonly log: vscode.LogOutputChannel;
   /** Names seen with another key than before (undefined: not watched). */
   private readonly keys?: KeyChangeWatch;
+  private readonly nav: MessageNavigator;
 
   constructor(private readonly deps: SessionDeps) {
     this.panels = deps.panels;
     this.log = deps.log;
+    this.nav = new MessageNavigator({
+      convo: this.convo,
+      log: deps.log,
+      client: () => this.client,
+      post: (msg) => this.post(msg),
+      system: (room, text) => this.system(room, text),
+      switchRoom: (room) => this.switchRoom(room),
+      openPanel: () => void this.openPanel(),
+    });
     this.notifier = new Notifier((room) => {
       this.switchRoom(room);
       this.openPanel();
@@ -124,7 +136,7 @@ export class ChatSession implements vscode.Disposable {
       this.incoming.clear();
     }
     this.convo.address = `${host}:${port}`;
-    this.post(this.convo.initMessage(this.incoming.views()));
+    this.post(this.initMessage());
     this.wire(client, { host, port });
     this.log.info(`connecting to ${host}:${port} as ${name}`);
     try {
@@ -180,12 +192,17 @@ export class ChatSession implements vscode.Disposable {
     return this.convo.address ? messageLink({ server: this.convo.address, room, seq }) : undefined;
   }
 
-  /** Open the panel at a message of a room this window knows (a message link was opened). */
-  showMessage(room: string, seq: number): void {
-    this.convo.room(room);
-    this.switchRoom(room);
-    this.openPanel();
-    this.post({ type: 'jump', room, seq });
+  /**
+   * Open the panel at a message (a message link, or a reply's quote); see
+   * MessageNavigator.showMessage. Resolves when the panel was told.
+   */
+  showMessage(room: string, seq: number): Promise<void> {
+    return this.nav.showMessage(room, seq);
+  }
+
+  /** The full snapshot for the panel, with the active room's member count. */
+  private initMessage(): HostToPanel {
+    return { ...this.convo.initMessage(this.incoming.views()), ...this.nav.members(this.convo.active) };
   }
 
   /** Send to the room the panel shows. */
@@ -258,7 +275,7 @@ export class ChatSession implements vscode.Disposable {
       items: this.convo.items(room),
       more: this.convo.hasMore(room),
       typing: this.convo.typingIn(room),
-      members: this.convo.membersOf(room),
+      ...this.nav.members(room),
       ...(unreadFrom !== undefined && { unreadFrom }),
     });
     this.post(this.roomSettings());
@@ -278,7 +295,7 @@ export class ChatSession implements vscode.Disposable {
   private onPanelMessage(msg: PanelToHost): void {
     switch (msg.type) {
       case 'ready':
-        this.post(this.convo.initMessage(this.incoming.views()));
+        this.post(this.initMessage());
         this.postUsers();
         return this.post(this.roomSettings());
       case 'send':
@@ -293,10 +310,14 @@ export class ChatSession implements vscode.Disposable {
         if (link) void vscode.env.clipboard.writeText(link).then(() => vscode.window.setStatusBarMessage(vscode.l10n.t('Link to the message copied'), 2000));
         return;
       }
+      case 'showMessage':
+        return void this.showMessage(msg.room, msg.seq);
+      case 'findMembers':
+        return void this.nav.findMembers(msg);
       case 'switchRoom':
         return this.switchRoom(msg.room);
       case 'loadOlder':
-        return void this.loadOlder(msg.room, msg.before);
+        return void this.nav.loadOlder(msg.room, msg.before);
       case 'search':
         return void this.search(msg.query).then(
           (items) => this.post({ type: 'searchResults', query: msg.query, items }),
@@ -341,28 +362,11 @@ export class ChatSession implements vscode.Disposable {
       const room = this.convo.active;
       const unreadFrom = this.convo.markRead(room);
       // What arrived while the panel was hidden gets its "new messages" line.
-      if (unreadFrom !== undefined) this.post({ type: 'room', active: room, items: this.convo.items(room), more: this.convo.hasMore(room), typing: this.convo.typingIn(room), members: this.convo.membersOf(room), unreadFrom });
+      if (unreadFrom !== undefined) this.post({ type: 'room', active: room, items: this.convo.items(room), more: this.convo.hasMore(room), typing: this.convo.typingIn(room), ...this.nav.members(room), unreadFrom });
       this.postRooms();
     }
     this.panels.setTitle(this.convo.unread);
     this.changed.fire();
-  }
-
-  private async loadOlder(room: string, before: number): Promise<void> {
-    const c = this.client;
-    if (!c || c.state !== 'connected') {
-      // The panel waits for an answer to every loadOlder; an empty page ends the wait.
-      this.post({ type: 'items', room, items: [], position: 'prepend', more: this.convo.hasMore(room) });
-      return;
-    }
-    try {
-      const page = await c.history(room, { before, limit: readSettings().historyPageSize });
-      const added = this.convo.addOlder(room, page.messages, page.more);
-      this.post({ type: 'items', room, items: added, position: 'prepend', more: page.more });
-    } catch (err) {
-      this.log.warn(`history for ${room} failed: ${(err as Error).message}`);
-      this.post({ type: 'items', room, items: [], position: 'prepend', more: this.convo.hasMore(room) });
-    }
   }
 
   // ------------------------------------------------------------ engine events
@@ -384,7 +388,7 @@ export class ChatSession implements vscode.Disposable {
           this.convo.addSystem(this.convo.active, w.notice);
           this.log.info(`server notice: ${w.notice}`);
         }
-        this.post(this.convo.initMessage(this.incoming.views()));
+        this.post(this.initMessage());
         this.checkKeys(w.people ?? []);
         this.postUsers();
         this.post(this.roomSettings());
@@ -392,7 +396,7 @@ export class ChatSession implements vscode.Disposable {
       }),
       c.onJoined((j) => {
         this.convo.setMembers(j.room, j.members);
-        this.post({ type: 'members', room: j.room, members: this.convo.membersOf(j.room) });
+        this.post({ type: 'members', room: j.room, ...this.nav.members(j.room) });
         const first = j.history[0];
         if (!this.convo.hasRoom(j.room) || this.convo.items(j.room).length === 0) this.convo.setBacklog(j.room, j.history, first !== undefined && first.seq > 1);
         if (this.pendingSwitch === j.room) {
@@ -406,7 +410,8 @@ export class ChatSession implements vscode.Disposable {
       }),
       c.onMessage((m) => this.onMessage(m)),
       c.onUpdate((m) => {
-        if (this.convo.applyUpdate(m)) this.post({ type: 'update', room: m.room, message: m });
+        // The message itself, and the quote in each reply to it.
+        for (const changed of this.convo.applyUpdate(m)) this.post({ type: 'update', room: changed.room, message: changed });
       }),
       c.onPresence((p) => {
         const line = this.convo.applyPresence(p);
@@ -416,12 +421,14 @@ export class ChatSession implements vscode.Disposable {
         if (p.event === 'rename') this.postRooms(); // a direct conversation's label follows its person
         // Who @-completion offers: the room someone joined or left, or (a rename) the room in view.
         const membersOf = p.room ?? (p.event === 'rename' ? this.convo.active : undefined);
-        if (membersOf !== undefined) this.post({ type: 'members', room: membersOf, members: this.convo.membersOf(membersOf) });
+        if (membersOf !== undefined) this.post({ type: 'members', room: membersOf, ...this.nav.members(membersOf) });
         this.changed.fire();
       }),
       // A large server names nobody in its arrivals: only the count changes.
       c.onPeople((f) => {
         if (f.room === undefined && f.online === undefined && f.offline === undefined) this.postUsers();
+        // Its count decides whether @-completion asks the server.
+        if (f.room !== undefined) this.post({ type: 'members', room: f.room, ...this.nav.members(f.room) });
       }),
       c.onTyping((t) => {
         const room = t.to !== undefined ? this.convo.dmWith(t.name) : (t.room ?? DEFAULT_ROOM);
@@ -437,23 +444,10 @@ export class ChatSession implements vscode.Disposable {
         if (e.ref === undefined || this.changesSent.delete(e.ref)) this.system(this.convo.active, `server: ${e.message}`);
         this.log.warn(`server error ${e.code}: ${e.message}`);
       }),
-      c.onFileOffer((o) => {
-        const view = this.incoming.offer(o);
-        this.convo.room(o.room);
-        this.post({ type: 'file', file: view });
-        this.system(o.room, `${o.sender} offers the file ${view.name} (${formatBytes(o.size)})`);
-        if (view.status === 'failed') this.system(o.room, `${view.name}: ${view.detail}`);
-      }),
-      c.onFileChunk((ch) => {
-        const view = this.incoming.chunk(ch);
-        if (view) this.post({ type: 'file', file: view });
-      }),
-      c.onFileDone((d) => {
-        const view = this.incoming.done(d);
-        if (!view) return;
-        this.post({ type: 'file', file: view });
-        if (view.status === 'ready') this.system(view.room, `${view.name} from ${view.sender} is ready: use its Save button to choose where to keep it`);
-        else this.system(view.room, `${view.name}: ${view.detail}`);
+      ...wireFileEvents(c, this.incoming, {
+        post: (msg) => this.post(msg),
+        system: (room, text) => this.system(room, text),
+        known: (room) => void this.convo.room(room),
       }),
       c.onSendFailed((f) => this.system(this.convo.active, `not sent: ${f.error.message}`)),
       // Said once each way, not on every retry of the outbox.

@@ -1,8 +1,9 @@
-import { DEFAULT_ROOM, dmKey, dmParticipants, dmPeer, isDmKey, type ChatMessage, type PresenceFrame } from '../engine/protocol';
+import { DEFAULT_ROOM, dmKey, dmParticipants, dmPeer, isDmKey, type ChatMessage, type PresenceFrame, type ReplyQuote } from '../engine/protocol';
 import type { ClientState } from '../engine/client/clientOptions';
 import { fingerprintOf, isGuestId, isIdentityId } from '../engine/identity';
 import type { FileOfferView, InitMsg, PanelConnState, RoomView, SystemLine, ViewItem } from '../shared/panelProtocol';
 import { PeopleBook } from './peopleBook';
+import { quoteOf } from '../engine/stores/messageChanges';
 
 /** The conversation as stored between window reloads. */
 export interface SavedConversation {
@@ -135,19 +136,31 @@ export class Conversation {
   }
 
   /**
-   * A message changed (edit, delete, reaction): replace the copy held by seq.
-   * Returns false when this window holds no copy (nothing on screen to fix).
+   * A message changed (edit, delete, reaction): replace the copy held by seq,
+   * and the quote in every held reply to it, which the server filled in when
+   * the reply was sent. Returns the messages whose rows must be redrawn:
+   * none when this window holds neither the message nor a reply to it.
    */
-  applyUpdate(m: ChatMessage): boolean {
+  applyUpdate(m: ChatMessage): ChatMessage[] {
     const items = this.rooms.get(m.room)?.items;
-    if (!items) return false;
+    if (!items) return [];
+    const changed: ChatMessage[] = [];
     const i = items.findIndex((x) => x.type === 'message' && x.seq === m.seq);
-    if (i < 0) return false;
-    const held = items[i] as ChatMessage;
+    const held = i < 0 ? undefined : (items[i] as ChatMessage);
     // Never an older state over a newer one.
-    if ((held.rev ?? 0) > (m.rev ?? 0)) return false;
-    items[i] = m;
-    return true;
+    if (held && (held.rev ?? 0) > (m.rev ?? 0)) return [];
+    if (held) {
+      items[i] = m;
+      changed.push(m);
+    }
+    const quote = quoteOf(m.seq, m);
+    for (let j = 0; j < items.length; j++) {
+      const r = items[j];
+      if (r.type !== 'message' || r.replyTo !== m.seq || sameQuote(r.reply, quote)) continue;
+      items[j] = { ...r, reply: quote };
+      changed.push(items[j] as ChatMessage);
+    }
+    return changed;
   }
 
   /** Someone came, went, renamed, joined or left: update the people, and return the quiet line to show, if any. */
@@ -379,6 +392,10 @@ export class Conversation {
     // An identity nobody has named yet (a conversation restored from before a reload): its key's fingerprint.
     return this.peerName(key) ?? (peer !== undefined ? `key ${fingerprintOf(peer).slice(0, 9)}` : key);
   }
+}
+
+function sameQuote(a: ReplyQuote | undefined, b: ReplyQuote): boolean {
+  return a !== undefined && a.sender === b.sender && a.excerpt === b.excerpt && a.deleted === b.deleted;
 }
 
 /** The engine's connection state as the panel shows it. */

@@ -61,7 +61,7 @@ export class InviteUriHandler implements vscode.UriHandler {
    * when this window is connected to the link's server. A link to another
    * server says so rather than connect anywhere: it carries no certificate.
    */
-  private openMessage(uri: vscode.Uri): InviteOutcome {
+  private async openMessage(uri: vscode.Uri): Promise<InviteOutcome> {
     const target = parseMessageLink(uri.query);
     if (typeof target === 'string') {
       this.log.warn(`message link refused: ${target}`);
@@ -72,7 +72,7 @@ export class InviteUriHandler implements vscode.UriHandler {
       void vscode.window.showInformationMessage(vscode.l10n.t('Chat: that message is on {0}. Connect to it first, then open the link again.', target.server));
       return 'elsewhere';
     }
-    this.session.showMessage(target.room, target.seq);
+    await this.session.showMessage(target.room, target.seq);
     return 'shown';
   }
 }

@@ -82,6 +82,8 @@ export interface InitMsg {
   unreadFrom?: number;
   /** Who is in the active room (for @-completion). */
   members?: string[];
+  /** How many are in it, when that is more than `members` names (a large room): @-completion asks the host. */
+  memberCount?: number;
 }
 /** New items for a room: appended live, or an older page prepended. */
 export interface ItemsMsg {
@@ -103,6 +105,8 @@ export interface RoomMsg {
   unreadFrom?: number;
   /** Who is in this room (for @-completion). */
   members?: string[];
+  /** How many are in it, when more than `members` names. */
+  memberCount?: number;
 }
 /** A message changed (edited, deleted, reacted to): its whole latest state, to replace by seq. */
 export interface UpdateMsg {
@@ -115,12 +119,27 @@ export interface MembersMsg {
   type: 'members';
   room: string;
   members: string[];
+  /** How many are in it, when more than `members` names. */
+  memberCount?: number;
+}
+/** Answer to findMembers: the room's members starting with `prefix`, as the server listed them. */
+export interface MemberMatchesMsg {
+  type: 'memberMatches';
+  /** The findMembers `id` this answers; the composer ignores all but its latest. */
+  id: number;
+  room: string;
+  prefix: string;
+  names: string[];
+  /** Why the server could not be asked (the composer keeps the names it knows). */
+  error?: string;
 }
 /** Scroll to a message of the active room and mark it (a message link was opened). */
 export interface JumpMsg {
   type: 'jump';
   room: string;
   seq: number;
+  /** Something to say about it (it was deleted); the row itself shows the rest. */
+  note?: string;
 }
 /** Room list with unread counts. */
 export interface RoomsMsg {
@@ -204,7 +223,7 @@ export interface RoomSettingsMsg {
 }
 
 /** Everything the host sends to the webview. */
-export type HostToPanel = InitMsg | ItemsMsg | RoomMsg | RoomsMsg | UsersMsg | TypingMsg | StatusMsg | SearchResultsMsg | FileMsg | FocusMsg | ShowSearchMsg | SnippetStatusMsg | RoomSettingsMsg | UpdateMsg | MembersMsg | JumpMsg;
+export type HostToPanel = InitMsg | ItemsMsg | RoomMsg | RoomsMsg | UsersMsg | TypingMsg | StatusMsg | SearchResultsMsg | FileMsg | FocusMsg | ShowSearchMsg | SnippetStatusMsg | RoomSettingsMsg | UpdateMsg | MembersMsg | MemberMatchesMsg | JumpMsg;
 
 // ---------------------------------------------------------------- webview -> host
 
@@ -246,6 +265,19 @@ export interface CopyLinkMsg {
   type: 'copyLink';
   room: string;
   seq: number;
+}
+/** A reply's quote was clicked, and the original is not loaded: the host loads it, then answers with `jump`. */
+export interface ShowMessageMsg {
+  type: 'showMessage';
+  room: string;
+  seq: number;
+}
+/** The composer's @-word in a large room: ask the server for members starting with `prefix` (answered by memberMatches). */
+export interface FindMembersMsg {
+  type: 'findMembers';
+  id: number;
+  room: string;
+  prefix: string;
 }
 /** The user picked a room in the list. */
 export interface SwitchRoomMsg {
@@ -314,9 +346,9 @@ export interface CompareSnippetMsg {
 }
 
 /** Everything the webview sends to the host. */
-export type PanelToHost = ReadyMsg | SendMsg | SwitchRoomMsg | LoadOlderMsg | SearchMsg | TypingIntentMsg | OpenLinkMsg | CopyMsg | SaveFileMsg | CommandMsg | OpenDmMsg | OpenSnippetMsg | CompareSnippetMsg | ReactMsg | EditMsg | DeleteMsg | CopyLinkMsg | ModerateMsg;
+export type PanelToHost = ReadyMsg | SendMsg | SwitchRoomMsg | LoadOlderMsg | SearchMsg | TypingIntentMsg | OpenLinkMsg | CopyMsg | SaveFileMsg | CommandMsg | OpenDmMsg | OpenSnippetMsg | CompareSnippetMsg | ReactMsg | EditMsg | DeleteMsg | CopyLinkMsg | ModerateMsg | ShowMessageMsg | FindMembersMsg;
 
-const PANEL_TYPES = new Set(['ready', 'send', 'switchRoom', 'loadOlder', 'search', 'typing', 'openLink', 'copy', 'saveFile', 'command', 'openDm', 'openSnippet', 'compareSnippet', 'moderate', 'react', 'edit', 'delete', 'copyLink']);
+const PANEL_TYPES = new Set(['ready', 'send', 'switchRoom', 'loadOlder', 'search', 'typing', 'openLink', 'copy', 'saveFile', 'command', 'openDm', 'openSnippet', 'compareSnippet', 'moderate', 'react', 'edit', 'delete', 'copyLink', 'showMessage', 'findMembers']);
 const COMMANDS = new Set(['connect', 'joinRoom', 'directMessage', 'sendFile', 'setName', 'copyInviteLink', 'setTopic']);
 
 function isSeq(v: unknown): v is number {
@@ -342,7 +374,11 @@ export function parsePanelMessage(v: unknown): PanelToHost | undefined {
       return str('room') && isSeq(o.seq) && str('text') ? { type: 'edit', room: o.room as string, seq: o.seq as number, text: o.text as string } : undefined;
     case 'delete':
     case 'copyLink':
+    case 'showMessage':
       return str('room') && isSeq(o.seq) ? { type: o.type, room: o.room as string, seq: o.seq as number } : undefined;
+    case 'findMembers':
+      // A prefix is a name's start: names are at most 32 characters.
+      return str('room') && str('prefix') && (o.prefix as string).length <= 64 && Number.isSafeInteger(o.id) ? { type: 'findMembers', id: o.id as number, room: o.room as string, prefix: o.prefix as string } : undefined;
     case 'switchRoom':
       return str('room') ? { type: 'switchRoom', room: o.room as string } : undefined;
     case 'loadOlder':

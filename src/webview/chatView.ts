@@ -13,7 +13,7 @@ import { SearchBox } from './searchBox';
 import { Sidebar } from './sidebar';
 import type { PanelState, VsCodeApi } from './vscodeApi';
 
-const HOST_TYPES = new Set<string>(['init', 'items', 'room', 'rooms', 'users', 'typing', 'status', 'searchResults', 'file', 'focus', 'showSearch', 'snippetStatus', 'roomSettings', 'update', 'members', 'jump']);
+const HOST_TYPES = new Set<string>(['init', 'items', 'room', 'rooms', 'users', 'typing', 'status', 'searchResults', 'file', 'focus', 'showSearch', 'snippetStatus', 'roomSettings', 'update', 'members', 'memberMatches', 'jump']);
 // The host should clear typing itself; this only bounds a stale indicator if it never does.
 const TYPING_STALE_MS = 8_000;
 // Rooms whose loaded pages are kept in memory for switching back.
@@ -48,8 +48,9 @@ export class ChatView {
   private fingerprint?: string;
   /** How many are online, when the server names only some of them. */
   private usersCount?: number;
-  /** The active room's members, for @-completion. */
+  /** The active room's members, for @-completion; and how many there are, when more than these (a large room). */
   private members: string[] = [];
+  private memberCount?: number;
   private typingNames: string[] = [];
   private typingTimer = 0;
   private state: PanelState;
@@ -147,6 +148,7 @@ export class ChatView {
       edit: (m) => this.composer.setMode({ kind: 'edit', seq: m.seq }, String(m.text)),
       remove: (seq) => this.post({ type: 'delete', room: this.active, seq }),
       copyLink: (seq) => this.post({ type: 'copyLink', room: this.active, seq }),
+      showMessage: (seq) => this.post({ type: 'showMessage', room: this.active, seq }),
       announce: (text) => (this.announcer.textContent = text),
     });
 
@@ -160,7 +162,12 @@ export class ChatView {
         this.state.drafts![this.active] = text;
         this.saveSoon();
       },
-      members: () => this.members.filter((n) => n !== this.me),
+      mentions: {
+        members: () => this.members.filter((n) => n !== this.me),
+        partial: () => this.memberCount !== undefined && this.memberCount > this.members.length,
+        find: (id, prefix) => this.post({ type: 'findMembers', id, room: this.active, prefix }),
+        announce: (text) => (this.announcer.textContent = text),
+      },
     });
 
     this.announcer = el('div', 'sr-only');
@@ -209,7 +216,7 @@ export class ChatView {
         // The scroll mark changes with content too (pinned to the newest, say), not only on scroll events.
         return this.saveSoon();
       case 'room':
-        if (Array.isArray(msg.members)) this.members = msg.members.map(String);
+        this.setMembers(msg);
         this.switchTo(String(msg.active), Array.isArray(msg.items) ? msg.items : [], !!msg.more, numberOrUndefined(msg.unreadFrom));
         return this.setTyping(msg.typing);
       case 'update':
@@ -218,10 +225,17 @@ export class ChatView {
         else this.cacheUpdate(msg.room, msg.message);
         return;
       case 'members':
-        if (msg.room === this.active && Array.isArray(msg.members)) this.members = msg.members.map(String);
+        if (msg.room === this.active) this.setMembers(msg);
+        return;
+      case 'memberMatches':
+        if (msg.room === this.active && Array.isArray(msg.names)) {
+          this.composer.mentions.answer(msg.id, String(msg.prefix), msg.names.map(String).filter((n) => n !== this.me), typeof msg.error === 'string' ? msg.error : undefined);
+        }
         return;
       case 'jump':
-        if (msg.room === this.active && !this.list.jumpTo(msg.seq)) this.announcer.textContent = 'That message is not loaded: scroll up to load earlier messages.';
+        if (msg.room !== this.active) return;
+        if (!this.list.jumpTo(msg.seq)) this.announcer.textContent = 'That message is not loaded: scroll up to load earlier messages.';
+        else if (typeof msg.note === 'string') this.announcer.textContent = msg.note;
         return;
       case 'rooms':
         // The active room only changes with a `room` message, which brings its items.
@@ -273,10 +287,17 @@ export class ChatView {
     this.me = typeof msg.me === 'string' ? msg.me : null;
     this.setStatus(msg);
     this.active = '';
-    this.members = Array.isArray(msg.members) ? msg.members.map(String) : [];
+    this.members = [];
+    this.setMembers(msg);
     this.switchTo(msg.active, Array.isArray(msg.items) ? msg.items : [], !!msg.more, numberOrUndefined(msg.unreadFrom));
     this.setTyping(msg.typing);
     this.renderPeople();
+  }
+
+  /** Who @-completion offers, from an init, room or members message. */
+  private setMembers(msg: { members?: unknown; memberCount?: unknown }): void {
+    if (Array.isArray(msg.members)) this.members = msg.members.map(String);
+    this.memberCount = numberOrUndefined(msg.memberCount);
   }
 
   private switchTo(room: string, items: ViewItem[], more: boolean, unreadFrom?: number): void {

@@ -1,6 +1,6 @@
 import { MAX_TEXT_CHARS, type PanelConnState } from '../shared/panelProtocol';
 import { el, iconButton } from './dom';
-import { MentionPicker } from './mentionPicker';
+import { MentionPicker, type MentionSource } from './mentionPicker';
 
 /** Typing notices go out at most this often while the user types. */
 const TYPING_INTERVAL_MS = 2_000;
@@ -13,8 +13,8 @@ export interface ComposerHost {
   typing(): void;
   /** The draft changed (to keep it per room). */
   draft(text: string): void;
-  /** Who can be @-mentioned here (the room's members). */
-  members(): readonly string[];
+  /** Who can be @-mentioned here (the room's members, and the server's in a large room). */
+  readonly mentions: MentionSource;
 }
 
 /** What Enter does besides sending a new message: answer one, or replace the text of your own. */
@@ -56,7 +56,7 @@ export class Composer {
     const cancel = iconButton('close', 'Cancel', 'icon-btn compose-cancel');
     cancel.addEventListener('click', () => this.setMode(undefined));
     this.banner.append(this.bannerText, cancel);
-    this.mentions = new MentionPicker(this.textarea, () => this.host.members(), () => this.onInput());
+    this.mentions = new MentionPicker(this.textarea, this.host.mentions, () => this.onInput());
     this.textarea.setAttribute('aria-autocomplete', 'list');
     this.textarea.setAttribute('aria-controls', 'mention-list');
     this.form.append(this.banner, this.mentions.el, this.textarea, send, hint);

@@ -1,7 +1,22 @@
 import { el } from './dom';
+import { namesStartingWith } from '../engine/client/mentionCompletion';
 
 /** Names the picker lists at most. */
 const MAX_SHOWN = 8;
+/** A large room's server is asked once typing pauses this long, not on every key. */
+export const ASK_AFTER_MS = 200;
+
+/** Where the picker's names come from. */
+export interface MentionSource {
+  /** The room's members this panel knows (without the user). */
+  members(): readonly string[];
+  /** True when the room has more members than `members` names (a large room): the server is asked too. */
+  partial(): boolean;
+  /** Ask the server for members starting with `prefix`; the answer comes back through `answer` with the same id. */
+  find(id: number, prefix: string): void;
+  /** Say something to screen reader users (the server could not be asked). */
+  announce(text: string): void;
+}
 
 /**
  * @-completion in the composer: typing `@` and the start of a name lists the
@@ -9,8 +24,10 @@ const MAX_SHOWN = 8;
  * move, Enter or Tab takes one, Escape closes. The list is an ARIA listbox
  * tied to the textarea (aria-activedescendant), so screen readers follow it.
  * Members come from the host (the room's joined list, kept up to date by
- * presence); a server-side prefix query for very large rooms waits for member
- * paging (issue 13).
+ * presence). A large room's list names only some members, so there the
+ * server is asked too, once typing pauses, and only the answer to the latest
+ * question counts: an answer to an older prefix is dropped, and an error
+ * leaves the names already shown (typing never waits for the server).
  */
 export class MentionPicker {
   readonly el: HTMLUListElement;
@@ -18,10 +35,14 @@ export class MentionPicker {
   private selected = 0;
   /** Where the `@` of the word being completed is. */
   private start = -1;
+  /** The prefix being completed, and the id of the latest question to the server. */
+  private prefix = '';
+  private asked = 0;
+  private askTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly textarea: HTMLTextAreaElement,
-    private readonly members: () => readonly string[],
+    private readonly source: MentionSource,
     private readonly changed: () => void,
   ) {
     this.el = el('ul', 'mentions');
@@ -48,10 +69,33 @@ export class MentionPicker {
     const m = /(^|\s)@([^\s@]{0,32})$/.exec(upTo);
     if (!m) return this.close();
     this.start = upTo.length - m[2].length - 1;
-    const prefix = m[2].toLowerCase();
-    this.matches = [...new Set(this.members())].filter((n) => n.toLowerCase().startsWith(prefix)).sort((a, b) => a.localeCompare(b)).slice(0, MAX_SHOWN);
-    if (this.matches.length === 0) return this.close();
-    this.selected = 0;
+    this.prefix = m[2];
+    this.show(namesStartingWith(this.source.members(), this.prefix, MAX_SHOWN));
+    if (this.source.partial()) {
+      clearTimeout(this.askTimer);
+      const prefix = this.prefix;
+      this.askTimer = setTimeout(() => this.source.find(++this.asked, prefix), ASK_AFTER_MS);
+    }
+  }
+
+  /** The server's answer to `find`: added to the names known here, unless the user has typed on since. */
+  answer(id: number, prefix: string, names: readonly string[], error?: string): void {
+    if (id !== this.asked || prefix !== this.prefix || this.start < 0) return;
+    if (error !== undefined) this.source.announce(`Could not ask the server for more names: ${error}`);
+    const keep = this.matches[this.selected];
+    this.show(namesStartingWith([...this.matches, ...names], prefix, MAX_SHOWN), keep);
+  }
+
+  /** Show these names (the one named `keep` stays selected), or close when there are none. */
+  private show(names: string[], keep?: string): void {
+    if (names.length === 0) {
+      this.matches = [];
+      this.el.hidden = true;
+      this.textarea.removeAttribute('aria-activedescendant');
+      return;
+    }
+    this.matches = names;
+    this.selected = Math.max(0, keep === undefined ? 0 : names.indexOf(keep));
     this.render();
   }
 
@@ -81,6 +125,11 @@ export class MentionPicker {
   }
 
   close(): void {
+    clearTimeout(this.askTimer);
+    // A question still on its way is answered into nothing.
+    this.asked++;
+    this.start = -1;
+    this.prefix = '';
     this.el.hidden = true;
     this.matches = [];
     // No aria-expanded: a textarea may not carry it (axe: aria-allowed-attr); the active option says enough.

@@ -29,6 +29,8 @@ export interface MessageListHost {
   /** Delete this message (confirmed by a second click). */
   remove(seq: number): void;
   copyLink(seq: number): void;
+  /** A reply's original is not loaded: the host loads it and answers with a jump. */
+  showMessage(seq: number): void;
   /** Say something to screen reader users. */
   announce(text: string): void;
 }
@@ -566,7 +568,11 @@ export class MessageList {
   private onConversationClick(target: Element, key: string, m: ChatMessage): boolean {
     const quote = target.closest<HTMLElement>('.msg-quote');
     if (quote) {
-      if (!this.jumpTo(Number(quote.dataset.seq))) this.host.announce('The original message is not loaded: scroll up to load earlier messages.');
+      const seq = Number(quote.dataset.seq);
+      if (!this.jumpTo(seq)) {
+        this.host.announce('Loading the original message…');
+        this.host.showMessage(seq);
+      }
       return true;
     }
     const emoji = target.closest<HTMLElement>('.reaction, .pick-emoji');

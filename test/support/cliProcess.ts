@@ -97,7 +97,7 @@ export function waitForOutput(p: ChildProcess, re: RegExp, timeoutMs = 5000): Pr
 }
 
 /** Starts `tcp-chat serve` and resolves once it prints the port it listens on. */
-export async function startCliServer(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 5000): Promise<{ proc: ChildProcess; host: string; port: number; exited: Promise<number | null> }> {
+export async function startCliServer(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<{ proc: ChildProcess; host: string; port: number; exited: Promise<number | null> }> {
   const proc = spawnCli(['serve', ...args], false, env);
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   const [, host, port] = await waitForOutput(proc, /serving on (\S+):(\d+)/, timeoutMs);

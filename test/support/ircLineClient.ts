@@ -63,6 +63,28 @@ export class IrcLineClient {
     return c;
   }
 
+  /**
+   * Connects over TLS with a client certificate (`tlsOptions.cert` and `.key`),
+   * logs in with SASL EXTERNAL, and registers as `nick`; resolves once 366
+   * of the first room arrives, the burst consumed, or rejects with the lines
+   * seen when the login or the nick is refused.
+   */
+  static async registerWithCertificate(port: number, nick: string, caps: string[], tlsOptions: tls.ConnectionOptions): Promise<IrcLineClient> {
+    const c = await IrcLineClient.connect(port, tlsOptions);
+    c.send('CAP LS 302', `CAP REQ :${['sasl', ...caps].join(' ')}`, `NICK ${nick}`, `USER ${nick} 0 * :${nick} tester`);
+    const ack = await c.waitFor((m) => m.command === 'CAP' && (m.params[1] === 'ACK' || m.params[1] === 'NAK'));
+    if (ack.params[1] === 'NAK') throw new Error(`the server refused the capabilities ${ack.params[2]}`);
+    c.send('AUTHENTICATE EXTERNAL');
+    await c.waitFor((m) => m.command === 'AUTHENTICATE' && m.params[0] === '+');
+    c.send('AUTHENTICATE +');
+    const done = await c.waitFor((m) => m.command === '903' || m.command === '904');
+    if (done.command === '904') throw new Error(`SASL EXTERNAL failed; last lines:\n${c.raw.slice(-5).join('\n')}`);
+    c.send('CAP END');
+    const burst = await c.until((m) => m.command === '366' || m.command === '433');
+    if (burst[burst.length - 1].command === '433') throw new Error(`433 for ${nick}: ${burst[burst.length - 1].params[2]}`);
+    return c;
+  }
+
   send(...lines: string[]): void {
     this.socket.write(lines.map((l) => `${l}\r\n`).join(''));
   }

@@ -36,7 +36,8 @@ describe('TCP Chat panel: replies, reactions, edits, deletes, @-completion, unre
     await prepare();
     fs.mkdirSync(SHOTS, { recursive: true });
     port = await freePort();
-    server = new ChatServer({ host: '127.0.0.1', port, rate: 0 });
+    // The raw peer answers no pings: on a busy machine the workbench can take longer to start than the default 90 s idle timeout.
+    server = new ChatServer({ host: '127.0.0.1', port, rate: 0, idleTimeout: 600_000 });
     await server.listen();
     raw = (await RawClient.hello(port, PEER)).client;
     cs = await startCodeServer({
@@ -129,6 +130,42 @@ describe('TCP Chat panel: replies, reactions, edits, deletes, @-completion, unre
     assert.ok(await frame.locator('.compose-mode').isHidden(), 'the reply banner closes after sending');
     await quote.click();
     await frame.locator('#messages .row.msg.flash[data-id="c-review"]').waitFor({ timeout: 15_000 });
+  });
+
+  it('a quote shows the original as it reads now, after an edit and after a delete', async () => {
+    const { m } = await peerSays('c-lunch', 'lunch at 12?');
+    const { row } = await peerSays('c-lunch-re', 'works for me', { replyTo: m.seq });
+    const quote = row.locator('.msg-quote');
+    await quote.waitFor({ timeout: 30_000 });
+    assert.match(await quote.innerText(), /lunch at 12\?/);
+    raw.send({ type: 'edit', id: 'c-lunch-e', room: 'general', seq: m.seq, text: 'lunch at 1?' });
+    await row.locator('.msg-quote', { hasText: 'lunch at 1?' }).waitFor({ timeout: 30_000 });
+    raw.send({ type: 'delete', id: 'c-lunch-d', room: 'general', seq: m.seq });
+    await row.locator('.msg-quote.deleted', { hasText: 'message deleted' }).waitFor({ timeout: 30_000 });
+  });
+
+  it('a click on the quote of an original the panel has not loaded brings it in and marks it', async () => {
+    raw.send({ type: 'join', room: 'convo-history' });
+    await raw.waitFor((f) => f.type === 'joined' && f.room === 'convo-history', 30_000);
+    const say = async (id, text, extra = {}) => {
+      raw.send({ type: 'message', id, room: 'convo-history', text, ...extra });
+      return raw.waitFor((f) => f.type === 'message' && f.id === id, 30_000);
+    };
+    const original = await say('h-orig', 'the plan from long ago');
+    for (let i = 0; i < 70; i++) raw.send({ type: 'message', id: `h-fill-${i}`, room: 'convo-history', text: `filler ${i}` });
+    await raw.waitFor((f) => f.type === 'message' && f.id === 'h-fill-69', 30_000);
+    await say('h-reply', 'about that plan', { replyTo: original.seq });
+    // Joining brings the room's last 50 messages: the reply, not its original.
+    await runCommand(page, 'Chat: Join Room');
+    await answerInput(page, 'convo-history', { title: 'Chat: Join Room' });
+    await frame.locator('.side [role="option"][data-room="convo-history"][aria-selected="true"]').waitFor({ state: 'attached', timeout: 30_000 });
+    const quote = frame.locator('#messages .row.msg[data-id="h-reply"] .msg-quote');
+    await quote.waitFor({ timeout: 30_000 });
+    await quote.click();
+    const row = frame.locator('#messages .row.msg.flash[data-id="h-orig"]');
+    await row.waitFor({ timeout: 30_000 });
+    assert.match(await row.locator('.msg-body').innerText(), /the plan from long ago/);
+    assert.ok(await row.isVisible(), 'scrolled into view');
   });
 
   it('edits your own message in the composer, and others see "(edited)"', async () => {
@@ -236,5 +273,32 @@ describe('TCP Chat panel: replies, reactions, edits, deletes, @-completion, unre
     await page.mouse.move(0, 0);
     await webviewElement(page).screenshot({ path: path.join(SHOTS, 'panel-conversation-light.png') });
     await waitUntil(async () => fs.existsSync(path.join(SHOTS, 'panel-conversation-light.png')), 5000, 'the screenshot');
+  });
+
+  // Last: it moves the window to a server of its own.
+  it('in a large room, @-completion asks the server and offers someone the panel was never told about', async () => {
+    const bigPort = await freePort();
+    // Above 3 people the welcome names only you and the latest speakers (docs/protocol.md).
+    const big = new ChatServer({ host: '127.0.0.1', port: bigPort, rate: 0, largeRoom: 3 });
+    await big.listen();
+    const crowd = [];
+    try {
+      for (const n of ['zelda-q', 'yusuf', 'xena', 'wu']) crowd.push((await RawClient.hello(bigPort, n)).client);
+      await runCommand(page, 'Chat: Connect');
+      await answerInput(page, `127.0.0.1:${bigPort}`, { title: 'Chat: Connect' });
+      await frame.locator('.conn[data-state="connected"]', { hasText: String(bigPort) }).waitFor({ timeout: 30_000 });
+      assert.equal(await frame.locator('.side .person', { hasText: 'zelda-q' }).count(), 0, 'the people list does not name her');
+      await frame.click('#composer');
+      await page.keyboard.type('over to @zel', { delay: 20 });
+      const option = frame.locator('#mention-list [role="option"]', { hasText: '@zelda-q' });
+      await option.waitFor({ timeout: 30_000 });
+      await page.keyboard.press('Tab');
+      assert.equal(await frame.inputValue('#composer'), 'over to @zelda-q ');
+      await page.keyboard.press('Enter');
+      await crowd[0].waitFor((f) => f.type === 'message' && f.text.trim() === 'over to @zelda-q', 30_000);
+    } finally {
+      for (const c of crowd) c.close();
+      await big.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { IrcEncoder } from '../../src/engine/codecs/irc/ircEncoder';
+import type { IrcMessage } from '../../src/engine/codecs/irc/ircMessage';
 import { msgidFor } from '../../src/engine/codecs/irc/messageRefs';
 import type { ServerFrame } from '../../src/engine/protocol';
 import { Harness } from '../support/harness';
@@ -51,6 +52,68 @@ describe('IRC gateway capabilities', function () {
     const fromJay = await c.waitFor((m) => m.command === 'PRIVMSG' && m.source?.startsWith('jay!') === true);
     assert.ok(fromJay.tags?.time && fromJay.tags.msgid);
     assert.equal(fromJay.tags.label, undefined);
+  });
+
+  it('labeled-response: the echo carries the label and comes once, several replies come in one labeled batch, no reply is ACK', async () => {
+    const { port, ircPort } = await gatewayServer(h);
+    const jay = await h.raw(port, 'jay');
+    const c = await line(ircPort, 'ann', ALL);
+    const quiet = await line(ircPort, 'quiet', ['labeled-response', 'batch', 'message-tags']);
+    /** Every line up to the answer to an unlabeled PING sent now: what the server sent before it, in order. */
+    const upToPong = async (who: IrcLineClient): Promise<IrcMessage[]> => {
+      who.send('PING :mark');
+      return (await who.until((m) => m.command === 'PONG')).slice(0, -1);
+    };
+    const labeledBatch = async (label: string): Promise<IrcMessage[]> => {
+      const open = await c.waitFor((m) => m.command === 'BATCH' && m.params[0].startsWith('+') && m.tags?.label === label);
+      assert.equal(open.params[1], 'labeled-response');
+      const ref = open.params[0].slice(1);
+      const inside = await c.until((m) => m.command === 'BATCH' && m.params[0] === `-${ref}`);
+      assert.ok(inside.slice(0, -1).every((m) => m.tags?.batch === ref && m.tags.label === undefined), 'the label is on the batch only');
+      return inside.slice(0, -1);
+    };
+
+    // A direct message with echo-message: one echo, labeled.
+    c.send('@label=dm PRIVMSG jay :psst');
+    await jay.client.waitFor((f) => f.type === 'message' && f.text === 'psst');
+    const dmLines = (await upToPong(c)).filter((m) => m.command === 'PRIVMSG' || m.command === 'ACK');
+    assert.deepEqual(dmLines.map((m) => [m.command, m.tags?.label, ...m.params]), [['PRIVMSG', 'dm', 'jay', 'psst']]);
+    // A room message: the same.
+    c.send('@label=room PRIVMSG #general :hello all');
+    await jay.client.waitFor((f) => f.type === 'message' && f.text === 'hello all');
+    const roomLines = (await upToPong(c)).filter((m) => m.command === 'PRIVMSG' || m.command === 'ACK');
+    assert.deepEqual(roomLines.map((m) => [m.command, m.tags?.label, ...m.params]), [['PRIVMSG', 'room', '#general', 'hello all']]);
+
+    // Two targets: two echoes, in one labeled batch.
+    c.send('@label=two PRIVMSG #general,jay :to both');
+    assert.deepEqual((await labeledBatch('two')).map((m) => [m.command, m.params[0]]), [['PRIVMSG', '#general'], ['PRIVMSG', 'jay']]);
+    // A long message the server splits: its pieces in one labeled batch.
+    c.send(`@label=long PRIVMSG #general :${'word '.repeat(97).trim()}`);
+    const pieces = await labeledBatch('long');
+    assert.ok(pieces.length > 1 && pieces.every((m) => m.command === 'PRIVMSG'));
+    assert.equal((await upToPong(c)).filter((m) => m.command === 'PRIVMSG').length, 0, 'no unlabeled copy after the batch');
+
+    // No reply at all: ACK. Without echo-message a message has none; neither does PONG.
+    quiet.send('@label=q1 PRIVMSG #general :no echo for me', '@label=q2 PONG :irc.tcp-chat', '@label=q3 NOTICE jay :psst');
+    for (const label of ['q1', 'q2', 'q3']) {
+      const ack = await quiet.waitFor((m) => m.tags?.label === label);
+      assert.deepEqual([ack.command, ack.params], ['ACK', []], label);
+    }
+    // An error is the labeled reply.
+    c.send('@label=err PRIVMSG nobody :hi');
+    const err = await c.waitFor((m) => m.tags?.label === 'err');
+    assert.equal(err.command, '401');
+
+    // A multiline batch is one command: labeled on its opening line, answered (no ACK before) when it closes.
+    const ml = await line(ircPort, 'ml', ['batch', 'draft/multiline', 'message-tags', 'echo-message', 'labeled-response']);
+    ml.send('@label=ml BATCH +x draft/multiline #general', '@batch=x PRIVMSG #general :one', '@batch=x PRIVMSG #general :two', 'BATCH -x');
+    const mlLines = await upToPong(ml);
+    assert.deepEqual(mlLines.filter((m) => m.tags?.label !== undefined || m.command === 'ACK').map((m) => [m.command, m.tags?.label, ...m.params]), [['BATCH', 'ml', mlLines[0].params[0], 'labeled-response']]);
+    assert.deepEqual(mlLines.filter((m) => m.command === 'PRIVMSG').map((m) => m.params[1]), ['one', 'two']);
+    assert.equal(mlLines.at(-1)?.params[0], `-${mlLines[0].params[0].slice(1)}`, 'the echo inside the labeled batch');
+    ml.send('@label=bad BATCH +y draft/multiline #nowhere', '@batch=y PRIVMSG #nowhere :lost', 'BATCH -y');
+    const failed = (await upToPong(ml)).filter((m) => m.tags?.label !== undefined || m.command === 'ACK');
+    assert.deepEqual(failed.map((m) => [m.command, m.tags?.label, m.params[1]]), [['404', 'bad', '#nowhere']]);
   });
 
   it('encodes each room message once per capability set, however many IRC people get it', async () => {

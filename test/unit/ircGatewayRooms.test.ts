@@ -201,4 +201,34 @@ describe('IRC gateway rooms: topics, modes, kicks, invites, away', function () {
     await jay.client.waitFor((f) => f.type === 'presence' && f.event === 'back' && f.name === 'ann');
     assert.deepEqual((await bob.waitFor((m) => m.command === 'AWAY' && m.source?.startsWith('ann!') === true)).params, []);
   });
+
+  it('sends AWAY (away-notify) only to clients that share a channel with the person, and announces an away person who joins', async () => {
+    const { port, ircPort } = await gatewayServer(h);
+    const jay = await h.raw(port, 'jay');
+    const [ann, bob, cy] = await Promise.all(['ann', 'bob', 'cy'].map((n) => line(ircPort, n, ['away-notify'])));
+    // bob shares no channel with anyone; cy shares #general.
+    bob.send('PART #general', 'JOIN #side');
+    await bob.waitFor((m) => m.command === '366' && m.params[1] === '#side');
+    /** Every line bob got up to the answer to a PING sent now, which his queue holds after anything sent to him before. */
+    const bobSawSoFar = async (): Promise<string[]> => {
+      bob.send('PING :mark');
+      return (await bob.until((m) => m.command === 'PONG')).filter((m) => m.command === 'AWAY').map((m) => m.source ?? '');
+    };
+
+    ann.send('AWAY :at lunch');
+    assert.deepEqual((await cy.waitFor((m) => m.command === 'AWAY')).params, ['at lunch'], 'cy shares #general with ann');
+    jay.client.send({ type: 'away', message: 'in a meeting' });
+    assert.deepEqual((await cy.waitFor((m) => m.command === 'AWAY' && m.source?.startsWith('jay!') === true)).params, ['in a meeting']);
+    assert.deepEqual(await bobSawSoFar(), [], 'bob shares no channel with ann or jay');
+
+    // ann joins bob's channel while away: bob sees her JOIN, then her AWAY.
+    ann.send('JOIN #side');
+    const joined = await bob.until((m) => m.command === 'AWAY');
+    assert.deepEqual(joined.slice(-2).map((m) => [m.command, ...m.params]), [['JOIN', '#side'], ['AWAY', 'at lunch']]);
+    ann.send('AWAY');
+    assert.deepEqual((await bob.waitFor((m) => m.command === 'AWAY' && m.source?.startsWith('ann!') === true)).params, [], 'now they share #side');
+    jay.client.send({ type: 'away' });
+    await cy.waitFor((m) => m.command === 'AWAY' && m.source?.startsWith('jay!') === true && m.params.length === 0);
+    assert.deepEqual(await bobSawSoFar(), [], 'still nothing of jay');
+  });
 });

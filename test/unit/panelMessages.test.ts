@@ -41,6 +41,8 @@ describe('panel message handling', () => {
       assert.deepEqual(parsePanelMessage({ type: 'edit', room: 'general', seq: 4, text: 'x', sender: 'mallory' }), { type: 'edit', room: 'general', seq: 4, text: 'x' });
       assert.deepEqual(parsePanelMessage({ type: 'delete', room: 'general', seq: 4 }), { type: 'delete', room: 'general', seq: 4 });
       assert.deepEqual(parsePanelMessage({ type: 'copyLink', room: 'general', seq: 4 }), { type: 'copyLink', room: 'general', seq: 4 });
+      assert.deepEqual(parsePanelMessage({ type: 'showMessage', room: 'general', seq: 4 }), { type: 'showMessage', room: 'general', seq: 4 });
+      assert.deepEqual(parsePanelMessage({ type: 'findMembers', id: 3, room: 'general', prefix: 'al', limit: 9999 }), { type: 'findMembers', id: 3, room: 'general', prefix: 'al' });
       for (const bad of [
         { type: 'send', room: 'general', text: 'x', replyTo: 0 },
         { type: 'send', room: 'general', text: 'x', replyTo: '4' },
@@ -49,6 +51,10 @@ describe('panel message handling', () => {
         { type: 'edit', room: 'general', seq: 4 },
         { type: 'delete', room: 'general', seq: -1 },
         { type: 'copyLink', room: 7, seq: 1 },
+        { type: 'showMessage', room: 'general', seq: 0 },
+        { type: 'findMembers', room: 'general', prefix: 'al' },
+        { type: 'findMembers', id: 1, room: 'general', prefix: 'x'.repeat(65) },
+        { type: 'findMembers', id: 1, room: 'general', prefix: 5 },
       ]) {
         assert.equal(parsePanelMessage(bad), undefined, JSON.stringify(bad));
       }
@@ -58,12 +64,29 @@ describe('panel message handling', () => {
       const c = new Conversation();
       c.addMessage(msg(1, 'bob'), true);
       c.addMessage(msg(2, 'bob'), true);
-      assert.equal(c.applyUpdate({ ...msg(1, 'bob'), text: 'edited', edited: '2026-01-02T00:00:00.000Z', rev: 2 }), true);
+      assert.deepEqual(c.applyUpdate({ ...msg(1, 'bob'), text: 'edited', edited: '2026-01-02T00:00:00.000Z', rev: 2 }).map((m) => m.seq), [1]);
       assert.equal(c.message('general', 1)?.text, 'edited');
-      assert.equal(c.applyUpdate({ ...msg(1, 'bob'), text: 'stale', rev: 1 }), false);
+      assert.deepEqual(c.applyUpdate({ ...msg(1, 'bob'), text: 'stale', rev: 1 }), []);
       assert.equal(c.message('general', 1)?.text, 'edited');
-      assert.equal(c.applyUpdate({ ...msg(9, 'bob'), rev: 3 }), false);
-      assert.equal(c.applyUpdate({ ...msg(1, 'bob', 'elsewhere'), rev: 3 }), false);
+      assert.deepEqual(c.applyUpdate({ ...msg(9, 'bob'), rev: 3 }), []);
+      assert.deepEqual(c.applyUpdate({ ...msg(1, 'bob', 'elsewhere'), rev: 3 }), []);
+    });
+
+    it('brings the quote in every held reply up to date when the original is edited or deleted, held or not', () => {
+      const c = new Conversation();
+      c.addMessage(msg(1, 'bob', 'general', 'teh plan'), true);
+      c.addMessage({ ...msg(2, 'ann'), replyTo: 1, reply: { seq: 1, sender: 'bob', excerpt: 'teh plan' } }, true);
+      c.addMessage({ ...msg(3, 'cy'), replyTo: 1, reply: { seq: 1, sender: 'bob', excerpt: 'teh plan' } }, true);
+      c.addMessage({ ...msg(4, 'cy'), replyTo: 50, reply: { seq: 50, sender: 'bob', excerpt: 'far away' } }, true);
+      const edited = c.applyUpdate({ ...msg(1, 'bob', 'general', 'the plan'), edited: '2026-01-02T00:00:00.000Z', rev: 1 });
+      assert.deepEqual(edited.map((m) => m.seq), [1, 2, 3], 'the original and both replies are redrawn');
+      assert.deepEqual(c.message('general', 2)?.reply, { seq: 1, sender: 'bob', excerpt: 'the plan' });
+      assert.deepEqual(c.message('general', 3)?.reply, { seq: 1, sender: 'bob', excerpt: 'the plan' });
+      // A reaction changes no quote: only the original is redrawn.
+      assert.deepEqual(c.applyUpdate({ ...msg(1, 'bob', 'general', 'the plan'), reactions: [{ emoji: '👍', count: 1, people: ['ann'] }], rev: 2 }).map((m) => m.seq), [1]);
+      // The original of #4 is not held here: its reply is still brought up to date.
+      assert.deepEqual(c.applyUpdate({ ...msg(50, 'bob', 'general', ''), deleted: true, rev: 3 }).map((m) => m.seq), [4]);
+      assert.deepEqual(c.message('general', 4)?.reply, { seq: 50, sender: 'bob', deleted: true });
     });
 
     it('knows where a room\'s unread messages start until it is looked at', () => {

@@ -46,6 +46,12 @@ export interface Codec {
 export interface FrameEncoder {
   /** Undefined when the frame means nothing in this protocol (IRC has no global "online" line, say). */
   encode(frame: ServerFrame): Buffer | undefined;
+  /**
+   * Whether one connection of this variant gets a frame sent to everyone
+   * (Delivery.toEveryone); absent means yes. IRC's away-notify reaches only
+   * the people who share a channel with whoever went away or came back.
+   */
+  accepts?(frame: ServerFrame, session: Session): boolean;
 }
 
 /** What a codec reports while decoding. Every input unit (a line) ends in exactly one call of frame() or reject(). */
@@ -76,7 +82,7 @@ export interface CodecSink {
 export interface CodecContext {
   /** Longest line the server accepts (the JSON codec's cap; other protocols have their own). */
   maxLine: number;
-  /** The connection's chat session: its name and rooms, read only. */
+  /** The connection's chat session: its name and rooms, read only (but for `byCertificate`, set before the hello). */
   session: Session;
   /** The peer as `address:port`. */
   address: string;

@@ -26,6 +26,13 @@ export class Session {
   id = '';
   /** Proved no key: may use only names nobody has claimed. */
   guest = true;
+  /**
+   * Set by a codec before its hello: the client asked to be known by its TLS
+   * client certificate (IRC's SASL EXTERNAL). The handshake then admits it as
+   * `cert:<sha256>` of the certificate the socket itself presents, never of
+   * anything the client wrote.
+   */
+  byCertificate = false;
   /** This session's identity topic is subscribed (see BusRouter.watchPerson); unsubscribed once when it departs. */
   watching = false;
   readonly rooms = new Set<string>();
@@ -312,7 +319,8 @@ function onEnd(this: net.Socket): void {
 function ignore(): void {}
 
 /** The SHA-256 fingerprint of a TLS client's certificate, if it sent one. */
-function peerCertificate(socket: net.Socket): string | undefined {
+/** SHA-256 fingerprint (colon hex) of the TLS client certificate a socket presented, or undefined. */
+export function peerCertificate(socket: net.Socket): string | undefined {
   const s = socket as Partial<tls.TLSSocket>;
   if (typeof s.getPeerCertificate !== 'function' || !s.encrypted) return undefined;
   const cert = s.getPeerCertificate();

@@ -65,7 +65,9 @@ export class Delivery {
     const enc = new SharedEncoding(frame);
     for (const c of this.registry.everyone()) {
       if (excluded(c, except)) continue;
-      const buf = enc.for(c.codec.variant);
+      const variant = c.codec.variant;
+      if (variant.accepts !== undefined && !variant.accepts(frame, c.session)) continue;
+      const buf = enc.for(variant);
       if (buf) this.output.send(c, buf);
     }
   }

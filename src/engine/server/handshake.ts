@@ -1,9 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { AuthThrottle, DEFAULT_KDF, NONCE_BYTES, SALT_BYTES, deriveKey, kdfProblem, proofMatches, type KdfParams, type ThrottleOptions } from '../auth';
-import { idOfPublicKey, publicKeyProblem, tlsBinding, verifyChallenge } from '../identity';
+import { idOfCertificate, idOfPublicKey, publicKeyProblem, tlsBinding, verifyChallenge } from '../identity';
 import { PROTOCOL_VERSION, nameProblem, type AuthFrame, type ChallengeFrame, type ErrorCode, type HelloFrame, type ServerFrame } from '../protocol';
 import { ListenError } from './listener';
-import type { Connection } from './connection';
+import { peerCertificate, type Connection } from './connection';
 
 /** What the handshake needs from the server. */
 export interface HandshakeHost {
@@ -75,19 +75,20 @@ export class Handshake {
     if (f.v !== PROTOCOL_VERSION) return this.host.error(conn, 'bad_version', `this server speaks protocol version ${PROTOCOL_VERSION}`);
     const why = nameProblem(f.name);
     if (why) return this.host.error(conn, 'bad_name', why);
+    const certified = certificateIdentity(conn);
     if (f.key !== undefined) {
       const bad = publicKeyProblem(f.key);
       if (bad) return this.host.error(conn, 'bad_frame', bad);
-    } else if (this.requireIdentity) {
+    } else if (this.requireIdentity && certified === undefined) {
       return this.host.error(
         conn,
         'identity_required',
-        'this server admits only people with an identity key: connect with the editor extension or tcp-chat connect, which make one, and send its public key as hello.key',
+        'this server admits only people with an identity key: connect with the editor extension or tcp-chat connect, which make one, and send its public key as hello.key (on IRC: SASL EXTERNAL with a TLS client certificate)',
       );
     }
     // The name is claimed only after the proofs: a stranger must not even push someone to "alice2".
     if (this.authKey || f.key !== undefined) return this.challenge(conn, f);
-    return this.host.admit(conn, f);
+    return this.host.admit(conn, f, certified);
   }
 
   /** One challenge for everything to prove: a fresh nonce per connection; the salt of this server start when it has a password. */
@@ -120,7 +121,7 @@ export class Handshake {
     if (keyOk && passwordOk) {
       this.throttle.succeed(from);
       s.hello = undefined;
-      return this.host.admit(conn, hello, hello.key === undefined ? undefined : idOfPublicKey(hello.key));
+      return this.host.admit(conn, hello, hello.key === undefined ? certificateIdentity(conn) : idOfPublicKey(hello.key));
     }
     // Counted like a wrong password: a signature is as cheap to try.
     const delay = this.throttle.fail(from);
@@ -160,4 +161,16 @@ export class Handshake {
   sweep(now: number): void {
     this.throttle.sweep(now);
   }
+}
+
+/**
+ * The identity of the TLS client certificate, when the connection's codec
+ * asked for it (Session.byCertificate, IRC's SASL EXTERNAL). The TLS handshake
+ * proved the client holds the certificate's key; the id is read from the
+ * socket, so nothing a client writes can name another certificate.
+ */
+function certificateIdentity(conn: Connection): string | undefined {
+  if (!conn.session.byCertificate) return undefined;
+  const fingerprint = peerCertificate(conn.socket);
+  return fingerprint === undefined ? undefined : idOfCertificate(fingerprint);
 }

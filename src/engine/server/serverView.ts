@@ -57,6 +57,12 @@ export interface ServerView {
   session(name: string): Session | undefined;
   /** The members of a room on every node. */
   members(room: string): string[];
+  /**
+   * The identity id behind a name: whoever is online under it on any node,
+   * else the identity that claimed it; undefined for neither (a guest who
+   * left). Rejects when the store cannot be read.
+   */
+  identityOf(name: string): Promise<string | undefined>;
   /** The rooms the server keeps, with how many people are in each. */
   rooms(): Array<{ name: string; count: number }>;
   /** Open connections on this node, and how many of them completed the handshake. */
@@ -146,6 +152,10 @@ export class ChatServerView implements ServerView {
   members(room: string): string[] {
     const local = this.p.registry.room(room);
     return [...(local ? [...local.members].map((c) => c.session.name) : []), ...this.p.directory.members(room)];
+  }
+
+  async identityOf(name: string): Promise<string | undefined> {
+    return this.p.registry.find(name)?.session.id ?? this.p.directory.find(name)?.id ?? (await this.p.store.nameOwner(name));
   }
 
   rooms(): Array<{ name: string; count: number }> {

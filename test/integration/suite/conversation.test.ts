@@ -140,4 +140,95 @@ describe('replies, reactions, edits and deletes in the extension', function () {
     assert.equal(await api.openInvite(link.replace(`%3A${port}`, '%3A1')), 'elsewhere', 'a link to another server does not open here');
     assert.equal(await api.openInvite(link.replace(`seq=${m.seq}`, 'seq=zero')), 'invalid');
   });
+
+  it("a reply's quote follows an edit and a delete of its original", async () => {
+    const original = await bobSays('b7', 'teh release is friday');
+    const reply = await bobSays('b8', 'noted', { replyTo: original.seq });
+    assert.deepEqual(held(reply.seq)?.reply, { seq: original.seq, sender: 'bob', excerpt: 'teh release is friday' });
+    bob.send({ type: 'edit', id: 'e7', room: 'general', seq: original.seq, text: 'the release is friday' });
+    await waitFor(() => held(reply.seq)?.reply?.excerpt === 'the release is friday', 'the quote shows the edited text');
+    assert.ok(api.panelPosts().some((p) => p.type === 'update' && p.message.seq === reply.seq && p.message.reply?.excerpt === 'the release is friday'), 'the panel redraws the reply');
+    bob.send({ type: 'delete', id: 'd7', room: 'general', seq: original.seq });
+    await waitFor(() => held(reply.seq)?.reply?.deleted === true, 'the quote says the original was deleted');
+    assert.ok(api.panelPosts().some((p) => p.type === 'update' && p.message.seq === reply.seq && p.message.reply?.deleted === true));
+  });
+
+  it('a click on the quote of an original that is not loaded loads it and jumps there; a deleted one says so', async () => {
+    bob.send({ type: 'join', room: 'convo-long' });
+    await bob.waitFor((f) => f.type === 'joined' && f.room === 'convo-long');
+    const say = async (id: string, text: string, extra: Frame = {}) => {
+      bob.send({ type: 'message', id, room: 'convo-long', text, ...extra });
+      return (await bob.waitFor((f) => f.type === 'message' && f.id === id)) as unknown as ChatMessage;
+    };
+    const original = await say('l0', 'the plan, long ago');
+    const doomed = await say('l1', 'to be deleted');
+    for (let i = 0; i < 80; i++) bob.send({ type: 'message', id: `lf${i}`, room: 'convo-long', text: `filler ${i}` });
+    await bob.waitFor((f) => f.type === 'message' && f.id === 'lf79');
+    bob.send({ type: 'delete', id: 'ld1', room: 'convo-long', seq: doomed.seq });
+    await bob.waitFor((f) => f.type === 'update');
+    const reply = await say('l2', 'about that plan', { replyTo: original.seq });
+    await vscode.commands.executeCommand('tcpChat.joinRoom', 'convo-long');
+    await waitFor(() => held(reply.seq, 'convo-long') !== undefined, 'the room and its last messages');
+    assert.equal(held(original.seq, 'convo-long'), undefined, 'the original is older than what the join brought');
+
+    api.panelSays({ type: 'showMessage', room: 'convo-long', seq: original.seq });
+    await waitFor(() => api.panelPosts().some((p) => p.type === 'jump' && p.room === 'convo-long' && p.seq === original.seq), 'the panel is told to jump to it', 15_000);
+    assert.equal(held(original.seq, 'convo-long')?.text, 'the plan, long ago');
+    const seqs = api.conversation('convo-long').messages.map((m) => m.seq);
+    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => seqs[0] + i), 'the room holds an unbroken run of messages');
+    const page = api.panelPosts().find((p) => p.type === 'items' && p.room === 'convo-long' && p.position === 'prepend');
+    assert.ok(page && page.type === 'items' && page.items.some((i) => i.type === 'message' && i.seq === original.seq), 'the loaded page went to the panel before the jump');
+    const jump = api.panelPosts().find((p) => p.type === 'jump' && p.seq === original.seq);
+    assert.ok(jump && jump.type === 'jump' && jump.note === undefined);
+    assert.ok(api.panelPosts().some((p) => p.type === 'jump' && p.room === 'convo-long' && p.seq === doomed.seq) === false);
+    api.panelSays({ type: 'showMessage', room: 'convo-long', seq: doomed.seq });
+    await waitFor(() => api.panelPosts().some((p) => p.type === 'jump' && p.seq === doomed.seq && p.note === 'That message was deleted.'), 'a deleted original: the jump says so');
+    api.panelSays({ type: 'showMessage', room: 'convo-long', seq: 5000 });
+    await waitFor(() => api.panelPosts().some((p) => p.type === 'items' && p.items.some((i) => i.type === 'system' && /message 5000 of #convo-long is not on the server/.test(i.text))), 'a message that does not exist: said in the room');
+    // A link into a room this window has not joined: said, and no room appears for it.
+    const elsewhere = `vscode://tcp-chat.tcp-chat/message?server=127.0.0.1%3A${port}&room=convo-unjoined&seq=1`;
+    assert.equal(await api.openInvite(elsewhere), 'shown');
+    await waitFor(() => api.panelPosts().some((p) => p.type === 'items' && p.items.some((i) => i.type === 'system' && /in #convo-unjoined, which you have not joined/.test(i.text))), 'the link into an unjoined room is explained');
+    assert.ok(!api.panelPosts().some((p) => p.type === 'rooms' && p.rooms.some((r) => r.key === 'convo-unjoined')), 'no room for it in the list');
+  });
+});
+
+describe('@-completion in a large room, in the extension', function () {
+  this.timeout(30_000);
+  let api: TcpChatApi;
+  let server: ChatServer;
+  const others: RawClient[] = [];
+
+  before(async () => {
+    ({ api } = await activated());
+    const port = await freePort();
+    // Above 3 people the welcome names only you and the latest speakers (docs/protocol.md).
+    server = new ChatServer({ host: '127.0.0.1', port, rate: 0, largeRoom: 3 });
+    await server.listen();
+    for (const n of ['zoe', 'zack', 'yan', 'xu']) others.push((await RawClient.hello(port, n)).client);
+    const ok = await vscode.commands.executeCommand<boolean>('tcpChat.connect', { host: '127.0.0.1', port, name: 'large-user' });
+    assert.equal(ok, true, 'connect through the extension');
+    await vscode.commands.executeCommand('tcpChat.openChat');
+  });
+
+  after(async () => {
+    for (const c of others) c.close();
+    await vscode.commands.executeCommand('tcpChat.disconnect');
+    await server?.close();
+    await closeAll();
+  });
+
+  it('asks the server with the prefix and finds a member the panel does not know', async () => {
+    await waitFor(() => api.panelPosts().some((p) => (p.type === 'init' || p.type === 'room') && p.active === 'general' && (p.memberCount ?? 0) >= 5), 'the panel learns the room is larger than its list');
+    assert.ok(!api.conversation('general').members.includes('zoe'), `zoe is not among the members the panel knows: ${api.conversation('general').members.join(', ')}`);
+    assert.ok(api.panelSays({ type: 'findMembers', id: 41, room: 'general', prefix: 'Z' }));
+    await waitFor(() => api.panelPosts().some((p) => p.type === 'memberMatches' && p.id === 41), 'the answer');
+    const found = api.panelPosts().find((p) => p.type === 'memberMatches' && p.id === 41);
+    assert.deepEqual(found && found.type === 'memberMatches' && [found.room, found.prefix, found.names, found.error], ['general', 'Z', ['zack', 'zoe'], undefined]);
+    // A refusal is an answer too: the composer keeps what it shows.
+    api.panelSays({ type: 'findMembers', id: 42, room: 'nowhere', prefix: 'z' });
+    await waitFor(() => api.panelPosts().some((p) => p.type === 'memberMatches' && p.id === 42), 'the refusal');
+    const refused = api.panelPosts().find((p) => p.type === 'memberMatches' && p.id === 42);
+    assert.ok(refused && refused.type === 'memberMatches' && refused.names.length === 0 && /nowhere/.test(refused.error ?? ''), JSON.stringify(refused));
+  });
 });

@@ -58,7 +58,7 @@ export class IrcCodec implements Codec {
   nick = '*';
   registered = false;
   /** What registration has gathered so far (see ircRegistration.ts). */
-  readonly pre: { nick?: string; user?: boolean; password?: string; key?: Buffer; registering?: boolean; saslOffered?: boolean } = {};
+  readonly pre: { nick?: string; user?: boolean; password?: string; key?: Buffer; registering?: boolean; saslOffered?: boolean; turnedAway?: string } = {};
   /** A password challenge that came with the server's answer to the hello, waiting for its proof. */
   challenge?: Extract<ServerFrame, { type: 'challenge' }>;
   private readonly decoder: LineDecoder;
@@ -205,17 +205,31 @@ export class IrcCodec implements Codec {
       if (!spec) return this.send(errUnknownCommand(this.reply(), m.command));
       if (!this.registered && !spec.early) return this.send(errNotRegistered(this.reply()));
       if (m.params.length < (spec.min ?? 0)) return this.send(errNeedMoreParams(this.reply(), m.command));
-      const label = this.registered && this.caps.has('labeled-response') ? m.tags?.label : undefined;
+      const label = this.labelOf(m);
       if (label === undefined || label === '' || Buffer.byteLength(label) > MAX_LABEL) return await spec.run(this, m);
       this.collector = { label, messages: [] };
+      const opening = m.command === 'BATCH' && m.params[0]?.startsWith('+');
       try {
         await spec.run(this, m);
       } finally {
-        this.finishLabel();
+        // A batch that opened has not been answered yet: its closing line is.
+        this.finishLabel(opening && this.multiline.collecting);
       }
     } finally {
       this.handle = undefined;
     }
+  }
+
+  /**
+   * The label a line is answered under (labeled-response). A client's
+   * multiline batch is one command: its label is on the opening BATCH, and
+   * the answer (the echo, an error, or ACK) comes when the batch closes; the
+   * lines inside it are not answered one by one.
+   */
+  private labelOf(m: IrcMessage): string | undefined {
+    if (!this.registered || !this.caps.has('labeled-response') || m.tags?.batch !== undefined) return undefined;
+    if (m.command === 'BATCH' && m.params[0]?.startsWith('-')) return this.multiline.labelOf(m.params[0].slice(1));
+    return m.tags?.label;
   }
 
   /** A line that does not parse: 417 when it is too long, 421 for a command that is not one; anything else is ignored, as servers do. */
@@ -226,11 +240,12 @@ export class IrcCodec implements Codec {
   }
 
   /** Send a labeled command's replies: one line with the label, several in a labeled-response batch, none as ACK. */
-  private finishLabel(): void {
+  private finishLabel(deferred = false): void {
     const c = this.collector;
     this.collector = undefined;
     if (!c || this.stopped) return;
     if (c.messages.length === 0) {
+      if (deferred) return;
       // A message whose echo is still on its way (another node's bus): the echo carries the label.
       if (this.caps.has('echo-message') && [...this.pending.values()].some((p) => p.label === c.label)) return;
       c.messages.push({ source: this.gateway.serverName, command: 'ACK', params: [] });

@@ -1,5 +1,6 @@
 import { isDmKey, presenceEvents, type ChatMessage, type FileOfferEvent, type PresenceFrame, type ServerFrame, type TypingEvent } from '../../protocol';
 import type { FrameEncoder } from '../../server/codec';
+import type { Session } from '../../server/connection';
 import { fileOfferToIrc, ircLinesToMessages, type IrcDelivery, type IrcLines } from './chatToIrc';
 import { serializeIrcMessage, type IrcMessage } from './ircMessage';
 import { channelForRoom } from './ircNames';
@@ -19,6 +20,10 @@ export interface PeopleLookup {
   accountOf(name: string): string | undefined;
   /** The real name IRC shows for someone. */
   realnameOf(name: string): string;
+  /** True when `session` is `name`, or shares a channel with them (who hears of their away status). */
+  sharesChannel(session: Session, name: string): boolean;
+  /** Someone's away message, or undefined when they are not away. */
+  awayOf(name: string): string | undefined;
   /** A message's text as IRC lines, converted once per message however many encoders write it. */
   linesOf(message: ChatMessage): IrcLines;
   /** Report a line that could not be written (a bug, never input: input is made safe before). */
@@ -41,6 +46,12 @@ export class IrcEncoder implements FrameEncoder {
 
   encode(frame: ServerFrame): Buffer | undefined {
     return toBytes(this.lines(frame), this.people);
+  }
+
+  /** away-notify: AWAY goes only to clients that share a channel with the person (IRCv3 away-notify). */
+  accepts(frame: ServerFrame, session: Session): boolean {
+    if (frame.type !== 'presence' || (frame.event !== 'away' && frame.event !== 'back') || !this.caps.has('away-notify')) return true;
+    return this.people.sharesChannel(session, frame.name);
   }
 
   /** The IRC messages for a shared frame (none when it means nothing on IRC). */
@@ -101,7 +112,10 @@ export class IrcEncoder implements FrameEncoder {
         if (p.room === undefined) return [];
         const channel = channelForRoom(p.room);
         const params = this.caps.has('extended-join') ? [channel, this.people.accountOf(p.name) ?? '*', this.people.realnameOf(p.name)] : [channel];
-        return [this.tagged({ source, command: 'JOIN', params })];
+        const join = this.tagged({ source, command: 'JOIN', params });
+        // away-notify: someone who joins while away is announced as away to the channel they now share.
+        const away = this.caps.has('away-notify') ? this.people.awayOf(p.name) : undefined;
+        return away === undefined ? [join] : [join, this.tagged({ source, command: 'AWAY', params: [away] })];
       }
       case 'leave':
         return p.room === undefined ? [] : [this.tagged({ source, command: 'PART', params: [channelForRoom(p.room)] })];

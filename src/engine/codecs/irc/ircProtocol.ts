@@ -1,4 +1,5 @@
 import type { ChatMessage, ErrorFrame } from '../../protocol';
+import { foldName } from '../../stores/store';
 import type { Codec, CodecContext, CodecSink, WireProtocol } from '../../server/codec';
 import type { Session } from '../../server/connection';
 import type { ServerView } from '../../server/serverView';
@@ -13,8 +14,6 @@ export interface IrcProfile {
   user: string;
   /** The real name from USER or SETNAME. */
   realname: string;
-  /** The identity they proved with SASL EXTERNAL (`cert:<sha256>`), shown as their account. */
-  account?: string;
   /** Their client certificate's SHA-256 fingerprint (WHOIS 276). */
   certificate?: string;
   /** User mode +i: WHO * from someone who shares no room with them leaves them out. */
@@ -115,8 +114,28 @@ export class IrcProtocol implements WireProtocol, PeopleLookup {
     return p ? `${this.nickOf(name)}!~${p.user}@irc` : `${this.nickOf(name)}!chat@tcp-chat`;
   }
 
+  /**
+   * The account IRC shows for someone on this node: the identity they proved
+   * (`cert:…` for SASL EXTERNAL, `ed25519:…` for a panel or terminal key).
+   * Guests have none, which is how IRC tells them apart.
+   */
   accountOf(name: string): string | undefined {
-    return this.profileOf(name)?.account;
+    const s = this.viewRef?.session(name);
+    return s === undefined || s.guest ? undefined : s.id;
+  }
+
+  sharesChannel(session: Session, name: string): boolean {
+    if (foldName(session.name) === foldName(name)) return true;
+    const view = this.viewRef;
+    if (!view || session.rooms.size === 0) return false;
+    // Someone here: their session's own set; someone on another node: the directory's rooms.
+    const rooms = view.session(name)?.rooms ?? view.person(name)?.rooms ?? [];
+    for (const room of rooms) if (session.rooms.has(room)) return true;
+    return false;
+  }
+
+  awayOf(name: string): string | undefined {
+    return this.viewRef?.awayOf(name);
   }
 
   realnameOf(name: string): string {

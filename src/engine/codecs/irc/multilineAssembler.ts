@@ -57,6 +57,11 @@ export class MultilineAssembler {
     return this.open !== undefined;
   }
 
+  /** The `label` of the open batch `ref`, given on its opening line (labeled-response answers the batch when it closes). */
+  labelOf(ref: string): string | undefined {
+    return this.open?.ref === ref ? this.open.tags.label : undefined;
+  }
+
   /** Offers one parsed message from the client. */
   offer(message: IrcMessage): MultilineOutcome {
     if (message.command === 'BATCH') return this.batch(message);

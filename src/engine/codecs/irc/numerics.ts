@@ -152,7 +152,8 @@ export const errNoMotd = (c: Ctx) => n(c, ERR.NOMOTD, 'MOTD File is missing');
 export const errNoNicknameGiven = (c: Ctx) => n(c, ERR.NONICKNAMEGIVEN, 'No nickname given');
 /** 432, with the rule the nick broke. */
 export const errErroneusNickname = (c: Ctx, nick: string, why?: string) => n(c, ERR.ERRONEUSNICKNAME, nick, why ? `Erroneous nickname: ${why}` : 'Erroneous nickname');
-export const errNicknameInUse = (c: Ctx, nick: string) => n(c, ERR.NICKNAMEINUSE, nick, 'Nickname is already in use');
+/** 433; `why` says whose it is when the nick belongs to an identity rather than someone online. */
+export const errNicknameInUse = (c: Ctx, nick: string, why?: string) => n(c, ERR.NICKNAMEINUSE, nick, why === undefined ? 'Nickname is already in use' : `Nickname is already in use: ${why}`);
 export const errUserNotInChannel = (c: Ctx, nick: string, channel: string) => n(c, ERR.USERNOTINCHANNEL, nick, channel, "They aren't on that channel");
 export const errNotOnChannel = (c: Ctx, channel: string) => n(c, ERR.NOTONCHANNEL, channel, "You're not on that channel");
 export const errUserOnChannel = (c: Ctx, nick: string, channel: string) => n(c, ERR.USERONCHANNEL, nick, channel, 'is already on channel');

@@ -123,7 +123,11 @@ function errorReplies(c: IrcCodec, e: ErrorFrame): IrcMessage[] {
     case 'nick':
     case 'register': {
       if (about.kind === 'register') c.pre.registering = false;
+      // Nothing this connection can do now would change the answer (SASL is over): the registration closes it.
+      if (about.kind === 'register' && e.code === 'identity_required') c.pre.turnedAway = e.message;
       const nick = about.kind === 'nick' ? about.nick : (c.pre.nick ?? '*');
+      // A nick someone else holds, or one that belongs to another identity: 433, with the reason when it is a claim.
+      if (e.code === 'name_claimed' || (e.code === 'bad_name' && /claimed|belongs to/.test(e.message))) return [errNicknameInUse(ctx, nick, e.message)];
       if (e.code === 'bad_name') return [/taken/.test(e.message) ? errNicknameInUse(ctx, nick) : errErroneusNickname(ctx, nick, e.message)];
       return notice(e.message);
     }

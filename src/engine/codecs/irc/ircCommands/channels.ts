@@ -40,7 +40,7 @@ export function joinedReplies(c: IrcCodec, f: JoinedFrame): IrcMessage[] {
  */
 export function joinLines(c: IrcCodec, room: string, history: readonly ChatMessage[], settings?: Partial<RoomStateView>): IrcMessage[] {
   const channel = channelForRoom(room);
-  const params = c.caps.has('extended-join') ? [channel, c.profile.account ?? '*', c.profile.realname] : [channel];
+  const params = c.caps.has('extended-join') ? [channel, c.session.guest ? '*' : c.session.id, c.profile.realname] : [channel];
   const out: IrcMessage[] = [{ source: c.mask(), command: 'JOIN', params }, ...topicReplies(c, channel, settings?.topic, false), ...namesOf(c, room, settings)];
   if (history.length > 0 && c.caps.has('server-time') && !c.caps.has('draft/chathistory')) out.push(...chathistoryBatch(c, channel, history));
   return out;

@@ -28,7 +28,12 @@ async function run(c: IrcCodec, sub: string, p: string[]): Promise<Fail | undefi
   const needed = sub === 'BETWEEN' ? 4 : 3;
   if (p.length < needed) return { fail: 'NEED_MORE_PARAMS', context: [sub], text: 'Not enough parameters' };
   const target = p[0];
-  const room = roomOf(c, target);
+  let room: string | undefined;
+  try {
+    room = await roomOf(c, target);
+  } catch {
+    return { fail: 'MESSAGE_ERROR', context: [sub, target], text: 'The server cannot read its name claims right now; try again later' };
+  }
   if (room === undefined || !c.view.canSee(c.session, room)) return { fail: 'INVALID_TARGET', context: [sub, target], text: 'You cannot read the history of that target' };
   const limit = Number(p[needed - 1]);
   if (!Number.isSafeInteger(limit) || limit < 0) return { fail: 'INVALID_PARAMS', context: [sub, p[needed - 1]], text: 'The limit is a whole number' };
@@ -68,14 +73,20 @@ async function run(c: IrcCodec, sub: string, p: string[]): Promise<Fail | undefi
   return void (await ask({ before: aBefore, limit: n }, { above: bAfter }));
 }
 
-/** The room or DM conversation a target names. */
-function roomOf(c: IrcCodec, target: string): string | undefined {
+/**
+ * The room or DM conversation a target names. A DM belongs to the two
+ * identities (docs/security.md, "Identities"), so a nick stands for whoever
+ * is online under it now, or the identity that claimed it: a guest who takes
+ * a name someone left reads nothing of that person's conversations.
+ */
+async function roomOf(c: IrcCodec, target: string): Promise<string | undefined> {
   if (isChannelName(target)) {
     const r = roomForChannel(target);
     return 'room' in r ? r.room : undefined;
   }
   const name = c.gateway.nicks.nameOf(target) ?? (nickProblem(target) === undefined ? target : undefined);
-  return name === undefined ? undefined : dmKey(c.session.name, name);
+  const peer = name === undefined ? undefined : await c.view.identityOf(name);
+  return peer === undefined ? undefined : dmKey(c.session.id, peer);
 }
 
 /**

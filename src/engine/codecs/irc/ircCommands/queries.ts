@@ -121,8 +121,9 @@ export function whois(c: IrcCodec, m: IrcMessage): void {
   const via = p.protocol === 'irc' ? 'IRC' : p.protocol === 'json' ? 'the TCP Chat panel or terminal' : 'another server of this chat';
   out.push(rplWhoisServer(ctx, nick, c.gateway.serverName, `connected through ${via}`));
   if (p.secure) out.push(rplWhoisSecure(ctx, nick));
+  const account = c.gateway.accountOf(p.name);
+  if (account !== undefined) out.push(rplWhoisAccount(ctx, nick, account));
   const profile = c.gateway.profileOf(p.name);
-  if (profile?.account !== undefined) out.push(rplWhoisAccount(ctx, nick, profile.account));
   // A certificate's fingerprint is shown only to its owner.
   if (profile?.certificate !== undefined && p.session === c.session) out.push(rplWhoisCertfp(ctx, nick, profile.certificate));
   if (p.connectedAt !== undefined && p.lastActive !== undefined) {

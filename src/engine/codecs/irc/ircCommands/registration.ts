@@ -125,8 +125,9 @@ export async function authenticate(c: IrcCodec, m: IrcMessage): Promise<void> {
   if (fingerprint === undefined) return saslRefused(c, 'SASL EXTERNAL needs a TLS client certificate, and this connection has none');
   const account = idOfCertificate(fingerprint);
   if (cred.authzid !== '' && cred.authzid !== account) return saslRefused(c, `your certificate proves ${account}, not ${cred.authzid}`);
-  c.profile.account = account;
   c.profile.certificate = fingerprint.replace(/:/g, '').toLowerCase();
+  // The hello then proves this identity to the server, which reads it from the socket's certificate again.
+  c.session.byCertificate = true;
   c.sasl.succeed();
   c.send(...saslSuccessReplies(c.reply(), mask, account));
 }
@@ -153,10 +154,12 @@ async function tryRegister(c: IrcCodec): Promise<void> {
   }
   if (nickInUse(c, pre.nick)) return c.send(errNicknameInUse(c.reply(), pre.nick));
   pre.registering = true;
-  await c.request({ type: 'hello', v: PROTOCOL_VERSION, name: pre.nick }, { kind: 'register' });
+  // insist: a nick that belongs to another identity earns 433, and the client picks another, as IRC clients do.
+  await c.request({ type: 'hello', v: PROTOCOL_VERSION, name: pre.nick, insist: true }, { kind: 'register' });
+  if (pre.turnedAway !== undefined) return c.quit('an identity is required');
   const challenge = c.challenge;
   c.challenge = undefined;
-  // The gateway's hello carries no identity key, so a challenge only ever asks for the password.
+  // The gateway's hello carries no identity key (a certificate is proven by TLS), so a challenge only ever asks for the password.
   if (!challenge || c.registered || challenge.salt === undefined || challenge.kdf === undefined) return;
   const key = pre.key ?? (await deriveKey(pre.password ?? '', Buffer.from(challenge.salt, 'hex'), challenge.kdf));
   await c.request({ type: 'auth', proof: authProof(key, Buffer.from(challenge.nonce, 'hex')) }, { kind: 'register' });
@@ -182,6 +185,8 @@ export function welcomeReplies(c: IrcCodec, w: WelcomeFrame): IrcMessage[] {
     ...motdReplies(c),
   ];
   for (const room of w.joined) out.push(...joinLines(c, room, room === w.room ? w.history : [], room === w.room && w.modes ? w : undefined));
+  // Why the name is not quite what was asked for, or not claimed (a second connection of the same identity, the claims cap).
+  if (w.notice !== undefined) out.push({ source: c.gateway.serverName, command: 'NOTICE', params: [c.nick, w.notice] });
   return out;
 }
 

@@ -35,7 +35,7 @@ export async function ping(c: IrcCodec, m: IrcMessage): Promise<void> {
 /** The client's answer to the server's PING: any line counts as life, so there is nothing else to do. */
 export function pong(): void {}
 
-/** AWAY :message marks the client away (306), AWAY alone back (305); everyone hears it (away-notify on IRC, the people list in the panel). */
+/** AWAY :message marks the client away (306), AWAY alone back (305); the panel hears it in its people list, IRC clients with away-notify that share a channel as AWAY. */
 export async function away(c: IrcCodec, m: IrcMessage): Promise<void> {
   const message = m.params[0] === undefined ? '' : oneLineText(m.params[0], MAX_REASON_CHARS);
   await c.request(message === '' ? { type: 'away' } : { type: 'away', message }, { kind: 'away' });
