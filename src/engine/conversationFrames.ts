@@ -72,7 +72,11 @@ export interface UpdateEvent {
   /** The room's change counter after this change (equal to `message.rev`). */
   rev: number;
   message: ChatMessage;
+  /** What changed and who changed it (for gateways that relay a change, not a state: IRC's TAGMSG and REDACT). */
+  change?: UpdateChange;
 }
+/** One change to a message: `by` is the name of who made it, as it was then. */
+export type UpdateChange = { kind: 'react'; by: string; emoji: string; on: boolean } | { kind: 'edit'; by: string } | { kind: 'delete'; by: string };
 /** Reply to `changes`: the latest state of each message changed after `since`, ordered by `rev`. */
 export interface ChangesFrame {
   type: 'changes';

@@ -28,6 +28,7 @@ declare module 'irc-framework' {
     join(channel: string, key?: string): void;
     part(channel: string, message?: string): void;
     say(target: string, message: string, tags?: Record<string, string>): void;
+    tagmsg(target: string, tags: Record<string, string>): void;
     notice(target: string, message: string, tags?: Record<string, string>): void;
     action(target: string, message: string): void;
     changeNick(nick: string): void;

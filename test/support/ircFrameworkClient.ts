@@ -8,7 +8,7 @@ export interface FrameworkEvent {
 }
 
 /** Events worth keeping for assertions; 'raw' lines are kept apart. */
-const RECORDED = ['registered', 'join', 'part', 'quit', 'privmsg', 'notice', 'action', 'nick', 'irc error', 'sasl failed', 'loggedin', 'userlist', 'topic', 'topicsetby', 'mode', 'kick', 'invite', 'invited', 'away', 'back', 'channel info', 'banlist', 'whois', 'wholist'];
+const RECORDED = ['registered', 'join', 'part', 'quit', 'privmsg', 'notice', 'action', 'nick', 'irc error', 'sasl failed', 'loggedin', 'userlist', 'topic', 'topicsetby', 'mode', 'kick', 'invite', 'invited', 'away', 'back', 'channel info', 'banlist', 'whois', 'wholist', 'tagmsg', 'unknown command'];
 
 /**
  * A test client built on irc-framework (a library nobody here wrote): it
@@ -39,10 +39,15 @@ export class IrcFrameworkClient {
     );
   }
 
-  /** Connects as `nick` and resolves once registered (001 received). */
-  static async connect(server: IrcEndpoint, nick: string, options: Partial<ClientOptions> = {}, timeoutMs = 15_000): Promise<IrcFrameworkClient> {
+  /**
+   * Connects as `nick` and resolves once registered (001 received). `caps`
+   * asks for capabilities beyond irc-framework's own list (which has
+   * message-tags, server-time and batch).
+   */
+  static async connect(server: IrcEndpoint, nick: string, { caps = [], ...options }: Partial<ClientOptions> & { caps?: string[] } = {}, timeoutMs = 15_000): Promise<IrcFrameworkClient> {
     const client = new Client();
     const c = new IrcFrameworkClient(client);
+    if (caps.length > 0) client.requestCap(caps);
     client.connect({ host: server.host, port: server.port, nick, username: nick, gecos: `${nick} (irc-framework)`, auto_reconnect: false, ...options });
     await c.waitFor('registered', () => true, timeoutMs);
     return c;

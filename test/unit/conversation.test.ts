@@ -75,7 +75,9 @@ describe('Replies, reactions, edits and deletes', function () {
     alice.send({ type: 'edit', id: 'e1', room: 'general', seq: m.seq, text: 'x'.repeat(16_001) });
     assert.equal((await refusal(alice, 'e1')).code, 'too_long', 'an edit is held to the message size limit');
     alice.send({ type: 'edit', id: 'e2', room: 'general', seq: m.seq, text: 'the deploy key is in the vault' });
-    const [atBob, atAlice] = await Promise.all([update(bob), update(alice)]);
+    const [frame, atAlice] = await Promise.all([bob.waitFor((f) => f.type === 'update'), update(alice)]);
+    const atBob = frame.message as ChatMessage;
+    assert.deepEqual(frame.change, { kind: 'edit', by: 'alice' }, 'an update says what changed and who changed it');
     assert.equal(atBob.text, 'the deploy key is in the vault');
     assert.ok(atBob.edited, 'it says when it was edited');
     assert.equal(atBob.rev, 1);

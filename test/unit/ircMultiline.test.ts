@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { chatMessageToIrc } from '../../src/engine/codecs/irc/chatToIrc';
 import { parseIrcMessage, serializeIrcMessage, type IrcMessage } from '../../src/engine/codecs/irc/ircMessage';
 import { ircLinesToChat } from '../../src/engine/codecs/irc/ircToChat';
-import { fallbackText, msgidFor, parseMsgid, reactionToIrc, readReaction, readRedaction, redactionToIrc, replyTarget } from '../../src/engine/codecs/irc/messageRefs';
+import { msgidFor, quoteText, replyPrefix, parseMsgid, reactionToIrc, readReaction, readRedaction, redactionToIrc, replyTarget } from '../../src/engine/codecs/irc/messageRefs';
 import { DEFAULT_MULTILINE_LIMITS, MultilineAssembler, multilineCapValue, type MultilineOutcome } from '../../src/engine/codecs/irc/multilineAssembler';
 import { FUZZ } from '../support/ircFuzz';
 
@@ -119,9 +119,13 @@ describe('message ids, replies, reactions and redactions', () => {
     assert.deepEqual(readRedaction({ command: 'REDACT', params: ['#general', 'forged'] }), { ok: false, code: 'UNKNOWN_MSGID' });
   });
 
-  it('gives clients without these capabilities a readable line', () => {
-    assert.equal(fallbackText({ kind: 'reply', quotedNick: 'ann', quoted: `first line\nsecond ${'x'.repeat(80)}` }), `> ann: first line second ${'x'.repeat(42)}…`);
-    assert.equal(fallbackText({ kind: 'react', emoji: '🎉', quotedNick: 'bob', remove: false }), 'reacted 🎉 to a message from bob');
-    assert.equal(fallbackText({ kind: 'redact', quotedNick: 'bob' }), 'deleted a message from bob');
+  it('quotes chat text on one short line: no breaks, controls or bidi, cut between graphemes', () => {
+    assert.equal(quoteText(`first line\r\nsecond\u2028third ${'x'.repeat(80)}`), `first line second third ${'x'.repeat(33)}…`);
+    assert.equal(quoteText('a\x00b\x01ACTION c\x02d\u202eevil\u2066e\u200bf'), 'abACTION cdevilef');
+    assert.equal(quoteText('👍🏽'.repeat(20), 20), '👍🏽👍🏽…', 'an emoji with its skin tone is never cut');
+    assert.ok(Buffer.byteLength(quoteText('é'.repeat(100))) <= 60);
+    assert.equal(replyPrefix({ seq: 3, sender: 'Zoë', excerpt: 'shall we\nship?' }, (n) => n.normalize('NFD').replace(/\p{M}/gu, '')), '(re Zoe: "shall we ship?") ');
+    assert.equal(replyPrefix({ seq: 3, sender: 'ann', deleted: true }, (n) => n), '(re a deleted message from ann) ');
+    assert.equal(replyPrefix(undefined, (n) => n), '(re an earlier message) ');
   });
 });

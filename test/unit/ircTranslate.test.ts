@@ -1,10 +1,13 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { chatMessageToIrc, fileOfferToIrc, formatSize, sanitizeChatText, snippetHeader, type IrcDelivery } from '../../src/engine/codecs/irc/chatToIrc';
+import { chatLines, chatMessageToIrc, fileOfferToIrc, formatSize, sanitizeChatText, snippetHeader, type IrcDelivery } from '../../src/engine/codecs/irc/chatToIrc';
+import { IrcEncoder, type PeopleLookup } from '../../src/engine/codecs/irc/ircEncoder';
 import { IRC } from '../../src/engine/codecs/irc/ircFormatting';
 import { MAX_BODY_BYTES, parseIrcMessage, serializeIrcMessage, type IrcMessage } from '../../src/engine/codecs/irc/ircMessage';
 import type { NickDirectory } from '../../src/engine/codecs/irc/ircNames';
 import { ircLinesToChat, ircTextToChat, parseJoin, privmsgToChat, type IrcInbound } from '../../src/engine/codecs/irc/ircToChat';
+import { updateToIrc } from '../../src/engine/codecs/irc/updateToIrc';
+import type { ChatMessage, UpdateChange } from '../../src/engine/protocol';
 import { HOSTILE_PAYLOADS } from '../support/hostilePayloads';
 import { FUZZ } from '../support/ircFuzz';
 
@@ -134,6 +137,69 @@ describe('chat → IRC', () => {
             assert.ok(!/[\x00\x01\x03-\x1c\x1e\x1f\x7f-\x9f]/.test(ctcp), `only bold and italics codes: ${JSON.stringify(body)}`); // eslint-disable-line no-control-regex
           }
         }
+    }
+  });
+});
+
+describe('chat → IRC: replies, reactions, edits and deletes', () => {
+  const lookup: PeopleLookup = {
+    nickOf: (n) => n.replace(/ /g, '_'),
+    maskOf: (n) => `${n.replace(/ /g, '_')}!chat@tcp-chat`,
+    accountOf: () => undefined,
+    realnameOf: (n) => n,
+    linesOf: (m) => chatLines(m),
+    sharesChannel: () => true,
+    awayOf: () => undefined,
+    warn: (m) => assert.fail(m),
+  };
+  const original = (text: string, dm = false): ChatMessage => ({ type: 'message', id: 'a1', seq: 7, room: dm ? '@id-a,id-b' : 'general', sender: 'ann', text, ts: TS, ...(dm && { to: 'bob' }) });
+  // Controls (IRC formatting codes too), line and paragraph separators, bidi embeddings, overrides and isolates, invisible spaces.
+  const UNSAFE = /[\p{Cc}\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/u;
+
+  /** Every line serializes, fits 512 bytes, and its text holds nothing unsafe. */
+  function checkLines(out: IrcMessage[], allowFormatting = false): void {
+    for (const line of wire(out)) {
+      assert.ok(Buffer.byteLength(line.replace(/^@\S+ /, '')) + 2 <= MAX_BODY_BYTES, line);
+      const m = (parseIrcMessage(line) as { message: IrcMessage }).message;
+      const text = m.params.slice(1).join(' ').replace(allowFormatting ? /[\x02\x1d]/g : /^$/, ''); // eslint-disable-line no-control-regex
+      assert.ok(!UNSAFE.test(text), `nothing unsafe in ${JSON.stringify(line)}`);
+      for (const v of Object.values(m.tags ?? {})) assert.ok(!UNSAFE.test(v), `nothing unsafe in a tag: ${JSON.stringify(v)}`);
+    }
+  }
+
+  it('writes each change as its capability set expects it', () => {
+    const m = original('lunch at noon?');
+    const on = (change: UpdateChange, caps: string[], message = m) => wire(updateToIrc({ type: 'update', room: message.room, rev: 1, message, change }, new Set(caps), lookup));
+    assert.deepEqual(on({ kind: 'react', by: 'bob', emoji: '👍', on: true }, ['message-tags']), ['@+draft/reply=7~Z2VuZXJhbA;+draft/react=👍 :bob!chat@tcp-chat TAGMSG :#general']);
+    assert.deepEqual(on({ kind: 'react', by: 'bob', emoji: '👍', on: false }, []), [`:bob!chat@tcp-chat NOTICE #general :took back 👍 on ann's message: "lunch at noon?"`]);
+    assert.deepEqual(on({ kind: 'delete', by: 'ann' }, ['message-tags', 'draft/message-redaction']), [':ann!chat@tcp-chat REDACT #general :7~Z2VuZXJhbA']);
+    assert.deepEqual(on({ kind: 'delete', by: 'Op Er' }, ['draft/message-redaction']), [':Op_Er!chat@tcp-chat NOTICE #general :deleted a message from ann'], 'no msgids without message-tags');
+    assert.deepEqual(on({ kind: 'edit', by: 'ann' }, []), [':ann!chat@tcp-chat NOTICE #general :[edit] lunch at noon?']);
+    // In a direct conversation the line names the other person, as a PRIVMSG names its recipient.
+    assert.deepEqual(on({ kind: 'react', by: 'bob', emoji: '🎉', on: true }, [], original('hi', true)), [`:bob!chat@tcp-chat NOTICE ann :reacted 🎉 to ann's message: "hi"`]);
+    assert.deepEqual(on({ kind: 'edit', by: 'ann' }, [], original('hi', true)), [':ann!chat@tcp-chat NOTICE bob :[edit] hi']);
+    assert.deepEqual(updateToIrc({ type: 'update', room: 'general', rev: 1, message: m }, new Set(), lookup), [], 'an update that does not say what changed says nothing');
+  });
+
+  it('never lets a quote, a reaction or an edit inject a line, a control or a bidi character, however long', () => {
+    const hostile = fc.string({ unit: fc.constantFrom('a', ' ', '\n', '\r', '\r\n', '\0', '\x01', '\x02', '\x03', '\x7f', '\x85', '\u2028', '\u202e', '\u2066', '\u200b', '\ufeff', 'é', '🎉', '👍🏽', ':', '\t', 'QUIT'), maxLength: 4000, size: 'large' });
+    const caps = fc.subarray(['message-tags', 'server-time', 'draft/message-redaction', 'batch', 'draft/multiline']);
+    fc.assert(
+      fc.property(hostile, hostile, caps, fc.constantFrom('react', 'edit', 'delete'), fc.boolean(), (text, emoji, c, kind, dm) => {
+        const m = original(text, dm);
+        const change: UpdateChange = kind === 'react' ? { kind, by: 'bob', emoji, on: true } : { kind, by: 'bob' };
+        const lines = updateToIrc({ type: 'update', room: m.room, rev: 1, message: m, change }, new Set(c), lookup);
+        assert.ok(lines.length <= 1, 'a change is at most one line');
+        checkLines(lines);
+        const reply = new IrcEncoder(new Set(c), lookup).message({ ...m, seq: 8, text: 'ok', replyTo: 7, reply: { seq: 7, sender: 'ann', excerpt: text } });
+        checkLines(reply, true);
+      }),
+      { numRuns: FUZZ.runs, seed: FUZZ.seed },
+    );
+    for (const p of HOSTILE_PAYLOADS) {
+      const m = original(p.text);
+      checkLines(updateToIrc({ type: 'update', room: 'general', rev: 1, message: m, change: { kind: 'edit', by: 'ann' } }, new Set(), lookup));
+      checkLines(new IrcEncoder(new Set(), lookup).message({ ...m, seq: 8, text: 'ok', replyTo: 7, reply: { seq: 7, sender: 'ann', excerpt: p.text } }), true);
     }
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BusEvent } from '../buses/bus';
-import type { ChatMessage, FileChunkEvent, FileOfferEvent, ModeChange, Person } from '../protocol';
+import type { ChatMessage, FileChunkEvent, FileOfferEvent, ModeChange, Person, UpdateChange } from '../protocol';
 import { foldName, type RoomState } from '../stores/store';
 
 /**
@@ -34,15 +34,15 @@ import { foldName, type RoomState } from '../stores/store';
 /** Events on a room's topic. */
 export type RoomEvent =
   | { kind: 'message'; message: ChatMessage; origin: number }
-  /** A message changed: its whole latest state (see ConversationRelay). */
-  | { kind: 'update'; message: ChatMessage; rev: number; origin: number }
+  /** A message changed: its whole latest state (see ConversationRelay), and what changed. */
+  | { kind: 'update'; message: ChatMessage; rev: number; origin: number; change?: UpdateChange }
   | { kind: 'typing'; name: string; room: string; origin: number }
   | FileEvent;
 
 /** Events on a person's topic. */
 export type PersonEvent =
   | { kind: 'message'; message: ChatMessage; origin: number }
-  | { kind: 'update'; message: ChatMessage; rev: number; origin: number }
+  | { kind: 'update'; message: ChatMessage; rev: number; origin: number; change?: UpdateChange }
   | { kind: 'typing'; name: string; to: string }
   | FileEvent;
 

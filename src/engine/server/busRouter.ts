@@ -171,7 +171,7 @@ export class BusRouter {
       case 'message':
         return this.sequencer.accept(room, e.message, this.origin(from, e.origin));
       case 'update':
-        return this.delivery.toRoom(room, { type: 'update', room, rev: e.rev, message: e.message });
+        return this.delivery.toRoom(room, { type: 'update', room, rev: e.rev, message: e.message, ...(e.change && { change: e.change }) });
       case 'typing':
         if (this.presence.coalescesTyping(room)) return this.presence.typing(room, e.name);
         return this.delivery.toRoom(room, { type: 'typing', name: e.name, room }, this.origin(from, e.origin));
@@ -198,7 +198,7 @@ export class BusRouter {
         return;
       }
       case 'update':
-        return this.delivery.toConns(conns, { type: 'update', room: e.message.room, rev: e.rev, message: e.message });
+        return this.delivery.toConns(conns, { type: 'update', room: e.message.room, rev: e.rev, message: e.message, ...(e.change && { change: e.change }) });
       case 'typing':
         return this.delivery.toConns(conns, { type: 'typing', name: e.name, to: e.to });
       case 'file_offer':

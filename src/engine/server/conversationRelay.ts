@@ -1,4 +1,4 @@
-import { MAX_TEXT_CHARS, dmParticipants, isDmKey, type ChangesRequest, type ChatMessage, type DeleteFrame, type EditFrame, type ErrorCode, type ReactFrame } from '../protocol';
+import { MAX_TEXT_CHARS, dmParticipants, isDmKey, type ChangesRequest, type ChatMessage, type DeleteFrame, type EditFrame, type ErrorCode, type ReactFrame, type UpdateChange } from '../protocol';
 import { quoteOf } from '../stores/messageChanges';
 import type { Change, Store } from '../stores/store';
 import type { BusRouter } from './busRouter';
@@ -93,15 +93,16 @@ export class ConversationRelay {
     if (!result.ok) return this.host.error(conn, result.code, result.reason, f.id);
     if (!result.changed) return;
     const [message] = await attachQuotes(this.store, [result.message]);
-    this.publish(conn, message, result.rev);
+    const by = s.name;
+    this.publish(conn, message, result.rev, change.kind === 'react' ? { kind: 'react', by, emoji: change.emoji, on: change.on } : { kind: change.kind, by });
   }
 
   /** An update goes where the message went: the room's members, or both people of a DM. */
-  private publish(conn: Connection, message: ChatMessage, rev: number): void {
+  private publish(conn: Connection, message: ChatMessage, rev: number, change: UpdateChange): void {
     const room = message.room;
-    if (!isDmKey(room)) return this.router.toRoom(room, { kind: 'update', message, rev, origin: conn.id });
+    if (!isDmKey(room)) return this.router.toRoom(room, { kind: 'update', message, rev, origin: conn.id, change });
     const people = new Set(dmParticipants(room) ?? []);
-    for (const person of people) this.router.toPerson(person, { kind: 'update', message, rev, origin: conn.id });
+    for (const person of people) this.router.toPerson(person, { kind: 'update', message, rev, origin: conn.id, change });
   }
 }
 

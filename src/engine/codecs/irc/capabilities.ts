@@ -16,6 +16,7 @@ export const GATEWAY_CAPS = [
   'batch',
   'cap-notify',
   'draft/chathistory',
+  'draft/message-redaction',
   'draft/multiline',
   'echo-message',
   'extended-join',

@@ -28,7 +28,9 @@ export type Request =
   | { kind: 'ping' }
   /** TOPIC, MODE, KICK or INVITE on a channel; `nick` is the person it is about, `modes` the MODE string asked for. */
   | { kind: 'room'; command: 'TOPIC' | 'MODE' | 'KICK' | 'INVITE'; channel: string; nick?: string; modes?: string }
-  | { kind: 'away' };
+  | { kind: 'away' }
+  /** A REDACT, or a TAGMSG's reaction, about the message `msgid` in `target`. */
+  | { kind: 'change'; command: 'REDACT' | 'TAGMSG'; target: string; msgid: string };
 
 /** Longest `label` tag accepted (labeled-response asks servers to allow 64 bytes). */
 const MAX_LABEL = 64;

@@ -4,11 +4,12 @@ import type { Session } from '../../server/connection';
 import { fileOfferToIrc, ircLinesToMessages, type IrcDelivery, type IrcLines } from './chatToIrc';
 import { serializeIrcMessage, type IrcMessage } from './ircMessage';
 import { channelForRoom } from './ircNames';
-import { msgidFor } from './messageRefs';
+import { msgidFor, replyPrefix, replyTag } from './messageRefs';
 import { modeLine } from './roomFeatures';
+import { updateToIrc } from './updateToIrc';
 
 /** The capabilities that change what shared frames look like; the others only change replies. */
-export const SHARED_CAPS = ['server-time', 'message-tags', 'account-tag', 'extended-join', 'batch', 'draft/multiline', 'away-notify'] as const;
+export const SHARED_CAPS = ['server-time', 'message-tags', 'account-tag', 'extended-join', 'batch', 'draft/multiline', 'away-notify', 'draft/message-redaction'] as const;
 
 /** What an encoder asks the gateway about people. */
 export interface PeopleLookup {
@@ -76,6 +77,8 @@ export class IrcEncoder implements FrameEncoder {
       }
       case 'kick':
         return [this.tagged({ source: this.people.maskOf(frame.by), command: 'KICK', params: [channelForRoom(frame.room), this.people.nickOf(frame.name), frame.reason || frame.by] })];
+      case 'update':
+        return updateToIrc(frame, this.caps, this.people);
       default:
         return [];
     }
@@ -96,7 +99,19 @@ export class IrcEncoder implements FrameEncoder {
     };
     const account = this.people.accountOf(m.sender);
     if (account !== undefined) d.account = account;
+    if (m.replyTo !== undefined) return ircLinesToMessages(this.reply(m, m.replyTo, d), m.ts, d);
     return ircLinesToMessages(this.people.linesOf(m), m.ts, d);
+  }
+
+  /** A reply: `+draft/reply` on its first line with message-tags, otherwise a short quote in front of it. */
+  private reply(m: ChatMessage, replyTo: number, d: IrcDelivery): IrcLines {
+    const { action, lines } = this.people.linesOf(m);
+    if (this.caps.has('message-tags')) {
+      d.firstTags = { ...d.firstTags, ...replyTag(m.room, replyTo) };
+      return { action, lines };
+    }
+    if (lines.length === 0) return { action, lines };
+    return { action, lines: [replyPrefix(m.reply, (n) => this.people.nickOf(n)) + lines[0], ...lines.slice(1)] };
   }
 
   /** A room message goes to its channel; a direct message to its recipient's nick (for the sender's echo too). */

@@ -1,3 +1,4 @@
+import type { ChatMessage, ReplyQuote } from '../../protocol';
 import type { IrcMessage } from './ircMessage';
 
 /**
@@ -90,23 +91,56 @@ export function readRedaction(message: IrcMessage): { ok: true; redaction: Redac
   return { ok: true, redaction: reason ? { target, msgid, reason } : { target, msgid } };
 }
 
+/** Longest quote a fallback line or reply prefix carries, in bytes of UTF-8. */
+export const QUOTE_BYTES = 60;
+
+// Controls (C0, DEL, C1, IRC formatting codes among them), bidi embeddings, overrides, isolates and marks, and invisible spaces.
+const UNSAFE = /[\p{Cc}\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/gu;
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
 /**
- * The line a client without these capabilities sees instead: a reply quotes
- * the start of the original, a reaction and a deletion are told in words.
+ * Text from the chat made fit for a fallback line: one line (every kind of
+ * line break and run of spaces is one space), nothing that could start a
+ * line, a CTCP or a colour, nor turn the rest of the line around (bidi), and
+ * at most `maxBytes` bytes of UTF-8, cut between graphemes (so never inside a
+ * character) with `…` when cut.
  */
-export function fallbackText(event: { kind: 'reply'; quotedNick: string; quoted: string } | { kind: 'react'; emoji: string; quotedNick: string; remove: boolean } | { kind: 'redact'; quotedNick: string }): string {
-  switch (event.kind) {
-    case 'reply':
-      return `> ${event.quotedNick}: ${clip(event.quoted)}`;
-    case 'react':
-      return event.remove ? `took back ${event.emoji} on a message from ${event.quotedNick}` : `reacted ${event.emoji} to a message from ${event.quotedNick}`;
-    case 'redact':
-      return `deleted a message from ${event.quotedNick}`;
+export function quoteText(text: string, maxBytes = QUOTE_BYTES): string {
+  // Breaks become spaces before controls go, so `a\r\nb` reads `a b`.
+  const flat = text.replace(/\s+/g, ' ').replace(UNSAFE, '').replace(/ {2,}/g, ' ').trim();
+  if (Buffer.byteLength(flat) <= maxBytes) return flat;
+  const budget = maxBytes - ELLIPSIS_BYTES;
+  let out = '';
+  let bytes = 0;
+  for (const { segment } of graphemes.segment(flat)) {
+    const b = Buffer.byteLength(segment);
+    if (bytes + b > budget) break;
+    out += segment;
+    bytes += b;
   }
+  return `${out.trimEnd()}…`;
 }
 
-function clip(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  const chars = [...flat];
-  return chars.length > 60 ? `${chars.slice(0, 60).join('')}…` : flat;
+const ELLIPSIS_BYTES = Buffer.byteLength('…');
+
+/** The `+draft/reply` tag of a message that answers `replyTo` in its room. */
+export function replyTag(room: string, replyTo: number): Record<string, string> {
+  return { '+draft/reply': msgidFor({ room, seq: replyTo }) };
+}
+
+/**
+ * What a client without message-tags sees before a reply's first line, so
+ * it knows what is answered: `(re ann: "first words…") `.
+ */
+export function replyPrefix(quote: ReplyQuote | undefined, nickOf: (name: string) => string): string {
+  if (!quote || quote.sender === '') return '(re an earlier message) ';
+  const nick = nickOf(quote.sender);
+  if (quote.deleted || quote.excerpt === undefined) return `(re a deleted message from ${nick}) `;
+  return `(re ${nick}: "${quoteText(quote.excerpt)}") `;
+}
+
+/** A message's text for a fallback quote: its text, or what it shares. */
+export function quotedText(m: Pick<ChatMessage, 'text' | 'snippet'>): string {
+  if (m.text.trim() !== '' || !m.snippet) return m.text;
+  return `[snippet ${m.snippet.file}]`;
 }

@@ -3,6 +3,7 @@ import { wrapBatch } from './batches';
 import { foldName } from '../../stores/store';
 import type { IrcCodec, Request } from './ircCodec';
 import { joinedReplies } from './ircCommands/channels';
+import { changeFailReplies } from './ircCommands/messageChanges';
 import { welcomeReplies } from './ircCommands/registration';
 import type { IrcMessage } from './ircMessage';
 import { channelForRoom } from './ircNames';
@@ -59,6 +60,7 @@ export function answerFrame(c: IrcCodec, frame: ServerFrame): { messages: IrcMes
     case 'people':
     case 'typing':
     case 'file_offer':
+    case 'update':
       return { messages: c.variant.lines(frame), reply: false };
     case 'invite':
       // To the one invited, an INVITE; to the inviter, 341 as the acknowledgement.
@@ -133,6 +135,8 @@ function errorReplies(c: IrcCodec, e: ErrorFrame): IrcMessage[] {
     }
     case 'room':
       return roomErrorReplies(c, about, e);
+    case 'change':
+      return changeFailReplies(c, about, e);
     case 'history':
       return [standardReply(c.gateway.serverName, 'FAIL', 'CHATHISTORY', e.code === 'not_in_room' ? 'INVALID_TARGET' : 'MESSAGE_ERROR', [about.target], e.message)];
     default:

@@ -4,6 +4,7 @@ import { join, list, names, part } from './channels';
 import { invite, kick, mode, topic } from './moderation';
 import { chathistory } from './chathistory';
 import { batch, privmsg, tagmsg } from './messaging';
+import { redact } from './messageChanges';
 import { help, info, ison, lusers, motd, time, userhost, version, who, whois } from './queries';
 import { authenticate, cap, nick, pass, user } from './registration';
 import { away, ping, pong, quit, setname } from './session';
@@ -32,6 +33,7 @@ export const IRC_COMMANDS: Readonly<Record<string, CommandSpec>> = {
   PRIVMSG: { run: privmsg },
   NOTICE: { run: privmsg },
   TAGMSG: { run: tagmsg, min: 1 },
+  REDACT: { run: redact },
   BATCH: { run: batch },
   NAMES: { run: names },
   LIST: { run: list },

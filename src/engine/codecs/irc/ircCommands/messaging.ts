@@ -4,6 +4,7 @@ import type { IrcMessage } from '../ircMessage';
 import { channelForRoom, isChannelName, roomForChannel } from '../ircNames';
 import { ircLinesToChat, privmsgToChat, type ChatTarget } from '../ircToChat';
 import { rplAway, standardReply } from '../numerics';
+import { react, replySeq } from './messageChanges';
 import { MAX_TARGETS } from './registration';
 
 /** PRIVMSG and NOTICE: one chat message per target (a room, or a person by name); CTCP requests are answered here. */
@@ -12,22 +13,27 @@ export async function privmsg(c: IrcCodec, m: IrcMessage): Promise<void> {
   for (const item of privmsgToChat(m, c.reply(), c.gateway.nicks, MAX_TARGETS)) {
     if (item.kind === 'error') c.send(item.reply);
     else if (item.kind === 'ctcp') answerCtcp(c, item.target, item.command, item.args, item.notice);
-    else await say(c, item.target, item.text, command);
+    else await say(c, item.target, item.text, command, item.replyTo === undefined ? undefined : replySeq(c, targetName(c, item.target), item.replyTo));
   }
 }
 
 /** Hand one chat message to the server; its echo (or the error) comes back through the codec. */
-async function say(c: IrcCodec, target: ChatTarget, text: string, command: 'PRIVMSG' | 'NOTICE'): Promise<void> {
+async function say(c: IrcCodec, target: ChatTarget, text: string, command: 'PRIVMSG' | 'NOTICE', replyTo?: number): Promise<void> {
   const id = c.messageId();
   const label = c.labelNow;
-  const about = { kind: 'message' as const, command, target: 'room' in target ? channelForRoom(target.room) : c.gateway.nickOf(target.to), ...(label !== undefined && { label }) };
-  const frame = 'room' in target ? { type: 'message' as const, id, room: target.room, text } : { type: 'message' as const, id, to: target.to, text };
+  const about = { kind: 'message' as const, command, target: targetName(c, target), ...(label !== undefined && { label }) };
+  const frame = { type: 'message' as const, id, ...('room' in target ? { room: target.room } : { to: target.to }), text, ...(replyTo !== undefined && { replyTo }) };
   await c.request(frame, about);
   // 301 tells who writes to someone away that they are (a NOTICE never earns a reply).
   if ('to' in target && command === 'PRIVMSG') {
     const away = c.view.awayOf(target.to);
     if (away !== undefined) c.send(rplAway(c.reply(), c.gateway.nickOf(target.to), away));
   }
+}
+
+/** A chat target as IRC names it: `#room`, or a nick. */
+function targetName(c: IrcCodec, target: ChatTarget): string {
+  return 'room' in target ? channelForRoom(target.room) : c.gateway.nickOf(target.to);
 }
 
 /**
@@ -57,8 +63,9 @@ function ctcpReply(command: string, args: string): string | undefined {
   }
 }
 
-/** TAGMSG: `+typing=active` becomes the chat's typing notice; other client tags have nothing to carry them yet. */
+/** TAGMSG: `+draft/react` and `+draft/unreact` become reactions, `+typing=active` the chat's typing notice; other client tags have nothing to carry them. */
 export async function tagmsg(c: IrcCodec, m: IrcMessage): Promise<void> {
+  if (await react(c, m)) return;
   if (m.tags?.['+typing'] !== 'active') return;
   const target = m.params[0];
   // A typing notice never earns an error: it is asked for as quietly as a NOTICE.
@@ -88,7 +95,8 @@ export async function batch(c: IrcCodec, m: IrcMessage): Promise<void> {
       const text = ircLinesToChat(outcome.lines);
       if (text.kind !== 'text') return;
       const target = resolveTarget(c, outcome.target);
-      if (target) return say(c, target, text.text, 'PRIVMSG');
+      const reply = outcome.tags['+draft/reply'];
+      if (target) return say(c, target, text.text, 'PRIVMSG', reply === undefined ? undefined : replySeq(c, outcome.target, reply));
       return c.send(standardReply(c.gateway.serverName, 'FAIL', 'BATCH', 'MULTILINE_INVALID_TARGET', [outcome.target], 'No such channel or nick'));
     }
   }
