@@ -98,7 +98,9 @@ async function startServer(kind, extra = {}) {
   let cmd;
   if (kind === 'ours') {
     port = await freePort();
-    cmd = ['node', path.join(ROOT, 'dist', 'cli.js'), 'serve', '--host', HOST, '--port', String(port), '--rate-limit', '0', '--quiet', ...(extra.args ?? [])];
+    // TCP_CHAT_BENCH_CPU_PROF=DIR: every node writes a V8 CPU profile there when it stops (node --cpu-prof), to see where its CPU goes.
+    const prof = process.env.TCP_CHAT_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.TCP_CHAT_BENCH_CPU_PROF)}`] : [];
+    cmd = ['node', ...prof, path.join(ROOT, 'dist', 'cli.js'), 'serve', '--host', HOST, '--port', String(port), '--rate-limit', '0', '--quiet', ...(extra.args ?? [])];
   } else if (kind === 'redis') {
     port = REDIS_PORT;
     cmd = ['redis-server', path.join(WORK, 'redis.conf')];

@@ -67,6 +67,11 @@ function serverCpuSeconds(cfg) {
   return cfg.pids ? cfg.pids.reduce((sum, pid) => sum + treeCpuSeconds(pid), 0) : procCpuSeconds(cfg.pid);
 }
 
+/** With `pids`: each one's CPU seconds (with its children), in the order given, so a cluster's cost splits by process. */
+function cpuByPid(cfg) {
+  return cfg.pids ? cfg.pids.map((pid) => treeCpuSeconds(pid)) : [];
+}
+
 export function procRssKb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : NaN;
@@ -422,6 +427,7 @@ async function main() {
 
   if (mode !== 'idle') {
     const cpu0 = serverCpuSeconds(cfg);
+    const split0 = cpuByPid(cfg);
     const t0 = now();
     let sentAll;
     if (mode === 'blast') {
@@ -459,8 +465,10 @@ async function main() {
     while (tracker.delivered < expected && now() < deadline && stats.errors.length === 0) await sleep(5);
     const tDone = tracker.lastArrival;
     const cpu1 = serverCpuSeconds(cfg);
+    const split1 = cpuByPid(cfg);
     await sleep(300); // anything extra (duplicates) shows up now
     result.cpuS = cpu1 - cpu0;
+    if (cfg.pids) result.cpuByPidS = split1.map((c, i) => Math.round((c - split0[i]) * 100) / 100);
     result.wallS = (tDone - t0) / 1000;
     result.deliveriesPerCpuS = tracker.delivered / result.cpuS;
     result.deliveriesPerWallS = tracker.delivered / result.wallS;

@@ -53,8 +53,9 @@ export async function cluster(runs, { startServer, loadgen, check, log, quick, r
           // Warm-up, checked but not kept: JIT, the pool's connections, the room's first rows.
           check(`cluster warm-up ${setup} r${round}`, await loadgen({ ...lg, messages: 20 }));
           const r = check(`cluster ${setup} r${round}`, await loadgen({ ...lg, rate: cfg.rate, seconds: cfg.seconds }));
-          runs.push({ setup, round, r });
-          log(`cluster ${setup} node${count > 1 ? 's' : ''} r${round}: ${Math.round(r.deliveriesPerCpuS)} deliveries/CPU-s (${r.cpuS?.toFixed(1)} CPU-s), p50 ${r.latencyMs?.p50?.toFixed(1)} p99 ${r.latencyMs?.p99?.toFixed(1)} ms, ratio ${r.ratio}`);
+          const split = cpuSplit(r.cpuByPidS, count);
+          runs.push({ setup, round, r, split });
+          log(`cluster ${setup} node${count > 1 ? 's' : ''} r${round}: ${Math.round(r.deliveriesPerCpuS)} deliveries/CPU-s (${r.cpuS?.toFixed(1)} CPU-s: nodes ${split.nodes.toFixed(2)}, PostgreSQL ${split.postgres.toFixed(2)}, Redis ${split.redis.toFixed(2)}), p50 ${r.latencyMs?.p50?.toFixed(1)} p99 ${r.latencyMs?.p99?.toFixed(1)} ms, ratio ${r.ratio}`);
         } finally {
           await Promise.all(nodes.map((n) => n.stop()));
           await admin(pg.url, `DROP DATABASE ${name}`);
@@ -67,6 +68,12 @@ export async function cluster(runs, { startServer, loadgen, check, log, quick, r
   }
 }
 
+/** The load generator's per-process CPU (`pids` order: the nodes, PostgreSQL, then Redis) as nodes / PostgreSQL / Redis seconds. */
+function cpuSplit(byPid = [], nodes) {
+  const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+  return { nodes: sum(byPid.slice(0, nodes)), postgres: byPid[nodes] ?? NaN, redis: byPid[nodes + 1] ?? 0 };
+}
+
 /** Medians per setup, and the two ratios the issue sets goals for. */
 export function summarizeCluster(runs) {
   const of = (setup) => {
@@ -77,6 +84,7 @@ export function summarizeCluster(runs) {
       cpuS: median(rs.map((r) => r.cpuS)),
       p50: median(rs.map((r) => r.latencyMs?.p50)),
       p99: median(rs.map((r) => r.latencyMs?.p99)),
+      split: ['nodes', 'postgres', 'redis'].reduce((o, k) => ({ ...o, [k]: median(runs.filter((x) => x.setup === setup).map((x) => x.split?.[k])) }), {}),
       delivered: rs.reduce((n, r) => n + r.delivered, 0),
       expected: rs.reduce((n, r) => n + r.expected, 0),
     };
@@ -91,13 +99,14 @@ export function clusterMarkdown(x, stamp) {
   const cfg = x.config;
   const s = summarizeCluster(x.data);
   const f = (v, d = 0) => (Number.isFinite(v) ? v.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }) : '—');
-  const row = (label, m) => (m ? `| ${label} | **${f(m.perCpuS)}** | ${f(m.cpuS, 1)} | ${f(m.p50, 1)} / **${f(m.p99, 1)}** | ${m.delivered}/${m.expected} |` : `| ${label} | — | — | — | — |`);
+  const split = (m) => (Number.isFinite(m.split?.nodes) ? ` (${f(m.split.nodes, 2)} + ${f(m.split.postgres, 2)} + ${f(m.split.redis, 2)})` : '');
+  const row = (label, m) => (m ? `| ${label} | **${f(m.perCpuS)}** | ${f(m.cpuS, 1)}${split(m)} | ${f(m.p50, 1)} / **${f(m.p99, 1)}** | ${m.delivered}/${m.expected} |` : `| ${label} | — | — | — | — |`);
   return [
     `## Cluster: one node against ${cfg.nodes} on Redis and PostgreSQL, ${cfg.clients} clients × ${cfg.rate} msg/s for ${cfg.seconds} s, one room`,
     '',
     stamp,
     '',
-    '| setup | deliveries per server CPU-second | server CPU s | p50 / p99 ms | delivered/expected |',
+    '| setup | deliveries per server CPU-second | server CPU s (nodes + PostgreSQL + Redis) | p50 / p99 ms | delivered/expected |',
     '|---|---|---|---|---|',
     row('one node, PostgreSQL', s.one),
     row(`${cfg.nodes} nodes, Redis + PostgreSQL`, s.three),

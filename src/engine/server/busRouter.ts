@@ -93,6 +93,19 @@ export class BusRouter {
     this.dms.deliver(conn, message, true);
   }
 
+  /** How far this node has a room, for Store.append (see RoomSequencer.seen). */
+  seen(room: string): number | undefined {
+    return this.sequencer.seen(room);
+  }
+
+  /**
+   * Messages of a room the store handed back with an append (AppendResult.missed):
+   * committed, so delivered in their turn now; their copies from the bus are then skipped.
+   */
+  missed(room: string, messages: readonly ChatMessage[]): void {
+    for (const m of messages) this.sequencer.accept(room, m, undefined);
+  }
+
   toRoom(room: string, e: RoomEvent): void {
     this.bus.publish(roomTopic(room), asBusEvent(e));
   }

@@ -72,12 +72,14 @@ export class MessageRelay {
     };
     let stored: AppendResult;
     try {
-      // The store gives the seq, and recognises a resend (same author, same id).
-      stored = await this.store.append(draft);
+      // The store gives the seq, and recognises a resend (same author, same id). A shared store may also hand back
+      // other nodes' messages committed just before this one, so it need not wait for them on the bus.
+      stored = await this.store.append(draft, peer === undefined ? () => this.router.seen(room) : undefined);
     } catch (err) {
       this.host.warn((err as Error).message);
       return this.host.error(conn, 'store_failed', 'the server could not save your message; it was not delivered, try again later', f.id);
     }
+    if (stored.missed) this.router.missed(room, stored.missed);
     // The store's message is shared with it: the quote goes on a copy.
     const msg = stored.message.replyTo !== undefined ? { ...stored.message, reply: quoteOf(stored.message.replyTo, original ?? (await this.store.get(room, stored.message.replyTo))) } : stored.message;
     // A resend: the original goes back to the sender as its acknowledgement, and to nobody else again.

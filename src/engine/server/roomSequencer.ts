@@ -109,6 +109,15 @@ export class RoomSequencer {
     this.arm(room, t, this.waitMs);
   }
 
+  /**
+   * The seq up to which this node has delivered a room, while it tracks it:
+   * what the store's `append` is told (Store.append's `seen`), so it can hand
+   * back the other nodes' earlier messages with the result.
+   */
+  seen(room: string): number | undefined {
+    return this.rooms.get(room)?.last;
+  }
+
   /** Read every room's news from the store (the bus came back, or another node's did). */
   catchUp(): void {
     for (const [room, t] of this.rooms) if (t.last !== undefined) void this.fill(room, t);

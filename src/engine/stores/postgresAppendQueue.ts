@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { encodeKey, messageFromDraft, storableText, toMessage, type MessageRow } from './postgresRows';
-import { StoreError, type AppendResult, type MessageDraft } from './store';
+import type { ChatMessage } from '../protocol';
+import { StoreError, type AppendResult, type MessageDraft, type SeenSeq } from './store';
 
 /** How many appends PostgresAppendQueue writes together, and how many it lets wait. */
 export interface AppendBatchLimits {
@@ -30,15 +31,23 @@ interface Pending {
   /** chat_append_many's nine arguments for this draft, in order. */
   params: (string | null)[];
   bytes: number;
+  /** How far the caller has the room (Store.append): the transaction then hands back what it missed since. */
+  seen?: SeenSeq;
   resolve(result: AppendResult): void;
   reject(err: unknown): void;
 }
 
 /** One row of chat_append_many, its columns renamed as MessageRow names them. */
 interface BatchRow extends MessageRow {
-  idx: string;
+  /** The draft's place in the batch, from 1; null for a message the caller missed (chat_append_seen). */
+  idx: string | null;
   duplicate: boolean;
+  /** A missed message that can be delivered as stored: not a reply, never changed (chat_append_seen). */
+  plain?: boolean;
 }
+
+/** Most messages handed back as missed for one room per batch (chat_append_seen reads at most this many). */
+const MAX_MISSED = 256;
 
 /**
  * Group commit for PostgresStore.append. A commit waits for the WAL to reach
@@ -69,7 +78,7 @@ export class PostgresAppendQueue {
     return this.queue.length;
   }
 
-  append(draft: MessageDraft): Promise<AppendResult> {
+  append(draft: MessageDraft, seen?: SeenSeq): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new StoreError('cannot store the message: the store is closed'));
     if (this.queue.length >= this.limits.maxQueued) {
       return Promise.reject(new StoreError(`cannot store the message: the store is overloaded (${this.queue.length} messages are waiting for PostgreSQL)`));
@@ -77,7 +86,7 @@ export class PostgresAppendQueue {
     const params = draftParams(draft);
     const bytes = params.reduce((sum, p) => sum + (p === null ? 0 : Buffer.byteLength(p)), 0);
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ draft, params, bytes, resolve, reject });
+      this.queue.push({ draft, params, bytes, seen, resolve, reject });
       if (!this.writing) {
         this.writing = true;
         // A microtask later, so appends made in one go (a burst, Promise.all) share the first transaction too.
@@ -132,22 +141,32 @@ export class PostgresAppendQueue {
   /** One transaction (one statement) for the whole batch, run again when a concurrent commit got in its way. */
   private async transaction(batch: Pending[]): Promise<AppendResult[]> {
     const columns = Array.from({ length: 9 }, (_, c) => batch.map((p) => p.params[c]));
+    const replies = batch.some((p) => p.draft.replyTo !== undefined);
     for (let attempt = 0; ; attempt++) {
+      // Asked now, as the write goes out: what the caller got meanwhile (through the bus) need not come back.
+      const seen = replies ? new Map<string, number>() : seenRooms(batch);
       let rows: BatchRow[];
       try {
-        rows = batch.some((p) => p.draft.replyTo !== undefined) ? await this.withReplies(batch, columns) : (await this.pool.query<BatchRow>(APPEND_SQL, columns)).rows;
+        if (replies) rows = await this.withReplies(batch, columns);
+        else if (seen.size === 0) rows = (await this.pool.query<BatchRow>(APPEND_SQL, columns)).rows;
+        else rows = (await this.pool.query<BatchRow>(APPEND_SEEN_SQL, [...columns, [...seen.keys()], [...seen.values()].map(String)])).rows;
       } catch (err) {
         if (attempt < MAX_RETRIES && isTransient(err)) continue;
         throw err;
       }
-      if (rows.length !== batch.length || rows.some((r, i) => Number(r.idx) !== i + 1)) {
-        throw new StoreError(`cannot store the message: PostgreSQL answered ${rows.length} rows for ${batch.length} messages`);
+      const appended = rows.filter((r) => r.idx !== null);
+      if (appended.length !== batch.length || appended.some((r, i) => Number(r.idx) !== i + 1)) {
+        throw new StoreError(`cannot store the message: PostgreSQL answered ${appended.length} rows for ${batch.length} messages`);
       }
-      return rows.map((row, i) => {
-        if (row.duplicate) return { message: toMessage(row), duplicate: true };
+      const missed = missedByRoom(rows, seen);
+      return appended.map((row, i) => {
+        const own = missed.get(row.room);
+        // The room's missed messages go to its first caller in the batch, delivered before its own message.
+        if (own && batch[i].seen) missed.delete(row.room);
+        if (row.duplicate) return { message: toMessage(row), duplicate: true, ...(own && batch[i].seen && { missed: own }) };
         const seq = Number(row.seq);
         this.hooks.stored(row.room, seq);
-        return { message: messageFromDraft(batch[i].draft, seq, row.ts), duplicate: false };
+        return { message: messageFromDraft(batch[i].draft, seq, row.ts), duplicate: false, ...(own && batch[i].seen && { missed: own }) };
       });
     }
   }
@@ -182,6 +201,44 @@ export class PostgresAppendQueue {
 const APPEND_SQL = `SELECT o_index AS idx, o_duplicate AS duplicate, o_pos AS pos, o_room AS room, o_seq AS seq, o_client_id AS client_id,
         ($3::text[])[o_index::int] AS author, o_sender AS sender, o_body AS body, o_body_exact AS body_exact, o_ts AS ts, o_recipient AS recipient, o_snippet AS snippet
  FROM chat_append_many($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])`;
+
+const APPEND_SEEN_SQL = `SELECT o_index AS idx, o_duplicate AS duplicate, o_pos AS pos, o_room AS room, o_seq AS seq, o_client_id AS client_id,
+        o_author AS author, o_sender AS sender, o_body AS body, o_body_exact AS body_exact, o_ts AS ts, o_recipient AS recipient, o_snippet AS snippet,
+        o_plain AS plain
+ FROM chat_append_seen($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[])`;
+
+/** For each room of the batch whose callers said how far they have it, the least of those seqs (every caller gets what it may lack). */
+function seenRooms(batch: Pending[]): Map<string, number> {
+  const seen = new Map<string, number>();
+  for (const p of batch) {
+    const seq = p.seen?.();
+    if (seq === undefined || !Number.isSafeInteger(seq) || seq < 0) continue;
+    seen.set(p.draft.room, Math.min(seen.get(p.draft.room) ?? seq, seq));
+  }
+  return seen;
+}
+
+/**
+ * The missed rows of each room as messages, oldest first, kept only while
+ * they run on from the caller's seq without a break and can be delivered as
+ * stored (a reply or a changed message waits for its published copy).
+ */
+function missedByRoom(rows: BatchRow[], seen: Map<string, number>): Map<string, ChatMessage[]> {
+  const missed = new Map<string, ChatMessage[]>();
+  const broken = new Set<string>();
+  for (const row of rows) {
+    if (row.idx !== null || broken.has(row.room)) continue;
+    const list = missed.get(row.room) ?? [];
+    const expected = (seen.get(row.room) ?? NaN) + list.length + 1;
+    if (row.plain !== true || Number(row.seq) !== expected || list.length >= MAX_MISSED) {
+      broken.add(row.room);
+      continue;
+    }
+    list.push(toMessage(row));
+    missed.set(row.room, list);
+  }
+  return missed;
+}
 
 /** A draft as chat_append_many's columns: strings a text column cannot hold go through encodeKey or body_exact. */
 function draftParams(draft: MessageDraft): (string | null)[] {

@@ -31,6 +31,8 @@ const ROOM_LOCK_SPACE = 0x726f6f6d;
  *   migration 3 indexes them by identity, for the per-identity claim cap.
  * - `room_states` (version 4) holds each room's settings as JSON, with a
  *   version for compare-and-set (Store.setRoomState).
+ * - `chat_append_seen` (version 6) is chat_append_many that also hands back
+ *   what other nodes committed to the batch's rooms since the caller's seq.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -233,6 +235,42 @@ ALTER TABLE messages
   -- [{"emoji": "…", "by": [[identity, name], …]}, …]: who may take a reaction back.
   ADD COLUMN reactors jsonb;
 CREATE INDEX messages_rev ON messages (room, rev) WHERE rev IS NOT NULL;
+`,
+  },
+  {
+    version: 6,
+    name: 'appends that hand back what the node missed',
+    sql: `
+-- chat_append_many, and then, still holding its room locks, the messages of
+-- each room in p_seen_rooms committed after the caller's p_seen seq (at most
+-- 256 of them) that are not of this batch. Every batch that took a seq before
+-- this one has committed by now (the lock is held through commit), and this
+-- statement's snapshot is newer than the lock, so they are all there: a node
+-- can deliver its own message at once instead of holding it until the other
+-- nodes' earlier ones arrive through Redis (RoomSequencer). Appended rows come
+-- first, in batch order (o_index), then the missed ones by room and seq with
+-- a NULL o_index; o_plain is false for a missed message that is a reply or was
+-- changed since (the node then waits for its published copy, which says so).
+CREATE FUNCTION chat_append_seen(p_rooms text[], p_client_ids text[], p_authors text[], p_senders text[], p_bodies text[],
+                                 p_body_exacts text[], p_ts text[], p_recipients text[], p_snippets text[],
+                                 p_seen_rooms text[], p_seen bigint[])
+RETURNS TABLE (o_index bigint, o_duplicate boolean, o_pos bigint, o_room text, o_seq bigint, o_client_id text, o_author text,
+               o_sender text, o_body text, o_body_exact text, o_ts text, o_recipient text, o_snippet text, o_plain boolean)
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY
+  SELECT a.o_index, a.o_duplicate, a.o_pos, a.o_room, a.o_seq, a.o_client_id, p_authors[a.o_index::int], a.o_sender,
+         a.o_body, a.o_body_exact, a.o_ts, a.o_recipient, a.o_snippet, true
+  FROM chat_append_many(p_rooms, p_client_ids, p_authors, p_senders, p_bodies, p_body_exacts, p_ts, p_recipients, p_snippets) AS a;
+  RETURN QUERY
+  SELECT NULL::bigint, false, m.pos, m.room, m.seq, m.client_id, m.author, m.sender, m.body, m.body_exact, m.ts, m.recipient, m.snippet,
+         m.reply_to IS NULL AND m.rev IS NULL
+  FROM unnest(p_seen_rooms, p_seen) AS k(room, seen)
+  JOIN messages m ON m.room = k.room AND m.seq > k.seen AND m.seq <= k.seen + 256
+  WHERE NOT EXISTS (SELECT 1 FROM unnest(p_authors, p_client_ids) AS x(author, client_id) WHERE x.author = m.author AND x.client_id = m.client_id)
+  ORDER BY m.room, m.seq;
+END
+$$;
 `,
   },
 ];

@@ -20,6 +20,7 @@ import {
   type RetentionOptions,
   type RoomState,
   type RoomSummary,
+  type SeenSeq,
   type SearchPage,
   type SearchQuery,
   type Store,
@@ -133,8 +134,8 @@ export class PostgresStore implements Store {
   }
 
   /** Queued, and written with the appends that arrive meanwhile in one transaction (see PostgresAppendQueue). */
-  append(draft: MessageDraft): Promise<AppendResult> {
-    return this.appends.append(draft);
+  append(draft: MessageDraft, seen?: SeenSeq): Promise<AppendResult> {
+    return this.appends.append(draft, seen);
   }
 
   async lastSeq(room: string): Promise<number> {

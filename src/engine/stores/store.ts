@@ -23,8 +23,15 @@ export interface Store {
    * written and the stored one comes back with `duplicate: true` (a resend
    * after a reconnect). Rejects with a StoreError when the message cannot be
    * made durable; the caller then must not acknowledge it.
+   *
+   * `seen` says how far the caller already has the room's messages (asked
+   * when the write goes out). A store shared by several servers may then
+   * hand back, as `missed`, the messages other servers committed after that
+   * and before this one, so the caller can deliver its own message at once
+   * instead of waiting for theirs to arrive on the bus. A store alone
+   * ignores it.
    */
-  append(draft: MessageDraft): Promise<AppendResult>;
+  append(draft: MessageDraft, seen?: SeenSeq): Promise<AppendResult>;
 
   /** The seq of the newest message stored for a room, 0 when there is none. */
   lastSeq(room: string): Promise<number>;
@@ -149,7 +156,16 @@ export interface AppendResult {
   message: ChatMessage;
   /** True when this author and id were already stored: nothing was written, and `message` is the original. */
   duplicate: boolean;
+  /**
+   * With `seen`: messages of the room committed after the seq `seen` gave
+   * and before this one, oldest first, with consecutive seqs from `seen` + 1
+   * (possibly fewer than the whole gap). Absent when the store does not say.
+   */
+  missed?: ChatMessage[];
 }
+
+/** How far a caller of `append` has a room: the seq up to which it holds every message, or undefined when it does not know. */
+export type SeenSeq = () => number | undefined;
 
 /** Which page of a room's history to read. */
 export interface HistoryQuery {

@@ -125,7 +125,10 @@ function toAtoms(text: string): Atom[] {
     if (run === '') return;
     // The original run is safe before the text that follows it; the short form guards itself (styleChange).
     const short = styleChange(runStart, style);
-    const s = short.length < run.length ? short : run;
+    // A run that changes nothing is dropped, unless it stands between a "," and what follows: after a
+    // colour code, "\x0304,\x03045" would become "\x0304,5", a background colour that eats the text.
+    const keep = short === '' && atoms[atoms.length - 1]?.s === ',';
+    const s = !keep && short.length < run.length ? short : run;
     if (s !== '') atoms.push({ s, bytes: Buffer.byteLength(s), code: true, at: at - run.length, after: style });
     run = '';
   };
