@@ -60,12 +60,20 @@ export class RoomLog {
 export class MessageIndex {
   private readonly logs = new Map<string, RoomLog>();
   private readonly dms = new Map<string, Set<string>>();
-  private readonly ids = new Map<string, ChatMessage>();
   /**
-   * Keys in the order they were remembered, oldest at idHead. Evicting through
-   * `ids.keys().next()` instead walks every entry deleted from the front of the
-   * Map each time, which made a 1M-message recovery take a minute.
+   * Remembered messages by author, then client id. Two Maps rather than one
+   * keyed by `author + id`: that key is a new string per lookup, flattened
+   * and hashed every time, and it was the store's largest cost per message in
+   * a blast profile; the author string is the session's, its hash cached.
    */
+  private readonly ids = new Map<string, Map<string, ChatMessage>>();
+  private idCount = 0;
+  /**
+   * (author, id) in the order they were remembered, oldest at idHead. Evicting
+   * through `ids.keys().next()` instead walks every entry deleted from the front
+   * of the Map each time, which made a 1M-message recovery take a minute.
+   */
+  private idAuthors: string[] = [];
   private idOrder: string[] = [];
   private idHead = 0;
 
@@ -81,7 +89,7 @@ export class MessageIndex {
 
   /** The stored message with this author and client id, while it is remembered. */
   find(author: string, id: string): ChatMessage | undefined {
-    return this.ids.get(idKey(author, id));
+    return this.ids.get(author)?.get(id);
   }
 
   /**
@@ -134,7 +142,7 @@ export class MessageIndex {
         log.head = 0;
       }
     }
-    this.rememberId(idKey(author, msg.id), msg);
+    this.rememberId(author, msg.id, msg);
     return true;
   }
 
@@ -172,8 +180,8 @@ export class MessageIndex {
     log.messages[i] = m;
     if (applied.reactors.length > 0) log.reactors.set(m.seq, applied.reactors);
     else log.reactors.delete(m.seq);
-    const key = idKey(log.authors[i], m.id);
-    if (this.ids.has(key)) this.ids.set(key, m);
+    const byId = this.ids.get(log.authors[i]);
+    if (byId?.has(m.id)) byId.set(m.id, m);
     if (m.rev !== undefined) this.noteRev(log, m.rev, m.seq);
   }
 
@@ -276,13 +284,24 @@ export class MessageIndex {
     return log;
   }
 
-  private rememberId(key: string, msg: ChatMessage): void {
-    if (!this.ids.has(key)) this.idOrder.push(key);
-    this.ids.set(key, msg);
-    while (this.ids.size > this.retention.maxIds && this.idHead < this.idOrder.length) {
-      this.ids.delete(this.idOrder[this.idHead++]);
+  private rememberId(author: string, id: string, msg: ChatMessage): void {
+    let byId = this.ids.get(author);
+    if (!byId) this.ids.set(author, (byId = new Map()));
+    if (!byId.has(id)) {
+      this.idAuthors.push(author);
+      this.idOrder.push(id);
+      this.idCount++;
+    }
+    byId.set(id, msg);
+    while (this.idCount > this.retention.maxIds && this.idHead < this.idOrder.length) {
+      const oldAuthor = this.idAuthors[this.idHead];
+      const old = this.ids.get(oldAuthor);
+      if (old?.delete(this.idOrder[this.idHead])) this.idCount--;
+      if (old?.size === 0) this.ids.delete(oldAuthor);
+      this.idHead++;
     }
     if (this.idHead > 65_536 && this.idHead * 2 > this.idOrder.length) {
+      this.idAuthors = this.idAuthors.slice(this.idHead);
       this.idOrder = this.idOrder.slice(this.idHead);
       this.idHead = 0;
     }
@@ -290,7 +309,3 @@ export class MessageIndex {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
-
-function idKey(author: string, id: string): string {
-  return author + '\u0000' + id;
-}
