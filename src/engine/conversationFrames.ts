@@ -6,6 +6,7 @@
  * the protocol file stays readable.
  */
 import type { ChatMessage } from './protocol';
+import { isSeq, optInt, optStr } from './frameChecks';
 
 /** Distinct emoji one message may carry; one more is refused with `too_many_reactions`. */
 export const MAX_DISTINCT_REACTIONS = 20;
@@ -92,15 +93,6 @@ export interface ChangesFrame {
 /** The client frame types this file defines. */
 export const CONVERSATION_CLIENT_TYPES = ['react', 'edit', 'delete', 'changes'] as const;
 
-function optStr(o: Record<string, unknown>, k: string): boolean {
-  return o[k] === undefined || typeof o[k] === 'string';
-}
-function optInt(o: Record<string, unknown>, k: string): boolean {
-  return o[k] === undefined || (Number.isSafeInteger(o[k]) && (o[k] as number) >= 0);
-}
-function isSeq(v: unknown): boolean {
-  return Number.isSafeInteger(v) && (v as number) > 0;
-}
 /** Why a react, edit, delete or changes frame is malformed. */
 export function conversationProblem(o: Record<string, unknown>): string | undefined {
   if (typeof o.room !== 'string') return `${o.type} needs a string "room"`;

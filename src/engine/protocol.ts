@@ -7,6 +7,7 @@
  * conversationFrames.ts; both are re-exported here.
  */
 import { CONVERSATION_CLIENT_TYPES, conversationProblem, type ChangesFrame, type ChangesRequest, type DeleteFrame, type EditFrame, type ReactFrame, type Reaction, type ReplyQuote, type UpdateEvent } from './conversationFrames';
+import { isObj, isSeq, optInt, optStr } from './frameChecks';
 import { ROOM_CLIENT_TYPES, roomFrameProblem, type RoomClientFrame, type RoomServerFrame, type RoomStateView } from './roomFrames';
 
 export * from './roomFrames';
@@ -552,18 +553,6 @@ export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: 
 const CLIENT_TYPES = new Set<string>(['hello', 'auth', 'message', 'join', 'leave', 'typing', 'history', 'search', 'nick', 'who', 'ping', 'pong', 'file_offer', 'file_chunk', ...CONVERSATION_CLIENT_TYPES, ...ROOM_CLIENT_TYPES]);
 const ROOM_TYPES = new Set<unknown>(ROOM_CLIENT_TYPES);
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-function optStr(o: Record<string, unknown>, k: string): boolean {
-  return o[k] === undefined || typeof o[k] === 'string';
-}
-function optInt(o: Record<string, unknown>, k: string): boolean {
-  return o[k] === undefined || (Number.isSafeInteger(o[k]) && (o[k] as number) >= 0);
-}
-function isSeq(v: unknown): boolean {
-  return Number.isSafeInteger(v) && (v as number) > 0;
-}
 function isSnippet(v: unknown): v is Snippet {
   return (
     isObj(v) &&

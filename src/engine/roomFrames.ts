@@ -5,6 +5,7 @@
  * the protocol file stays readable. The letters are IRC's (RFC 2811), so an
  * IRC gateway maps TOPIC, MODE, KICK, INVITE and AWAY onto them one to one.
  */
+import { isObj } from './frameChecks';
 
 /** The longest topic, in UTF-16 code units (IRC's usual TOPICLEN, so a topic fits one IRC line). */
 export const MAX_TOPIC_CHARS = 390;
@@ -205,10 +206,6 @@ export function maskProblem(mask: string): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f,]/.test(mask) || /\s{2}|^\s|\s$/.test(mask)) return 'a ban mask is a name pattern (* and ? allowed) or id:<identity>';
   return undefined;
-}
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Why a mode change list is malformed, or undefined. The server checks what the changes mean. */
