@@ -139,6 +139,7 @@ describe('tcp-chat identity and names (CLI)', function () {
   });
 
   it('asks the passphrase on a terminal without showing it, twice to seal', async function () {
+    // A hidden passphrase prompt needs a real terminal: script(1), Linux only.
     if (!canSpawnInTerminal()) this.skip();
     const env = home();
     await runCli(['identity', 'show'], env);
@@ -301,6 +302,7 @@ describe('tcp-chat identity and names (CLI)', function () {
   });
 
   it("suggests git's user.name when the login cannot serve, and asks on a terminal", async function () {
+    // A real terminal (script(1), Linux only), and a login name that cannot serve as a chat name: root, as here and in CI.
     if (!canSpawnInTerminal() || os.userInfo().username !== 'root') this.skip();
     const { port } = await h.server();
     const env = home();

@@ -134,6 +134,7 @@ describe('a first run that just works', function () {
   });
 
   it('when the user cancels the name question, nothing fails loudly and nothing connects', async function () {
+    // The question is asked only when the login name cannot serve (root, as on this machine and CI); see above.
     if (os.userInfo().username !== 'root') this.skip();
     await cfg().update('displayName', undefined, vscode.ConfigurationTarget.Global);
     const { api } = await activated();
