@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { Harness } from '../support/harness';
-import { IrcFrameworkClient } from '../support/ircFrameworkClient';
 import { gatewayServer } from '../support/ircGateway';
+import { ownedFrameworkClient } from '../support/ownedIrcClients';
 
 /**
  * The IRC gateway against irc-framework (a client library nobody here
@@ -13,11 +13,7 @@ describe('IRC gateway with irc-framework', function () {
   const h = new Harness();
   afterEach(() => h.cleanup());
 
-  async function framework(ircPort: number, nick: string, options = {}): Promise<IrcFrameworkClient> {
-    const c = await IrcFrameworkClient.connect({ host: '127.0.0.1', port: ircPort }, nick, options);
-    h.own(() => c.close());
-    return c;
-  }
+  const framework = (ircPort: number, nick: string, options = {}) => ownedFrameworkClient(h, ircPort, nick, options);
 
   it('puts an IRC user in #general with the JSON users, both ways: messages, names, who', async () => {
     const { port, ircPort } = await gatewayServer(h);

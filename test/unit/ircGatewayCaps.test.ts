@@ -6,6 +6,7 @@ import type { ServerFrame } from '../../src/engine/protocol';
 import { Harness } from '../support/harness';
 import { gatewayServer } from '../support/ircGateway';
 import { IrcLineClient } from '../support/ircLineClient';
+import { ownedLineClient } from '../support/ownedIrcClients';
 
 const ALL = ['server-time', 'message-tags', 'echo-message', 'batch', 'labeled-response', 'account-tag', 'extended-join', 'draft/chathistory', 'userhost-in-names', 'multi-prefix', 'setname'];
 
@@ -15,11 +16,7 @@ describe('IRC gateway capabilities', function () {
   const h = new Harness();
   afterEach(() => h.cleanup());
 
-  async function line(ircPort: number, nick: string, caps: string[] = []): Promise<IrcLineClient> {
-    const c = await IrcLineClient.register(ircPort, nick, caps);
-    h.own(() => c.close());
-    return c;
-  }
+  const line = (ircPort: number, nick: string, caps: string[] = []) => ownedLineClient(h, ircPort, nick, caps);
 
   it('tags messages with time, msgid and the echo, and labels replies: one line, a batch, or ACK', async () => {
     const { port, ircPort } = await gatewayServer(h);

@@ -4,9 +4,9 @@ import { msgidFor } from '../../src/engine/codecs/irc/messageRefs';
 import type { IrcMessage } from '../../src/engine/codecs/irc/ircMessage';
 import type { ChatMessage } from '../../src/engine/protocol';
 import { Harness, nextEvent } from '../support/harness';
-import { IrcFrameworkClient } from '../support/ircFrameworkClient';
 import { gatewayServer } from '../support/ircGateway';
 import { IrcLineClient } from '../support/ircLineClient';
+import { ownedFrameworkClient, ownedLineClient } from '../support/ownedIrcClients';
 
 const WAIT = 10_000;
 
@@ -28,17 +28,9 @@ describe('IRC gateway: replies, reactions, edits and deletes', function () {
     return c;
   }
 
-  async function framework(ircPort: number, nick: string): Promise<IrcFrameworkClient> {
-    const c = await IrcFrameworkClient.connect({ host: '127.0.0.1', port: ircPort }, nick, { caps: ['echo-message', 'draft/message-redaction'] });
-    h.own(() => c.close());
-    return c;
-  }
+  const framework = (ircPort: number, nick: string) => ownedFrameworkClient(h, ircPort, nick, { caps: ['echo-message', 'draft/message-redaction'] });
 
-  async function line(ircPort: number, nick: string, caps: string[] = []): Promise<IrcLineClient> {
-    const c = await IrcLineClient.register(ircPort, nick, caps);
-    h.own(() => c.close());
-    return c;
-  }
+  const line = (ircPort: number, nick: string, caps: string[] = []) => ownedLineClient(h, ircPort, nick, caps);
 
   /** alice on the panel's client (first in #general, so its operator), bob on irc-framework, carol on IRC with no capabilities. */
   async function room() {

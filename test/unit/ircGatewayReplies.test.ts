@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { Harness } from '../support/harness';
 import { gatewayServer } from '../support/ircGateway';
 import { IrcLineClient } from '../support/ircLineClient';
+import { ownedLineClient } from '../support/ownedIrcClients';
 
 /** The gateway's replies line by line: registration, numerics for bad input, queries. */
 describe('IRC gateway replies', function () {
@@ -9,11 +10,7 @@ describe('IRC gateway replies', function () {
   const h = new Harness();
   afterEach(() => h.cleanup());
 
-  async function line(ircPort: number, nick: string, caps: string[] = []): Promise<IrcLineClient> {
-    const c = await IrcLineClient.register(ircPort, nick, caps);
-    h.own(() => c.close());
-    return c;
-  }
+  const line = (ircPort: number, nick: string, caps: string[] = []) => ownedLineClient(h, ircPort, nick, caps);
 
   it('registers with 001-005, LUSERS and MOTD, and ISUPPORT tells the limits the server enforces', async () => {
     const { ircPort } = await gatewayServer(h, { maxRoomsPerPerson: 7 });

@@ -1,8 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { Harness } from '../support/harness';
-import { IrcFrameworkClient } from '../support/ircFrameworkClient';
 import { gatewayServer } from '../support/ircGateway';
-import { IrcLineClient } from '../support/ircLineClient';
+import { ownedFrameworkClient, ownedLineClient } from '../support/ownedIrcClients';
 
 /**
  * TOPIC, MODE, KICK, INVITE and AWAY over the room model, with irc-framework
@@ -14,17 +13,9 @@ describe('IRC gateway rooms: topics, modes, kicks, invites, away', function () {
   const h = new Harness();
   afterEach(() => h.cleanup());
 
-  async function framework(ircPort: number, nick: string): Promise<IrcFrameworkClient> {
-    const c = await IrcFrameworkClient.connect({ host: '127.0.0.1', port: ircPort }, nick);
-    h.own(() => c.close());
-    return c;
-  }
+  const framework = (ircPort: number, nick: string) => ownedFrameworkClient(h, ircPort, nick);
 
-  async function line(ircPort: number, nick: string, caps: string[] = []): Promise<IrcLineClient> {
-    const c = await IrcLineClient.register(ircPort, nick, caps);
-    h.own(() => c.close());
-    return c;
-  }
+  const line = (ircPort: number, nick: string, caps: string[] = []) => ownedLineClient(h, ircPort, nick, caps);
 
   it('makes the IRC user who creates a room its operator; topics and modes go both ways', async () => {
     const { port, ircPort } = await gatewayServer(h);
