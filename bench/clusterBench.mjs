@@ -109,7 +109,7 @@ async function startServer(kind, extra = {}) {
     cmd = ['/usr/sbin/ngircd', '-n', '-f', path.join(WORK, 'ngircd.conf')];
   }
   if (kind !== 'ours' && !(await portFree(port))) throw new Error(`port ${port} for ${kind} is busy: is another ${kind} running?`);
-  const logFile = path.join(WORK, `${kind}.log`);
+  const logFile = path.join(WORK, kind === 'ours' ? `ours-${port}.log` : `${kind}.log`);
   const out = fs.openSync(logFile, 'w');
   const t0 = performance.now();
   const child = spawn('prlimit', [`--nofile=${NOFILE}:${NOFILE}`, 'taskset', '-c', '0', ...cmd], { cwd: WORK, stdio: ['ignore', out, out] });
@@ -163,7 +163,10 @@ function loadgen(cfg, timeoutMs = 10 * 60_000) {
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (process.env.TCP_CHAT_BENCH_SLOW_MS) process.stderr.write(d);
+    });
     const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(t);

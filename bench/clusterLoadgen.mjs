@@ -281,6 +281,9 @@ const adapters = {
 
 // ---------------------------------------------------------------- tracking
 
+/** TCP_CHAT_BENCH_SLOW_MS=N: list deliveries slower than N ms on stderr (where a tail comes from). */
+const SLOW_MS = Number(process.env.TCP_CHAT_BENCH_SLOW_MS ?? 0);
+
 class Tracker {
   constructor(receivers, senders, latCapacity) {
     this.senders = senders;
@@ -292,6 +295,7 @@ class Tracker {
     this.lat = new Float64Array(Math.max(1, latCapacity));
     this.nLat = 0;
     this.lastArrival = 0;
+    this.slow = [];
   }
   on(recv, payload) {
     const t = now();
@@ -315,6 +319,7 @@ class Tracker {
     } else this.dupOrReorder++;
     this.delivered++;
     if (this.nLat < this.lat.length) this.lat[this.nLat++] = t - micros / 1000;
+    if (SLOW_MS && t - micros / 1000 > SLOW_MS) this.slow.push([micros / 1000, t - micros / 1000, sender, recv, seq]);
   }
   percentiles() {
     const a = this.lat.subarray(0, this.nLat).sort();
@@ -364,6 +369,23 @@ async function connectAll(cfg, adapter, onPayload, stats) {
   }
   await Promise.all(Array.from({ length: Math.min(conc, cfg.clients) }, worker));
   return clients;
+}
+
+function reportSlow(slow, t0, cfg) {
+  const nodes = cfg.ports?.length ?? 1;
+  const byMsg = new Map();
+  for (const [sched, lat, sender, recv, seq] of slow) {
+    const k = `${sender}.${seq}`;
+    const e = byMsg.get(k) ?? { sched: sched - t0, sender, seq, from: sender % nodes, lats: [], to: new Map() };
+    e.lats.push(lat);
+    e.to.set(recv % nodes, (e.to.get(recv % nodes) ?? 0) + 1);
+    byMsg.set(k, e);
+  }
+  process.stderr.write(`slow deliveries (> ${SLOW_MS} ms): ${slow.length} of ${byMsg.size} messages\n`);
+  for (const e of [...byMsg.values()].sort((a, b) => a.sched - b.sched)) {
+    const lats = e.lats.sort((a, b) => a - b);
+    process.stderr.write(`  ${new Date(performance.timeOrigin + e.sched + t0).toISOString().slice(11, 23)} t=${e.sched.toFixed(0)}ms from node ${e.from} (sender ${e.sender} #${e.seq}): ${lats.length} slow, ${lats[0].toFixed(0)}..${lats[lats.length - 1].toFixed(0)} ms, to nodes ${[...e.to].map(([n, c]) => `${n}:${c}`).join(' ')}\n`);
+  }
 }
 
 function withTimeout(p, ms, what) {
@@ -473,6 +495,7 @@ async function main() {
     result.deliveriesPerCpuS = tracker.delivered / result.cpuS;
     result.deliveriesPerWallS = tracker.delivered / result.wallS;
     result.latencyMs = tracker.percentiles();
+    if (SLOW_MS && mode === 'paced') reportSlow(tracker.slow, t0, cfg);
     result.rssAfterKb = procRssKb(cfg.pid);
   }
   result.delivered = tracker.delivered;

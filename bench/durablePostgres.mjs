@@ -44,6 +44,12 @@ export async function startDurablePostgres({ cpus } = {}) {
   execFileSync(...as(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--pwfile', path.join(dir, 'pw'), '--auth-local=trust', '--auth-host=scram-sha-256', '--locale=C.UTF-8', '-E', 'UTF8']), { stdio: 'ignore' });
   const port = await freePort();
   let [cmd, args] = as(path.join(bin, 'postgres'), ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`]);
+  // TCP_CHAT_BENCH_PG_LOG=FILE: log checkpoints, autovacuum, lock waits and slow statements there (where a latency tail comes from).
+  const logFile = process.env.TCP_CHAT_BENCH_PG_LOG;
+  if (logFile) {
+    for (const c of ['log_checkpoints=on', 'log_autovacuum_min_duration=0', 'log_lock_waits=on', 'deadlock_timeout=50ms', 'log_min_duration_statement=50', 'log_line_prefix=%m [%p] '])
+      args.push('-c', c);
+  }
   if (cpus !== undefined) [cmd, args] = ['taskset', ['-c', String(cpus), cmd, ...args]];
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise((resolve, reject) => {
@@ -54,6 +60,7 @@ export async function startDurablePostgres({ cpus } = {}) {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
+    if (logFile) child.stderr.on('data', (d) => fs.appendFileSync(logFile, d));
     child.once('exit', (code) => reject(new Error(`postgres exited (${code}):\n${out}`)));
   });
   const pid = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
