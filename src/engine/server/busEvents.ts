@@ -26,6 +26,13 @@ import { foldName, type RoomState } from '../stores/store';
  *   settings, kicks and away status (RoomPeopleEvent below), which
  *   server/roomCommands.ts and awayBook.ts hear.
  *
+ * Presence (`online`, `rename`, `join`, rosters) carries the Person: the
+ * name, the identity id and the guest flag, so every node's Directory knows
+ * who is behind a remote name (DMs go to their identity; IRC shows a proven
+ * one as the account). A receiver shows an identity only when the event names
+ * a proven one (see provenIdentity): an event without an id, from a node
+ * that did not say, stands for a guest.
+ *
  * Names are unique across nodes through Bus leases on `name:<folded name>`.
  * A session that moves to another node (its node died) proves itself by the
  * hash of its session token, which `online` and rosters carry.
