@@ -112,6 +112,29 @@ describe('IRC gateway on a cluster: accounts of people on other nodes', function
     assert.equal((who.people as Array<{ name: string; guest?: true }>).find((p) => p.name === 'carol')?.guest, true);
   });
 
+  it('gives a node that starts later the accounts through the roster, and keeps an account through a nick change', async () => {
+    const storeUrl = await pg.createDatabase();
+    const a = await node(storeUrl);
+    const annId = idOfCertificate(fingerprintOf(annCert.cert));
+    const ann = await IrcLineClient.registerWithCertificate(a.ircPort, 'ann', [], { cert: annCert.cert, key: annCert.key });
+    h.own(() => ann.close());
+    const dave = await RawClient.connectTls(a.port);
+    h.own(() => dave.close());
+    dave.send({ type: 'hello', v: 1, name: 'dave' });
+    await dave.waitFor((f) => f.type === 'welcome');
+    // Node B starts after they arrived: it knows them only from node A's answer to its roster question.
+    const b = await node(storeUrl);
+    const erin = await ownedFrameworkClient(h, b.ircPort, 'erin', { tls: true, rejectUnauthorized: false, caps: ['extended-join'] });
+    // Whether the roster came before erin's NAMES or after it (a JOIN then), she knows ann once either arrived.
+    const listed = (e: Record<string, unknown>) => e.channel === '#general' && (e.users as Array<{ nick: string }>).some((u) => u.nick === 'ann');
+    await Promise.race([erin.waitFor('userlist', listed), erin.waitFor('join', (e) => e.nick === 'ann')]);
+    assert.equal((await erin.whois('ann')).account, annId);
+    ann.send('NICK anna');
+    await erin.seesNickChange('ann', 'anna');
+    assert.equal((await erin.whois('anna')).account, annId, 'the account follows the nick change');
+    assert.equal((await erin.whois('dave')).account, undefined, 'the guest from the roster has none');
+  });
+
   it('treats someone a node announces without an identity (a node that predates it) as a guest', async () => {
     const storeUrl = await pg.createDatabase();
     const b = await node(storeUrl);
