@@ -16,8 +16,8 @@ export interface RoomAppendResult extends AppendResult {
 /** What the appender needs from the router. */
 export interface RoomAppenderHost {
   readonly nodeId: string;
-  /** The other nodes alive now (heard from recently). */
-  nodes(): string[];
+  /** The other nodes alive now (heard from recently) that store messages for others. */
+  nodes(): readonly string[];
   /** False while the link to the other nodes is down. */
   linkUp(): boolean;
   /** To one node's own topic. */
@@ -191,7 +191,7 @@ function pendingKey(author: string, id: string): string {
  * MurmurHash3's finalizer, without which names that differ in one character
  * (n1, n2) would rank the same way for most rooms.
  */
-function rendezvous(node: string, room: string): number {
+export function rendezvous(node: string, room: string): number {
   let h = 0x811c9dc5;
   const s = node + '\0' + room;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
