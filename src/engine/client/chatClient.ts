@@ -2,18 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { formatHostPort, type Endpoint } from '../address';
 import { normalizeFingerprint } from '../certificate';
 import type { Identity } from '../identity';
-import { DEFAULT_ROOM, FEATURE_PEOPLE, PROTOCOL_VERSION, isDmKey, type ChangesFrame, type ChatMessage, type ClientFrame, type DeleteFrame, type EditFrame, type ReactFrame, type ErrorCode, type ErrorFrame, type HelloFrame, type HistoryFrame, type ModeChange, type PeopleFrame, type Person, type RoomInfoFrame, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type UsersFrame, type WelcomeFrame, type WhoRequest } from '../protocol';
+import { DEFAULT_ROOM, FEATURE_PEOPLE, PROTOCOL_VERSION, isDmKey, type ChatMessage, type ClientFrame, type ErrorCode, type ErrorFrame, type HelloFrame, type PeopleFrame, type Person, type SendFrame, type ServerFrame, type Snippet, type WelcomeFrame } from '../protocol';
 import { presenceEvents } from '../presenceEvents';
+import { RoomMembership } from './roomMembership';
+import { ServerRotation } from './serverRotation';
 import { answerChallenge } from './challengeAnswer';
 import { resolveClientOptions, type ClientOptions, type ClientState, type ResolvedClientOptions } from './clientOptions';
-import { ClientEvents } from './clientEvents';
+import { ClientCommands } from './clientCommands';
 import { ConnectError, FINAL_CONNECT_CODES } from './connectError';
 import { Connection, type Ending } from './connection';
 import { OutgoingFiles } from './outgoingFiles';
 import { Outbox } from './outbox';
 import { PasswordProver } from './passwordProver';
 import { People } from './people';
-import { Requests, type Replies, type RequestOf } from './requests';
+import { Requests } from './requests';
 import { RoomSettings } from './roomSettings';
 import { RoomTracker } from './roomTracker';
 import { ChangeTracker } from './changeTracker';
@@ -38,16 +40,14 @@ const FINAL: ReadonlySet<ErrorCode> = new Set(['replaced', 'auth_failed', 'bad_v
  *
  * The parts: a Connection per attempt (the phases of one socket), an Outbox,
  * a RoomTracker, Requests; this class composes them and keeps the client's
- * own state (idle, connecting, connected, reconnecting, closed).
+ * own state (idle, connecting, connected, reconnecting, closed). The plain
+ * commands and requests it sends are in ClientCommands, its events in
+ * ClientEvents.
  */
-export class ChatClient extends ClientEvents {
+export class ChatClient extends ClientCommands {
   private readonly opts: ResolvedClientOptions;
-  /** The servers this client may dial: one, or the nodes of a cluster, tried in turn. */
-  private readonly endpoints: Endpoint[];
-  /** The one dialled last (an index into endpoints). */
-  private current = 0;
-  /** Servers tried since the last welcome or backoff: the others are tried at once before backing off. */
-  private tried = 0;
+  /** The servers this client may dial, and which one next. */
+  private readonly rotation: ServerRotation;
   private conn?: Connection;
   private _state: ClientState = 'idle';
   private _name: string;
@@ -57,22 +57,19 @@ export class ChatClient extends ClientEvents {
   private storeWaiting = false;
   private readonly tracker: RoomTracker;
   private readonly changeTracker: ChangeTracker;
-  private readonly requests: Requests;
+  protected readonly requests: Requests;
   private readonly prover: PasswordProver;
-  private readonly joined = new Set<string>([DEFAULT_ROOM]);
-  /** Keys given for keyed rooms, so a rejoin after a reconnect gives them again. */
-  private readonly keys = new Map<string, string>();
+  /** The rooms to be in, their keys and their sizes. */
+  private readonly membership = new RoomMembership();
   /** Topics, modes, operators and away messages as the server last told them. */
   readonly settings = new RoomSettings();
   /** connect()'s promise, settled by the welcome or by the attempt's failure. */
   private pending?: PendingConnect;
-  private attempt = 0;
   private reconnectTimer?: NodeJS.Timeout;
   private everConnected = false;
   private readonly online = new People();
-  /** How many are online, and in each room, as the server last said (welcome, joined, people). */
+  /** How many are online, as the server last said (welcome, people). */
   private _online = 0;
-  private readonly counts = new Map<string, number>();
   private _welcome?: WelcomeFrame;
   /** The server's history id from the last welcome. */
   private historyId?: string;
@@ -84,7 +81,7 @@ export class ChatClient extends ClientEvents {
   constructor(options: ClientOptions) {
     super();
     this.opts = resolveClientOptions(options);
-    this.endpoints = uniqueEndpoints([{ host: options.host, port: options.port }, ...(options.servers ?? [])]);
+    this.rotation = new ServerRotation([{ host: options.host, port: options.port }, ...(options.servers ?? [])]);
     this._name = options.name;
     this.prover = new PasswordProver(options.password);
     this.requests = new Requests((f) => this.write(f), this.opts.requestTimeout);
@@ -151,11 +148,11 @@ export class ChatClient extends ClientEvents {
   }
   /** How many are in a room you are in, as the server last said; undefined for a room not heard of. */
   count(room: string): number | undefined {
-    return this.counts.get(room);
+    return this.membership.count(room);
   }
   /** Rooms this client is in. */
   get rooms(): readonly string[] {
-    return [...this.joined];
+    return this.membership.rooms;
   }
   /** Messages sent but not yet acknowledged by the server. */
   get unacked(): number {
@@ -167,11 +164,11 @@ export class ChatClient extends ClientEvents {
   }
   /** The server dialled last, as host:port. */
   get address(): string {
-    return formatHostPort(this.endpoints[this.current]);
+    return formatHostPort(this.rotation.endpoint);
   }
   /** Every server this client knows, in the order it tries them. */
   get servers(): readonly Endpoint[] {
-    return this.endpoints;
+    return this.rotation.endpoints;
   }
   /** The node of a cluster this client is connected to, as its welcome named it. */
   get node(): string | undefined {
@@ -227,45 +224,13 @@ export class ChatClient extends ClientEvents {
 
   /** Join a room; `key` for a keyed (+k) room, kept for rejoining after a reconnect. */
   join(room: string, key?: string): void {
-    this.joined.add(room);
-    if (key !== undefined) this.keys.set(room, key);
-    if (this._state === 'connected') this.write(this.joinFrame(room));
+    this.membership.join(room, key);
+    if (this._state === 'connected') this.write(this.membership.joinFrame(room));
   }
 
   leave(room: string): void {
-    this.joined.delete(room);
-    this.keys.delete(room);
+    this.membership.forget(room);
     if (this._state === 'connected') this.write({ type: 'leave', room });
-  }
-
-  /** Set a room's topic; an empty text clears it. The change comes back as onTopic; a refusal as onServerError. */
-  setTopic(room: string, topic: string): void {
-    this.write({ type: 'topic', room, topic });
-  }
-
-  /** Change a room's modes, operators, voices or bans (operators only): all of them or none. */
-  setModes(room: string, changes: ModeChange[]): void {
-    this.write({ type: 'mode', room, changes });
-  }
-
-  /** Put someone out of a room (operators only). */
-  kick(room: string, name: string, reason?: string): void {
-    this.write({ type: 'kick', room, name, ...(reason && { reason }) });
-  }
-
-  /** Invite someone into a room, past +i and +k. */
-  invite(room: string, name: string): void {
-    this.write({ type: 'invite', room, name });
-  }
-
-  /** Mark yourself away with a message, or back with none. */
-  setAway(message?: string): void {
-    this.write({ type: 'away', ...(message && { message }) });
-  }
-
-  /** A room's topic, modes, operators, voices and bans. */
-  roomInfo(room: string): Promise<RoomInfoFrame> {
-    return this.ask({ type: 'room_info', room });
   }
 
   typing(target: { room?: string; to?: string }): void {
@@ -276,44 +241,9 @@ export class ChatClient extends ClientEvents {
     if (this._state === 'connected') this.write({ type: 'nick', name });
   }
 
-  /** A page of a room's history, oldest first. */
-  history(room: string, page: { before?: number; after?: number; limit?: number } = {}): Promise<HistoryFrame> {
-    return this.ask({ type: 'history', room, ...page });
-  }
-
-  /**
-   * Add or take back your reaction to a message (`room` is the room, or the
-   * DM key it was delivered under). Returns the frame's id, which a refusal
-   * (`onServerError`) names in `ref`; false when not connected. The change
-   * arrives through `onUpdate`, like everyone else's.
-   */
-  react(room: string, seq: number, emoji: string, on = true): string | false {
-    return this.change({ type: 'react', room, seq, emoji, on });
-  }
-
-  /** Replace the text of your own message; see react() for what it returns. */
-  edit(room: string, seq: number, text: string): string | false {
-    return this.change({ type: 'edit', room, seq, text });
-  }
-
-  /** Delete your own message (or any, as a room operator); see react() for what it returns. */
-  deleteMessage(room: string, seq: number): string | false {
-    return this.change({ type: 'delete', room, seq });
-  }
-
-  /** The messages of a room changed after `since` (a rev), latest states, by rev. */
-  changes(room: string, since: number, limit?: number): Promise<ChangesFrame> {
-    return this.ask({ type: 'changes', room, since, ...(limit !== undefined && { limit }) });
-  }
-
   /** The room's rev as this client last saw it (see ChangeTracker). */
   rev(room: string): number | undefined {
     return this.changeTracker.rev(room);
-  }
-
-  /** Search stored history; newest first. */
-  search(query: string, opts: { room?: string; limit?: number } = {}): Promise<SearchResultsFrame> {
-    return this.ask({ type: 'search', query, ...opts });
   }
 
   /** Who is online now. */
@@ -321,16 +251,6 @@ export class ChatClient extends ClientEvents {
     const f = await this.ask({ type: 'who' });
     this.online.reset(f.users, f.people);
     return f.users;
-  }
-
-  /**
-   * One page of who is online, or of a room's members: sorted, names
-   * starting with `prefix` (case-insensitive, for @-completion), after the
-   * name `after` (the last of the previous page). `more` says whether
-   * another page follows.
-   */
-  whoPage(query: Omit<WhoRequest, 'type' | 'id'> = {}): Promise<UsersFrame> {
-    return this.ask({ type: 'who', limit: query.limit ?? 100, ...query });
   }
 
   /** Close on purpose: no reconnect. */
@@ -351,18 +271,12 @@ export class ChatClient extends ClientEvents {
     this.disposeEvents();
   }
 
-  /** A change goes out once with a fresh id: it is not queued across reconnects (a stale edit must not land later). */
-  private change(frame: Omit<ReactFrame, 'id'> | Omit<EditFrame, 'id'> | Omit<DeleteFrame, 'id'>): string | false {
-    const id = randomUUID();
-    return this.write({ ...frame, id }) ? id : false;
-  }
-
   // ------------------------------------------------------------ connection
 
   private dial(): void {
     const conn: Connection = new Connection(
       {
-        endpoint: this.endpoints[this.current],
+        endpoint: this.rotation.endpoint,
         connectTimeout: this.opts.connectTimeout,
         pingInterval: this.opts.pingInterval,
         maxLine: this.opts.maxLine,
@@ -379,7 +293,7 @@ export class ChatClient extends ClientEvents {
       },
     );
     this.conn = conn;
-    this.tried++;
+    this.rotation.dialling();
   }
 
   /** The first frame of each attempt: the name, the session to keep it, and the key to prove. */
@@ -399,14 +313,13 @@ export class ChatClient extends ClientEvents {
     this.outbox.offline();
     this.failWaiting(new ConnectError('the connection dropped'));
     if (e.redial) {
-      this.tried--; // the same server again, now pinned
+      this.rotation.again(); // the same server again, now pinned
       return this.dial();
     }
     const final = e.error !== undefined && FINAL_CONNECT_CODES.has(e.error.code ?? '');
     if (e.wasReady && this._state !== 'closed') this.droppedE.fire(e.bye !== undefined ? `the server closed the connection: ${e.bye}` : `lost the connection to ${this.address}`);
     // Another server of the list may answer: each is tried at once, then the backoff applies.
-    if (!final && this._state !== 'closed' && this.endpoints.length > 1 && this.tried < this.endpoints.length && (this.opts.reconnect || !this.everConnected)) {
-      this.current = (this.current + 1) % this.endpoints.length;
+    if (!final && this._state !== 'closed' && (this.opts.reconnect || !this.everConnected) && this.rotation.next()) {
       if (this.everConnected) this.setState('reconnecting');
       return this.dial();
     }
@@ -425,11 +338,7 @@ export class ChatClient extends ClientEvents {
     }
     if (!this.opts.reconnect || !this.everConnected) return this.setState('closed');
     this.setState('reconnecting');
-    const base = Math.min(this.opts.maxBackoff, this.opts.minBackoff * 2 ** this.attempt);
-    const delay = Math.round(base / 2 + (Math.random() * base) / 2);
-    this.attempt++;
-    this.tried = 0;
-    this.current = (this.current + 1) % this.endpoints.length;
+    const delay = this.rotation.backoff(this.opts.minBackoff, this.opts.maxBackoff);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this._state === 'reconnecting' && !this.conn) this.dial();
@@ -442,10 +351,8 @@ export class ChatClient extends ClientEvents {
     this.session = w.session;
     this.online.reset(w.users, w.people);
     this._online = w.usersCount ?? w.users.length;
-    this.counts.clear();
-    for (const r of w.rooms) this.counts.set(r.name, r.count);
-    this.attempt = 0;
-    this.tried = 0;
+    this.membership.welcomed(w.rooms);
+    this.rotation.welcomed();
     const reconnecting = this.everConnected;
     this.everConnected = true;
     const previousHistory = this.historyId;
@@ -469,7 +376,7 @@ export class ChatClient extends ClientEvents {
     for (const m of w.history) this.ackIfMine(m);
     this.tracker.sync(DEFAULT_ROOM, generalSeq, w.history);
     this.changeTracker.sync(DEFAULT_ROOM, w.rooms.find((r) => r.name === DEFAULT_ROOM)?.rev);
-    for (const room of this.joined) if (room !== DEFAULT_ROOM) this.write(this.joinFrame(room));
+    for (const join of this.membership.rejoinFrames()) this.write(join);
     if (reconnecting) {
       for (const room of this.tracker.rooms) {
         if (!isDmKey(room)) continue;
@@ -498,16 +405,14 @@ export class ChatClient extends ClientEvents {
       case 'typing':
         return this.typingE.fire(f);
       case 'joined':
-        this.joined.add(f.room);
-        this.counts.set(f.room, f.count ?? f.members.length);
+        this.membership.joinedRoom(f);
         for (const m of f.history) this.ackIfMine(m);
         this.tracker.sync(f.room, f.seq, f.history);
         this.changeTracker.sync(f.room, f.rev);
         this.settings.joined(f);
         return this.joinedE.fire(f);
       case 'left':
-        this.joined.delete(f.room);
-        this.counts.delete(f.room);
+        this.membership.left(f.room);
         this.settings.left(f.room);
         return this.leftE.fire(f.room);
       case 'update':
@@ -528,8 +433,7 @@ export class ChatClient extends ClientEvents {
       case 'kick':
         if (f.name === this._name) {
           // Out of the room: not rejoined after a reconnect.
-          this.joined.delete(f.room);
-          this.keys.delete(f.room);
+          this.membership.forget(f.room);
           this.settings.left(f.room);
         }
         return this.kickE.fire(f);
@@ -578,24 +482,13 @@ export class ChatClient extends ClientEvents {
     }
     // A refused join (a ban, +i, +k, +l, a limit): not a room to rejoin after a reconnect.
     if (e.ref === undefined && e.room !== undefined) {
-      this.joined.delete(e.room);
-      this.keys.delete(e.room);
+      this.membership.forget(e.room);
     }
     if (FINAL.has(e.code)) this.setState('closed');
     this.errorE.fire(e);
   }
 
   // ------------------------------------------------------------ plumbing
-
-  private ask<K extends keyof Replies>(request: RequestOf<K> & { type: K }): Promise<Replies[K]> {
-    if (this._state !== 'connected') return Promise.reject(new ConnectError('not connected'));
-    return this.requests.ask<K>(request);
-  }
-
-  private joinFrame(room: string): ClientFrame {
-    const key = this.keys.get(room);
-    return { type: 'join', room, ...(key !== undefined && { key }) };
-  }
 
   /** Our own message came back: it is acknowledged. Known by identity when the server says, so a rename in between does not matter. */
   private ackIfMine(m: ChatMessage): void {
@@ -618,7 +511,7 @@ export class ChatClient extends ClientEvents {
 
   /** Coalesced arrivals and departures: counts, the online list, and a presence event per named change (never our own). */
   private onPeopleFrame(f: PeopleFrame): void {
-    if (f.room !== undefined) this.counts.set(f.room, f.count);
+    if (f.room !== undefined) this.membership.setCount(f.room, f.count);
     else this._online = f.count;
     this.peopleE.fire(f);
     for (const p of presenceEvents(f)) {
@@ -629,7 +522,7 @@ export class ChatClient extends ClientEvents {
   }
 
   /** Write to the live link; false when there is none. */
-  private write(frame: ClientFrame): boolean {
+  protected write(frame: ClientFrame): boolean {
     const conn = this.conn;
     if (!conn?.ready) return false;
     conn.write(frame);
@@ -641,17 +534,6 @@ export class ChatClient extends ClientEvents {
     this._state = s;
     this.stateE.fire(s);
   }
-}
-
-/** The list without repeats (compared as host:port, case-insensitively), in first-seen order. */
-function uniqueEndpoints(list: Endpoint[]): Endpoint[] {
-  const seen = new Set<string>();
-  return list.filter((e) => {
-    const key = formatHostPort(e).toLowerCase();
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 /** Compile time: fails when a frame type is left unhandled. Run time: a frame from a newer server is ignored. */
