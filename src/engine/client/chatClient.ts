@@ -1,31 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { formatHostPort, type Endpoint } from '../address';
-import { normalizeFingerprint } from '../certificate';
+import type { Endpoint } from '../address';
 import type { Identity } from '../identity';
 import { DEFAULT_ROOM, FEATURE_PEOPLE, PROTOCOL_VERSION, isDmKey, type ChatMessage, type ClientFrame, type ErrorCode, type ErrorFrame, type HelloFrame, type PeopleFrame, type Person, type SendFrame, type ServerFrame, type Snippet, type WelcomeFrame } from '../protocol';
 import { presenceEvents } from '../presenceEvents';
 import { RoomMembership } from './roomMembership';
-import { ServerRotation } from './serverRotation';
-import { answerChallenge } from './challengeAnswer';
 import { resolveClientOptions, type ClientOptions, type ClientState, type ResolvedClientOptions } from './clientOptions';
 import { ClientCommands } from './clientCommands';
-import { ConnectError, FINAL_CONNECT_CODES } from './connectError';
-import { Connection, type Ending } from './connection';
+import { ConnectError } from './connectError';
+import { Dialer } from './dialer';
 import { OutgoingFiles } from './outgoingFiles';
 import { Outbox } from './outbox';
-import { PasswordProver } from './passwordProver';
 import { People } from './people';
 import { Requests } from './requests';
 import { RoomSettings } from './roomSettings';
 import { RoomTracker } from './roomTracker';
 import { ChangeTracker } from './changeTracker';
-
-/** A connect() call waiting for the welcome. */
-interface PendingConnect {
-  promise: Promise<WelcomeFrame>;
-  resolve(w: WelcomeFrame): void;
-  reject(e: Error): void;
-}
 
 /** Errors after which resending the same message can succeed. */
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['rate_limited', 'store_failed']);
@@ -38,17 +27,16 @@ const FINAL: ReadonlySet<ErrorCode> = new Set(['replaced', 'auth_failed', 'bad_v
  * server allows, and per-room sequence tracking that fills gaps from history.
  * Messages reach `onMessage` once each, in seq order per room.
  *
- * The parts: a Connection per attempt (the phases of one socket), an Outbox,
- * a RoomTracker, Requests; this class composes them and keeps the client's
- * own state (idle, connecting, connected, reconnecting, closed). The plain
- * commands and requests it sends are in ClientCommands, its events in
- * ClientEvents.
+ * The parts: a Dialer (a Connection per attempt, the servers in turn, the
+ * reconnects), an Outbox, a RoomTracker, Requests; this class composes them
+ * and keeps the client's own state (idle, connecting, connected,
+ * reconnecting, closed). The plain commands and requests it sends are in
+ * ClientCommands, its events in ClientEvents.
  */
 export class ChatClient extends ClientCommands {
   private readonly opts: ResolvedClientOptions;
-  /** The servers this client may dial, and which one next. */
-  private readonly rotation: ServerRotation;
-  private conn?: Connection;
+  /** Getting and keeping the link: servers in turn, reconnects, the pin, connect()'s promise. */
+  private readonly dialer: Dialer;
   private _state: ClientState = 'idle';
   private _name: string;
   private session?: string;
@@ -58,32 +46,22 @@ export class ChatClient extends ClientCommands {
   private readonly tracker: RoomTracker;
   private readonly changeTracker: ChangeTracker;
   protected readonly requests: Requests;
-  private readonly prover: PasswordProver;
   /** The rooms to be in, their keys and their sizes. */
   private readonly membership = new RoomMembership();
   /** Topics, modes, operators and away messages as the server last told them. */
   readonly settings = new RoomSettings();
-  /** connect()'s promise, settled by the welcome or by the attempt's failure. */
-  private pending?: PendingConnect;
-  private reconnectTimer?: NodeJS.Timeout;
-  private everConnected = false;
   private readonly online = new People();
   /** How many are online, as the server last said (welcome, people). */
   private _online = 0;
   private _welcome?: WelcomeFrame;
   /** The server's history id from the last welcome. */
   private historyId?: string;
-  /** The fingerprint trusted for this server: the configured pin, or what verify() accepted. */
-  private pinned?: string;
-  private _fingerprint?: string;
   private readonly files = new OutgoingFiles();
 
   constructor(options: ClientOptions) {
     super();
     this.opts = resolveClientOptions(options);
-    this.rotation = new ServerRotation([{ host: options.host, port: options.port }, ...(options.servers ?? [])]);
     this._name = options.name;
-    this.prover = new PasswordProver(options.password);
     this.requests = new Requests((f) => this.write(f), this.opts.requestTimeout);
     this.tracker = new RoomTracker(
       (m) => {
@@ -101,10 +79,19 @@ export class ChatClient extends ClientCommands {
       (m) => this.updateE.fire(m),
       (room, since) => this.changes(room, since),
     );
-    if (options.tls?.fingerprint !== undefined) {
-      this.pinned = normalizeFingerprint(options.tls.fingerprint);
-      if (!this.pinned) throw new ConnectError(`"${options.tls.fingerprint.slice(0, 100)}" is not a SHA-256 fingerprint (64 hex digits, colons optional)`, 'bad_fingerprint');
-    }
+    this.dialer = new Dialer(this.opts, {
+      state: () => this._state,
+      setState: (s) => this.setState(s),
+      hello: () => this.hello(),
+      welcomed: (w) => this.onWelcomeFrame(w),
+      frame: (f) => this.onFrame(f),
+      lost: () => {
+        this.outbox.offline();
+        this.failWaiting(new ConnectError('the connection dropped'));
+      },
+      dropped: (why) => this.droppedE.fire(why),
+      refused: (error) => this.refusedE.fire(error),
+    });
   }
 
   get state(): ClientState {
@@ -164,11 +151,11 @@ export class ChatClient extends ClientCommands {
   }
   /** The server dialled last, as host:port. */
   get address(): string {
-    return formatHostPort(this.rotation.endpoint);
+    return this.dialer.address;
   }
   /** Every server this client knows, in the order it tries them. */
   get servers(): readonly Endpoint[] {
-    return this.rotation.endpoints;
+    return this.dialer.servers;
   }
   /** The node of a cluster this client is connected to, as its welcome named it. */
   get node(): string | undefined {
@@ -176,7 +163,7 @@ export class ChatClient extends ClientCommands {
   }
   /** SHA-256 fingerprint of the server's certificate on the latest TLS connection (colon hex). */
   get fingerprint(): string | undefined {
-    return this._fingerprint;
+    return this.dialer.fingerprint;
   }
   /** True when this client speaks TLS. */
   get secure(): boolean {
@@ -186,15 +173,7 @@ export class ChatClient extends ClientCommands {
   /** Connect and complete the handshake. Rejects with a ConnectError that says what to do. */
   connect(): Promise<WelcomeFrame> {
     if (this._state === 'connected' && this._welcome) return Promise.resolve(this._welcome);
-    if (this.pending) return this.pending.promise;
-    let settle!: Omit<PendingConnect, 'promise'>;
-    const promise = new Promise<WelcomeFrame>((resolve, reject) => (settle = { resolve, reject }));
-    this.pending = { promise, ...settle };
-    this.setState('connecting');
-    clearTimeout(this.reconnectTimer);
-    // A reconnect attempt already under way answers this call too.
-    if (!this.conn) this.dial();
-    return promise;
+    return this.dialer.connect();
   }
 
   /** Send a message to a room (default `general`) or to a person. Returns its id; it stays in the outbox until echoed. */
@@ -216,10 +195,10 @@ export class ChatClient extends ClientCommands {
    * transfer (files are not resent after a reconnect).
    */
   async sendFile(data: Buffer, name: string, target: { room?: string; to?: string } = {}, onProgress?: (sent: number) => void): Promise<string> {
-    const conn = this.conn;
+    const conn = this.dialer.connection;
     if (this._state !== 'connected' || !conn?.ready) throw new ConnectError('not connected');
     const where = target.to !== undefined ? { to: target.to } : { room: target.room ?? DEFAULT_ROOM };
-    return this.files.send(conn, () => this.conn === conn && conn.ready, data, name, where, onProgress);
+    return this.files.send(conn, () => this.dialer.connection === conn && conn.ready, data, name, where, onProgress);
   }
 
   /** Join a room; `key` for a keyed (+k) room, kept for rejoining after a reconnect. */
@@ -256,13 +235,10 @@ export class ChatClient extends ClientCommands {
   /** Close on purpose: no reconnect. */
   disconnect(): void {
     this.setState('closed');
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
     this.tracker.stop();
     this.outbox.offline();
     this.failWaiting(new ConnectError('disconnected'));
-    this.conn?.close();
-    this.conn = undefined;
+    this.dialer.close();
   }
 
   /** Release everything; the same as disconnect plus dropping listeners. */
@@ -272,29 +248,6 @@ export class ChatClient extends ClientCommands {
   }
 
   // ------------------------------------------------------------ connection
-
-  private dial(): void {
-    const conn: Connection = new Connection(
-      {
-        endpoint: this.rotation.endpoint,
-        connectTimeout: this.opts.connectTimeout,
-        pingInterval: this.opts.pingInterval,
-        maxLine: this.opts.maxLine,
-        tls: this.opts.tls && { pinned: this.pinned, verify: this.opts.tls.verify, servername: this.opts.tls.servername },
-      },
-      {
-        hello: () => this.hello(),
-        answer: (f) => (f.type === 'challenge' ? answerChallenge(f, { address: conn.address, prover: this.prover, identity: this.opts.identity, binding: conn.binding }) : undefined),
-        presented: (fp) => (this._fingerprint = fp),
-        trusted: (fp) => (this.pinned = fp),
-        welcomed: (w) => this.onWelcomeFrame(w),
-        frame: (f) => this.onFrame(f),
-        ended: (e) => this.onEnded(conn, e),
-      },
-    );
-    this.conn = conn;
-    this.rotation.dialling();
-  }
 
   /** The first frame of each attempt: the name, the session to keep it, and the key to prove. */
   private hello(): HelloFrame {
@@ -306,45 +259,6 @@ export class ChatClient extends ClientCommands {
     return h;
   }
 
-  /** An attempt failed or a link closed: settle connect(), tell the person once, then reconnect or stop. */
-  private onEnded(conn: Connection, e: Ending): void {
-    if (conn !== this.conn) return;
-    this.conn = undefined;
-    this.outbox.offline();
-    this.failWaiting(new ConnectError('the connection dropped'));
-    if (e.redial) {
-      this.rotation.again(); // the same server again, now pinned
-      return this.dial();
-    }
-    const final = e.error !== undefined && FINAL_CONNECT_CODES.has(e.error.code ?? '');
-    if (e.wasReady && this._state !== 'closed') this.droppedE.fire(e.bye !== undefined ? `the server closed the connection: ${e.bye}` : `lost the connection to ${this.address}`);
-    // Another server of the list may answer: each is tried at once, then the backoff applies.
-    if (!final && this._state !== 'closed' && (this.opts.reconnect || !this.everConnected) && this.rotation.next()) {
-      if (this.everConnected) this.setState('reconnecting');
-      return this.dial();
-    }
-    const pending = this.pending;
-    this.pending = undefined;
-    if (e.error) {
-      if (e.error.code === 'auth_failed') this.prover.forget();
-      pending?.reject(e.error);
-    }
-    if (this._state === 'closed') return;
-    if (final && e.error) {
-      this.setState('closed');
-      // Whoever called connect() has the error already; a reconnect tells through onRefused.
-      if (!pending) this.refusedE.fire(e.error);
-      return;
-    }
-    if (!this.opts.reconnect || !this.everConnected) return this.setState('closed');
-    this.setState('reconnecting');
-    const delay = this.rotation.backoff(this.opts.minBackoff, this.opts.maxBackoff);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (this._state === 'reconnecting' && !this.conn) this.dial();
-    }, delay);
-  }
-
   private onWelcomeFrame(w: WelcomeFrame): void {
     this._welcome = w;
     this._name = w.name;
@@ -352,9 +266,7 @@ export class ChatClient extends ClientCommands {
     this.online.reset(w.users, w.people);
     this._online = w.usersCount ?? w.users.length;
     this.membership.welcomed(w.rooms);
-    this.rotation.welcomed();
-    const reconnecting = this.everConnected;
-    this.everConnected = true;
+    const reconnecting = this.dialer.welcomed();
     const previousHistory = this.historyId;
     this.historyId = w.server.history;
     this.setState('connected');
@@ -368,8 +280,7 @@ export class ChatClient extends ClientCommands {
       this.tracker.restart();
       this.changeTracker.restart();
     }
-    const pending = this.pending;
-    this.pending = undefined;
+    const pending = this.dialer.takePending();
     this.settings.welcome(w);
     this.welcomeE.fire(w);
     pending?.resolve(w);
@@ -523,7 +434,7 @@ export class ChatClient extends ClientCommands {
 
   /** Write to the live link; false when there is none. */
   protected write(frame: ClientFrame): boolean {
-    const conn = this.conn;
+    const conn = this.dialer.connection;
     if (!conn?.ready) return false;
     conn.write(frame);
     return true;
