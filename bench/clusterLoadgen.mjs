@@ -23,15 +23,10 @@
 import * as net from 'node:net';
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { procCpuSeconds, procRssKb } from './lib/proc.mjs';
 
 const CLK_TCK = 100; // getconf CLK_TCK on Linux x86-64
 const PAYLOAD_LEN = 30;
-
-export function procCpuSeconds(pid) {
-  const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime + stime, all threads
-}
 
 /**
  * CPU seconds of a process and everything below it: each live process's own
@@ -72,10 +67,6 @@ function cpuByPid(cfg) {
   return cfg.pids ? cfg.pids.map((pid) => treeCpuSeconds(pid)) : [];
 }
 
-export function procRssKb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : NaN;
-}
 
 const now = () => performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -430,7 +421,7 @@ async function main() {
   };
   const clients = await connectAll(cfg, adapter, onPayload, stats);
   result.connectMs = now() - tc0;
-  await settle(state, cfg.settleMs ?? 300, 60_000);
+  await settle(state, Number(process.env.LG_SETTLE ?? cfg.settleMs ?? 300), 60_000);
   result.connectCpuS = serverCpuSeconds(cfg) - cpuC0;
   await sleep(cfg.rssWaitMs ?? 200);
   result.rssBeforeKb = rss0;

@@ -128,6 +128,19 @@ export function isGuestId(id: string): boolean {
 }
 
 /**
+ * The identity someone proved, which IRC shows as their account; undefined
+ * for a guest. Takes a session, a Person from a bus event or a message's
+ * author, and treats anything that is not a proven id (no id, a guest id, a
+ * `guest` flag, an event from a node that did not say) as a guest, so an
+ * account is never shown for someone who proved nothing.
+ */
+export function provenIdentity(who: { id?: unknown; guest?: unknown }): string | undefined {
+  const { id } = who;
+  if (who.guest === true || typeof id !== 'string') return undefined;
+  return id.startsWith(ED25519) || id.startsWith(CERT) ? id : undefined;
+}
+
+/**
  * A short fingerprint of an identity for people to compare, like SSH's:
  * the first 8 bytes of SHA-256 over the id, as four groups of hex
  * (`3f2a 9c11 07be 4d5e`). Guests have none worth comparing, but get one anyway.

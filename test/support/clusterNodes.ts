@@ -64,6 +64,7 @@ export class Crowd {
   readonly clients: ChatClient[] = [];
   readonly got = new Map<ChatClient, ChatMessage[]>();
   private sent = 0;
+  private readonly sentBy = new Map<ChatClient, number>();
 
   /** Connects a client to `first`, with the other nodes as its fallbacks. */
   async add(name: string, first: ClusterNode, all: readonly ClusterNode[], options: { reconnect?: boolean } = {}): Promise<ChatClient> {
@@ -82,9 +83,13 @@ export class Crowd {
     return c;
   }
 
-  /** Each client queues `per` messages (its outbox paces them under the server's rate limit). */
+  /** Each client queues `per` more messages, numbered on from its last (its outbox paces them under the server's rate limit). */
   send(per: number, clients: readonly ChatClient[] = this.clients): void {
-    for (const c of clients) for (let i = 0; i < per; i++) c.send(`${c.name} #${i}`);
+    for (const c of clients) {
+      const from = this.sentBy.get(c) ?? 0;
+      for (let i = from; i < from + per; i++) c.send(`${c.name} #${i}`);
+      this.sentBy.set(c, from + per);
+    }
     this.sent += per * clients.length;
   }
 

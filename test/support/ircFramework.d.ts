@@ -32,6 +32,7 @@ declare module 'irc-framework' {
     notice(target: string, message: string, tags?: Record<string, string>): void;
     action(target: string, message: string): void;
     changeNick(nick: string): void;
+    whois(target: string): void;
     raw(...input: string[]): void;
     quit(message?: string): void;
     user: { nick: string; username: string };

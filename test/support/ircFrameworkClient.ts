@@ -105,6 +105,13 @@ export class IrcFrameworkClient {
     return this.waitFor('privmsg', (e) => e.nick === from && e.target === target && e.message === text);
   }
 
+  /** Sends WHOIS and resolves with what irc-framework gathered from this answer (`account` comes from 330, `server` from 312). */
+  whois(nick: string): Promise<Record<string, unknown>> {
+    const earlier = new Set(this.events.filter((e) => e.name === 'whois').map((e) => e.arg));
+    this.client.whois(nick);
+    return this.waitFor('whois', (e) => e.nick === nick && !earlier.has(e));
+  }
+
   /** Changes nick and resolves once the server confirms it. */
   async changeNick(nick: string): Promise<void> {
     const old = this.nick;

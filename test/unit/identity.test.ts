@@ -18,6 +18,7 @@ import {
   loadIdentity,
   loadOrCreateIdentity,
   newGuestId,
+  provenIdentity,
   publicKeyProblem,
   saveIdentity,
   tlsBinding,
@@ -59,6 +60,18 @@ describe('identity keys', () => {
     assert.equal(idOfCertificate('AB:CD:' + 'EF:'.repeat(29) + '01'), 'cert:abcd' + 'ef'.repeat(29) + '01');
     assert.match(fingerprintOf(generateIdentity().id), /^[0-9a-f]{4}( [0-9a-f]{4}){3}$/);
     assert.notEqual(fingerprintOf('ed25519:a'), fingerprintOf('ed25519:b'));
+  });
+
+  it('shows a proven identity (IRC\'s account) only for a key or a certificate, never for a guest or a person without an id', () => {
+    const key = generateIdentity().id;
+    const cert = idOfCertificate('ab'.repeat(32));
+    assert.equal(provenIdentity({ id: key }), key);
+    assert.equal(provenIdentity({ id: cert, guest: false }), cert, 'a session that proved a certificate');
+    assert.equal(provenIdentity({ id: key, guest: true }), undefined, 'the guest flag wins');
+    assert.equal(provenIdentity({ id: newGuestId() }), undefined, 'a guest id without the flag');
+    assert.equal(provenIdentity({}), undefined, 'an event from a node that did not say');
+    assert.equal(provenIdentity({ id: 42 }), undefined);
+    assert.equal(provenIdentity({ id: 'alice' }), undefined, 'a name is no identity');
   });
 
   it('round-trips through PEM and refuses keys of another kind', () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BusEvent } from '../buses/bus';
 import type { ChatMessage, FileChunkEvent, FileOfferEvent, ModeChange, Person, UpdateChange } from '../protocol';
-import { foldName, type RoomState } from '../stores/store';
+import { foldName, type MessageDraft, type RoomState } from '../stores/store';
 
 /**
  * What server nodes tell each other over the Bus: protocol-neutral events,
@@ -16,6 +16,8 @@ import { foldName, type RoomState } from '../stores/store';
  * Topics (see the functions below):
  * - `room:<room>`: room messages, typing, files offered to the room (only the
  *   nodes with members in the room subscribe);
+ * - `node:<node id>`: room messages another node forwards to this one, the
+ *   room's leader, to store (server/roomAppender.ts), and the leader's answers;
  * - `person:<identity id>`: direct messages, typing and files for one
  *   identity, subscribed by every node that holds a connection of it (one
  *   person may have two windows open, on two nodes);
@@ -26,6 +28,13 @@ import { foldName, type RoomState } from '../stores/store';
  *   settings, kicks and away status (RoomPeopleEvent below), which
  *   server/roomCommands.ts and awayBook.ts hear.
  *
+ * Presence (`online`, `rename`, `join`, rosters) carries the Person: the
+ * name, the identity id and the guest flag, so every node's Directory knows
+ * who is behind a remote name (DMs go to their identity; IRC shows a proven
+ * one as the account). A receiver shows an identity only when the event names
+ * a proven one (see provenIdentity): an event without an id, from a node
+ * that did not say, stands for a guest.
+ *
  * Names are unique across nodes through Bus leases on `name:<folded name>`.
  * A session that moves to another node (its node died) proves itself by the
  * hash of its session token, which `online` and rosters carry.
@@ -33,7 +42,8 @@ import { foldName, type RoomState } from '../stores/store';
 
 /** Events on a room's topic. */
 export type RoomEvent =
-  | { kind: 'message'; message: ChatMessage; origin: number }
+  /** `originNode`: the node whose connection `origin` sent it, when another node (the room's leader) stored and published it. */
+  | { kind: 'message'; message: ChatMessage; origin: number; originNode?: string }
   /** A message changed: its whole latest state (see ConversationRelay), and what changed. */
   | { kind: 'update'; message: ChatMessage; rev: number; origin: number; change?: UpdateChange }
   | { kind: 'typing'; name: string; room: string; origin: number }
@@ -52,6 +62,15 @@ export type FileEvent =
   | { kind: 'file_chunk'; chunk: FileChunkEvent; origin: number }
   | { kind: 'file_done'; id: string; sender: string; origin: number }
   | { kind: 'file_abort'; id: string; sender: string; reason: string; origin: number };
+
+/** Events on a node's own topic: room messages stored through the room's leader (see RoomAppender). */
+export type NodeEvent =
+  /** To the leader: store this message of connection `origin` of the sending node, and publish it. */
+  | { kind: 'append'; draft: MessageDraft; origin: number }
+  /** From the leader: the message was stored already (a resend). */
+  | { kind: 'appended'; message: ChatMessage }
+  /** From the leader: the store refused or failed. */
+  | { kind: 'append_failed'; author: string; id: string; error: string };
 
 /** One person as a roster lists them: their name, identity, and rooms. */
 export interface RosterEntry extends Person {
@@ -112,6 +131,11 @@ export function personTopic(id: string): string {
   return 'person:' + id;
 }
 
+/** One node's own topic (see NodeEvent). */
+export function nodeTopic(node: string): string {
+  return 'node:' + node;
+}
+
 /** The lease that makes a name unique across nodes. */
 export function nameLease(name: string): string {
   return 'name:' + foldName(name);
@@ -126,6 +150,6 @@ export function sessionHash(token: string): string {
 }
 
 /** Our events are plain JSON by construction; the Bus type wants that said. */
-export function asBusEvent(e: RoomEvent | PersonEvent | PeopleEvent): BusEvent {
+export function asBusEvent(e: RoomEvent | PersonEvent | PeopleEvent | NodeEvent): BusEvent {
   return e as unknown as BusEvent;
 }

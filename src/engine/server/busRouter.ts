@@ -1,7 +1,7 @@
 import type { Bus, BusEvent, BusStatus } from '../buses/bus';
 import type { ChatMessage, Person } from '../protocol';
 import type { Store } from '../stores/store';
-import { asBusEvent, PEOPLE_TOPIC, personTopic, roomTopic, sessionHash, type PeopleEvent, type PersonEvent, type RosterEntry, type RoomEvent } from './busEvents';
+import { asBusEvent, nodeTopic, PEOPLE_TOPIC, personTopic, roomTopic, sessionHash, type NodeEvent, type PeopleEvent, type PersonEvent, type RosterEntry, type RoomEvent } from './busEvents';
 import type { Connection } from './connection';
 import type { Delivery } from './delivery';
 import { DirectCatchUp } from './directCatchUp';
@@ -11,7 +11,9 @@ import type { FileRelay } from './fileRelay';
 import type { PresenceBatcher } from './presenceBatcher';
 import { HEARTBEAT_MS, Heartbeat, NODE_TIMEOUT_MS } from './heartbeat';
 import type { Registry } from './registry';
+import { FORWARD_WAIT_MS, RoomAppender, type RoomAppendResult } from './roomAppender';
 import { GAP_WAIT_MS, RoomSequencer } from './roomSequencer';
+import type { MessageDraft } from '../stores/store';
 
 /** What the router needs from the server. */
 export interface BusRouterHost {
@@ -42,6 +44,8 @@ export class BusRouter {
   private readonly sequencer: RoomSequencer;
   private readonly dms: DirectCatchUp;
   private readonly heartbeat: Heartbeat;
+  private readonly appender: RoomAppender;
+  private linkUp = true;
   private offStatus?: () => void;
   /** Local sessions of each identity that watch its topic: one subscription for all of them. */
   private readonly watchers = new Map<string, number>();
@@ -61,11 +65,26 @@ export class BusRouter {
     this.sequencer = new RoomSequencer(store, sequencerHost, timings.gapWaitMs ?? GAP_WAIT_MS);
     this.dms = new DirectCatchUp(store, { deliver: (conn, m, own) => (own ? this.delivery.toConn(conn, m) : this.delivery.toConns([conn], m)), participant: (conn) => conn.session.id, warn: host.warn });
     this.heartbeat = new Heartbeat({ beat: () => this.toPeople({ kind: 'alive' }), expire: (node) => this.expire(node) }, Date.now(), timings.heartbeatMs ?? HEARTBEAT_MS, timings.nodeTimeoutMs ?? NODE_TIMEOUT_MS);
+    this.appender = new RoomAppender(
+      store,
+      {
+        nodeId: bus.nodeId,
+        nodes: () => this.heartbeat.nodes(),
+        linkUp: () => this.linkUp,
+        send: (node, e) => bus.publish(nodeTopic(node), asBusEvent(e)),
+        publish: (message, originNode, origin) => this.toRoom(message.room, { kind: 'message', message, origin, originNode }),
+        seen: (room) => this.sequencer.seen(room),
+        missed: (room, messages) => this.missed(room, messages),
+        warn: host.warn,
+      },
+      timings.forwardWaitMs ?? FORWARD_WAIT_MS,
+    );
   }
 
   /** Join the bus: listen to `people`, and once that is live, ask the other nodes who they hold. */
   async start(): Promise<void> {
     this.watch(PEOPLE_TOPIC, (e, from) => this.onPeople(e as unknown as PeopleEvent, from));
+    this.watch(nodeTopic(this.bus.nodeId), (e, from) => this.appender.onNode(e as unknown as NodeEvent, from));
     this.offStatus = this.bus.onStatus((s) => this.onStatus(s));
     await this.bus.settled();
     this.toPeople({ kind: 'roster?' });
@@ -73,6 +92,7 @@ export class BusRouter {
 
   /** Leave the bus (the node is closing). */
   stop(): void {
+    this.appender.stop();
     this.offStatus?.();
     for (const off of this.subscriptions.values()) off();
     this.subscriptions.clear();
@@ -96,6 +116,15 @@ export class BusRouter {
   /** How far this node has a room, for Store.append (see RoomSequencer.seen). */
   seen(room: string): number | undefined {
     return this.sequencer.seen(room);
+  }
+
+  /**
+   * Store a room message (not a reply), through the room's leader when
+   * several nodes share the store (see RoomAppender); `origin` is the
+   * sending connection. Unless `published`, the caller publishes it.
+   */
+  appendRoom(draft: MessageDraft, origin: number): Promise<RoomAppendResult> {
+    return this.appender.append(draft, origin);
   }
 
   /**
@@ -167,8 +196,11 @@ export class BusRouter {
 
   private onRoom(room: string, e: RoomEvent, from: string): void {
     switch (e.kind) {
-      case 'message':
-        return this.sequencer.accept(room, e.message, this.origin(from, e.origin));
+      case 'message': {
+        const originNode = e.originNode ?? from;
+        this.appender.published(e.message, originNode);
+        return this.sequencer.accept(room, e.message, this.origin(originNode, e.origin));
+      }
       case 'update':
         return this.delivery.toRoom(room, { type: 'update', room, rev: e.rev, message: e.message, ...(e.change && { change: e.change }) });
       case 'typing':
@@ -292,6 +324,7 @@ export class BusRouter {
    * other nodes to catch up on what this node published meanwhile.
    */
   private onStatus(s: BusStatus): void {
+    this.linkUp = s === 'up';
     if (s === 'down') {
       this.heartbeat.down();
       void this.dms.down(this.registry.everyone());

@@ -94,6 +94,8 @@ export interface ClusterTimings {
   nodeTimeoutMs: number;
   /** How long a room message whose predecessor is missing waits before the gap is read from the store. Default 300. */
   gapWaitMs: number;
+  /** How long a node waits for a room's leader to store a message it forwarded before storing it itself. Default 1000. */
+  forwardWaitMs: number;
 }
 
 /** The numeric limits of a running server, every default filled in. */

@@ -1,3 +1,4 @@
+import { provenIdentity } from '../identity';
 import type { Ban, RoomStateView } from '../protocol';
 import type { HistoryPage, HistoryQuery, Store } from '../stores/store';
 import type { Connection, Session } from './connection';
@@ -55,6 +56,12 @@ export interface ServerView {
   person(name: string): PersonView | undefined;
   /** The session of someone on this node (cheap: for every line written). */
   session(name: string): Session | undefined;
+  /**
+   * The identity someone online proved (IRC's account), on this node or
+   * another (from their presence on the bus); undefined for a guest or
+   * someone offline. Cheap: asked for every JOIN written.
+   */
+  accountOf(name: string): string | undefined;
   /** The members of a room on every node. */
   members(room: string): string[];
   /**
@@ -147,6 +154,13 @@ export class ChatServerView implements ServerView {
 
   session(name: string): Session | undefined {
     return this.p.registry.find(name)?.session;
+  }
+
+  accountOf(name: string): string | undefined {
+    const local = this.p.registry.find(name)?.session;
+    if (local) return provenIdentity(local);
+    const remote = this.p.directory.find(name);
+    return remote && provenIdentity(remote);
   }
 
   members(room: string): string[] {

@@ -1,3 +1,4 @@
+import { provenIdentity } from '../../identity';
 import { presenceEvents } from '../../presenceEvents';
 import { isDmKey, type ChatMessage, type FileOfferEvent, type PresenceFrame, type ServerFrame, type TypingEvent } from '../../protocol';
 import type { FrameEncoder } from '../../server/codec';
@@ -18,7 +19,7 @@ export interface PeopleLookup {
   nickOf(name: string): string;
   /** `nick!user@host` for a chat name. */
   maskOf(name: string): string;
-  /** The account (identity) someone proved, if any. */
+  /** The account (identity) someone online proved, on any node; undefined for a guest. */
   accountOf(name: string): string | undefined;
   /** The real name IRC shows for someone. */
   realnameOf(name: string): string;
@@ -99,7 +100,8 @@ export class IrcEncoder implements FrameEncoder {
     };
     // Only message-tags shows the msgid; making it costs a Buffer per message.
     if (this.caps.has('message-tags')) d.msgid = msgidFor({ room: m.room, seq: m.seq });
-    const account = this.people.accountOf(m.sender);
+    // The author the server stamped, not whoever holds the name now: right for history, and for senders on other nodes.
+    const account = provenIdentity({ id: m.author });
     if (account !== undefined) d.account = account;
     if (m.replyTo !== undefined) return ircLinesToMessages(this.reply(m, m.replyTo, d), m.ts, d);
     return ircLinesToMessages(this.people.linesOf(m), m.ts, d);

@@ -122,13 +122,12 @@ export class IrcProtocol implements WireProtocol, PeopleLookup {
   }
 
   /**
-   * The account IRC shows for someone on this node: the identity they proved
-   * (`cert:…` for SASL EXTERNAL, `ed25519:…` for a panel or terminal key).
-   * Guests have none, which is how IRC tells them apart.
+   * The account IRC shows for someone online on any node of the cluster:
+   * the identity they proved (`cert:…` for SASL EXTERNAL, `ed25519:…` for a
+   * panel or terminal key). Guests have none, which is how IRC tells them apart.
    */
   accountOf(name: string): string | undefined {
-    const s = this.viewRef?.session(name);
-    return s === undefined || s.guest ? undefined : s.id;
+    return this.viewRef?.accountOf(name);
   }
 
   sharesChannel(session: Session, name: string): boolean {
