@@ -2,8 +2,7 @@ import * as vscode from 'vscode';
 import { ChatClient } from '../engine/client/chatClient';
 import type { ClientOptions } from '../engine/client/clientOptions';
 import { ConnectError } from '../engine/client/connectError';
-import { DEFAULT_ROOM, dmKey, isDmKey, type ChatMessage, type Person, type Snippet } from '../engine/protocol';
-import { keyChangeWarning } from '../engine/knownPeople';
+import { isDmKey, type ChatMessage, type Snippet } from '../engine/protocol';
 import { KeyChangeWatch } from './keyChangeWatch';
 import { Conversation } from './conversation';
 import { messageLink } from '../shared/messageLink';
@@ -105,7 +104,7 @@ export class ChatSession implements vscode.Disposable {
       initMessage: () => this.initMessage(),
       roomSettings: (room) => this.roomSettings(room),
       members: (room) => this.nav.members(room),
-      checkKeys: (people) => this.checkKeys(people),
+      checkKeys: (people) => this.keys?.warnIn(this.convo, people, (room, text) => this.system(room, text)),
       postUsers: () => this.postUsers(),
       postRooms: () => this.postRooms(),
       postTyping: (room) => this.postTyping(room),
@@ -385,25 +384,6 @@ export class ChatSession implements vscode.Disposable {
       this.log.warn(`${kind} failed: ${(err as Error).message}`);
       void vscode.window.showErrorMessage(vscode.l10n.t('Chat: {0}', (err as Error).message));
       return undefined;
-    }
-  }
-
-  /**
-   * Someone appeared under a name this editor knew with another identity key
-   * (the operator released it, or a guest holds it now): a warning line, like
-   * SSH's for a changed host key, where the person looks and in the old
-   * direct conversation. Remembered per server in global state.
-   */
-  private checkKeys(people: readonly Person[]): void {
-    const server = this.convo.address;
-    if (!server || !this.keys) return;
-    for (const change of this.keys.see(server, people, this.convo.myId ?? undefined)) {
-      const text = keyChangeWarning(change);
-      this.log.warn(text);
-      const rooms = new Set([this.convo.active, DEFAULT_ROOM]);
-      const myId = this.convo.myId;
-      if (myId !== null && this.convo.hasRoom(dmKey(myId, change.was))) rooms.add(dmKey(myId, change.was));
-      for (const room of rooms) this.system(room, text);
     }
   }
 
