@@ -28,6 +28,10 @@ describe('RoomAppender: a room leader stores every node’s messages', () => {
     state: {
       /** While false, events sent to this node are lost (it died). */
       listening: boolean;
+      /** While false, what this node publishes to the room is lost (the bus dropped it). */
+      publishing: boolean;
+      /** How far this node has delivered the room (RoomSequencer.seen). */
+      seen: number | undefined;
       linkUp: boolean;
       failStore: boolean;
     };
@@ -38,7 +42,7 @@ describe('RoomAppender: a room leader stores every node’s messages', () => {
     nodes = new Map();
     const storedBy: string[] = [];
     for (const id of ids) {
-      const state = { listening: true, linkUp: true, failStore: false };
+      const state: Node['state'] = { listening: true, publishing: true, seen: undefined, linkUp: true, failStore: false };
       const sent: Node['sent'] = [];
       const warnings: string[] = [];
       const nodeStore: Pick<Store, 'append'> = {
@@ -63,12 +67,13 @@ describe('RoomAppender: a room leader stores every node’s messages', () => {
             });
           },
           publish: (message, originNode) => {
+            if (!state.publishing) return;
             const copy = JSON.parse(JSON.stringify(message)) as ChatMessage;
             setImmediate(() => {
               for (const n of nodes.values()) n.appender.published(copy, originNode);
             });
           },
-          seen: () => undefined,
+          seen: () => state.seen,
           missed: () => undefined,
           warn: (w) => warnings.push(w),
         },
@@ -142,6 +147,22 @@ describe('RoomAppender: a room leader stores every node’s messages', () => {
     assert.equal(second.message.seq, 2);
     assert.equal(other.sent.filter((e) => e.to === leader.id).length, 1, 'the second was not sent to the silent leader');
     assert.notEqual(other.appender.leader('general'), leader.id);
+  });
+
+  it('the leader stored it but its publish was lost: the sending node has it published, unless it delivered that seq already', async () => {
+    const { leader, other } = roles('general');
+    leader.state.publishing = false;
+    other.state.seen = 0;
+    const lost = await other.appender.append(draft('general', 'm1'), 7);
+    assert.deepEqual([lost.message.seq, lost.duplicate, lost.published], [1, false, undefined], 'not yet delivered here: the caller publishes it');
+    assert.deepEqual(other.storedBy, [leader.id, other.id]);
+
+    makeNodes(['a', 'b', 'c']);
+    const again = roles('general');
+    again.leader.state.publishing = false;
+    again.other.state.seen = 1; // a gap fill delivered seq 1 here meanwhile
+    const filled = await again.other.appender.append(draft('general', 'm1'), 7);
+    assert.deepEqual([filled.message.seq, filled.duplicate], [1, true], 'delivered here already: acknowledged as a resend');
   });
 
   it('the leader’s store failure reaches the sender’s node as a StoreError', async () => {

@@ -137,7 +137,14 @@ export class RoomAppender {
 
   /** Through the leader; stored here when it does not answer in time (see the class comment). */
   private async forwardOrStore(leader: string, key: string, draft: MessageDraft, origin: number): Promise<RoomAppendResult> {
-    return (await this.forward(leader, key, draft, origin)) ?? this.store.append(draft, () => this.host.seen(draft.room));
+    const forwarded = await this.forward(leader, key, draft, origin);
+    if (forwarded) return forwarded;
+    const stored = await this.store.append(draft, () => this.host.seen(draft.room));
+    // The leader stored it, but its publish was lost or is late, and this node has not delivered that seq yet: the
+    // caller publishes it, so every node's sequencer delivers it once, the sender's copy in its place. Acknowledged
+    // as a resend instead, the sender would get it a second time when the gap before the next message is filled.
+    if (stored.duplicate && stored.message.seq > (this.host.seen(draft.room) ?? Infinity)) return { ...stored, duplicate: false };
+    return stored;
   }
 
   private forward(leader: string, key: string, draft: MessageDraft, origin: number): Promise<RoomAppendResult | undefined> {
