@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import Redis from 'ioredis';
+import { rendezvous } from '../../src/engine/server/roomAppender';
 import { ensureCliBuilt } from '../support/cliProcess';
 import { Crowd, eventually, startNode, type ClusterNode } from '../support/clusterNodes';
 import { startPostgres, startRedis, type RealPostgres, type RealRedis } from '../support/realServers';
@@ -97,5 +98,26 @@ describe('cluster: one node stores each room’s messages', function () {
     await eventually(() => published.length === 30, () => `${published.length} of 30 message events seen on Redis`, 10_000);
     const publishers = new Set(published.map((p) => p.publisher));
     assert.equal(publishers.size, 1, `one node published every message of the last round, not ${publishers.size}`);
+  });
+
+  it('a node of an earlier release (alive, but not saying it leads) is never picked as a room’s leader', async () => {
+    const live = [...new Set(published.map((p) => p.publisher))];
+    const outputs = nodes.map((n) => n.output().length);
+    // An id that would win the room's rendezvous against every live node.
+    let old = '';
+    for (let i = 0; old === ''; i++) if (live.every((n) => rendezvous(`old-${i}`, 'general') > rendezvous(n, 'general'))) old = `old-${i}`;
+    const pub = new Redis(redis.url);
+    try {
+      await pub.publish('tcp-chat:0:people', JSON.stringify({ n: old, e: { kind: 'alive' } }));
+    } finally {
+      pub.disconnect();
+    }
+    published.length = 0;
+    crowd.send(5);
+    await crowd.settle(60_000);
+    crowd.check();
+    for (const [i, n] of nodes.entries()) assert.doesNotMatch(n.output().slice(outputs[i]), /did not store a message/, `${n.name} never waited for ${old}`);
+    await eventually(() => published.length === 30, () => `${published.length} of 30 message events seen on Redis`, 10_000);
+    assert.equal(new Set(published.map((p) => p.publisher)).size, 1);
   });
 });

@@ -114,7 +114,7 @@ describe('RoomAppender: a room leader stores every node’s messages', () => {
   it('the leader stores its own messages itself, and the caller publishes them', async () => {
     const { leader } = roles('general');
     const r = await leader.appender.append(draft('general', 'm1'), 1);
-    assert.equal(r.published, false);
+    assert.equal(r.published, undefined);
     assert.deepEqual(leader.storedBy, [leader.id]);
     assert.equal(leader.sent.length, 0);
   });
@@ -134,7 +134,7 @@ describe('RoomAppender: a room leader stores every node’s messages', () => {
     const t0 = Date.now();
     const r = await other.appender.append(draft('general', 'm1'), 7);
     assert.ok(Date.now() - t0 >= WAIT - 5, 'it waited for the leader first');
-    assert.equal(r.published, false, 'so the caller publishes it');
+    assert.equal(r.published, undefined, 'so the caller publishes it');
     assert.deepEqual(other.storedBy, [other.id]);
     assert.equal(other.warnings.length, 1);
     assert.match(other.warnings[0], new RegExp(`node ${leader.id} did not store a message for general`));
@@ -155,7 +155,7 @@ describe('RoomAppender: a room leader stores every node’s messages', () => {
     const { leader, other } = roles('general');
     other.state.linkUp = false;
     const r = await other.appender.append(draft('general', 'm1'), 7);
-    assert.equal(r.published, false);
+    assert.equal(r.published, undefined);
     assert.deepEqual(other.storedBy, [other.id]);
     assert.equal(other.sent.length, 0);
     assert.notEqual(leader.id, other.id);
@@ -179,7 +179,7 @@ describe('RoomAppender: a room leader stores every node’s messages', () => {
     const pending = other.appender.append(draft('general', 'm1'), 7);
     other.appender.stop();
     const r = await pending;
-    assert.equal(r.published, false);
+    assert.equal(r.published, undefined);
     assert.deepEqual(other.storedBy, [other.id]);
     assert.equal(other.warnings.length, 0, 'no leader was blamed');
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus, BusEvent, BusListener, BusStatus } from './bus';
+import { deepFreeze } from './deepFreeze';
 
 interface Subscription {
   listener: BusListener;
@@ -126,12 +127,4 @@ export class LocalBus implements Bus {
   private assertOpen(): void {
     if (this.closed) throw new Error('the bus is closed');
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

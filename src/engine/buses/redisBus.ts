@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { redactSecrets, redactUrl } from '../redactUrl';
 import type { Bus, BusEvent, BusListener, BusStatus } from './bus';
+import { deepFreeze } from './deepFreeze';
 
 /** How a RedisBus behaves beyond its URL. */
 export interface RedisBusOptions {
@@ -306,13 +307,6 @@ export class RedisBus implements Bus {
   }
 }
 
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
 
 function isEnvelope(v: unknown): v is Envelope {
   if (typeof v !== 'object' || v === null) return false;

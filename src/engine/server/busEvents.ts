@@ -91,8 +91,12 @@ export type PeopleEvent =
   | { kind: 'roster?'; node?: string }
   /** A node's answer: everyone it holds now, with their rooms (it replaces what was known of that node). */
   | { kind: 'roster'; people: RosterEntry[] }
-  /** A node is alive (sent every HEARTBEAT_MS). */
-  | { kind: 'alive' }
+  /**
+   * A node is alive (sent every HEARTBEAT_MS). `leads`: it stores rooms'
+   * messages for other nodes (server/roomAppender.ts); a node of an earlier
+   * release does not say so, and is never picked as a room's leader.
+   */
+  | { kind: 'alive'; leads?: true }
   /** A node's link to the bus came back: what it published meanwhile was lost, so every node catches its rooms up from the store. */
   | { kind: 'resync' }
   | RoomPeopleEvent;

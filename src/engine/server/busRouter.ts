@@ -45,6 +45,8 @@ export class BusRouter {
   private readonly dms: DirectCatchUp;
   private readonly heartbeat: Heartbeat;
   private readonly appender: RoomAppender;
+  /** Other nodes that said they store rooms' messages for others (`alive` with `leads`). */
+  private readonly leaders = new Set<string>();
   private linkUp = true;
   private offStatus?: () => void;
   /** Local sessions of each identity that watch its topic: one subscription for all of them. */
@@ -64,12 +66,12 @@ export class BusRouter {
     const sequencerHost = { deliver: (room: string, m: ChatMessage, sender: Connection | undefined) => this.deliverRoomMessage(room, m, sender), settled: () => bus.settled(), warn: host.warn };
     this.sequencer = new RoomSequencer(store, sequencerHost, timings.gapWaitMs ?? GAP_WAIT_MS);
     this.dms = new DirectCatchUp(store, { deliver: (conn, m, own) => (own ? this.delivery.toConn(conn, m) : this.delivery.toConns([conn], m)), participant: (conn) => conn.session.id, warn: host.warn });
-    this.heartbeat = new Heartbeat({ beat: () => this.toPeople({ kind: 'alive' }), expire: (node) => this.expire(node) }, Date.now(), timings.heartbeatMs ?? HEARTBEAT_MS, timings.nodeTimeoutMs ?? NODE_TIMEOUT_MS);
+    this.heartbeat = new Heartbeat({ beat: () => this.toPeople({ kind: 'alive', leads: true }), expire: (node) => this.expire(node) }, Date.now(), timings.heartbeatMs ?? HEARTBEAT_MS, timings.nodeTimeoutMs ?? NODE_TIMEOUT_MS);
     this.appender = new RoomAppender(
       store,
       {
         nodeId: bus.nodeId,
-        nodes: () => this.heartbeat.nodes(),
+        nodes: () => (this.leaders.size === 0 ? NO_NODES : this.heartbeat.nodes().filter((n) => this.leaders.has(n))),
         linkUp: () => this.linkUp,
         send: (node, e) => bus.publish(nodeTopic(node), asBusEvent(e)),
         publish: (message, originNode, origin) => this.toRoom(message.room, { kind: 'message', message, origin, originNode }),
@@ -248,6 +250,7 @@ export class BusRouter {
     const mine = from === this.bus.nodeId;
     // A node back from the dead (or a partition) says it is alive before anything else: ask who it holds.
     if (!mine && this.heartbeat.hear(from) && e.kind === 'alive') this.toPeople({ kind: 'roster?', node: from });
+    if (!mine && e.kind === 'alive') this.heardAlive(from, e.leads === true);
     switch (e.kind) {
       // Arrivals and departures are coalesced (see PresenceBatcher); a rename is rare and goes out at once.
       case 'online':
@@ -301,8 +304,22 @@ export class BusRouter {
     this.host.warn(`another node admitted ${name}, whom this node holds with another session`);
   }
 
+  /**
+   * Whether a node may lead rooms. One that just said so for the first time
+   * (it started, or came back) hears at once that this node is alive too,
+   * rather than at this node's next beat: until then it would not count
+   * this node as a leader, and would store for itself what this node leads.
+   */
+  private heardAlive(node: string, leads: boolean): void {
+    if (!leads) return void this.leaders.delete(node);
+    if (this.leaders.has(node)) return;
+    this.leaders.add(node);
+    this.toPeople({ kind: 'alive', leads: true });
+  }
+
   /** A node went silent: its people leave their rooms and go offline here. */
   private expire(node: string): void {
+    this.leaders.delete(node);
     const gone = this.directory.expire(node);
     if (gone.length > 0) this.host.warn(`node ${node} went silent: ${gone.length} people it held are offline now`);
     this.tell({ online: [], offline: gone.map((p) => p.name), joined: [], left: gone.flatMap((p) => p.rooms.map((room) => ({ name: p.name, room }))) });
@@ -344,6 +361,9 @@ export class BusRouter {
     this.host.warn(`ignored a bus event of unknown kind ${JSON.stringify(kind)}`);
   }
 }
+
+/** No other node to lead a room: the single-node case, on every message's path, allocates nothing. */
+const NO_NODES: readonly string[] = [];
 
 /** The identity fields of a presence frame. */
 function who(p: Person): { id: string; guest?: true } {

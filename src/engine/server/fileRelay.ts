@@ -1,3 +1,4 @@
+import { isoNow } from '../isoNow';
 import { DEFAULT_ROOM, FILE_CHUNK_BYTES, dmKey, safeFileName, type ErrorCode, type FileChunkFrame, type FileOfferFrame, type Person, type ServerFrame } from '../protocol';
 import type { FileEvent } from './busEvents';
 import type { Connection } from './connection';
@@ -99,7 +100,7 @@ export class FileRelay {
       name: safeFileName(f.name),
       size: f.size,
       sha256: f.sha256,
-      ts: new Date().toISOString(),
+      ts: isoNow(),
     };
     this.host.sendAll([conn], offer); // the sender's acknowledgement
     if (target) this.host.publish(target, { kind: 'file_offer', offer, origin: conn.id });

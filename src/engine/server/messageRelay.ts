@@ -1,5 +1,6 @@
+import { isoNow } from '../isoNow';
 import { DEFAULT_ROOM, MAX_TEXT_CHARS, dmKey, type ErrorCode, type Person, type SendFrame, type Snippet } from '../protocol';
-import type { AppendResult, MessageDraft, Store } from '../stores/store';
+import type { MessageDraft, Store } from '../stores/store';
 import type { BusRouter } from './busRouter';
 import type { RoomAppendResult } from './roomAppender';
 import type { Connection } from './connection';
@@ -63,7 +64,7 @@ export class MessageRelay {
       sender: name,
       author: conn.session.author,
       text: f.text,
-      ts: new Date().toISOString(),
+      ts: isoNow(),
       ...(peer !== undefined && { to: peer.name }),
       // Copy the known fields only: extra client fields would be stored and
       // echoed to everyone, and a deeply nested one breaks JSON.stringify for
@@ -71,7 +72,7 @@ export class MessageRelay {
       ...(f.snippet !== undefined && { snippet: knownSnippetFields(f.snippet) }),
       ...(f.replyTo !== undefined && { replyTo: f.replyTo }),
     };
-    let stored: AppendResult | RoomAppendResult;
+    let stored: RoomAppendResult;
     try {
       // The store gives the seq, and recognises a resend (same author, same id). A room message goes through the
       // room's leader when nodes share the store (see RoomAppender); a reply is stored here, where its quote is read.
@@ -81,14 +82,14 @@ export class MessageRelay {
       this.host.warn((err as Error).message);
       return this.host.error(conn, 'store_failed', 'the server could not save your message; it was not delivered, try again later', f.id);
     }
-    if ('missed' in stored && stored.missed) this.router.missed(room, stored.missed);
+    if (stored.missed) this.router.missed(room, stored.missed);
     // The store's message is shared with it: the quote goes on a copy.
     const msg = stored.message.replyTo !== undefined ? { ...stored.message, reply: quoteOf(stored.message.replyTo, original ?? (await this.store.get(room, stored.message.replyTo))) } : stored.message;
     // A resend: the original goes back to the sender as its acknowledgement, and to nobody else again.
     if (stored.duplicate) return this.delivery.toConn(conn, msg);
     if (peer === undefined) {
       this.host.touch(room);
-      if ('published' in stored && stored.published) return; // the leader published it for this connection
+      if (stored.published) return; // the leader published it for this connection
       return this.router.toRoom(room, { kind: 'message', message: msg, origin: conn.id });
     }
     // A direct message: the sender's copy (its acknowledgement) straight away; every connection of

@@ -1,5 +1,5 @@
 import type { ChatMessage } from '../protocol';
-import { StoreError, type MessageDraft, type Store } from '../stores/store';
+import { StoreError, type AppendResult, type MessageDraft, type Store } from '../stores/store';
 import type { NodeEvent } from './busEvents';
 
 /** How long a node waits for a room's leader to store a forwarded message before it stores the message itself. */
@@ -7,20 +7,17 @@ export const FORWARD_WAIT_MS = 1000;
 /** After a leader did not answer in time, how long this node stores its own messages for that leader's rooms. */
 const SUSPECT_MS = 15_000;
 
-/** What a room append came to. */
-export interface RoomAppendResult {
-  message: ChatMessage;
-  /** The store had it already (a resend): only the sender gets it back. */
-  duplicate: boolean;
+/** What a room append came to: the store's answer, or the leader's. */
+export interface RoomAppendResult extends AppendResult {
   /** The leader published it to the room (with this node's connection as its origin): nothing left to publish here. */
-  published: boolean;
+  published?: true;
 }
 
 /** What the appender needs from the router. */
 export interface RoomAppenderHost {
   readonly nodeId: string;
-  /** The other nodes alive now (heard from recently). */
-  nodes(): string[];
+  /** The other nodes alive now (heard from recently) that store messages for others. */
+  nodes(): readonly string[];
   /** False while the link to the other nodes is down. */
   linkUp(): boolean;
   /** To one node's own topic. */
@@ -29,7 +26,7 @@ export interface RoomAppenderHost {
   publish(message: ChatMessage, originNode: string, origin: number): void;
   /** How far this node has delivered a room (Store.append's `seen`). */
   seen(room: string): number | undefined;
-  /** Messages of a room the store handed back with an append (AppendResult.missed). */
+  /** Messages of a room the store handed back with the leader's append for another node (AppendResult.missed). */
   missed(room: string, messages: readonly ChatMessage[]): void;
   warn(message: string): void;
 }
@@ -93,15 +90,19 @@ export class RoomAppender {
     return best;
   }
 
-  /** Store a room message (not a reply: see MessageRelay), through the room's leader when that is another node. */
-  async append(draft: MessageDraft, origin: number): Promise<RoomAppendResult> {
-    const key = pendingKey(draft.author, draft.id);
-    const leader = this.host.linkUp() ? this.leader(draft.room) : this.host.nodeId;
-    if (leader !== this.host.nodeId && !this.pending.has(key)) {
-      const forwarded = await this.forward(leader, key, draft, origin);
-      if (forwarded) return forwarded;
+  /**
+   * Store a room message (not a reply: see MessageRelay), through the room's
+   * leader when that is another node. Without other nodes this is the
+   * store's own append, with no extra promise in between: it is on the path
+   * of every message.
+   */
+  append(draft: MessageDraft, origin: number): Promise<RoomAppendResult> {
+    if (this.host.linkUp() && this.host.nodes().length > 0) {
+      const leader = this.leader(draft.room);
+      const key = leader === this.host.nodeId ? undefined : pendingKey(draft.author, draft.id);
+      if (key !== undefined && !this.pending.has(key)) return this.forwardOrStore(leader, key, draft, origin);
     }
-    return this.appendHere(draft, false);
+    return this.store.append(draft, () => this.host.seen(draft.room));
   }
 
   /** A room message came off the bus: if it answers a forwarded one, that one is done. */
@@ -134,6 +135,11 @@ export class RoomAppender {
     }
   }
 
+  /** Through the leader; stored here when it does not answer in time (see the class comment). */
+  private async forwardOrStore(leader: string, key: string, draft: MessageDraft, origin: number): Promise<RoomAppendResult> {
+    return (await this.forward(leader, key, draft, origin)) ?? this.store.append(draft, () => this.host.seen(draft.room));
+  }
+
   private forward(leader: string, key: string, draft: MessageDraft, origin: number): Promise<RoomAppendResult | undefined> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -162,20 +168,15 @@ export class RoomAppender {
     this.pending.delete(key);
   }
 
-  private async appendHere(draft: MessageDraft, published: boolean): Promise<RoomAppendResult> {
-    const stored = await this.store.append(draft, () => this.host.seen(draft.room));
-    if (stored.missed) this.host.missed(draft.room, stored.missed);
-    return { message: stored.message, duplicate: stored.duplicate, published };
-  }
-
   /** As the leader: store another node's message, then publish it for that node (or tell it why not). */
   private async appendFor(node: string, draft: MessageDraft, origin: number): Promise<void> {
-    let stored: RoomAppendResult;
+    let stored: AppendResult;
     try {
-      stored = await this.appendHere(draft, true);
+      stored = await this.store.append(draft, () => this.host.seen(draft.room));
     } catch (err) {
       return this.host.send(node, { kind: 'append_failed', author: draft.author, id: draft.id, error: (err as Error).message });
     }
+    if (stored.missed) this.host.missed(draft.room, stored.missed);
     if (stored.duplicate) return this.host.send(node, { kind: 'appended', message: stored.message });
     this.host.publish(stored.message, node, origin);
   }
@@ -190,7 +191,7 @@ function pendingKey(author: string, id: string): string {
  * MurmurHash3's finalizer, without which names that differ in one character
  * (n1, n2) would rank the same way for most rooms.
  */
-function rendezvous(node: string, room: string): number {
+export function rendezvous(node: string, room: string): number {
   let h = 0x811c9dc5;
   const s = node + '\0' + room;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
