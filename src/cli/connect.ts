@@ -7,12 +7,14 @@ import { ConnectError } from '../engine/client/connectError';
 import { completeMember } from '../engine/client/mentionCompletion';
 import { defaultDataDir, normalizeFingerprint } from '../engine/certificate';
 import { KnownHosts, hostKey } from '../engine/knownHosts';
-import { PASSWORD_ENV, PasswordError, readPassword } from './password';
-import { chooseDefaultName, gitUserName, loginName, suggestedName, usableName } from '../engine/defaultName';
+import { PasswordError, readPassword } from './password';
 import { IdentityError, fingerprintOf, isGuestId, loadOrCreateIdentity, type Identity } from '../engine/identity';
-import { DEFAULT_ROOM, isDmKey, nameProblem, type ChatMessage, type Person } from '../engine/protocol';
+import { DEFAULT_ROOM, isDmKey, type ChatMessage, type Person } from '../engine/protocol';
 import { assertNever } from '../shared/assertNever';
-import { NoAnswer, askLine, canAsk } from './ask';
+import { NoAnswer } from './ask';
+import { askTrust } from './askTrust';
+import { chooseName } from './chooseName';
+import { explainConnectError } from './explainConnectError';
 import { KeyWatch } from './keyWatch';
 import { COMMANDS, parseCommand, type Command } from './parseCommand';
 import { MessageLines, bodyOf, describeUpdate, quoteLine, reactionsLine } from './messageLines';
@@ -47,7 +49,6 @@ export interface ConnectArgs {
   /** A room to join once connected (an invite link names one). */
   room?: string;
 }
-
 
 /** A name as the terminal shows it: marked when the person proved no identity key. */
 function label(name: string, guest: boolean | undefined): string {
@@ -251,7 +252,7 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
     if (a.room && a.room !== DEFAULT_ROOM) client.join(a.room);
   } catch (err) {
     rl.close();
-    process.stderr.write(`tcp-chat: ${err instanceof ConnectError ? explain(err, address, knownFile) : String(err)}\n`);
+    process.stderr.write(`tcp-chat: ${err instanceof ConnectError ? explainConnectError(err, address, knownFile) : String(err)}\n`);
     return 1;
   }
   rl.setPrompt(`${room}> `);
@@ -259,7 +260,7 @@ export async function runConnect(a: ConnectArgs): Promise<number> {
 
   return new Promise((resolve) => {
     client.onRefused((err) => {
-      print(`! ${explain(err, address, knownFile)}`);
+      print(`! ${explainConnectError(err, address, knownFile)}`);
       client.dispose();
       resolve(1);
       rl.close();
@@ -381,72 +382,4 @@ function describePerson(name: string, p: Person | undefined): string {
   if (!p) return `* nobody online is called ${clean(name)} (or this server does not tell identities)`;
   if (p.guest) return `* ${label(p.name, true)} proved no identity key`;
   return `* ${clean(p.name)}: identity key ${fingerprintOf(p.id)} (${p.id})`;
-}
-
-/**
- * The name to use when none was given: the login name, or, when a server
- * would refuse it (root…), never a quiet stand-in: a person at a terminal is
- * asked, with a suggestion; without a terminal the suggestion is used and one
- * line says why.
- */
-async function chooseName(identity: Identity | undefined): Promise<string> {
-  const choice = chooseDefaultName(loginName(), () => suggestedName(gitUserName(), identity?.id));
-  if (choice.why === undefined) return choice.name;
-  if (!canAsk()) {
-    process.stderr.write(`tcp-chat: ${choice.why}; connecting as "${choice.name}" (choose one with --name NAME)\n`);
-    return choice.name;
-  }
-  process.stdout.write(`${choice.why[0].toUpperCase()}${choice.why.slice(1)}.\n`);
-  for (;;) {
-    const typed = (await askLine(`Name to chat under [${choice.name}]: `)).trim();
-    if (typed === '') return choice.name;
-    const usable = usableName(typed);
-    if (usable !== undefined) return usable;
-    process.stdout.write(`That name cannot be used: ${nameProblem(typed) ?? 'a server would refuse it'}.\n`);
-  }
-}
-
-/** A ConnectError, plus what to type next when the fix is a flag of this CLI. */
-function explain(err: ConnectError, address: string, knownFile: string): string {
-  switch (err.code) {
-    case 'cert_changed':
-      return [
-        `WARNING: ${err.message}`,
-        `  pinned (in ${knownFile}): ${err.expected}`,
-        `  presented now:           ${err.fingerprint}`,
-        'The connection was stopped before anything was sent. If the operator confirms the new fingerprint, trust it with:',
-        `  tcp-chat connect ${address} --fingerprint ${err.fingerprint}`,
-        'or run with --trust-new to be asked.',
-      ].join('\n');
-    case 'cert_unknown':
-      return [
-        `the certificate of ${address} is not pinned yet, and there is no terminal to ask.`,
-        `  SHA-256 fingerprint: ${err.fingerprint}`,
-        "If it matches the fingerprint in the server's banner, trust it with:",
-        `  tcp-chat connect ${address} --fingerprint ${err.fingerprint}`,
-      ].join('\n');
-    case 'tls_required':
-      return `${err.message} (add --tls)`;
-    case 'tls_unsupported':
-      return `${err.message} (drop --tls)`;
-    case 'auth_required':
-      return `the server at ${address} needs a password: put it in a file only you can read and pass --password-file FILE, or set ${PASSWORD_ENV}`;
-    case 'name_claimed':
-      return `${err.message} (--name NAME picks another)`;
-    case 'identity_required':
-      return `the server at ${address} admits only people with an identity key: connect without --guest (a key is made in ~/.tcp-chat/identity on first use)`;
-    default:
-      return err.message;
-  }
-}
-
-/** Trust on first use, on the terminal: show the fingerprint and ask. */
-function askTrust(rl: readline.Interface, address: string, fp: string, pinned: string | undefined, knownFile: string): Promise<boolean> {
-  const intro = pinned
-    ? `The certificate of ${address} is NOT the one pinned in ${knownFile}:\n  pinned: ${pinned}\n  now:    ${fp}\nOnly go on if the server's operator confirms the new fingerprint.`
-    : `The server at ${address} presents a certificate this machine has not seen before.\n  SHA-256 fingerprint: ${fp}`;
-  return new Promise((resolve) => {
-    rl.once('close', () => resolve(false));
-    rl.question(`${intro}\nCompare it with the fingerprint in the server's banner. Trust it and remember it? [y/N] `, (answer) => resolve(/^\s*y(es)?\s*$/i.test(answer)));
-  });
 }

@@ -1,6 +1,7 @@
 /**
- * The field checks every frame guard uses (protocol.ts, roomFrames.ts,
- * conversationFrames.ts): one copy, so the three files accept fields alike.
+ * The field checks every frame guard uses (parseClientFrame.ts,
+ * roomFrames.ts, conversationFrames.ts, fileFrames.ts): one copy, so they
+ * accept fields alike.
  */
 
 /** A plain object: not null, not an array. */

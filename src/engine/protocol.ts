@@ -1,17 +1,23 @@
 /**
  * Wire protocol v1: one JSON object per line over TCP (or TLS).
  * docs/protocol.md is the reference for other implementations; this file is
- * the TypeScript shape of the same frames plus the guards that accept them.
- * The room-moderation frames (topics, modes, kicks, invites, away) are in
- * roomFrames.ts, and replies, reactions, edits and deletes in
- * conversationFrames.ts; both are re-exported here.
+ * the TypeScript shape of the same frames. The room-moderation frames
+ * (topics, modes, kicks, invites, away) are in roomFrames.ts, replies,
+ * reactions, edits and deletes in conversationFrames.ts, file transfers in
+ * fileFrames.ts and the error codes in errorCode.ts; all are re-exported
+ * here, so callers import every shape from this one module. The guard that
+ * accepts a client's line is parseClientFrame.ts.
  */
-import { CONVERSATION_CLIENT_TYPES, conversationProblem, type ChangesFrame, type ChangesRequest, type DeleteFrame, type EditFrame, type ReactFrame, type Reaction, type ReplyQuote, type UpdateEvent } from './conversationFrames';
-import { isObj, isSeq, optInt, optStr } from './frameChecks';
-import { ROOM_CLIENT_TYPES, roomFrameProblem, type RoomClientFrame, type RoomServerFrame, type RoomStateView } from './roomFrames';
+import type { ChangesFrame, ChangesRequest, DeleteFrame, EditFrame, ReactFrame, Reaction, ReplyQuote, UpdateEvent } from './conversationFrames';
+import type { ErrorCode } from './errorCode';
+import type { FileAbortEvent, FileChunkEvent, FileChunkFrame, FileDoneEvent, FileOfferEvent, FileOfferFrame } from './fileFrames';
+import { isObj } from './frameChecks';
+import type { RoomClientFrame, RoomServerFrame, RoomStateView } from './roomFrames';
 
 export * from './roomFrames';
 export * from './conversationFrames';
+export * from './fileFrames';
+export * from './errorCode';
 export * from './nameRules';
 
 export const PROTOCOL_VERSION = 1;
@@ -24,67 +30,6 @@ export const FEATURE_PEOPLE = 'people';
 /** Names in one paged `who` reply: the default, and the most a client may ask for. */
 export const WHO_PAGE = 100;
 export const WHO_PAGE_MAX = 500;
-
-/** Every error code a server may send. */
-export type ErrorCode =
-  | 'bad_json'
-  | 'unknown_type'
-  | 'bad_frame'
-  | 'not_ready'
-  | 'frame_too_large'
-  | 'rate_limited'
-  | 'flood'
-  | 'server_full'
-  | 'handshake_timeout'
-  | 'idle_timeout'
-  | 'slow_reader'
-  | 'bad_version'
-  | 'bad_name'
-  | 'bad_room'
-  | 'no_such_user'
-  | 'not_in_room'
-  | 'too_long'
-  | 'already_ready'
-  | 'auth_required'
-  | 'auth_failed'
-  /** A plain-TCP client reached a TLS server (sent as a plain line before any TLS). */
-  | 'tls_required'
-  /** A TLS client reached a plain server (logged only: the client cannot read a plain line). */
-  | 'tls_unexpected'
-  | 'store_failed'
-  | 'replaced'
-  | 'file_too_large'
-  | 'bad_file'
-  /** A join past the rooms one person may be in, or past the rooms the server keeps; the message names the limit. */
-  | 'too_many_rooms'
-  /** Only the room's operators may do that (set modes, kick, a topic under +t, invite to a +i room). */
-  | 'not_operator'
-  /** A join or a message refused by a ban in that room. */
-  | 'banned'
-  /** A join of an invite-only (+i) room without an invite. */
-  | 'invite_only'
-  /** A join of a keyed (+k) room without the right key. */
-  | 'bad_key'
-  /** A join of a room at its member limit (+l). */
-  | 'room_full'
-  /** A message to a moderated (+m) room from someone neither operator nor voiced. */
-  | 'moderated'
-  /** A kick, or +o/+v, of someone who is not in the room. */
-  | 'user_not_in_room'
-  /** An invite of someone already in the room. */
-  | 'user_in_room'
-  /** A mode change that cannot be made (a bad key or limit, -n, +i in general, a full ban list); nothing was changed. */
-  | 'bad_mode'
-  /** The server admits only people who prove an identity key (`serve --require-identity`); a hello without `key` gets this. */
-  | 'identity_required'
-  /** The name belongs to another identity, and the hello insisted on it. */
-  | 'name_claimed'
-  /** A reply, reaction, edit or delete names a message that does not exist (or may not be changed that way: deleted). */
-  | 'bad_target'
-  /** Only the author may edit a message; only the author or a room operator may delete one. */
-  | 'not_allowed'
-  /** A message already has the most distinct reactions it may have (MAX_DISTINCT_REACTIONS). */
-  | 'too_many_reactions';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -261,26 +206,6 @@ export interface PongFrame {
   id?: string | number;
 }
 
-/** Offer a file to a room or a person; chunks follow. */
-export interface FileOfferFrame {
-  type: 'file_offer';
-  /** Client-made transfer id. */
-  id: string;
-  room?: string;
-  to?: string;
-  name: string;
-  /** Bytes, checked against the server's cap before any chunk is accepted. */
-  size: number;
-  /** Hex SHA-256 of the whole file; the receiver checks it. */
-  sha256: string;
-}
-/** One piece of an offered file: base64 of at most FILE_CHUNK_BYTES bytes, in order from 0. */
-export interface FileChunkFrame {
-  type: 'file_chunk';
-  id: string;
-  index: number;
-  data: string;
-}
 
 /** Everything a client may send. */
 export type ClientFrame =
@@ -463,41 +388,6 @@ export interface ByeFrame {
   reason: string;
 }
 
-/** A file offer relayed to its recipients (and echoed to the sender as acknowledgement). */
-export interface FileOfferEvent {
-  type: 'file_offer';
-  id: string;
-  sender: string;
-  room: string;
-  to?: string;
-  name: string;
-  size: number;
-  sha256: string;
-  ts: string;
-}
-/** A relayed chunk of an offered file. */
-export interface FileChunkEvent {
-  type: 'file_chunk';
-  id: string;
-  sender: string;
-  index: number;
-  data: string;
-}
-/** Every chunk of a file has been relayed (sent to recipients and, as acknowledgement, to the sender). */
-export interface FileDoneEvent {
-  type: 'file_done';
-  id: string;
-  sender: string;
-}
-/** A transfer was cancelled (its sender dropped, sent a bad chunk, or went silent): receivers discard what they hold of it. */
-export interface FileAbortEvent {
-  type: 'file_abort';
-  id: string;
-  sender: string;
-  /** Why, for a person. */
-  reason: string;
-}
-
 /** Everything a server may send. */
 export type ServerFrame =
   | ChallengeFrame
@@ -522,141 +412,6 @@ export type ServerFrame =
   | UpdateEvent
   | ChangesFrame
   | RoomServerFrame;
-
-/**
- * The version 1 `presence` events a `people` frame stands for, in version 1's
- * order (online, then leaves and joins, then offline). A count-only frame
- * stands for none.
- */
-export function presenceEvents(f: PeopleFrame): PresenceFrame[] {
-  const out: PresenceFrame[] = [];
-  const ids = new Map((f.people ?? []).map((p) => [p.name, p] as const));
-  const each = (names: string[] | undefined, event: PresenceFrame['event']) => {
-    for (const name of names ?? []) {
-      const p = event === 'online' || event === 'join' ? ids.get(name) : undefined;
-      const who = p ? (p.guest ? { id: p.id, guest: true as const } : { id: p.id }) : {};
-      out.push(f.room === undefined ? { type: 'presence', event, name, ...who } : { type: 'presence', event, name, room: f.room, ...who });
-    }
-  };
-  each(f.online, 'online');
-  each(f.left, 'leave');
-  each(f.joined, 'join');
-  each(f.offline, 'offline');
-  return out;
-}
-
-// ---------------------------------------------------------------- validation
-
-/** The outcome of checking one parsed line from a client. */
-export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; ref?: string };
-
-const CLIENT_TYPES = new Set<string>(['hello', 'auth', 'message', 'join', 'leave', 'typing', 'history', 'search', 'nick', 'who', 'ping', 'pong', 'file_offer', 'file_chunk', ...CONVERSATION_CLIENT_TYPES, ...ROOM_CLIENT_TYPES]);
-const ROOM_TYPES = new Set<unknown>(ROOM_CLIENT_TYPES);
-
-function isSnippet(v: unknown): v is Snippet {
-  return (
-    isObj(v) &&
-    typeof v.lang === 'string' &&
-    typeof v.file === 'string' &&
-    typeof v.code === 'string' &&
-    Number.isSafeInteger(v.startLine) &&
-    Number.isSafeInteger(v.endLine) &&
-    (v.remote === undefined || (typeof v.remote === 'string' && v.remote.length <= 512)) &&
-    (v.commit === undefined || (typeof v.commit === 'string' && /^[0-9a-f]{40,64}$/.test(v.commit)))
-  );
-}
-
-/** Why a field set is wrong, or undefined when the frame is well formed. */
-function problem(o: Record<string, unknown>): string | undefined {
-  if (ROOM_TYPES.has(o.type)) return roomFrameProblem(o);
-  switch (o.type) {
-    case 'hello':
-      if (typeof o.v !== 'number') return 'hello needs a numeric "v"';
-      if (typeof o.name !== 'string') return 'hello needs a string "name"';
-      if (!optStr(o, 'session')) return '"session" must be a string';
-      if (o.features !== undefined && !(Array.isArray(o.features) && o.features.length <= 32 && o.features.every((x) => typeof x === 'string'))) return '"features" must be an array of strings';
-      if (!optStr(o, 'key')) return '"key" must be a string';
-      if (o.insist !== undefined && typeof o.insist !== 'boolean') return '"insist" must be true or false';
-      return;
-    case 'auth':
-      if (!optStr(o, 'proof') || !optStr(o, 'signature')) return '"proof" and "signature" must be strings';
-      if (o.proof === undefined && o.signature === undefined) return 'auth needs a "proof", a "signature", or both';
-      return;
-    case 'message':
-      if (typeof o.id !== 'string' || o.id.length === 0 || o.id.length > 128) return 'message needs a string "id" of 1-128 characters';
-      if (typeof o.text !== 'string') return 'message needs a string "text"';
-      if (!optStr(o, 'room') || !optStr(o, 'to')) return '"room" and "to" must be strings';
-      if (o.room !== undefined && o.to !== undefined) return 'give "room" or "to", not both';
-      if (o.snippet !== undefined && !isSnippet(o.snippet)) return '"snippet" needs lang, file, code, startLine and endLine';
-      if (o.replyTo !== undefined && !isSeq(o.replyTo)) return '"replyTo" must be a positive integer seq';
-      return;
-    case 'react':
-    case 'edit':
-    case 'delete':
-    case 'changes':
-      return conversationProblem(o);
-    case 'join':
-      if (!optStr(o, 'key')) return '"key" must be a string';
-      return typeof o.room === 'string' ? undefined : 'join needs a string "room"';
-    case 'leave':
-      return typeof o.room === 'string' ? undefined : 'leave needs a string "room"';
-    case 'typing':
-      if (!optStr(o, 'room') || !optStr(o, 'to')) return '"room" and "to" must be strings';
-      return;
-    case 'history':
-      if (typeof o.room !== 'string') return 'history needs a string "room"';
-      if (!optInt(o, 'before') || !optInt(o, 'after') || !optInt(o, 'limit')) return '"before", "after" and "limit" must be non-negative integers';
-      if (!optStr(o, 'id')) return '"id" must be a string';
-      return;
-    case 'search':
-      if (typeof o.query !== 'string') return 'search needs a string "query"';
-      if (!optStr(o, 'room') || !optStr(o, 'id') || !optStr(o, 'cursor')) return '"room", "id" and "cursor" must be strings';
-      if (!optInt(o, 'limit')) return '"limit" must be a non-negative integer';
-      return;
-    case 'nick':
-      return typeof o.name === 'string' ? undefined : 'nick needs a string "name"';
-    case 'who':
-      if (!optStr(o, 'id') || !optStr(o, 'room') || !optStr(o, 'prefix') || !optStr(o, 'after')) return '"id", "room", "prefix" and "after" must be strings';
-      if (!optInt(o, 'limit')) return '"limit" must be a non-negative integer';
-      return;
-    case 'file_offer':
-      if (typeof o.id !== 'string' || o.id.length === 0 || o.id.length > 128) return 'file_offer needs a string "id" of 1-128 characters';
-      if (typeof o.name !== 'string' || o.name.length === 0 || o.name.length > 255) return 'file_offer needs a "name" of 1-255 characters';
-      if (!Number.isSafeInteger(o.size) || (o.size as number) < 0) return 'file_offer needs a non-negative integer "size"';
-      if (typeof o.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(o.sha256)) return 'file_offer needs "sha256" as 64 lowercase hex digits';
-      if (!optStr(o, 'room') || !optStr(o, 'to')) return '"room" and "to" must be strings';
-      if (o.room !== undefined && o.to !== undefined) return 'give "room" or "to", not both';
-      return;
-    case 'file_chunk':
-      if (typeof o.id !== 'string') return 'file_chunk needs a string "id"';
-      if (!Number.isSafeInteger(o.index) || (o.index as number) < 0) return 'file_chunk needs a non-negative integer "index"';
-      if (typeof o.data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(o.data)) return 'file_chunk needs base64 "data"';
-      return;
-    case 'ping':
-    case 'pong':
-      return o.id === undefined || typeof o.id === 'string' || typeof o.id === 'number' ? undefined : '"id" must be a string or number';
-  }
-  return 'unknown';
-}
-
-/** Turns one line (without its newline) into a checked client frame or an error. */
-export function parseClientFrame(line: string): ParseResult {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return { ok: false, code: 'bad_json', message: 'each line must be one JSON object' };
-  }
-  if (!isObj(value)) return { ok: false, code: 'bad_json', message: 'each line must be one JSON object' };
-  const ref = typeof value.id === 'string' ? value.id : undefined;
-  if (typeof value.type !== 'string') return { ok: false, code: 'bad_frame', message: 'every frame needs a string "type"', ref };
-  if (!CLIENT_TYPES.has(value.type)) {
-    return { ok: false, code: 'unknown_type', message: `unknown frame type "${value.type.slice(0, 40)}"`, ref };
-  }
-  const why = problem(value);
-  if (why !== undefined) return { ok: false, code: 'bad_frame', message: why, ref };
-  return { ok: true, frame: value as unknown as ClientFrame };
-}
 
 /** Loose check for frames a client receives; the client trusts the server's shapes after this. */
 export function parseServerFrame(line: string): ServerFrame | undefined {

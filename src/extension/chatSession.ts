@@ -2,11 +2,9 @@ import * as vscode from 'vscode';
 import { ChatClient } from '../engine/client/chatClient';
 import type { ClientOptions } from '../engine/client/clientOptions';
 import { ConnectError } from '../engine/client/connectError';
-import { DEFAULT_ROOM, dmKey, isDmKey, type ChatMessage, type Person, type Snippet } from '../engine/protocol';
-import { keyChangeWarning } from '../engine/knownPeople';
+import { isDmKey, type ChatMessage, type Snippet } from '../engine/protocol';
 import { KeyChangeWatch } from './keyChangeWatch';
-import { Conversation, TYPING_MS, panelState } from './conversation';
-import { openChatLink } from './linkOpener';
+import { Conversation } from './conversation';
 import { messageLink } from '../shared/messageLink';
 import { MessageNavigator } from './messageNavigator';
 import { ConversationFile } from './conversationFile';
@@ -15,11 +13,10 @@ import type { PanelHost } from './panelHost';
 import { readSettings } from './settings';
 import { IncomingFiles, formatBytes } from './incomingFiles';
 import { roomSettingsView } from './roomSettingsView';
-import { wireRoomEventLines } from './roomEventLines';
-import { wireFileEvents } from './fileEventLines';
+import { handlePanelMessage, type PanelMessageHost } from './handlePanelMessage';
+import { wireClientEvents, type ClientEventsHost } from './wireClientEvents';
 import { CommandId } from './commandIds';
-import type { FileOfferView, HostToPanel, PanelConnState, PanelToHost, RoomSettingsMsg, SnippetStatusMsg } from '../shared/panelProtocol';
-import { assertNever } from '../shared/assertNever';
+import type { FileOfferView, HostToPanel, PanelConnState, RoomSettingsMsg, SnippetStatusMsg } from '../shared/panelProtocol';
 
 /** What the session needs from outside; injected so nothing is reached through a global. */
 export interface SessionDeps {
@@ -50,7 +47,7 @@ export class ChatSession implements vscode.Disposable {
   /** Connection state, unread count or identity changed (the status bar listens). */
   readonly onDidChange = this.changed.event;
   private panelVisible = false;
-  private typingTimers = new Map<string, NodeJS.Timeout>();
+  private readonly typingTimers = new Map<string, NodeJS.Timeout>();
   /** Listeners on the current client; dropped with it. */
   private readonly subs: { dispose(): void }[] = [];
   /** Listeners on the panel host; dropped with the session. */
@@ -63,6 +60,23 @@ export class ChatSession implements vscode.Disposable {
   /** Names seen with another key than before (undefined: not watched). */
   private readonly keys?: KeyChangeWatch;
   private readonly nav: MessageNavigator;
+  /** What the client's events reach of this session (see wireClientEvents.ts). */
+  private readonly eventsHost: ClientEventsHost;
+  /** What a panel message reaches of this session (see handlePanelMessage.ts). */
+  private readonly panelHost: PanelMessageHost = {
+    findMembers: (m) => this.nav.findMembers(m),
+    loadOlder: (room, before) => this.nav.loadOlder(room, before),
+    post: (msg) => this.post(msg),
+    initMessage: () => this.initMessage(),
+    postUsers: () => this.postUsers(),
+    roomSettings: () => this.roomSettings(),
+    typing: (room) => {
+      const c = this.client;
+      if (!c || c.state !== 'connected') return;
+      const to = this.target(room);
+      if (!('problem' in to)) c.typing(to);
+    },
+  };
 
   constructor(private readonly deps: SessionDeps) {
     this.panels = deps.panels;
@@ -76,12 +90,39 @@ export class ChatSession implements vscode.Disposable {
       switchRoom: (room) => this.switchRoom(room),
       openPanel: () => void this.openPanel(),
     });
+    this.eventsHost = {
+      convo: this.convo,
+      log: deps.log,
+      incoming: this.incoming,
+      typingTimers: this.typingTimers,
+      isCurrent: (c) => this.client === c,
+      name: () => this.name,
+      setState: (s) => this.setState(s),
+      post: (msg) => this.post(msg),
+      system: (room, text) => this.system(room, text),
+      changed: () => this.changed.fire(),
+      initMessage: () => this.initMessage(),
+      roomSettings: (room) => this.roomSettings(room),
+      members: (room) => this.nav.members(room),
+      checkKeys: (people) => this.keys?.warnIn(this.convo, people, (room, text) => this.system(room, text)),
+      postUsers: () => this.postUsers(),
+      postRooms: () => this.postRooms(),
+      postTyping: (room) => this.postTyping(room),
+      switchRoom: (room) => this.switchRoom(room),
+      takePendingSwitch: (room) => {
+        if (this.pendingSwitch !== room) return false;
+        this.pendingSwitch = undefined;
+        return true;
+      },
+      onMessage: (m) => this.onMessage(m),
+      ownChange: (ref) => this.changesSent.delete(ref),
+    };
     this.notifier = new Notifier((room) => {
       this.switchRoom(room);
       this.openPanel();
     });
     if (deps.knownPeople) this.keys = new KeyChangeWatch(deps.knownPeople, (m) => this.log.warn(m));
-    this.panelSubs = [this.panels.onDidReceiveMessage((m) => this.onPanelMessage(m)), this.panels.onDidChangeVisibility((v) => this.onVisibility(v))];
+    this.panelSubs = [this.panels.onDidReceiveMessage((m) => handlePanelMessage(m, this, this.panelHost)), this.panels.onDidChangeVisibility((v) => this.onVisibility(v))];
     if (deps.conversationFile) {
       this.file = new ConversationFile(deps.conversationFile, () => this.convo.snapshot(), (m) => this.log.warn(m));
       const saved = this.file.load();
@@ -137,7 +178,7 @@ export class ChatSession implements vscode.Disposable {
     }
     this.convo.address = `${host}:${port}`;
     this.post(this.initMessage());
-    this.wire(client, { host, port });
+    this.subs.push(...wireClientEvents(client, { host, port }, this.eventsHost));
     this.log.info(`connecting to ${host}:${port} as ${name}`);
     try {
       await client.connect();
@@ -292,65 +333,6 @@ export class ChatSession implements vscode.Disposable {
 
   // ------------------------------------------------------------ panel
 
-  private onPanelMessage(msg: PanelToHost): void {
-    switch (msg.type) {
-      case 'ready':
-        this.post(this.initMessage());
-        this.postUsers();
-        return this.post(this.roomSettings());
-      case 'send':
-        if (msg.text.trim()) this.send(msg.room, msg.text, undefined, msg.replyTo);
-        return;
-      case 'react':
-      case 'edit':
-      case 'delete':
-        return this.change(msg);
-      case 'copyLink': {
-        const link = this.linkTo(msg.room, msg.seq);
-        if (link) void vscode.env.clipboard.writeText(link).then(() => vscode.window.setStatusBarMessage(vscode.l10n.t('Link to the message copied'), 2000));
-        return;
-      }
-      case 'showMessage':
-        return void this.showMessage(msg.room, msg.seq);
-      case 'findMembers':
-        return void this.nav.findMembers(msg);
-      case 'switchRoom':
-        return this.switchRoom(msg.room);
-      case 'loadOlder':
-        return void this.nav.loadOlder(msg.room, msg.before);
-      case 'search':
-        return void this.search(msg.query).then(
-          (items) => this.post({ type: 'searchResults', query: msg.query, items }),
-          (err: Error) => this.post({ type: 'searchResults', query: msg.query, items: [], error: err.message }),
-        );
-      case 'typing': {
-        const c = this.client;
-        if (!c || c.state !== 'connected') return;
-        const to = this.target(msg.room);
-        if (!('problem' in to)) c.typing(to);
-        return;
-      }
-      case 'openLink':
-        return void openChatLink(msg.url);
-      case 'copy':
-        return void vscode.env.clipboard.writeText(msg.text).then(() => vscode.window.setStatusBarMessage('Copied to the clipboard', 2000));
-      case 'saveFile':
-        return void vscode.commands.executeCommand(CommandId.saveFile, msg.fileId);
-      case 'command':
-        return void vscode.commands.executeCommand(CommandId[msg.command]);
-      case 'openDm':
-        return this.openDm(msg.name);
-      case 'openSnippet':
-      case 'compareSnippet':
-        return void this.snippetAction(msg.type, msg.room, msg.seq);
-      case 'moderate':
-        // The commands ask first (a kick's reason, a ban's confirmation).
-        return void vscode.commands.executeCommand(msg.action === 'kick' ? CommandId.kickUser : CommandId.banUser, msg.name);
-      default:
-        return assertNever(msg);
-    }
-  }
-
   /** A file's status changed outside the session (saved by a command). */
   onFileChanged(view: FileOfferView): void {
     this.post({ type: 'file', file: view });
@@ -370,114 +352,6 @@ export class ChatSession implements vscode.Disposable {
   }
 
   // ------------------------------------------------------------ engine events
-
-  private wire(c: ChatClient, target: { host: string; port: number }): void {
-    this.subs.push(
-      c.onState((s) => {
-        if (this.client === c) this.setState(panelState(s));
-      }),
-      c.onWelcome((w) => {
-        this.convo.me = w.name;
-        this.convo.myId = w.id ?? null;
-        this.convo.people.reset(w.users, w.people);
-        const first = w.history[0];
-        this.convo.setBacklog(DEFAULT_ROOM, w.history, first !== undefined && first.seq > 1);
-        this.log.info(`connected to ${c.address} as ${w.name}${w.id ? ` (${w.guest ? 'guest' : 'identity ' + w.id})` : ''}`);
-        // Why the server gave another name than the one asked for (taken by another key, say): said where the person looks.
-        if (w.notice) {
-          this.convo.addSystem(this.convo.active, w.notice);
-          this.log.info(`server notice: ${w.notice}`);
-        }
-        this.post(this.initMessage());
-        this.checkKeys(w.people ?? []);
-        this.postUsers();
-        this.post(this.roomSettings());
-        this.changed.fire();
-      }),
-      c.onJoined((j) => {
-        this.convo.setMembers(j.room, j.members);
-        this.post({ type: 'members', room: j.room, ...this.nav.members(j.room) });
-        const first = j.history[0];
-        if (!this.convo.hasRoom(j.room) || this.convo.items(j.room).length === 0) this.convo.setBacklog(j.room, j.history, first !== undefined && first.seq > 1);
-        if (this.pendingSwitch === j.room) {
-          this.pendingSwitch = undefined;
-          this.switchRoom(j.room);
-        } else this.postRooms();
-      }),
-      c.onLeft((room) => {
-        this.convo.forget(room);
-        this.switchRoom(this.convo.active);
-      }),
-      c.onMessage((m) => this.onMessage(m)),
-      c.onUpdate((m) => {
-        // The message itself, and the quote in each reply to it.
-        for (const changed of this.convo.applyUpdate(m)) this.post({ type: 'update', room: changed.room, message: changed });
-      }),
-      c.onPresence((p) => {
-        const line = this.convo.applyPresence(p);
-        if (line) this.system(line.room, line.text);
-        if (p.id !== undefined && p.event !== 'offline' && p.event !== 'leave') this.checkKeys([p.guest ? { name: p.name, id: p.id, guest: true } : { name: p.name, id: p.id }]);
-        this.postUsers();
-        if (p.event === 'rename') this.postRooms(); // a direct conversation's label follows its person
-        // Who @-completion offers: the room someone joined or left, or (a rename) the room in view.
-        const membersOf = p.room ?? (p.event === 'rename' ? this.convo.active : undefined);
-        if (membersOf !== undefined) this.post({ type: 'members', room: membersOf, ...this.nav.members(membersOf) });
-        this.changed.fire();
-      }),
-      // A large server names nobody in its arrivals: only the count changes.
-      c.onPeople((f) => {
-        if (f.room === undefined && f.online === undefined && f.offline === undefined) this.postUsers();
-        // Its count decides whether @-completion asks the server.
-        if (f.room !== undefined) this.post({ type: 'members', room: f.room, ...this.nav.members(f.room) });
-      }),
-      c.onTyping((t) => {
-        const room = t.to !== undefined ? this.convo.dmWith(t.name) : (t.room ?? DEFAULT_ROOM);
-        this.convo.setTyping(room, t.name);
-        this.postTyping(room);
-        clearTimeout(this.typingTimers.get(room));
-        this.typingTimers.set(
-          room,
-          setTimeout(() => this.postTyping(room), TYPING_MS + 50),
-        );
-      }),
-      c.onServerError((e) => {
-        if (e.ref === undefined || this.changesSent.delete(e.ref)) this.system(this.convo.active, `server: ${e.message}`);
-        this.log.warn(`server error ${e.code}: ${e.message}`);
-      }),
-      ...wireFileEvents(c, this.incoming, {
-        post: (msg) => this.post(msg),
-        system: (room, text) => this.system(room, text),
-        known: (room) => void this.convo.room(room),
-      }),
-      c.onSendFailed((f) => this.system(this.convo.active, `not sent: ${f.error.message}`)),
-      // Said once each way, not on every retry of the outbox.
-      c.onStoreWait((waiting) => this.system(this.convo.active, waiting ? 'the server cannot save messages right now; yours are kept and sent again until it can' : 'the server saves messages again; everything you wrote was sent')),
-      c.onRefused((err) => {
-        // A reconnect met something retrying cannot fix (a changed certificate, a new password).
-        this.log.warn(`reconnect refused: ${err.message}`);
-        this.system(this.convo.active, `not reconnecting: ${err.message}`);
-        void vscode.window.showErrorMessage(`Chat: ${err.message}`, 'Connect Again').then((p) => {
-          if (p) void vscode.commands.executeCommand(CommandId.connect, target);
-        });
-      }),
-      c.onDropped((why) => {
-        this.system(this.convo.active, `${why}; reconnecting…`);
-        this.log.warn(why);
-      }),
-      ...wireRoomEventLines(c, {
-        me: () => this.name,
-        active: () => this.convo.active,
-        system: (room, text) => this.system(room, text),
-        settingsChanged: (room) => {
-          if (room === this.convo.active) this.post(this.roomSettings(room));
-        },
-        kickedFrom: (room) => {
-          this.convo.forget(room);
-          this.switchRoom(this.convo.active);
-        },
-      }),
-    );
-  }
 
   private onMessage(m: ChatMessage): void {
     this.receivedLog.push(m);
@@ -510,25 +384,6 @@ export class ChatSession implements vscode.Disposable {
       this.log.warn(`${kind} failed: ${(err as Error).message}`);
       void vscode.window.showErrorMessage(vscode.l10n.t('Chat: {0}', (err as Error).message));
       return undefined;
-    }
-  }
-
-  /**
-   * Someone appeared under a name this editor knew with another identity key
-   * (the operator released it, or a guest holds it now): a warning line, like
-   * SSH's for a changed host key, where the person looks and in the old
-   * direct conversation. Remembered per server in global state.
-   */
-  private checkKeys(people: readonly Person[]): void {
-    const server = this.convo.address;
-    if (!server || !this.keys) return;
-    for (const change of this.keys.see(server, people, this.convo.myId ?? undefined)) {
-      const text = keyChangeWarning(change);
-      this.log.warn(text);
-      const rooms = new Set([this.convo.active, DEFAULT_ROOM]);
-      const myId = this.convo.myId;
-      if (myId !== null && this.convo.hasRoom(dmKey(myId, change.was))) rooms.add(dmKey(myId, change.was));
-      for (const room of rooms) this.system(room, text);
     }
   }
 

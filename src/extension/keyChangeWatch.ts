@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
-import { KnownPeople, type KeyChange } from '../engine/knownPeople';
-import type { Person } from '../engine/protocol';
+import { KnownPeople, keyChangeWarning, type KeyChange } from '../engine/knownPeople';
+import { DEFAULT_ROOM, dmKey, type Person } from '../engine/protocol';
+import type { Conversation } from './conversation';
 
 /** The global-state key of the KnownPeople record (name → identity id, per server). */
 export const KNOWN_PEOPLE_KEY = 'tcpChat.knownPeople';
@@ -25,5 +26,24 @@ export class KeyChangeWatch {
     const { changes, learned } = known.seeAll(server, people, me);
     if (learned) void Promise.resolve(this.state.update(KNOWN_PEOPLE_KEY, known.toJSON())).catch((err: Error) => this.warn(`could not remember who is who: ${err.message}`));
     return changes;
+  }
+
+  /**
+   * Someone appeared under a name this editor knew with another identity key
+   * (the operator released it, or a guest holds it now): a warning line, like
+   * SSH's for a changed host key, where the person looks and in the old
+   * direct conversation, and in the log.
+   */
+  warnIn(convo: Conversation, people: readonly Person[], system: (room: string, text: string) => void): void {
+    const server = convo.address;
+    if (!server) return;
+    for (const change of this.see(server, people, convo.myId ?? undefined)) {
+      const text = keyChangeWarning(change);
+      this.warn(text);
+      const rooms = new Set([convo.active, DEFAULT_ROOM]);
+      const myId = convo.myId;
+      if (myId !== null && convo.hasRoom(dmKey(myId, change.was))) rooms.add(dmKey(myId, change.was));
+      for (const room of rooms) system(room, text);
+    }
   }
 }

@@ -6,18 +6,16 @@ import { el, iconButton, roomTitle } from './dom';
 import { FileOffers } from './fileOffers';
 import { icon } from './icons';
 import { MessageList } from './messageList';
+import { RoomPageCache } from './roomPageCache';
 import { RoomTopic } from './roomTopic';
 import { cleanPeople, senderHover } from './personText';
 import { isSafeHref } from './sanitizeHtml';
 import { SearchBox } from './searchBox';
 import { Sidebar } from './sidebar';
+import { TypingLine } from './typingLine';
 import type { PanelState, VsCodeApi } from './vscodeApi';
 
 const HOST_TYPES = new Set<string>(['init', 'items', 'room', 'rooms', 'users', 'typing', 'status', 'searchResults', 'file', 'focus', 'showSearch', 'snippetStatus', 'roomSettings', 'update', 'members', 'memberMatches', 'jump']);
-// The host should clear typing itself; this only bounds a stale indicator if it never does.
-const TYPING_STALE_MS = 8_000;
-// Rooms whose loaded pages are kept in memory for switching back.
-const MAX_CACHED_ROOMS = 20;
 
 function numberOrUndefined(v: unknown): number | undefined {
   return Number.isSafeInteger(v) ? (v as number) : undefined;
@@ -51,12 +49,10 @@ export class ChatView {
   /** The active room's members, for @-completion; and how many there are, when more than these (a large room). */
   private members: string[] = [];
   private memberCount?: number;
-  private typingNames: string[] = [];
-  private typingTimer = 0;
   private state: PanelState;
   private saveTimer = 0;
   /** Loaded items per room, so switching back keeps older pages already fetched. */
-  private cache = new Map<string, { items: ViewItem[]; more: boolean }>();
+  private readonly cache = new RoomPageCache();
   /** The active room's topic and what this user may do there (see RoomSettingsMsg). */
   private settings?: RoomSettingsMsg;
   /** What "Open in My Editor" found for a snippet, by `room/seq`. */
@@ -73,7 +69,7 @@ export class ChatView {
   private readonly connLabel: HTMLSpanElement;
   private readonly connectBtn: HTMLButtonElement;
   private readonly sideToggle: HTMLButtonElement;
-  private readonly typing: HTMLElement;
+  private readonly typing = new TypingLine();
   private readonly announcer: HTMLElement;
 
   constructor(
@@ -153,7 +149,6 @@ export class ChatView {
     });
 
     this.files = new FileOffers((fileId) => this.post({ type: 'saveFile', fileId }));
-    this.typing = el('div', 'typing');
     this.composer = new Composer({
       send: (text) => this.send(text),
       typing: () => this.post({ type: 'typing', room: this.active }),
@@ -184,7 +179,7 @@ export class ChatView {
         this.sideToggle.focus();
       }
     });
-    main.append(header, this.search.form, this.search.results, msgWrap, this.files.el, this.typing, this.composer.form);
+    main.append(header, this.search.form, this.search.results, msgWrap, this.files.el, this.typing.el, this.composer.form);
     this.app.append(this.sidebar.el, main, this.announcer);
     root.replaceChildren(this.app);
 
@@ -209,7 +204,7 @@ export class ChatView {
         return this.onInit(msg);
       case 'items':
         if (!Array.isArray(msg.items)) return;
-        if (msg.room !== this.active) return this.cacheAppend(msg.room, msg.items, msg.position);
+        if (msg.room !== this.active) return this.cache.add(msg.room, msg.items, msg.position);
         if (msg.position === 'prepend') this.list.prepend(msg.items, !!msg.more);
         else this.announce(this.list.append(msg.items));
         this.cache.delete(this.active);
@@ -222,7 +217,7 @@ export class ChatView {
       case 'update':
         if (!msg.message || typeof msg.message !== 'object') return;
         if (msg.room === this.active) this.list.update(msg.message);
-        else this.cacheUpdate(msg.room, msg.message);
+        else this.cache.update(msg.room, msg.message);
         return;
       case 'members':
         if (msg.room === this.active) this.setMembers(msg);
@@ -304,7 +299,7 @@ export class ChatView {
     if (this.active && this.active !== room) {
       this.state.scroll![this.active] = this.list.mark();
       this.state.drafts![this.active] = this.composer.value;
-      this.cacheRoom(this.active, { items: this.list.allItems(), more: this.list.hasMore() });
+      this.cache.keep(this.active, { items: this.list.allItems(), more: this.list.hasMore() });
     }
     const same = this.active === room;
     this.active = room;
@@ -315,48 +310,18 @@ export class ChatView {
       this.renderPeople();
     }
     // Keep older pages already fetched when the host's fresh page continues them.
-    const cached = this.cache.get(room);
-    let all = items;
-    let hasMore = more;
-    if (cached && items.length) {
-      const first = items[0];
-      const cut = first.type === 'message' ? cached.items.findIndex((x) => x.type === 'message' && x.seq === first.seq) : -1;
-      if (cut > 0) {
-        all = [...cached.items.slice(0, cut), ...items];
-        hasMore = cached.more;
-      }
-    }
+    const page = this.cache.join(room, items, more);
     const mark = same ? this.list.mark() : this.state.scroll![room];
-    this.list.setItems(room, all, hasMore, mark, unreadFrom);
+    this.list.setItems(room, page.items, page.more, mark, unreadFrom);
     if (!same) {
       if (this.composer.mode) this.composer.setMode(undefined);
       this.composer.value = this.state.drafts![room] ?? '';
-      this.typingNames = [];
+      this.typing.forget();
     }
     this.renderRooms();
     this.files.render(this.active);
-    this.renderTyping();
+    this.typing.render();
     this.save();
-  }
-
-  private cacheRoom(room: string, entry: { items: ViewItem[]; more: boolean }): void {
-    this.cache.delete(room);
-    this.cache.set(room, entry);
-    // Map iteration is insertion order: the first key is the least recently used.
-    if (this.cache.size > MAX_CACHED_ROOMS) this.cache.delete(this.cache.keys().next().value!);
-  }
-
-  /** A change to a message of a cached room: the cached copy is replaced, so switching back shows it. */
-  private cacheUpdate(room: string, m: ChatMessage): void {
-    const c = this.cache.get(room);
-    if (!c) return;
-    const i = c.items.findIndex((x) => x.type === 'message' && x.seq === m.seq);
-    if (i >= 0) c.items[i] = m;
-  }
-
-  private cacheAppend(room: string, items: ViewItem[], position: 'append' | 'prepend'): void {
-    const c = this.cache.get(room);
-    if (c && position === 'append') c.items.push(...items);
   }
 
   private setStatus({ state, me, address, guest, fingerprint }: Pick<StatusMsg, 'state' | 'me' | 'address' | 'guest' | 'fingerprint'>): void {
@@ -374,15 +339,7 @@ export class ChatView {
   }
 
   private setTyping(names: string[] | undefined): void {
-    this.typingNames = (Array.isArray(names) ? names : []).filter((n) => n !== this.me);
-    clearTimeout(this.typingTimer);
-    if (this.typingNames.length) {
-      this.typingTimer = window.setTimeout(() => {
-        this.typingNames = [];
-        this.renderTyping();
-      }, TYPING_STALE_MS);
-    }
-    this.renderTyping();
+    this.typing.set((Array.isArray(names) ? names : []).filter((n) => n !== this.me));
   }
 
   private announce(added: ChatMessage[]): void {
@@ -428,13 +385,6 @@ export class ChatView {
 
   private renderTopic(): void {
     this.topic.render(this.settings?.room === this.active ? this.settings : undefined);
-  }
-
-  private renderTyping(): void {
-    const n = this.typingNames;
-    this.typing.textContent =
-      n.length === 0 ? '' : n.length === 1 ? `${n[0]} is typing…` : n.length === 2 ? `${n[0]} and ${n[1]} are typing…` : `${n.length} people are typing…`;
-    this.typing.classList.toggle('on', n.length > 0);
   }
 
   // ------------------------------------------------------------------ user input

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { Harness } from '../support/harness';
 import { RawClient } from '../support/rawClient';
 import { LineDecoder, encodeFrame } from '../../src/engine/lineCodec';
-import { parseClientFrame, type ServerFrame } from '../../src/engine/protocol';
+import { parseClientFrame } from '../../src/engine/parseClientFrame';
+import type { ServerFrame } from '../../src/engine/protocol';
 import type { Codec, CodecSink, FrameEncoder, WireProtocol } from '../../src/engine/server/codec';
 
 /**

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { generateIdentity } from '../../src/engine/identity';
+import { dmKey } from '../../src/engine/protocol';
+import { Conversation } from '../../src/extension/conversation';
 import { KNOWN_PEOPLE_KEY, KeyChangeWatch } from '../../src/extension/keyChangeWatch';
 
 /** The Memento contract over a Map, counting writes. */
@@ -39,5 +41,28 @@ describe('KeyChangeWatch (changed keys remembered in the editor’s global state
     assert.deepEqual(watch.see(server, [{ name: 'alice', id: mallory }], me), [{ name: 'alice', was: alice, now: mallory }]);
     await new Promise(setImmediate);
     assert.match(warned[0] ?? '', /could not remember who is who: disk full/);
+  });
+
+  it('warns of a changed key in the log, where the person looks, in general and in the old direct conversation', () => {
+    const warned: string[] = [];
+    const watch = new KeyChangeWatch(new MapState(), (m) => warned.push(m));
+    const convo = new Conversation();
+    const lines: string[] = [];
+    const system = (room: string, text: string) => lines.push(`${room}\t${text}`);
+    watch.warnIn(convo, [{ name: 'alice', id: alice }], system);
+    assert.deepEqual(warned, [], 'no server known yet: nothing remembered, nothing said');
+    convo.address = server;
+    convo.myId = me;
+    const dm = dmKey(me, alice);
+    convo.room(dm);
+    convo.room('dev');
+    convo.switchTo('dev');
+    watch.warnIn(convo, [{ name: 'alice', id: alice }], system);
+    assert.equal(lines.length, 0, 'the same key: nothing to say');
+    watch.warnIn(convo, [{ name: 'alice', id: mallory }], system);
+    assert.equal(warned.length, 1);
+    assert.match(warned[0], /alice/);
+    assert.deepEqual(lines.map((l) => l.split('\t')[0]), ['dev', 'general', dm]);
+    assert.ok(lines.every((l) => l.split('\t')[1] === warned[0]));
   });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { parseClientFrame } from '../../src/engine/protocol';
+import { parseClientFrame } from '../../src/engine/parseClientFrame';
 
 const KEY = 'A'.repeat(43);
 

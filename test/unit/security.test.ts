@@ -117,7 +117,7 @@ describe('security', function () {
             asked++;
             // The person decides only after the server's sweep closed the socket, and the client has seen it close.
             await timedOut;
-            const socket = (c as unknown as { conn?: { socket: net.Socket } }).conn?.socket;
+            const socket = (c as unknown as { dialer: { connection?: { socket: net.Socket } } }).dialer.connection?.socket;
             if (socket && !socket.closed) await new Promise((r) => socket.once('close', r));
             return true;
           },

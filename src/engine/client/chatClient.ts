@@ -1,28 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { formatHostPort, type Endpoint } from '../address';
-import { normalizeFingerprint } from '../certificate';
+import type { Endpoint } from '../address';
 import type { Identity } from '../identity';
-import { DEFAULT_ROOM, FEATURE_PEOPLE, PROTOCOL_VERSION, isDmKey, presenceEvents, type ChangesFrame, type ChatMessage, type ClientFrame, type DeleteFrame, type EditFrame, type ReactFrame, type ErrorCode, type ErrorFrame, type HelloFrame, type HistoryFrame, type ModeChange, type PeopleFrame, type Person, type RoomInfoFrame, type SearchResultsFrame, type SendFrame, type ServerFrame, type Snippet, type UsersFrame, type WelcomeFrame, type WhoRequest } from '../protocol';
-import { answerChallenge } from './challengeAnswer';
+import { DEFAULT_ROOM, FEATURE_PEOPLE, PROTOCOL_VERSION, isDmKey, type ChatMessage, type ClientFrame, type ErrorCode, type ErrorFrame, type HelloFrame, type PeopleFrame, type Person, type SendFrame, type ServerFrame, type Snippet, type WelcomeFrame } from '../protocol';
+import { presenceEvents } from '../presenceEvents';
 import { resolveClientOptions, type ClientOptions, type ClientState, type ResolvedClientOptions } from './clientOptions';
-import { ClientEvents } from './clientEvents';
-import { ConnectError, FINAL_CONNECT_CODES } from './connectError';
-import { Connection, type Ending } from './connection';
+import { ClientCommands } from './clientCommands';
+import { ConnectError } from './connectError';
+import { Dialer } from './dialer';
 import { OutgoingFiles } from './outgoingFiles';
 import { Outbox } from './outbox';
-import { PasswordProver } from './passwordProver';
 import { People } from './people';
-import { Requests, type Replies, type RequestOf } from './requests';
+import { Requests } from './requests';
+import { RoomMembership } from './roomMembership';
 import { RoomSettings } from './roomSettings';
 import { RoomTracker } from './roomTracker';
 import { ChangeTracker } from './changeTracker';
-
-/** A connect() call waiting for the welcome. */
-interface PendingConnect {
-  promise: Promise<WelcomeFrame>;
-  resolve(w: WelcomeFrame): void;
-  reject(e: Error): void;
-}
 
 /** Errors after which resending the same message can succeed. */
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['rate_limited', 'store_failed']);
@@ -35,19 +27,16 @@ const FINAL: ReadonlySet<ErrorCode> = new Set(['replaced', 'auth_failed', 'bad_v
  * server allows, and per-room sequence tracking that fills gaps from history.
  * Messages reach `onMessage` once each, in seq order per room.
  *
- * The parts: a Connection per attempt (the phases of one socket), an Outbox,
- * a RoomTracker, Requests; this class composes them and keeps the client's
- * own state (idle, connecting, connected, reconnecting, closed).
+ * The parts: a Dialer (a Connection per attempt, the servers in turn, the
+ * reconnects), an Outbox, a RoomTracker, Requests; this class composes them
+ * and keeps the client's own state (idle, connecting, connected,
+ * reconnecting, closed). The plain commands and requests it sends are in
+ * ClientCommands, its events in ClientEvents.
  */
-export class ChatClient extends ClientEvents {
+export class ChatClient extends ClientCommands {
   private readonly opts: ResolvedClientOptions;
-  /** The servers this client may dial: one, or the nodes of a cluster, tried in turn. */
-  private readonly endpoints: Endpoint[];
-  /** The one dialled last (an index into endpoints). */
-  private current = 0;
-  /** Servers tried since the last welcome or backoff: the others are tried at once before backing off. */
-  private tried = 0;
-  private conn?: Connection;
+  /** Getting and keeping the link: servers in turn, reconnects, the pin, connect()'s promise. */
+  private readonly dialer: Dialer;
   private _state: ClientState = 'idle';
   private _name: string;
   private session?: string;
@@ -56,36 +45,23 @@ export class ChatClient extends ClientEvents {
   private storeWaiting = false;
   private readonly tracker: RoomTracker;
   private readonly changeTracker: ChangeTracker;
-  private readonly requests: Requests;
-  private readonly prover: PasswordProver;
-  private readonly joined = new Set<string>([DEFAULT_ROOM]);
-  /** Keys given for keyed rooms, so a rejoin after a reconnect gives them again. */
-  private readonly keys = new Map<string, string>();
+  protected readonly requests: Requests;
+  /** The rooms to be in, their keys and their sizes. */
+  private readonly membership = new RoomMembership();
   /** Topics, modes, operators and away messages as the server last told them. */
   readonly settings = new RoomSettings();
-  /** connect()'s promise, settled by the welcome or by the attempt's failure. */
-  private pending?: PendingConnect;
-  private attempt = 0;
-  private reconnectTimer?: NodeJS.Timeout;
-  private everConnected = false;
   private readonly online = new People();
-  /** How many are online, and in each room, as the server last said (welcome, joined, people). */
+  /** How many are online, as the server last said (welcome, people). */
   private _online = 0;
-  private readonly counts = new Map<string, number>();
   private _welcome?: WelcomeFrame;
   /** The server's history id from the last welcome. */
   private historyId?: string;
-  /** The fingerprint trusted for this server: the configured pin, or what verify() accepted. */
-  private pinned?: string;
-  private _fingerprint?: string;
   private readonly files = new OutgoingFiles();
 
   constructor(options: ClientOptions) {
     super();
     this.opts = resolveClientOptions(options);
-    this.endpoints = uniqueEndpoints([{ host: options.host, port: options.port }, ...(options.servers ?? [])]);
     this._name = options.name;
-    this.prover = new PasswordProver(options.password);
     this.requests = new Requests((f) => this.write(f), this.opts.requestTimeout);
     this.tracker = new RoomTracker(
       (m) => {
@@ -103,10 +79,19 @@ export class ChatClient extends ClientEvents {
       (m) => this.updateE.fire(m),
       (room, since) => this.changes(room, since),
     );
-    if (options.tls?.fingerprint !== undefined) {
-      this.pinned = normalizeFingerprint(options.tls.fingerprint);
-      if (!this.pinned) throw new ConnectError(`"${options.tls.fingerprint.slice(0, 100)}" is not a SHA-256 fingerprint (64 hex digits, colons optional)`, 'bad_fingerprint');
-    }
+    this.dialer = new Dialer(this.opts, {
+      state: () => this._state,
+      setState: (s) => this.setState(s),
+      hello: () => this.hello(),
+      welcomed: (w) => this.onWelcomeFrame(w),
+      frame: (f) => this.onFrame(f),
+      lost: () => {
+        this.outbox.offline();
+        this.failWaiting(new ConnectError('the connection dropped'));
+      },
+      dropped: (why) => this.droppedE.fire(why),
+      refused: (error) => this.refusedE.fire(error),
+    });
   }
 
   get state(): ClientState {
@@ -150,11 +135,11 @@ export class ChatClient extends ClientEvents {
   }
   /** How many are in a room you are in, as the server last said; undefined for a room not heard of. */
   count(room: string): number | undefined {
-    return this.counts.get(room);
+    return this.membership.count(room);
   }
   /** Rooms this client is in. */
   get rooms(): readonly string[] {
-    return [...this.joined];
+    return this.membership.rooms;
   }
   /** Messages sent but not yet acknowledged by the server. */
   get unacked(): number {
@@ -166,11 +151,11 @@ export class ChatClient extends ClientEvents {
   }
   /** The server dialled last, as host:port. */
   get address(): string {
-    return formatHostPort(this.endpoints[this.current]);
+    return this.dialer.address;
   }
   /** Every server this client knows, in the order it tries them. */
   get servers(): readonly Endpoint[] {
-    return this.endpoints;
+    return this.dialer.servers;
   }
   /** The node of a cluster this client is connected to, as its welcome named it. */
   get node(): string | undefined {
@@ -178,7 +163,7 @@ export class ChatClient extends ClientEvents {
   }
   /** SHA-256 fingerprint of the server's certificate on the latest TLS connection (colon hex). */
   get fingerprint(): string | undefined {
-    return this._fingerprint;
+    return this.dialer.fingerprint;
   }
   /** True when this client speaks TLS. */
   get secure(): boolean {
@@ -188,15 +173,7 @@ export class ChatClient extends ClientEvents {
   /** Connect and complete the handshake. Rejects with a ConnectError that says what to do. */
   connect(): Promise<WelcomeFrame> {
     if (this._state === 'connected' && this._welcome) return Promise.resolve(this._welcome);
-    if (this.pending) return this.pending.promise;
-    let settle!: Omit<PendingConnect, 'promise'>;
-    const promise = new Promise<WelcomeFrame>((resolve, reject) => (settle = { resolve, reject }));
-    this.pending = { promise, ...settle };
-    this.setState('connecting');
-    clearTimeout(this.reconnectTimer);
-    // A reconnect attempt already under way answers this call too.
-    if (!this.conn) this.dial();
-    return promise;
+    return this.dialer.connect();
   }
 
   /** Send a message to a room (default `general`) or to a person. Returns its id; it stays in the outbox until echoed. */
@@ -218,53 +195,21 @@ export class ChatClient extends ClientEvents {
    * transfer (files are not resent after a reconnect).
    */
   async sendFile(data: Buffer, name: string, target: { room?: string; to?: string } = {}, onProgress?: (sent: number) => void): Promise<string> {
-    const conn = this.conn;
+    const conn = this.dialer.connection;
     if (this._state !== 'connected' || !conn?.ready) throw new ConnectError('not connected');
     const where = target.to !== undefined ? { to: target.to } : { room: target.room ?? DEFAULT_ROOM };
-    return this.files.send(conn, () => this.conn === conn && conn.ready, data, name, where, onProgress);
+    return this.files.send(conn, () => this.dialer.connection === conn && conn.ready, data, name, where, onProgress);
   }
 
   /** Join a room; `key` for a keyed (+k) room, kept for rejoining after a reconnect. */
   join(room: string, key?: string): void {
-    this.joined.add(room);
-    if (key !== undefined) this.keys.set(room, key);
-    if (this._state === 'connected') this.write(this.joinFrame(room));
+    this.membership.join(room, key);
+    if (this._state === 'connected') this.write(this.membership.joinFrame(room));
   }
 
   leave(room: string): void {
-    this.joined.delete(room);
-    this.keys.delete(room);
+    this.membership.forget(room);
     if (this._state === 'connected') this.write({ type: 'leave', room });
-  }
-
-  /** Set a room's topic; an empty text clears it. The change comes back as onTopic; a refusal as onServerError. */
-  setTopic(room: string, topic: string): void {
-    this.write({ type: 'topic', room, topic });
-  }
-
-  /** Change a room's modes, operators, voices or bans (operators only): all of them or none. */
-  setModes(room: string, changes: ModeChange[]): void {
-    this.write({ type: 'mode', room, changes });
-  }
-
-  /** Put someone out of a room (operators only). */
-  kick(room: string, name: string, reason?: string): void {
-    this.write({ type: 'kick', room, name, ...(reason && { reason }) });
-  }
-
-  /** Invite someone into a room, past +i and +k. */
-  invite(room: string, name: string): void {
-    this.write({ type: 'invite', room, name });
-  }
-
-  /** Mark yourself away with a message, or back with none. */
-  setAway(message?: string): void {
-    this.write({ type: 'away', ...(message && { message }) });
-  }
-
-  /** A room's topic, modes, operators, voices and bans. */
-  roomInfo(room: string): Promise<RoomInfoFrame> {
-    return this.ask({ type: 'room_info', room });
   }
 
   typing(target: { room?: string; to?: string }): void {
@@ -275,44 +220,9 @@ export class ChatClient extends ClientEvents {
     if (this._state === 'connected') this.write({ type: 'nick', name });
   }
 
-  /** A page of a room's history, oldest first. */
-  history(room: string, page: { before?: number; after?: number; limit?: number } = {}): Promise<HistoryFrame> {
-    return this.ask({ type: 'history', room, ...page });
-  }
-
-  /**
-   * Add or take back your reaction to a message (`room` is the room, or the
-   * DM key it was delivered under). Returns the frame's id, which a refusal
-   * (`onServerError`) names in `ref`; false when not connected. The change
-   * arrives through `onUpdate`, like everyone else's.
-   */
-  react(room: string, seq: number, emoji: string, on = true): string | false {
-    return this.change({ type: 'react', room, seq, emoji, on });
-  }
-
-  /** Replace the text of your own message; see react() for what it returns. */
-  edit(room: string, seq: number, text: string): string | false {
-    return this.change({ type: 'edit', room, seq, text });
-  }
-
-  /** Delete your own message (or any, as a room operator); see react() for what it returns. */
-  deleteMessage(room: string, seq: number): string | false {
-    return this.change({ type: 'delete', room, seq });
-  }
-
-  /** The messages of a room changed after `since` (a rev), latest states, by rev. */
-  changes(room: string, since: number, limit?: number): Promise<ChangesFrame> {
-    return this.ask({ type: 'changes', room, since, ...(limit !== undefined && { limit }) });
-  }
-
   /** The room's rev as this client last saw it (see ChangeTracker). */
   rev(room: string): number | undefined {
     return this.changeTracker.rev(room);
-  }
-
-  /** Search stored history; newest first. */
-  search(query: string, opts: { room?: string; limit?: number } = {}): Promise<SearchResultsFrame> {
-    return this.ask({ type: 'search', query, ...opts });
   }
 
   /** Who is online now. */
@@ -322,26 +232,13 @@ export class ChatClient extends ClientEvents {
     return f.users;
   }
 
-  /**
-   * One page of who is online, or of a room's members: sorted, names
-   * starting with `prefix` (case-insensitive, for @-completion), after the
-   * name `after` (the last of the previous page). `more` says whether
-   * another page follows.
-   */
-  whoPage(query: Omit<WhoRequest, 'type' | 'id'> = {}): Promise<UsersFrame> {
-    return this.ask({ type: 'who', limit: query.limit ?? 100, ...query });
-  }
-
   /** Close on purpose: no reconnect. */
   disconnect(): void {
     this.setState('closed');
-    clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
     this.tracker.stop();
     this.outbox.offline();
     this.failWaiting(new ConnectError('disconnected'));
-    this.conn?.close();
-    this.conn = undefined;
+    this.dialer.close();
   }
 
   /** Release everything; the same as disconnect plus dropping listeners. */
@@ -350,36 +247,7 @@ export class ChatClient extends ClientEvents {
     this.disposeEvents();
   }
 
-  /** A change goes out once with a fresh id: it is not queued across reconnects (a stale edit must not land later). */
-  private change(frame: Omit<ReactFrame, 'id'> | Omit<EditFrame, 'id'> | Omit<DeleteFrame, 'id'>): string | false {
-    const id = randomUUID();
-    return this.write({ ...frame, id }) ? id : false;
-  }
-
   // ------------------------------------------------------------ connection
-
-  private dial(): void {
-    const conn: Connection = new Connection(
-      {
-        endpoint: this.endpoints[this.current],
-        connectTimeout: this.opts.connectTimeout,
-        pingInterval: this.opts.pingInterval,
-        maxLine: this.opts.maxLine,
-        tls: this.opts.tls && { pinned: this.pinned, verify: this.opts.tls.verify, servername: this.opts.tls.servername },
-      },
-      {
-        hello: () => this.hello(),
-        answer: (f) => (f.type === 'challenge' ? answerChallenge(f, { address: conn.address, prover: this.prover, identity: this.opts.identity, binding: conn.binding }) : undefined),
-        presented: (fp) => (this._fingerprint = fp),
-        trusted: (fp) => (this.pinned = fp),
-        welcomed: (w) => this.onWelcomeFrame(w),
-        frame: (f) => this.onFrame(f),
-        ended: (e) => this.onEnded(conn, e),
-      },
-    );
-    this.conn = conn;
-    this.tried++;
-  }
 
   /** The first frame of each attempt: the name, the session to keep it, and the key to prove. */
   private hello(): HelloFrame {
@@ -391,62 +259,14 @@ export class ChatClient extends ClientEvents {
     return h;
   }
 
-  /** An attempt failed or a link closed: settle connect(), tell the person once, then reconnect or stop. */
-  private onEnded(conn: Connection, e: Ending): void {
-    if (conn !== this.conn) return;
-    this.conn = undefined;
-    this.outbox.offline();
-    this.failWaiting(new ConnectError('the connection dropped'));
-    if (e.redial) {
-      this.tried--; // the same server again, now pinned
-      return this.dial();
-    }
-    const final = e.error !== undefined && FINAL_CONNECT_CODES.has(e.error.code ?? '');
-    if (e.wasReady && this._state !== 'closed') this.droppedE.fire(e.bye !== undefined ? `the server closed the connection: ${e.bye}` : `lost the connection to ${this.address}`);
-    // Another server of the list may answer: each is tried at once, then the backoff applies.
-    if (!final && this._state !== 'closed' && this.endpoints.length > 1 && this.tried < this.endpoints.length && (this.opts.reconnect || !this.everConnected)) {
-      this.current = (this.current + 1) % this.endpoints.length;
-      if (this.everConnected) this.setState('reconnecting');
-      return this.dial();
-    }
-    const pending = this.pending;
-    this.pending = undefined;
-    if (e.error) {
-      if (e.error.code === 'auth_failed') this.prover.forget();
-      pending?.reject(e.error);
-    }
-    if (this._state === 'closed') return;
-    if (final && e.error) {
-      this.setState('closed');
-      // Whoever called connect() has the error already; a reconnect tells through onRefused.
-      if (!pending) this.refusedE.fire(e.error);
-      return;
-    }
-    if (!this.opts.reconnect || !this.everConnected) return this.setState('closed');
-    this.setState('reconnecting');
-    const base = Math.min(this.opts.maxBackoff, this.opts.minBackoff * 2 ** this.attempt);
-    const delay = Math.round(base / 2 + (Math.random() * base) / 2);
-    this.attempt++;
-    this.tried = 0;
-    this.current = (this.current + 1) % this.endpoints.length;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (this._state === 'reconnecting' && !this.conn) this.dial();
-    }, delay);
-  }
-
   private onWelcomeFrame(w: WelcomeFrame): void {
     this._welcome = w;
     this._name = w.name;
     this.session = w.session;
     this.online.reset(w.users, w.people);
     this._online = w.usersCount ?? w.users.length;
-    this.counts.clear();
-    for (const r of w.rooms) this.counts.set(r.name, r.count);
-    this.attempt = 0;
-    this.tried = 0;
-    const reconnecting = this.everConnected;
-    this.everConnected = true;
+    this.membership.welcomed(w.rooms);
+    const reconnecting = this.dialer.welcomed();
     const previousHistory = this.historyId;
     this.historyId = w.server.history;
     this.setState('connected');
@@ -460,15 +280,14 @@ export class ChatClient extends ClientEvents {
       this.tracker.restart();
       this.changeTracker.restart();
     }
-    const pending = this.pending;
-    this.pending = undefined;
+    const pending = this.dialer.takePending();
     this.settings.welcome(w);
     this.welcomeE.fire(w);
     pending?.resolve(w);
     for (const m of w.history) this.ackIfMine(m);
     this.tracker.sync(DEFAULT_ROOM, generalSeq, w.history);
     this.changeTracker.sync(DEFAULT_ROOM, w.rooms.find((r) => r.name === DEFAULT_ROOM)?.rev);
-    for (const room of this.joined) if (room !== DEFAULT_ROOM) this.write(this.joinFrame(room));
+    for (const join of this.membership.rejoinFrames()) this.write(join);
     if (reconnecting) {
       for (const room of this.tracker.rooms) {
         if (!isDmKey(room)) continue;
@@ -497,16 +316,14 @@ export class ChatClient extends ClientEvents {
       case 'typing':
         return this.typingE.fire(f);
       case 'joined':
-        this.joined.add(f.room);
-        this.counts.set(f.room, f.count ?? f.members.length);
+        this.membership.joinedRoom(f);
         for (const m of f.history) this.ackIfMine(m);
         this.tracker.sync(f.room, f.seq, f.history);
         this.changeTracker.sync(f.room, f.rev);
         this.settings.joined(f);
         return this.joinedE.fire(f);
       case 'left':
-        this.joined.delete(f.room);
-        this.counts.delete(f.room);
+        this.membership.left(f.room);
         this.settings.left(f.room);
         return this.leftE.fire(f.room);
       case 'update':
@@ -527,8 +344,7 @@ export class ChatClient extends ClientEvents {
       case 'kick':
         if (f.name === this._name) {
           // Out of the room: not rejoined after a reconnect.
-          this.joined.delete(f.room);
-          this.keys.delete(f.room);
+          this.membership.forget(f.room);
           this.settings.left(f.room);
         }
         return this.kickE.fire(f);
@@ -577,24 +393,13 @@ export class ChatClient extends ClientEvents {
     }
     // A refused join (a ban, +i, +k, +l, a limit): not a room to rejoin after a reconnect.
     if (e.ref === undefined && e.room !== undefined) {
-      this.joined.delete(e.room);
-      this.keys.delete(e.room);
+      this.membership.forget(e.room);
     }
     if (FINAL.has(e.code)) this.setState('closed');
     this.errorE.fire(e);
   }
 
   // ------------------------------------------------------------ plumbing
-
-  private ask<K extends keyof Replies>(request: RequestOf<K> & { type: K }): Promise<Replies[K]> {
-    if (this._state !== 'connected') return Promise.reject(new ConnectError('not connected'));
-    return this.requests.ask<K>(request);
-  }
-
-  private joinFrame(room: string): ClientFrame {
-    const key = this.keys.get(room);
-    return { type: 'join', room, ...(key !== undefined && { key }) };
-  }
 
   /** Our own message came back: it is acknowledged. Known by identity when the server says, so a rename in between does not matter. */
   private ackIfMine(m: ChatMessage): void {
@@ -617,7 +422,7 @@ export class ChatClient extends ClientEvents {
 
   /** Coalesced arrivals and departures: counts, the online list, and a presence event per named change (never our own). */
   private onPeopleFrame(f: PeopleFrame): void {
-    if (f.room !== undefined) this.counts.set(f.room, f.count);
+    if (f.room !== undefined) this.membership.setCount(f.room, f.count);
     else this._online = f.count;
     this.peopleE.fire(f);
     for (const p of presenceEvents(f)) {
@@ -628,8 +433,8 @@ export class ChatClient extends ClientEvents {
   }
 
   /** Write to the live link; false when there is none. */
-  private write(frame: ClientFrame): boolean {
-    const conn = this.conn;
+  protected write(frame: ClientFrame): boolean {
+    const conn = this.dialer.connection;
     if (!conn?.ready) return false;
     conn.write(frame);
     return true;
@@ -640,17 +445,6 @@ export class ChatClient extends ClientEvents {
     this._state = s;
     this.stateE.fire(s);
   }
-}
-
-/** The list without repeats (compared as host:port, case-insensitively), in first-seen order. */
-function uniqueEndpoints(list: Endpoint[]): Endpoint[] {
-  const seen = new Set<string>();
-  return list.filter((e) => {
-    const key = formatHostPort(e).toLowerCase();
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 /** Compile time: fails when a frame type is left unhandled. Run time: a frame from a newer server is ignored. */

@@ -83,12 +83,14 @@ export class BusRouter {
     );
   }
 
-  /** Join the bus: listen to `people`, and once that is live, ask the other nodes who they hold. */
+  /** Join the bus: listen to `people` and this node's topic, and once that is live, say it is alive and ask the other nodes who they hold. */
   async start(): Promise<void> {
     this.watch(PEOPLE_TOPIC, (e, from) => this.onPeople(e as unknown as PeopleEvent, from));
     this.watch(nodeTopic(this.bus.nodeId), (e, from) => this.appender.onNode(e as unknown as NodeEvent, from));
     this.offStatus = this.bus.onStatus((s) => this.onStatus(s));
     await this.bus.settled();
+    // Said before the first client arrives, so the other nodes (which answer with theirs) count this one as a leader by then.
+    this.toPeople({ kind: 'alive', leads: true });
     this.toPeople({ kind: 'roster?' });
   }
 

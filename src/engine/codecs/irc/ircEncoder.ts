@@ -1,5 +1,6 @@
 import { provenIdentity } from '../../identity';
-import { isDmKey, presenceEvents, type ChatMessage, type FileOfferEvent, type PresenceFrame, type ServerFrame, type TypingEvent } from '../../protocol';
+import { presenceEvents } from '../../presenceEvents';
+import { isDmKey, type ChatMessage, type FileOfferEvent, type PresenceFrame, type ServerFrame, type TypingEvent } from '../../protocol';
 import type { FrameEncoder } from '../../server/codec';
 import type { Session } from '../../server/connection';
 import { fileOfferToIrc, ircLinesToMessages, type IrcDelivery, type IrcLines } from './chatToIrc';

@@ -1,5 +1,7 @@
 import { LineDecoder, encodeFrame, type LineSink } from '../../lineCodec';
-import { FEATURE_PEOPLE, parseClientFrame, presenceEvents, type PeopleFrame, type ServerFrame } from '../../protocol';
+import { parseClientFrame } from '../../parseClientFrame';
+import { presenceEvents } from '../../presenceEvents';
+import { FEATURE_PEOPLE, type PeopleFrame, type ServerFrame } from '../../protocol';
 import type { Codec, CodecSink, FrameEncoder, WireProtocol } from '../../server/codec';
 
 /** JSON lines for clients that asked for the `people` feature: every frame as it is, one shared encoder, so a room frame is serialized once. */
