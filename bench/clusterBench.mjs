@@ -12,8 +12,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { NOFILE, freePort, killAll, track } from './lib/proc.mjs';
+import { startPinned } from './lib/servers.mjs';
 import { cluster, clusterConfig, clusterMarkdown } from './workloads/cluster.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,32 +22,12 @@ const WORK = path.join(ROOT, 'bench', '.work');
 const RESULTS = path.join(ROOT, 'bench', 'results');
 const HOST = '127.0.0.1';
 const REDIS_PORT = 16379;
-const NOFILE = (() => {
-  try {
-    const hard = execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
-    return hard === 'unlimited' ? 65536 : Math.min(65536, Number(hard));
-  } catch {
-    return 20000;
-  }
-})();
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
 const ROUNDS = Number(argv.includes('--rounds') ? argv[argv.indexOf('--rounds') + 1] : QUICK ? 1 : 3);
 const log = (s) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Every process we started, so that they are all stopped, by PID, even on failure. */
-const live = new Map();
-function killAll() {
-  for (const [pid] of live) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  live.clear();
-}
+// Every process we start is tracked (lib/proc.mjs), so that all are stopped, by PID, even on failure.
 process.on('exit', killAll);
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
@@ -63,41 +44,16 @@ function portFree(port) {
   });
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen({ host: HOST, port: 0 }, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port, child, ms = 30_000) {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode} before listening`);
-    const ok = await new Promise((resolve) => {
-      const s = net.connect({ host: HOST, port });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(25);
-  }
-  throw new Error(`nothing listening on ${port} after ${ms} ms`);
-}
-
-/** Start a server pinned to core 0 with a raised fd limit. prlimit and taskset exec, so the PID is the server's. */
+/**
+ * Start a server pinned to core 0 with a raised fd limit (lib/servers.mjs's
+ * startPinned). Its own ports, commands and log files, not startServer's:
+ * Redis on the port the nodes are told, and one log per node (`ours-PORT.log`).
+ */
 async function startServer(kind, extra = {}) {
   let port;
   let cmd;
   if (kind === 'ours') {
-    port = await freePort();
+    port = await freePort(HOST);
     // TCP_CHAT_BENCH_CPU_PROF=DIR: every node writes a V8 CPU profile there when it stops (node --cpu-prof), to see where its CPU goes.
     const prof = process.env.TCP_CHAT_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.TCP_CHAT_BENCH_CPU_PROF)}`] : [];
     cmd = ['node', ...prof, path.join(ROOT, 'dist', 'cli.js'), 'serve', '--host', HOST, '--port', String(port), '--rate-limit', '0', '--quiet', ...(extra.args ?? [])];
@@ -110,47 +66,7 @@ async function startServer(kind, extra = {}) {
   }
   if (kind !== 'ours' && !(await portFree(port))) throw new Error(`port ${port} for ${kind} is busy: is another ${kind} running?`);
   const logFile = path.join(WORK, kind === 'ours' ? `ours-${port}.log` : `${kind}.log`);
-  const out = fs.openSync(logFile, 'w');
-  const t0 = performance.now();
-  const child = spawn('prlimit', [`--nofile=${NOFILE}:${NOFILE}`, 'taskset', '-c', '0', ...cmd], { cwd: WORK, stdio: ['ignore', out, out] });
-  fs.closeSync(out);
-  live.set(child.pid, child);
-  child.on('exit', () => live.delete(child.pid));
-  try {
-    await waitForPort(port, child, extra.waitMs ?? 30_000);
-  } catch (e) {
-    child.kill('SIGKILL');
-    live.delete(child.pid);
-    throw e;
-  }
-  const startMs = performance.now() - t0;
-  // Wait until the exec chain (prlimit → taskset → server) has landed.
-  for (let i = 0; i < 100 && !/^(node|redis-server|ngircd)/.test(readComm(child.pid)); i++) await sleep(10);
-  return {
-    kind,
-    port,
-    pid: child.pid,
-    child,
-    logFile,
-    startMs,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const gone = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await gone;
-      clearTimeout(t);
-      live.delete(child.pid);
-    },
-  };
-}
-
-function readComm(pid) {
-  try {
-    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
+  return startPinned(kind, cmd, { port, cwd: WORK, logFile, waitMs: extra.waitMs ?? 30_000 });
 }
 
 /** Run the load generator pinned to core 1; resolves with its JSON result. */
@@ -159,7 +75,7 @@ function loadgen(cfg, timeoutMs = 10 * 60_000) {
     const child = spawn('prlimit', [`--nofile=${NOFILE}:${NOFILE}`, 'taskset', '-c', '1', 'node', path.join(ROOT, 'bench', 'clusterLoadgen.mjs'), JSON.stringify(cfg)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    live.set(child.pid, child);
+    track(child);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -170,7 +86,6 @@ function loadgen(cfg, timeoutMs = 10 * 60_000) {
     const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(t);
-      live.delete(child.pid);
       const line = out.trim().split('\n').pop();
       try {
         resolve(JSON.parse(line));

@@ -8,11 +8,11 @@
 // Idempotent: the first run installs (apt + npm, about 100 s); later runs
 // see the stamp file and return at once. Prints the code-server binary path
 // on its last stdout line so callers may capture it.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aptInstall, dpkgInstalled, log, run } from './aptInstall.mjs';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 const RIPGREP_VERSION = '1.15.11'; // the @vscode/ripgrep that code-server 4.100.3 depends on
@@ -25,33 +25,10 @@ export const codeServerBin = path.join(installDir, 'node_modules', '.bin', 'code
 const stamp = path.join(installDir, '.installed');
 export const CHROMIUM = '/usr/bin/chromium';
 
-function log(msg) {
-  process.stderr.write(`[prepare] ${msg}\n`);
-}
-
-function run(cmd, args, opts = {}) {
-  log(`$ ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
-}
-
-function dpkgInstalled(pkg) {
-  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.includes('install ok installed');
-}
-
 function ensureAptPackages() {
   const missing = APT_PACKAGES.filter((p) => !dpkgInstalled(p));
   if (missing.length === 0) return;
-  // Not root on a developer machine: go through sudo; CI runs as root.
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  // Other jobs on a shared machine may hold the dpkg lock; wait instead of failing.
-  const lock = ['-o', 'DPkg::Lock::Timeout=600'];
-  const [cmd, ...pre] = sudo.length ? ['sudo', 'apt-get'] : ['apt-get'];
-  run(cmd, [...pre, ...lock, 'update'], { env });
-  run(cmd, [...pre, ...lock, 'install', '-y', ...missing], { env });
+  aptInstall(missing, { recommends: true });
 }
 
 /** @vscode/ripgrep's postinstall downloads rg from GitHub (unreachable here) unless its cache holds the archive. */

@@ -9,10 +9,10 @@
 // it runs apt-get update and apt-get install, through sudo when not root,
 // waiting up to 10 minutes for another job's dpkg lock. `npm test` runs it
 // before the unit tests, as it runs prepareCodeServer.mjs before the UI tests.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aptInstall, dpkgInstalled, log } from './aptInstall.mjs';
 
 /** Debian package, and a file that shows it is usable. */
 const SERVERS = [
@@ -29,22 +29,6 @@ const IRC_CLIENTS = [
   { pkg: 'openssl', file: '/usr/bin/openssl' },
 ];
 const NEEDED = process.argv.includes('--irc-clients') ? IRC_CLIENTS : SERVERS;
-
-function log(msg) {
-  process.stderr.write(`[prepare] ${msg}\n`);
-}
-
-function run(cmd, args, opts = {}) {
-  log(`$ ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...opts });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
-}
-
-function dpkgInstalled(pkg) {
-  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
-  return r.status === 0 && r.stdout.includes('install ok installed');
-}
 
 /** Newer Debian releases ship a newer PostgreSQL; any version from 15 on will do. */
 function postgresPresent() {
@@ -64,13 +48,7 @@ export function prepare() {
     log(`${NEEDED.map((n) => n.pkg).join(', ')} already installed (${Date.now() - t0} ms)`);
     return;
   }
-  // Not root on a developer machine: go through sudo; CI runs as root.
-  const [cmd, ...pre] = process.getuid?.() === 0 ? ['apt-get'] : ['sudo', 'apt-get'];
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  // Other jobs on a shared machine may hold the dpkg lock; wait instead of failing.
-  const lock = ['-o', 'DPkg::Lock::Timeout=600'];
-  run(cmd, [...pre, ...lock, 'update'], { env });
-  run(cmd, [...pre, ...lock, 'install', '-y', '--no-install-recommends', ...todo], { env });
+  aptInstall(todo, { recommends: false });
   const still = missing();
   if (still.length > 0) throw new Error(`apt-get finished but ${still.join(', ')} is still missing`);
   log(`installed ${todo.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

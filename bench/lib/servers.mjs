@@ -93,17 +93,27 @@ async function waitForPort(port, child, ms) {
 
 /**
  * Starts a server of `kind` (see SERVERS) pinned to core 0 on a free port.
- * prlimit and taskset exec, so the child's PID is the server's own.
  */
 export async function startServer(kind, { root, work, args = [], nodeArgs = [], clients = 0, waitMs = 30_000 } = {}) {
   if (!SERVERS[kind]) throw new Error(`unknown server kind ${kind}`);
   fs.mkdirSync(work, { recursive: true });
   const port = await freePort(HOST);
   const cmd = SERVERS[kind].command({ root, work, port, clients, args, nodeArgs });
-  const logFile = path.join(work, `${kind}.log`);
+  return startPinned(kind, cmd, { port, cwd: work, logFile: path.join(work, `${kind}.log`), waitMs });
+}
+
+/**
+ * Runs `cmd`, a server that will listen on `port`, pinned to core 0 with the
+ * hard open-files limit and its output in `logFile`, and resolves once it
+ * listens. prlimit and taskset exec, so the child's PID is the server's own;
+ * it is tracked (./proc.mjs), so killAll stops it. startServer and the cluster
+ * bench (which picks its own ports, commands and log files) both start their
+ * servers here, so every bench pins and limits them the same way.
+ */
+export async function startPinned(kind, cmd, { port, cwd, logFile, waitMs = 30_000 }) {
   const out = fs.openSync(logFile, 'w');
   const t0 = performance.now();
-  const child = track(spawn('prlimit', [`--nofile=${NOFILE}:${NOFILE}`, 'taskset', '-c', '0', ...cmd], { cwd: work, stdio: ['ignore', out, out] }));
+  const child = track(spawn('prlimit', [`--nofile=${NOFILE}:${NOFILE}`, 'taskset', '-c', '0', ...cmd], { cwd, stdio: ['ignore', out, out] }));
   fs.closeSync(out);
   try {
     await waitForPort(port, child, waitMs);

@@ -12,94 +12,67 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { prepare } from '../../scripts/prepareCodeServer.mjs';
-import { launchBrowser, onInterrupt, root, startCodeServer, waitUntil } from './codeServer.mjs';
-import { reportResults } from './results.mjs';
+import { launchBrowser, root, startCodeServer, waitUntil } from './codeServer.mjs';
+import { runSuite, testsIndex, writeTestConfig } from './runSuite.mjs';
 
-const testsIndex = path.join(root, 'out', 'test', 'integration', 'index.js');
-const extensionMain = path.join(root, 'dist', 'extension.js');
 const timeoutMs = Number(process.env.TCP_CHAT_IT_TIMEOUT || 600_000);
 // The longest a healthy run goes without finishing a test: start-up, then one test's timeout and its hooks.
 const idleMs = Number(process.env.TCP_CHAT_IT_IDLE || 120_000);
-const log = (m) => console.log(`[it-runner] ${m}`);
 /** Settings as an earlier version left them (keep in step with test/integration/suite/migration.test.ts). */
 const OLD_SETTINGS = {
   user: { 'chat.displayName': 'migrated-name', 'chat.server.tls': false },
   workspace: { 'chat.historyPageSize': 77 },
 };
 
-async function main() {
-  for (const [f, how] of [
-    [extensionMain, 'npm run build'],
-    [testsIndex, 'npm run compile-tests'],
-  ]) {
-    if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing; run ${how} first`);
-  }
+runSuite('it-runner', async ({ log, atExit }) => {
   await prepare();
   const t0 = Date.now();
   let cs;
   let br;
-  let ok = false;
-  const cleanup = async () => {
+  atExit(async (ok) => {
     await br?.stop().catch((e) => log(`stopping the browser: ${e.message}`));
     await cs?.stop({ keepDirs: !ok || process.env.TCP_CHAT_KEEP === '1' }).catch((e) => log(`stopping code-server: ${e.message}`));
-  };
-  const undo = onInterrupt(cleanup);
-  try {
-    cs = await startCodeServer({
-      log,
-      // Values under the old chat.* keys, in user and workspace settings: the suite checks they move to tcpChat.* once.
-      settings: OLD_SETTINGS.user,
-      workspaceFiles: { '.vscode/settings.json': JSON.stringify(OLD_SETTINGS.workspace, null, 2) },
-    });
-    const results = path.join(cs.tmp, 'results.json');
-    // The extension host may not see this process's env, so the results path also goes in a file in the workspace.
-    fs.writeFileSync(path.join(cs.workspace, '.tcp-chat-test.json'), JSON.stringify({ results, grep: process.env.TCP_CHAT_TEST_GREP || undefined }));
-    br = await launchBrowser();
-    const page = await br.browser.newPage({ viewport: { width: 1400, height: 900 } });
-    // The suite's console lines come through the workbench's console: echo them so a run is readable.
-    let lastProgress = Date.now();
-    page.on('console', (m) => {
-      const t = m.text();
-      const i = t.indexOf('[it]');
-      if (i !== -1) lastProgress = Date.now();
-      if (i !== -1) process.stdout.write(`${t.slice(i).slice(0, 2000)}\n`);
-      else if (/activat|error/i.test(t)) process.stdout.write(`[browser] ${t.replace(/%c/g, '').slice(0, 2000)}\n`);
-    });
-    const url = cs.url([
-      ['extensionDevelopmentPath', cs.remote(root)],
-      ['extensionTestsPath', cs.remote(testsIndex)],
-    ]);
-    log(`opening ${url}`);
-    await page.goto(url);
-    await waitUntil(
-      () => {
-        // A dead extension host never writes the file: give up once the suite has been silent too long.
-        if (Date.now() - lastProgress > idleMs) throw new Error(`no test finished for ${idleMs / 1000} s; the extension host may have died`);
-        return fs.existsSync(results);
-      },
-      timeoutMs,
-      `the results file ${results}`,
-    ).catch((e) => log(e.message));
-    log(`suite finished in ${((Date.now() - t0) / 1000).toFixed(1)} s (including the code-server start)`);
-    const code = reportResults(results);
-    ok = code === 0;
-    if (!ok) {
-      const exthost = cs.exthostLog();
-      log(`extension host log (tail):\n${exthost.slice(-4000)}`);
+  });
+  cs = await startCodeServer({
+    log,
+    // Values under the old chat.* keys, in user and workspace settings: the suite checks they move to tcpChat.* once.
+    settings: OLD_SETTINGS.user,
+    workspaceFiles: { '.vscode/settings.json': JSON.stringify(OLD_SETTINGS.workspace, null, 2) },
+  });
+  const results = path.join(cs.tmp, 'results.json');
+  writeTestConfig(cs.workspace, results);
+  br = await launchBrowser();
+  const page = await br.browser.newPage({ viewport: { width: 1400, height: 900 } });
+  // The suite's console lines come through the workbench's console: echo them so a run is readable.
+  let lastProgress = Date.now();
+  page.on('console', (m) => {
+    const t = m.text();
+    const i = t.indexOf('[it]');
+    if (i !== -1) lastProgress = Date.now();
+    if (i !== -1) process.stdout.write(`${t.slice(i).slice(0, 2000)}\n`);
+    else if (/activat|error/i.test(t)) process.stdout.write(`[browser] ${t.replace(/%c/g, '').slice(0, 2000)}\n`);
+  });
+  const url = cs.url([
+    ['extensionDevelopmentPath', cs.remote(root)],
+    ['extensionTestsPath', cs.remote(testsIndex)],
+  ]);
+  log(`opening ${url}`);
+  await page.goto(url);
+  await waitUntil(
+    () => {
+      // A dead extension host never writes the file: give up once the suite has been silent too long.
+      if (Date.now() - lastProgress > idleMs) throw new Error(`no test finished for ${idleMs / 1000} s; the extension host may have died`);
+      return fs.existsSync(results);
+    },
+    timeoutMs,
+    `the results file ${results}`,
+  ).catch((e) => log(e.message));
+  log(`suite finished in ${((Date.now() - t0) / 1000).toFixed(1)} s (including the code-server start)`);
+  return {
+    results,
+    onFailure: () => {
+      log(`extension host log (tail):\n${cs.exthostLog().slice(-4000)}`);
       log(`logs kept under ${cs.tmp}`);
-    }
-    return code;
-  } finally {
-    await cleanup();
-    undo();
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(`[it-runner] ${e?.stack ?? e}`);
-    console.log('0 passed, 1 failed');
-    process.exit(1);
-  },
-);
+    },
+  };
+});

@@ -10,70 +10,42 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { killByPid, onInterrupt, root } from './codeServer.mjs';
-import { reportResults } from './results.mjs';
+import { killByPid, root } from './codeServer.mjs';
+import { runSuite, testsIndex, writeTestConfig } from './runSuite.mjs';
 
-const testsIndex = path.join(root, 'out', 'test', 'integration', 'index.js');
-const log = (m) => console.log(`[it-electron] ${m}`);
-
-async function main() {
-  for (const [f, how] of [
-    [path.join(root, 'dist', 'extension.js'), 'npm run build'],
-    [testsIndex, 'npm run compile-tests'],
-  ]) {
-    if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing; run ${how} first`);
-  }
+runSuite('it-electron', async ({ log, atExit }) => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-chat-electron-'));
   const workspace = path.join(tmp, 'workspace');
   fs.mkdirSync(workspace, { recursive: true });
   const results = path.join(tmp, 'results.json');
   // Same contract as the code-server runner: the env var, and the config file as a fallback.
-  fs.writeFileSync(path.join(workspace, '.tcp-chat-test.json'), JSON.stringify({ results, grep: process.env.TCP_CHAT_TEST_GREP || undefined }));
+  writeTestConfig(workspace, results);
   // Every VS Code process inherits this marker, so cleanup can find them by PID even if one outlives runTests.
   const marker = randomUUID();
-  let ok = false;
-  const cleanup = async () => {
+  atExit(async (ok) => {
     await killByPid(undefined, marker).catch((e) => log(e.message));
     if (ok) fs.rmSync(tmp, { recursive: true, force: true });
-  };
-  const undo = onInterrupt(cleanup);
+  });
   const t0 = Date.now();
   try {
-    try {
-      await runTests({
-        version: process.env.VSCODE_TEST_VERSION || '1.100.3',
-        extensionDevelopmentPath: root,
-        extensionTestsPath: testsIndex,
-        extensionTestsEnv: { TCP_CHAT_TEST_RESULTS: results, TCP_CHAT_TEST_MARKER: marker },
-        launchArgs: [
-          workspace,
-          // Only this extension: nothing the developer installed may change the outcome.
-          '--disable-extensions',
-          `--user-data-dir=${path.join(tmp, 'user-data')}`,
-          `--extensions-dir=${path.join(tmp, 'extensions')}`,
-          '--disable-gpu',
-        ],
-      });
-    } catch (e) {
-      // A failing suite makes VS Code exit non-zero; the results file says why, so only log it here.
-      log(`runTests failed: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    log(`suite finished in ${((Date.now() - t0) / 1000).toFixed(1)} s (including the VS Code download, if any)`);
-    const code = reportResults(results);
-    ok = code === 0;
-    if (!ok) log(`files kept under ${tmp}`);
-    return code;
-  } finally {
-    await cleanup();
-    undo();
+    await runTests({
+      version: process.env.VSCODE_TEST_VERSION || '1.100.3',
+      extensionDevelopmentPath: root,
+      extensionTestsPath: testsIndex,
+      extensionTestsEnv: { TCP_CHAT_TEST_RESULTS: results, TCP_CHAT_TEST_MARKER: marker },
+      launchArgs: [
+        workspace,
+        // Only this extension: nothing the developer installed may change the outcome.
+        '--disable-extensions',
+        `--user-data-dir=${path.join(tmp, 'user-data')}`,
+        `--extensions-dir=${path.join(tmp, 'extensions')}`,
+        '--disable-gpu',
+      ],
+    });
+  } catch (e) {
+    // A failing suite makes VS Code exit non-zero; the results file says why, so only log it here.
+    log(`runTests failed: ${e instanceof Error ? e.message : String(e)}`);
   }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (e) => {
-    console.error(`[it-electron] ${e?.stack ?? e}`);
-    console.log('0 passed, 1 failed');
-    process.exit(1);
-  },
-);
+  log(`suite finished in ${((Date.now() - t0) / 1000).toFixed(1)} s (including the VS Code download, if any)`);
+  return { results, onFailure: () => log(`files kept under ${tmp}`) };
+});

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { prepare } from '../../scripts/prepareCodeServer.mjs';
 import { freePort, launchBrowser, root, startCodeServer, waitUntil } from '../integration/codeServer.mjs';
-import { answerDialog, answerInput, luminance, openDevWorkbench, runCommand, screenshotIfFailed, SHOTS, statusBarText, stopSuite, THEMES, useColorTheme, webviewElement, webviewFrame } from './workbench.mjs';
+import { answerDialog, answerInput, connectFromPalette, luminance, openDevWorkbench, runCommand, screenshotIfFailed, SHOTS, statusBarText, stopSuite, THEMES, useColorTheme, webviewElement } from './workbench.mjs';
 import { assertAccessible } from './axeAudit.mjs';
 import { resetPanel } from './resetPanel.mjs';
 import { createHash } from 'node:crypto';
@@ -99,11 +99,8 @@ describe('TCP Chat UI in code-server', function () {
     // A file is open first, as when someone is working: the panel must not cover it.
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.md' }).click();
     await page.locator('.tabs-container .tab', { hasText: 'notes.md' }).waitFor({ timeout: 15_000 });
-    await runCommand(page, 'Chat: Connect');
     // Deviation from the first contract: Connect asks with a quick pick of host:port (recent and local servers), then uses tcpChat.displayName.
-    await answerInput(page, `127.0.0.1:${port}`, { title: 'Chat: Connect' });
-    await raw.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === ME, 15_000);
-    frame = await webviewFrame(page, '#composer');
+    frame = await connectFromPalette(page, { port, name: ME, peer: raw });
     frameTitle = await frame.evaluate(() => document.title);
     // Two editor groups side by side: notes.md in one, the Chat tab in the other.
     const groups = page.locator('.editor-group-container');
@@ -114,7 +111,6 @@ describe('TCP Chat UI in code-server', function () {
     assert.ok(text.includes(`serving :${port}`), `status bar: ${text}`);
     assert.ok(text.includes(`${ME} @ 127.0.0.1:${port}`), `status bar: ${text}`);
     // The empty state: no messages yet, no other rooms, no direct conversations.
-    await frame.locator('.conn[data-state="connected"]').waitFor({ timeout: 15_000 });
     assert.equal(await frame.locator('.side .rooms[aria-labelledby="dms-title"] [role="option"]').count(), 0);
     await assertAccessible(frame, 'empty', { theme: 'Light Modern' });
   });

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { prepare } from '../../scripts/prepareCodeServer.mjs';
 import { freePort, launchBrowser, startCodeServer, waitUntil } from '../integration/codeServer.mjs';
-import { answerInput, openDevWorkbench, runCommand, screenshotIfFailed, SHOTS, stopSuite, webviewElement, webviewFrame } from './workbench.mjs';
+import { answerInput, connectFromPalette, openDevWorkbench, runCommand, screenshotIfFailed, SHOTS, stopSuite, webviewElement } from './workbench.mjs';
 import { assertAccessible } from './axeAudit.mjs';
 import { resetPanel } from './resetPanel.mjs';
 
@@ -46,11 +46,7 @@ describe('TCP Chat panel: replies, reactions, edits, deletes, @-completion, unre
     });
     br = await launchBrowser();
     page = await openDevWorkbench(br, cs, 'Light Modern');
-    await runCommand(page, 'Chat: Connect');
-    await answerInput(page, `127.0.0.1:${port}`, { title: 'Chat: Connect' });
-    await raw.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === ME, 30_000);
-    frame = await webviewFrame(page, '#composer');
-    await frame.locator('.conn[data-state="connected"]').waitFor({ timeout: 30_000 });
+    frame = await connectFromPalette(page, { port, name: ME, peer: raw });
   });
 
   beforeEach(async function () {

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { prepare } from '../../scripts/prepareCodeServer.mjs';
 import { freePort, launchBrowser, root, sleep, startCodeServer, waitUntil } from '../integration/codeServer.mjs';
-import { answerInput, escapeRe, runCommand, screenshotIfFailed, SHOTS, statusBarText, stopSuite, useColorTheme, waitForWorkbench, webviewElement, webviewFrame } from './workbench.mjs';
+import { answerInput, connectFromPalette, escapeRe, runCommand, screenshotIfFailed, SHOTS, statusBarText, stopSuite, useColorTheme, waitForWorkbench, webviewElement, webviewFrame } from './workbench.mjs';
 import { assertAccessible } from './axeAudit.mjs';
 import { resetPanel } from './resetPanel.mjs';
 
@@ -260,11 +260,7 @@ describe('TCP Chat panel in code-server: hostile text, keyboard, high contrast, 
     raw = (await RawClient.hello(port, PEER)).client;
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'notes.md' }).click();
     await page.locator('.tabs-container .tab', { hasText: 'notes.md' }).waitFor({ timeout: 30_000 });
-    await runCommand(page, 'Chat: Connect');
-    await answerInput(page, `127.0.0.1:${port}`, { title: 'Chat: Connect' });
-    await raw.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === ME, 15_000);
-    frame = await webviewFrame(page, '#composer');
-    await frame.locator('.conn[data-state="connected"]').waitFor({ timeout: 30_000 });
+    frame = await connectFromPalette(page, { port, name: ME, peer: raw });
     frameTitle = await frame.evaluate(() => document.title);
   });
 

@@ -242,6 +242,22 @@ export async function webviewFrame(page, selector = '#composer', timeoutMs = 30_
   );
 }
 
+/**
+ * Connects from the palette as a person does: Chat: Connect, then
+ * 127.0.0.1:`port` typed into its quick pick (the name comes from
+ * tcpChat.displayName). Resolves with the panel's webview frame once `peer`,
+ * a raw client already in the room, has seen `name` come online and the
+ * panel shows the connection.
+ */
+export async function connectFromPalette(page, { port, name, peer, timeoutMs = 30_000 }) {
+  await runCommand(page, 'Chat: Connect');
+  await answerInput(page, `127.0.0.1:${port}`, { title: 'Chat: Connect' });
+  await peer.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === name, timeoutMs);
+  const frame = await webviewFrame(page, '#composer');
+  await frame.locator('.conn[data-state="connected"]').waitFor({ timeout: timeoutMs });
+  return frame;
+}
+
 /** The iframe element in the workbench that hosts the chat webview (for element screenshots). */
 export function webviewElement(page) {
   return page.locator('iframe.webview.ready').first();

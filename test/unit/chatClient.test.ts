@@ -167,17 +167,22 @@ describe('ChatClient', () => {
     assert.equal(c.unacked, 0);
   });
 
-  it('keeps receiving after a restart of a server without a data directory', async () => {
-    // That server forgets everything and numbers each room from 1 again.
+  /**
+   * Alice says `said` and sees it echoed; the server stops and a new one with
+   * no data directory (it numbers each room from 1 again) comes up on the same
+   * port. There bob says `beforeBack` before alice's client is welcomed back,
+   * and `afterBack` once it is, each line echoed before the next. Resolves
+   * with what alice's client delivered after `said`, once all of bob's lines
+   * came (or fails when they do not within 5 s).
+   */
+  async function restartWithoutHistory(said: string[], beforeBack: string[], afterBack: string[]): Promise<ChatMessage[]> {
     const first = await h.server();
     const port = first.port;
     const c = client(port, 'alice');
     const got = record(c);
     await c.connect();
-    c.send('one');
-    c.send('two');
-    c.send('three');
-    await until(c.onMessage, () => got.length === 3);
+    for (const text of said) c.send(text);
+    await until(c.onMessage, () => got.length === said.length);
     const dropped = nextEvent(c.onState, (s) => s === 'reconnecting');
     await h.stop(first.server);
     await dropped;
@@ -185,13 +190,24 @@ describe('ChatClient', () => {
     const back = nextEvent(c.onWelcome, () => true, 5000);
     await h.server({ port });
     const bob = await h.raw(port, 'bob');
-    bob.client.send({ type: 'message', id: 'b1', room: 'general', text: 'fresh start' });
-    await bob.client.waitFor((f) => f.type === 'message' && f.id === 'b1');
+    let n = 0;
+    const bobSays = async (text: string) => {
+      const id = `b${++n}`;
+      bob.client.send({ type: 'message', id, room: 'general', text });
+      await bob.client.waitFor((f) => f.type === 'message' && f.id === id);
+    };
+    for (const text of beforeBack) await bobSays(text);
     await back;
-    bob.client.send({ type: 'message', id: 'b2', room: 'general', text: 'and more' });
-    await until(c.onMessage, () => got.length === 5, 5000);
+    for (const text of afterBack) await bobSays(text);
+    await until(c.onMessage, () => got.length === said.length + beforeBack.length + afterBack.length, 5000);
+    return got.slice(said.length);
+  }
+
+  it('keeps receiving after a restart of a server without a data directory', async () => {
+    // That server forgets everything: bob's lines there are seqs 1 and 2 again, below alice's 1-3.
+    const fresh = await restartWithoutHistory(['one', 'two', 'three'], ['fresh start'], ['and more']);
     assert.deepEqual(
-      got.slice(3).map((m) => [m.seq, m.text]),
+      fresh.map((m) => [m.seq, m.text]),
       [
         [1, 'fresh start'],
         [2, 'and more'],
@@ -200,32 +216,14 @@ describe('ChatClient', () => {
   });
 
   it('notices a new history even when its seqs already passed the old ones', async () => {
-    // Without the welcome's history id the client would take seqs 1-3 of the new
-    // server as already seen and wait for seq 4 onwards.
-    const first = await h.server();
-    const port = first.port;
-    const c = client(port, 'alice');
-    const got = record(c);
-    await c.connect();
-    c.send('one');
-    c.send('two');
-    await until(c.onMessage, () => got.length === 2);
-    const dropped = nextEvent(c.onState, (s) => s === 'reconnecting');
-    await h.stop(first.server);
-    await dropped;
-    // The server comes back after a while; bob writes five before alice is back.
-    const back = nextEvent(c.onWelcome, () => true, 5000);
-    await h.server({ port });
-    const bob = await h.raw(port, 'bob');
-    for (let i = 1; i <= 5; i++) {
-      bob.client.send({ type: 'message', id: `n${i}`, room: 'general', text: `new ${i}` });
-      await bob.client.waitFor((f) => f.type === 'message' && f.id === `n${i}`);
-    }
-    await back;
-    await until(c.onMessage, () => got.length === 7, 5000);
+    // Without the welcome's history id the client would take seqs 1-2 of the new
+    // server as already seen and wait for seq 3 onwards. The server comes back
+    // after a while; bob writes five before alice is back.
+    const news = ['new 1', 'new 2', 'new 3', 'new 4', 'new 5'];
+    const fresh = await restartWithoutHistory(['one', 'two'], news, []);
     assert.deepEqual(
-      got.slice(2).map((m) => m.text),
-      ['new 1', 'new 2', 'new 3', 'new 4', 'new 5'],
+      fresh.map((m) => m.text),
+      news,
     );
   });
 

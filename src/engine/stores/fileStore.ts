@@ -3,36 +3,16 @@ import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { isIdentityId } from '../identity';
 import type { ChatMessage, Snippet } from '../protocol';
-import { DEFAULT_SEARCH_BUDGET, searchIndex, type SearchBudget } from './indexSearch';
+import { IndexedStore, type IndexedStoreOptions } from './indexedStore';
 import { parseJson, readLines } from './jsonLines';
-import { MessageIndex } from './messageIndex';
 import { parseReactors, publicReactions, type Reactors } from './messageChanges';
 import { NameClaimsFile } from './nameClaimsFile';
 import { RoomStatesFile } from './roomStatesFile';
 import { RoomFiles, type OpenFile } from './roomFiles';
-import {
-  DEFAULT_RETENTION,
-  StoreError,
-  type AppendResult,
-  type Change,
-  type ChangesPage,
-  type MutateResult,
-  type HistoryPage,
-  type HistoryQuery,
-  type MessageDraft,
-  type RetentionOptions,
-  type RoomState,
-  type RoomSummary,
-  type SearchPage,
-  type SearchQuery,
-  type Store,
-  type VersionedRoomState,
-} from './store';
+import { StoreError, type AppendResult, type Change, type MutateResult, type MessageDraft, type RoomState, type Store, type VersionedRoomState } from './store';
 
 /** How a FileStore keeps its data directory. */
-export interface FileStoreOptions {
-  retention?: RetentionOptions;
-  search?: SearchBudget;
+export interface FileStoreOptions extends IndexedStoreOptions {
   /** Room files kept open at once (default 64); the others are reopened when written to. */
   maxOpenFiles?: number;
   /**
@@ -61,13 +41,10 @@ export interface RecoveryReport {
  * loses nothing it acknowledged (the page cache keeps it). An in-memory
  * MessageIndex holds the retained window for reads and search.
  */
-export class FileStore implements Store {
+export class FileStore extends IndexedStore implements Store {
   private historyId: string = randomUUID();
   recovery: RecoveryReport = { rooms: 0, messages: 0, skipped: 0, names: 0, ms: 0 };
-  private readonly index: MessageIndex;
   private readonly files: RoomFiles;
-  private readonly retention: RetentionOptions;
-  private readonly budget: SearchBudget;
   private names!: NameClaimsFile;
   private roomStates!: RoomStatesFile;
   private closed = false;
@@ -76,9 +53,7 @@ export class FileStore implements Store {
     private readonly dir: string,
     options: FileStoreOptions,
   ) {
-    this.retention = options.retention ?? DEFAULT_RETENTION;
-    this.budget = options.search ?? DEFAULT_SEARCH_BUDGET;
-    this.index = new MessageIndex(this.retention);
+    super(options);
     this.files = new RoomFiles(path.join(dir, 'rooms'), options.maxOpenFiles, options.openFile);
   }
 
@@ -127,26 +102,6 @@ export class FileStore implements Store {
     return { message, duplicate: false };
   }
 
-  async lastSeq(room: string): Promise<number> {
-    return this.index.lastSeq(room);
-  }
-
-  async history(room: string, query: HistoryQuery): Promise<HistoryPage> {
-    return this.index.history(room, query);
-  }
-
-  search(query: SearchQuery): Promise<SearchPage> {
-    return searchIndex(this.index, query, this.budget);
-  }
-
-  async rooms(): Promise<RoomSummary[]> {
-    return this.index.rooms();
-  }
-
-  async get(room: string, seq: number): Promise<ChatMessage | undefined> {
-    return this.index.get(room, seq);
-  }
-
   /**
    * A change is appended to the room's file as a `change` line, which recovery
    * applies. A delete then rewrites the file at once with every message in
@@ -171,24 +126,12 @@ export class FileStore implements Store {
     return { ok: true, message: applied.message, rev: this.index.lastRev(room), changed: applied.changed };
   }
 
-  async changes(room: string, sinceRev: number, limit: number): Promise<ChangesPage> {
-    return this.index.changes(room, sinceRev, limit);
-  }
-
-  async lastRev(room: string): Promise<number> {
-    return this.index.lastRev(room);
-  }
-
   /** Rooms whose file may still hold a deleted text because the rewrite after the delete failed: tried again at each write. */
   private readonly unscrubbed = new Set<string>();
 
   private scrub(room: string): void {
     if (this.compact(room)) this.unscrubbed.delete(room);
     else this.unscrubbed.add(room);
-  }
-
-  async conversationsOf(participant: string): Promise<RoomSummary[]> {
-    return this.index.conversationsOf(participant);
   }
 
   async nameOwner(name: string): Promise<string | undefined> {

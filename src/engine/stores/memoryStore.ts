@@ -1,31 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_SEARCH_BUDGET, searchIndex, type SearchBudget } from './indexSearch';
-import { MessageIndex } from './messageIndex';
-import type { ChatMessage } from '../protocol';
-import {
-  DEFAULT_RETENTION,
-  foldName,
-  type AppendResult,
-  type Change,
-  type ChangesPage,
-  type MutateResult,
-  type HistoryPage,
-  type HistoryQuery,
-  type MessageDraft,
-  type RetentionOptions,
-  type RoomState,
-  type RoomSummary,
-  type SearchPage,
-  type SearchQuery,
-  type Store,
-  type VersionedRoomState,
-} from './store';
+import { IndexedStore, type IndexedStoreOptions } from './indexedStore';
+import { foldName, type AppendResult, type Change, type MutateResult, type MessageDraft, type RoomState, type Store, type VersionedRoomState } from './store';
 
 /** How much a MemoryStore keeps, and how much work a search may do. */
-export interface MemoryStoreOptions {
-  retention?: RetentionOptions;
-  search?: SearchBudget;
-}
+export type MemoryStoreOptions = IndexedStoreOptions;
 
 /**
  * History and name claims in memory only: the default when the server has no
@@ -33,16 +11,13 @@ export interface MemoryStoreOptions {
  * so concurrent appends to one room get distinct, consecutive seqs.
  * Messages it returns are shared with the store: treat them as read-only.
  */
-export class MemoryStore implements Store {
+export class MemoryStore extends IndexedStore implements Store {
   readonly id: string = randomUUID();
-  private readonly index: MessageIndex;
   private readonly names = new Map<string, string>();
   private readonly roomStates = new Map<string, VersionedRoomState>();
-  private readonly budget: SearchBudget;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.index = new MessageIndex(options.retention ?? DEFAULT_RETENTION);
-    this.budget = options.search ?? DEFAULT_SEARCH_BUDGET;
+    super(options);
   }
 
   async append(draft: MessageDraft): Promise<AppendResult> {
@@ -53,43 +28,11 @@ export class MemoryStore implements Store {
     return { message, duplicate: false };
   }
 
-  async lastSeq(room: string): Promise<number> {
-    return this.index.lastSeq(room);
-  }
-
-  async history(room: string, query: HistoryQuery): Promise<HistoryPage> {
-    return this.index.history(room, query);
-  }
-
-  search(query: SearchQuery): Promise<SearchPage> {
-    return searchIndex(this.index, query, this.budget);
-  }
-
-  async rooms(): Promise<RoomSummary[]> {
-    return this.index.rooms();
-  }
-
-  async get(room: string, seq: number): Promise<ChatMessage | undefined> {
-    return this.index.get(room, seq);
-  }
-
   async mutate(room: string, seq: number, change: Change, actor: string): Promise<MutateResult> {
     const applied = this.index.prepare(room, seq, change, actor);
     if (!applied.ok) return applied;
     this.index.apply(applied);
     return { ok: true, message: applied.message, rev: this.index.lastRev(room), changed: applied.changed };
-  }
-
-  async changes(room: string, sinceRev: number, limit: number): Promise<ChangesPage> {
-    return this.index.changes(room, sinceRev, limit);
-  }
-
-  async lastRev(room: string): Promise<number> {
-    return this.index.lastRev(room);
-  }
-
-  async conversationsOf(participant: string): Promise<RoomSummary[]> {
-    return this.index.conversationsOf(participant);
   }
 
   async nameOwner(name: string): Promise<string | undefined> {
