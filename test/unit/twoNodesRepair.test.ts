@@ -48,7 +48,11 @@ describe('two nodes repair what the bus loses', function () {
     await alice.client.waitFor((f) => f.type === 'presence' && f.event === 'online' && f.name === 'bob');
     let dropped = 0;
     // On whichever node publishes it: the room's leader (server/roomAppender.ts) may be either.
-    busA.drop = busB.drop = (topic, e) => topic === 'room:general' && e.kind === 'message' && (e.message as { id: string }).id === 'm2' && ++dropped === 1;
+    busA.drop = busB.drop = (topic, e) => {
+      if (dropped > 0 || topic !== 'room:general' || e.kind !== 'message' || (e.message as { id: string }).id !== 'm2') return false;
+      dropped++;
+      return true;
+    };
     for (const id of ['m1', 'm2', 'm3']) alice.client.send({ type: 'message', id, text: id });
     const got = [];
     for (let i = 0; i < 3; i++) got.push(await bob.client.waitFor((f) => f.type === 'message'));
