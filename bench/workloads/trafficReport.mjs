@@ -55,7 +55,7 @@ export function trafficMarkdown(W, s, title = '') {
     L.push(`## Blast${title}: ${B.clients} clients × ${B.messages} messages, one room`, '', stamp(W.blast), '');
     L.push('| server | deliveries per server CPU-second | cold (first run after start) | deliveries per wall-second | server CPU s | delivered/expected |', '|---|---|---|---|---|---|');
     for (const k of kinds) L.push(`| ${LABEL(k)} | **${fmtK(s.blast[k].perCpuS)}** | ${fmtK(s.blast[k].coldPerCpuS)} | ${fmtK(s.blast[k].perWallS)} | ${s.blast[k].cpuS.toFixed(2)} | ${s.blast[k].delivered}/${s.blast[k].expected} |`);
-    if (others.length) L.push('', `${LABEL(ref)} vs ${others.map((k) => `${LABEL(k)}: **${ratio(s.blast[ref].perCpuS, s.blast[k].perCpuS)}**`).join('; ')} deliveries per server CPU-second (warm). Each server start gets one cold blast first (its figure is the "cold" column), then ${B.measured ?? 1} measured ones, whose median stands for the round; the table gives the median over rounds.`, '');
+    if (others.length) L.push('', `${LABEL(ref)} vs ${others.map((k) => `${LABEL(k)}: **${ratio(s.blast[ref].perCpuS, s.blast[k].perCpuS)}**`).join('; ')} deliveries per server CPU-second (warm). Each server start gets one cold blast first (its figure is the "cold" column), then ${(B.measured ?? 1) === 1 ? "one measured blast, which stands" : `${B.measured} measured ones, whose median stands`} for the round; the table gives the median over rounds.`, '');
   }
   const pk = Object.keys(s.paced).filter((k) => Object.keys(s.paced[k]).length);
   if (pk.length) {
