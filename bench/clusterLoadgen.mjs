@@ -421,7 +421,7 @@ async function main() {
   };
   const clients = await connectAll(cfg, adapter, onPayload, stats);
   result.connectMs = now() - tc0;
-  await settle(state, Number(process.env.LG_SETTLE ?? cfg.settleMs ?? 300), 60_000);
+  await settle(state, cfg.settleMs ?? 300, 60_000);
   result.connectCpuS = serverCpuSeconds(cfg) - cpuC0;
   await sleep(cfg.rssWaitMs ?? 200);
   result.rssBeforeKb = rss0;

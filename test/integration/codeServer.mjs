@@ -285,6 +285,8 @@ export async function launchBrowser() {
     async stop() {
       if (stopped) return;
       stopped = true;
+      // Polite closes first, each given 5 s and allowed to fail (the browser may have crashed with the test);
+      // the kill by PID below is what guarantees nothing is left running.
       await Promise.race([browser.close().catch(() => undefined), sleep(5000)]);
       await Promise.race([server.close().catch(() => undefined), sleep(5000)]);
       await killByPid(pid, marker);

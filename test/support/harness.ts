@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ChatClient } from '../../src/engine/client/chatClient';
 import { ChatServer, type ServerOptions } from '../../src/engine/server/chatServer';
 import type { Event } from '../../src/engine/events';
 import type { Identity } from '../../src/engine/identity';
@@ -49,6 +50,13 @@ export class Harness {
   async rawNoHello(port: number): Promise<RawClient> {
     const c = await RawClient.connect(port);
     this.clients.push(c);
+    return c;
+  }
+
+  /** The engine's client for `name` on this machine's `port`, not connected yet, reconnecting fast; disposed at cleanup. */
+  chatClient(port: number, name: string): ChatClient {
+    const c = new ChatClient({ host: '127.0.0.1', port, name, minBackoff: 20, maxBackoff: 200 });
+    this.own(() => c.dispose());
     return c;
   }
 

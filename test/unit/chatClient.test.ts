@@ -317,8 +317,7 @@ describe('ChatClient after a server restart', () => {
     this.timeout(180_000);
     const first = await h.server();
     const port = first.port;
-    const c = new ChatClient({ host: '127.0.0.1', port, name: 'alice', minBackoff: 20, maxBackoff: 200 });
-    h.own(() => c.dispose());
+    const c = h.chatClient(port, 'alice');
     const refusals: string[] = [];
     c.onServerError((e) => refusals.push(e.code));
     c.onSendFailed((f) => refusals.push(`failed ${f.error.code}`));
@@ -360,8 +359,7 @@ describe('ChatClient after a server restart', () => {
 
   it('a bye followed by the close is one drop, told with the reason', async () => {
     const { server, port } = await h.server();
-    const c = new ChatClient({ host: '127.0.0.1', port, name: 'alice', minBackoff: 20, maxBackoff: 200 });
-    h.own(() => c.dispose());
+    const c = h.chatClient(port, 'alice');
     await c.connect();
     const drops: string[] = [];
     c.onDropped((why) => drops.push(why));

@@ -14,11 +14,7 @@ describe('ChatClient: room moderation', function () {
   const h = new Harness();
   afterEach(() => h.cleanup());
 
-  function client(port: number, name: string): ChatClient {
-    const c = new ChatClient({ host: '127.0.0.1', port, name, minBackoff: 20, maxBackoff: 200 });
-    h.own(() => c.dispose());
-    return c;
-  }
+  const client = (port: number, name: string): ChatClient => h.chatClient(port, name);
 
   /** Stop a server and start it again on its port with the same data directory; resolves once `c` is welcomed back. */
   async function restart(server: Awaited<ReturnType<Harness['server']>>, dir: string, c: ChatClient): Promise<void> {

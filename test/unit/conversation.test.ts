@@ -1,5 +1,4 @@
 import * as assert from 'node:assert/strict';
-import { ChatClient } from '../../src/engine/client/chatClient';
 import type { ChatMessage } from '../../src/engine/protocol';
 import { FileStore } from '../../src/engine/stores/fileStore';
 import { Harness, nextEvent } from '../support/harness';
@@ -259,8 +258,7 @@ describe('Replies, reactions, edits and deletes', function () {
     const dir = h.tmpDir();
     const first = await h.server({ store: await FileStore.open(dir) });
     const port = first.port;
-    const c = new ChatClient({ host: '127.0.0.1', port, name: 'alice', minBackoff: 20, maxBackoff: 200 });
-    h.own(() => c.dispose());
+    const c = h.chatClient(port, 'alice');
     const updates: ChatMessage[] = [];
     c.onUpdate((m) => updates.push(m));
     await c.connect();

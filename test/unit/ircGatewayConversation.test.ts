@@ -22,8 +22,7 @@ describe('IRC gateway: replies, reactions, edits and deletes', function () {
   afterEach(() => h.cleanup());
 
   async function chat(port: number, name: string): Promise<ChatClient> {
-    const c = new ChatClient({ host: '127.0.0.1', port, name, minBackoff: 20, maxBackoff: 200 });
-    h.own(() => c.dispose());
+    const c = h.chatClient(port, name);
     await c.connect();
     return c;
   }

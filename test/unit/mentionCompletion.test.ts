@@ -8,11 +8,7 @@ describe('mention completion', () => {
   const h = new Harness();
   afterEach(() => h.cleanup());
 
-  function client(port: number, name: string): ChatClient {
-    const c = new ChatClient({ host: '127.0.0.1', port, name, minBackoff: 20, maxBackoff: 200 });
-    h.own(() => c.dispose());
-    return c;
-  }
+  const client = (port: number, name: string): ChatClient => h.chatClient(port, name);
 
   /** The client as a MemberDirectory that counts the `who` requests it makes. */
   function counting(c: ChatClient): MemberDirectory & { asked: number } {

@@ -19,8 +19,7 @@ describe('finding a message to show', () => {
 
   /** Ann, connected, and her conversation as the panel's host keeps it (the welcome's history). */
   async function ann(port: number): Promise<{ c: ChatClient; convo: Conversation }> {
-    const c = new ChatClient({ host: '127.0.0.1', port, name: 'ann', minBackoff: 20, maxBackoff: 200 });
-    h.own(() => c.dispose());
+    const c = h.chatClient(port, 'ann');
     const w = await c.connect();
     const convo = new Conversation();
     convo.setBacklog('general', w.history, (w.history[0]?.seq ?? 1) > 1);

@@ -75,10 +75,10 @@ export class RoomAppender {
   ) {}
 
   /** The node that stores a room's messages now: the highest rendezvous hash among the nodes alive and trusted. */
-  leader(room: string, now = Date.now()): string {
+  leader(room: string, nodes = this.host.nodes(), now = Date.now()): string {
     let best = this.host.nodeId;
     let top = rendezvous(best, room);
-    for (const node of this.host.nodes()) {
+    for (const node of nodes) {
       const until = this.suspects.get(node);
       if (until !== undefined) {
         if (until > now) continue;
@@ -97,8 +97,9 @@ export class RoomAppender {
    * of every message.
    */
   append(draft: MessageDraft, origin: number): Promise<RoomAppendResult> {
-    if (this.host.linkUp() && this.host.nodes().length > 0) {
-      const leader = this.leader(draft.room);
+    const nodes = this.host.nodes();
+    if (nodes.length > 0 && this.host.linkUp()) {
+      const leader = this.leader(draft.room, nodes);
       const key = leader === this.host.nodeId ? undefined : pendingKey(draft.author, draft.id);
       if (key !== undefined && !this.pending.has(key)) return this.forwardOrStore(leader, key, draft, origin);
     }
@@ -107,7 +108,8 @@ export class RoomAppender {
 
   /** A room message came off the bus: if it answers a forwarded one, that one is done. */
   published(message: ChatMessage, originNode: string): void {
-    if (originNode !== this.host.nodeId || message.author === undefined) return;
+    // Every room message on every node comes here: nothing to build when nothing is waiting.
+    if (this.pending.size === 0 || originNode !== this.host.nodeId || message.author === undefined) return;
     this.settle(pendingKey(message.author, message.id), { message, duplicate: false, published: true });
   }
 
