@@ -1,6 +1,6 @@
 import type { Bus, BusEvent, BusStatus } from '../buses/bus';
 import type { ChatMessage, Person } from '../protocol';
-import type { Store } from '../stores/store';
+import type { MessageDraft, Store } from '../stores/store';
 import { asBusEvent, nodeTopic, PEOPLE_TOPIC, personTopic, roomTopic, sessionHash, type NodeEvent, type PeopleEvent, type PersonEvent, type RosterEntry, type RoomEvent } from './busEvents';
 import type { Connection } from './connection';
 import type { Delivery } from './delivery';
@@ -13,7 +13,6 @@ import { HEARTBEAT_MS, Heartbeat, NODE_TIMEOUT_MS } from './heartbeat';
 import type { Registry } from './registry';
 import { FORWARD_WAIT_MS, RoomAppender, type RoomAppendResult } from './roomAppender';
 import { GAP_WAIT_MS, RoomSequencer } from './roomSequencer';
-import type { MessageDraft } from '../stores/store';
 
 /** What the router needs from the server. */
 export interface BusRouterHost {
